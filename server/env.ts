@@ -1,0 +1,43 @@
+/**
+ * Spine's configuration, read from the environment once and validated with zod. Every setting has a
+ * documented default (README "Configuration"); a bad value stops start-up with a message naming it.
+ */
+import { z } from 'zod';
+
+export const SpineEnv = z.object({
+  /** `file:./data/spine.db` (embedded SQLite) or `postgresql://...` (scale-out). */
+  DATABASE_URL: z.string().min(1).default('file:./data/spine.db'),
+  /** Port of the HTTP server. @default 3000 */
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /** Interface to bind. @default 127.0.0.1 */
+  HOST: z.string().default('127.0.0.1'),
+  /** Largest accepted event payload (serialized JSON bytes). @default 262144 (256 KiB) */
+  SPINE_MAX_PAYLOAD_BYTES: z.coerce.number().int().min(1024).default(256 * 1024),
+  /**
+   * SQLite durability. `FULL` (default): an acknowledged event survives power loss. `NORMAL`: survives a
+   * process crash (kill -9) but the last commits may be lost on power loss; faster.
+   */
+  SPINE_SQLITE_SYNCHRONOUS: z.enum(['FULL', 'NORMAL']).default('FULL'),
+  /** Seed and run the demo publisher at start. @default true for `npm start` */
+  SPINE_DEMO: z
+    .enum(['0', '1', 'true', 'false'])
+    .default('1')
+    .transform((v) => v === '1' || v === 'true'),
+});
+export type SpineEnv = z.infer<typeof SpineEnv>;
+
+let cached: SpineEnv | undefined;
+
+export function readEnv(source: Record<string, string | undefined> = process.env): SpineEnv {
+  const parsed = SpineEnv.safeParse(source);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n');
+    throw new Error(`Invalid Spine configuration:\n${lines}`);
+  }
+  return parsed.data;
+}
+
+export function env(): SpineEnv {
+  cached ??= readEnv();
+  return cached;
+}

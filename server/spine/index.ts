@@ -1,0 +1,96 @@
+/**
+ * The event spine's public entry. Callers import from `@/server/spine`, never from its internals.
+ *
+ * `openSpine` migrates the database (SQLite file or PostgreSQL), opens the matching log and returns the
+ * spine: append, read, subscribe (push), durable consumers, envelopes and chain verification.
+ */
+import { migratePostgres, migrateSqlite, isPostgresUrl } from '@/server/db/migrate';
+import { sqlitePathFromUrl } from '@/server/db/sqlite';
+import { NotFoundError } from '@/server/errors';
+import type { EventFilter, EventInput, SpineEvent } from './events';
+import type { Envelope } from './envelope';
+import type { EventLog, ReadQuery } from './log/eventLog';
+import type { VerifyResult } from './log/hashChain';
+import type { AppendResult } from './log/sequencer';
+import { PostgresEventLog } from './log/postgresEventLog';
+import { SqliteEventLog } from './log/sqliteEventLog';
+import { openConsumer, subscribe, type Consumer, type SubscribeOptions } from './subscriptions';
+
+export type { SpineEvent, EventInput, EventFilter, Envelope, AppendResult, VerifyResult, SubscribeOptions, Consumer, EventLog };
+export { EventType, TypePattern, matchesType, matchesFilter } from './events';
+export { toCloudEvent, fromCloudEvent, CLOUDEVENTS_CONTENT_TYPE } from './cloudEvents';
+
+export type SpineOptions = {
+  databaseUrl: string;
+  /** @default 262144 */
+  maxPayloadBytes?: number;
+  /** SQLite only. @default 'FULL' */
+  synchronous?: 'FULL' | 'NORMAL';
+  /** Apply pending migrations before opening. @default true */
+  migrate?: boolean;
+};
+
+export type Spine = {
+  readonly log: EventLog;
+  readonly dialect: 'sqlite' | 'postgresql';
+  /**
+   * Appends events atomically; resolves after commit with one result per input.
+   * @example const [{ seq }] = await spine.append([{ type: 'case.opened', key: 'case:7', payload: { title } }]);
+   */
+  append(events: EventInput[]): Promise<AppendResult[]>;
+  /** Appends one event. @example const { seq, duplicate } = await spine.publish({ type: 'order.placed', payload }); */
+  publish(event: EventInput): Promise<AppendResult>;
+  /** Events after a cursor, in seq order. @example await spine.read({ after: 0, limit: 100 }) */
+  read(q: ReadQuery): Promise<SpineEvent[]>;
+  head(): Promise<number>;
+  getEvent(seq: number): Promise<SpineEvent>;
+  /** Push subscription. @example for await (const e of spine.subscribe({ types: ['case.*'], fromSeq: 1 })) {} */
+  subscribe(opts?: SubscribeOptions): AsyncGenerator<SpineEvent>;
+  /** Durable named subscription. @example const c = await spine.consumer('mailer', { types: ['user.*'] }) */
+  consumer(name: string, filter?: EventFilter & { fromSeq?: number; signal?: AbortSignal }): Promise<Consumer>;
+  /** The run's latest envelope. @example const env = await spine.envelope('run-1'); env.version */
+  envelope(runId: string): Promise<Envelope>;
+  /** Recomputes the hash chain. @example const { ok, firstBadSeq } = await spine.verify() */
+  verify(fromSeq?: number, toSeq?: number): Promise<VerifyResult>;
+  /** Commits pending appends and closes the database. */
+  close(): Promise<void>;
+};
+
+export async function openSpine(opts: SpineOptions): Promise<Spine> {
+  const { databaseUrl } = opts;
+  let log: EventLog;
+  if (isPostgresUrl(databaseUrl)) {
+    if (opts.migrate !== false) await migratePostgres(databaseUrl);
+    log = await PostgresEventLog.open(databaseUrl, { maxPayloadBytes: opts.maxPayloadBytes });
+  } else {
+    const file = sqlitePathFromUrl(databaseUrl);
+    if (opts.migrate !== false) migrateSqlite(file);
+    log = new SqliteEventLog(file, { maxPayloadBytes: opts.maxPayloadBytes, synchronous: opts.synchronous });
+  }
+  return spineOver(log);
+}
+
+export function spineOver(log: EventLog): Spine {
+  return {
+    log,
+    dialect: log.dialect,
+    append: (events) => log.append(events),
+    publish: async (event) => (await log.append([event]))[0]!,
+    read: (q) => log.read(q),
+    head: () => log.head(),
+    async getEvent(seq) {
+      const e = await log.getEvent(seq);
+      if (!e) throw new NotFoundError('event.not_found', `No event with seq ${seq}`, { seq });
+      return e;
+    },
+    subscribe: (o) => subscribe(log, o),
+    consumer: (name, filter) => openConsumer(log, name, filter),
+    async envelope(runId) {
+      const env = await log.getEnvelope(runId);
+      if (!env) throw new NotFoundError('envelope.not_found', `No envelope for run '${runId}'`, { runId });
+      return env;
+    },
+    verify: (from, to) => log.verify(from, to),
+    close: () => log.close(),
+  };
+}

@@ -1,0 +1,155 @@
+/**
+ * The sequencer's pure core: given the head of the log (last seq and hash) as read *inside* the writing
+ * transaction, it numbers a batch of submissions, chains their hashes, resolves idempotency keys and
+ * evolves run envelopes. It performs no I/O; the SQLite and PostgreSQL logs call it between "lock head"
+ * and "insert rows", which is what makes seq gapless and commit-ordered:
+ *
+ *   lock head row → plan → insert rows, write envelopes, move head → commit → release
+ *
+ * A second writer (another process) blocks on the head lock until the first commits, then reads the new
+ * head, so seq n+1 can never become visible before seq n. A failed submission is discarded whole and
+ * consumes no seq.
+ */
+import { v7 as uuidv7 } from 'uuid';
+import { isSpineError } from '@/server/errors';
+import type { Json, SourceKind, SpineEvent } from '../events';
+import { evolveEnvelope, type EnvelopeRecord } from '../envelope';
+import { hashRow, type ChainedRow } from './hashChain';
+import type { CommitOutcome } from './groupCommit';
+
+/** A validated event waiting for a seq (see prepareInputs in eventLog.ts). */
+export type PreparedEvent = {
+  type: string;
+  key: string | null;
+  runId: string | null;
+  causationId: string | null;
+  sourceKind: SourceKind;
+  sourceName: string;
+  payload: Json;
+  /** Canonical JSON of payload: the exact stored and hashed text. */
+  payloadText: string;
+  idempotencyKey: string | null;
+};
+
+export type AppendResult = { seq: number; id: string; duplicate: boolean };
+
+export type StoredRow = ChainedRow & { prevHash: string; hash: string };
+
+export type Head = { seq: number; hash: string };
+
+export type BatchPlan = {
+  rows: StoredRow[];
+  events: SpineEvent[];
+  /** Envelopes to upsert, with the seq of the event that last changed them. */
+  envelopes: Map<string, EnvelopeRecord & { openedSeq: number; updatedSeq: number }>;
+  outcomes: CommitOutcome<AppendResult[]>[];
+  head: Head;
+};
+
+export type PlanContext = {
+  /** Idempotency keys already in the log → their original seq and id. */
+  existing: Map<string, { seq: number; id: string }>;
+  /** Current envelopes (with their opening seq) of the runs touched by the batch. */
+  envelopes: Map<string, EnvelopeRecord & { openedSeq: number; updatedSeq: number }>;
+  nowMs: number;
+  newId?: () => string;
+};
+
+export function keysNeeded(batch: PreparedEvent[][]): { idempotencyKeys: string[]; runIds: string[] } {
+  const idem = new Set<string>();
+  const runs = new Set<string>();
+  for (const sub of batch)
+    for (const e of sub) {
+      if (e.idempotencyKey) idem.add(e.idempotencyKey);
+      if (e.runId) runs.add(e.runId);
+    }
+  return { idempotencyKeys: [...idem], runIds: [...runs] };
+}
+
+export function planBatch(head: Head, batch: PreparedEvent[][], ctx: PlanContext): BatchPlan {
+  const newId = ctx.newId ?? uuidv7;
+  const rows: StoredRow[] = [];
+  const events: SpineEvent[] = [];
+  const outcomes: CommitOutcome<AppendResult[]>[] = [];
+  const envelopes = new Map(ctx.envelopes);
+  const touched = new Map<string, EnvelopeRecord & { openedSeq: number; updatedSeq: number }>();
+  const existing = new Map(ctx.existing);
+  let seq = head.seq;
+  let hash = head.hash;
+  const time = new Date(ctx.nowMs).toISOString();
+
+  for (const sub of batch) {
+    const mark = { seq, hash, rows: rows.length };
+    const localEnvelopes = new Map<string, EnvelopeRecord & { openedSeq: number; updatedSeq: number }>();
+    const localIdem = new Map<string, { seq: number; id: string }>();
+    const results: AppendResult[] = [];
+    try {
+      for (const e of sub) {
+        const dup = e.idempotencyKey ? (localIdem.get(e.idempotencyKey) ?? existing.get(e.idempotencyKey)) : undefined;
+        if (dup) {
+          results.push({ ...dup, duplicate: true });
+          continue;
+        }
+        const s = seq + 1;
+        const current = e.runId ? (localEnvelopes.get(e.runId) ?? envelopes.get(e.runId)) : undefined;
+        const next = evolveEnvelope(current, e);
+        if (next && e.runId) localEnvelopes.set(e.runId, { ...next, openedSeq: current?.openedSeq ?? s, updatedSeq: s });
+        const row: StoredRow = {
+          seq: s,
+          id: newId(),
+          type: e.type,
+          key: e.key,
+          runId: e.runId,
+          causationId: e.causationId,
+          sourceKind: e.sourceKind,
+          sourceName: e.sourceName,
+          timeMs: ctx.nowMs,
+          envelopeVersion: next ? next.version : (current?.version ?? null),
+          idempotencyKey: e.idempotencyKey,
+          payload: e.payloadText,
+          prevHash: hash,
+          hash: '',
+        };
+        row.hash = hashRow(hash, row);
+        hash = row.hash;
+        seq = s;
+        rows.push(row);
+        events.push(toEvent(row, e.payload, time));
+        if (e.idempotencyKey) localIdem.set(e.idempotencyKey, { seq: s, id: row.id });
+        results.push({ seq: s, id: row.id, duplicate: false });
+      }
+      for (const [k, v] of localEnvelopes) {
+        envelopes.set(k, v);
+        touched.set(k, v);
+      }
+      for (const [k, v] of localIdem) existing.set(k, v);
+      outcomes.push({ ok: true, value: results });
+    } catch (error) {
+      if (!isSpineError(error)) throw error;
+      seq = mark.seq;
+      hash = mark.hash;
+      rows.length = mark.rows;
+      events.length = mark.rows;
+      outcomes.push({ ok: false, error });
+    }
+  }
+  return { rows, events, envelopes: touched, outcomes, head: { seq, hash } };
+}
+
+export function toEvent(row: StoredRow, payload: Json, time?: string): SpineEvent {
+  return {
+    seq: row.seq,
+    id: row.id,
+    type: row.type,
+    key: row.key,
+    runId: row.runId,
+    causationId: row.causationId,
+    source: { kind: row.sourceKind as SourceKind, name: row.sourceName },
+    time: time ?? new Date(row.timeMs).toISOString(),
+    envelopeVersion: row.envelopeVersion,
+    payload,
+    idempotencyKey: row.idempotencyKey,
+    prevHash: row.prevHash,
+    hash: row.hash,
+  };
+}
