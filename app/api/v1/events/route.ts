@@ -1,0 +1,7 @@
+import { eventsApi } from '@/server/http/v1/events';
+
+export const dynamic = 'force-dynamic';
+export const runtime = 'nodejs';
+const api = eventsApi();
+export const POST = api.post;
+export const GET = api.list;

@@ -1,0 +1,4 @@
+import { openApiHandler } from '@/server/http/openapi';
+
+export const dynamic = 'force-dynamic';
+export const GET = openApiHandler;

@@ -1,0 +1,5 @@
+import { runsApi } from '@/server/http/v1/runs';
+
+export const dynamic = 'force-dynamic';
+export const runtime = 'nodejs';
+export const GET = runsApi().envelope;

@@ -1,0 +1,107 @@
+/**
+ * The OpenAPI 3.1 document for `/api/v1`, served at `/api/v1/openapi.json`. Request schemas are generated
+ * from the same zod schemas the handlers parse with, so the document cannot drift from the validation.
+ */
+import { z } from 'zod';
+import { EventInput } from '@/server/spine/events';
+import { json } from './errors';
+
+const schema = (s: z.ZodType) => z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' });
+
+const Error = {
+  type: 'object',
+  required: ['error'],
+  properties: { error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string', example: 'event.invalid' }, message: { type: 'string' } } } },
+};
+const SpineEvent = {
+  type: 'object',
+  required: ['seq', 'id', 'type', 'source', 'time', 'payload', 'hash', 'prevHash'],
+  properties: {
+    seq: { type: 'integer', description: 'Global, gapless, commit-ordered sequence number' },
+    id: { type: 'string', description: 'UUIDv7' },
+    type: { type: 'string', example: 'case.opened' },
+    key: { type: ['string', 'null'], description: 'Entity key for per-entity ordering, e.g. booking:42' },
+    runId: { type: ['string', 'null'] },
+    causationId: { type: ['string', 'null'] },
+    source: { type: 'object', properties: { kind: { enum: ['agent', 'node', 'user', 'system'] }, name: { type: 'string' } } },
+    time: { type: 'string', format: 'date-time' },
+    envelopeVersion: { type: ['integer', 'null'] },
+    payload: {},
+    idempotencyKey: { type: ['string', 'null'] },
+    prevHash: { type: 'string' },
+    hash: { type: 'string' },
+  },
+};
+const errors = (...codes: number[]) =>
+  Object.fromEntries(codes.map((c) => [String(c), { description: 'Error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } }]));
+const q = (name: string, description: string, schema: object = { type: 'string' }) => ({ name, in: 'query', required: false, description, schema });
+
+export const openApiDocument = {
+  openapi: '3.1.0',
+  info: { title: 'Spine API', version: '1', description: 'The event spine: an ordered, durable, hash-chained event log for multi-agent systems.' },
+  paths: {
+    '/api/v1/events': {
+      post: {
+        summary: 'Publish an event',
+        description: 'Appends one event. With an idempotencyKey seen before, returns the original seq and id with 200 and appends nothing. Also accepts a structured CloudEvent (application/cloudevents+json); its source+id becomes the idempotency key.',
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': { schema: { $ref: '#/components/schemas/EventInput' } },
+            'application/cloudevents+json': { schema: { type: 'object', required: ['specversion', 'id', 'source', 'type'] } },
+          },
+        },
+        responses: {
+          '201': { description: 'Appended', content: { 'application/json': { schema: { type: 'object', properties: { seq: { type: 'integer' }, id: { type: 'string' } } } } } },
+          '200': { description: 'Idempotent repeat: the original event' },
+          ...errors(400, 413, 415),
+        },
+      },
+      get: {
+        summary: 'Read events in seq order',
+        parameters: [
+          q('after', 'Exclusive cursor (seq)', { type: 'integer', minimum: 0 }),
+          q('limit', '1..1000, default 100', { type: 'integer', minimum: 1, maximum: 1000 }),
+          q('types', 'Comma-separated type patterns; * matches one segment, a trailing * one or more'),
+          q('key', 'Entity key'),
+          q('runId', 'Run id'),
+          q('format', 'spine (default) or cloudevents', { enum: ['spine', 'cloudevents'] }),
+        ],
+        responses: {
+          '200': { description: 'A page', content: { 'application/json': { schema: { type: 'object', properties: { events: { type: 'array', items: { $ref: '#/components/schemas/SpineEvent' } }, nextAfter: { type: 'integer' } } } } } },
+          ...errors(400),
+        },
+      },
+    },
+    '/api/v1/events/stream': {
+      get: {
+        summary: 'Stream events (Server-Sent Events)',
+        description: 'History after the cursor, then live events. Each message has `id: <seq>`; reconnect with Last-Event-ID to resume without gap or duplicate.',
+        parameters: [q('after', 'Exclusive cursor (seq)', { type: 'integer', minimum: 0 }), q('types', 'Type patterns'), q('key', 'Entity key'), q('runId', 'Run id'), q('format', 'spine or cloudevents')],
+        responses: { '200': { description: 'text/event-stream' }, ...errors(400) },
+      },
+    },
+    '/api/v1/runs/{runId}/envelope': {
+      get: {
+        summary: "A run's latest context envelope",
+        parameters: [{ name: 'runId', in: 'path', required: true, schema: { type: 'string' } }],
+        responses: { '200': { description: 'Envelope' }, ...errors(404) },
+      },
+    },
+    '/api/v1/audit/verify': {
+      get: {
+        summary: 'Verify the hash chain',
+        parameters: [q('from', 'First seq', { type: 'integer', minimum: 1 }), q('to', 'Last seq', { type: 'integer', minimum: 1 })],
+        responses: {
+          '200': { description: 'Verdict', content: { 'application/json': { schema: { type: 'object', properties: { ok: { type: 'boolean' }, checked: { type: 'integer' }, firstBadSeq: { type: 'integer' } } } } } },
+          ...errors(400),
+        },
+      },
+    },
+  },
+  components: { schemas: { Error, SpineEvent, EventInput: schema(EventInput) } },
+};
+
+export async function openApiHandler(): Promise<Response> {
+  return json(openApiDocument);
+}

@@ -1,0 +1,141 @@
+/**
+ * `/api/v1/events`: publish (JSON or a structured CloudEvent), read by cursor, and stream by SSE.
+ * Every input is parsed (never cast); a bad request gets `{error:{code,message}}` and appends nothing.
+ */
+import { z } from 'zod';
+import { ValidationError } from '@/server/errors';
+import { CLOUDEVENTS_CONTENT_TYPE, fromCloudEvent, toCloudEvent, type SpineEvent } from '@/server/spine';
+import { EventInput, TypePattern } from '@/server/spine/events';
+import { authenticate } from '../auth';
+import { readJsonBody } from '../body';
+import { json, withErrorHandling } from '../errors';
+import { runtimeServices, type ServicesGetter } from '../services';
+
+/** JSON framing around the payload: the body limit is the payload limit plus this. */
+const BODY_OVERHEAD_BYTES = 16 * 1024;
+const HEARTBEAT_MS = 15_000;
+
+const Cursor = z
+  .string()
+  .regex(/^\d+$/, 'must be a non-negative integer')
+  .transform(Number)
+  .refine(Number.isSafeInteger, 'too large');
+
+const Types = z
+  .string()
+  .transform((s) => s.split(',').map((t) => t.trim()).filter(Boolean))
+  .pipe(z.array(TypePattern).max(32));
+
+export const ListQuery = z
+  .object({
+    after: Cursor.default(0),
+    limit: z.string().regex(/^\d+$/, 'must be an integer from 1 to 1000').transform(Number).pipe(z.number().int().min(1).max(1000)).default(100),
+    types: Types.optional(),
+    key: z.string().min(1).max(256).optional(),
+    runId: z.string().min(1).max(128).optional(),
+    format: z.enum(['spine', 'cloudevents']).default('spine'),
+  })
+  .strict();
+
+export const StreamQuery = ListQuery.omit({ limit: true });
+
+export function parseQuery<T extends z.ZodType>(schema: T, url: URL): z.infer<T> {
+  const raw: Record<string, string> = {};
+  for (const [k, v] of url.searchParams) {
+    if (k in raw) throw new ValidationError('request.invalid_query', `query parameter '${k}' given twice`);
+    raw[k] = v;
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const i = parsed.error.issues[0]!;
+    const name = i.path.join('.');
+    const message = i.code === 'unrecognized_keys' ? `unknown query parameter(s): ${i.keys.join(', ')}` : `${name}: ${i.message}`;
+    throw new ValidationError('request.invalid_query', message, { param: name || undefined });
+  }
+  return parsed.data;
+}
+
+const render = (format: 'spine' | 'cloudevents') => (e: SpineEvent) => (format === 'cloudevents' ? toCloudEvent(e) : e);
+
+export function eventsApi(services: ServicesGetter = runtimeServices) {
+  const post = withErrorHandling(async (req: Request) => {
+    const actor = await authenticate(req);
+    const { spine, maxPayloadBytes } = await services();
+    const contentType = (req.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+    if (contentType !== 'application/json' && contentType !== CLOUDEVENTS_CONTENT_TYPE)
+      return json({ error: { code: 'request.unsupported_media_type', message: `send application/json or ${CLOUDEVENTS_CONTENT_TYPE}` } }, 415);
+    const body = await readJsonBody(req, maxPayloadBytes + BODY_OVERHEAD_BYTES);
+    let input: EventInput;
+    if (contentType === CLOUDEVENTS_CONTENT_TYPE) input = fromCloudEvent(body);
+    else {
+      const parsed = EventInput.safeParse(body);
+      if (!parsed.success) {
+        const i = parsed.error.issues[0]!;
+        const message = i.code === 'unrecognized_keys' ? `unknown field(s): ${i.keys.join(', ')}` : `${i.path.join('.') || 'body'}: ${i.message}`;
+        throw new ValidationError('event.invalid', message, { issues: parsed.error.issues.slice(0, 5) });
+      }
+      input = { ...parsed.data, source: parsed.data.source ?? { kind: 'agent', name: actor.name } };
+    }
+    const result = await spine.publish(input);
+    return json({ seq: result.seq, id: result.id }, result.duplicate ? 200 : 201);
+  });
+
+  const list = withErrorHandling(async (req: Request) => {
+    await authenticate(req);
+    const q = parseQuery(ListQuery, new URL(req.url));
+    const { spine } = await services();
+    const events = await spine.read({ after: q.after, limit: q.limit, filter: { types: q.types, key: q.key, runId: q.runId } });
+    const nextAfter = events.length ? events[events.length - 1]!.seq : q.after;
+    return json({ events: events.map(render(q.format)), nextAfter });
+  });
+
+  /**
+   * Server-Sent Events: `id: <seq>` on every message, so a reconnecting EventSource sends Last-Event-ID
+   * and resumes after it. The subscription yields history after the cursor, then live events, with no gap
+   * or duplicate at the seam (server/spine/subscriptions.ts).
+   */
+  const stream = withErrorHandling(async (req: Request) => {
+    await authenticate(req);
+    const q = parseQuery(StreamQuery, new URL(req.url));
+    const lastEventId = req.headers.get('last-event-id');
+    let after = q.after;
+    if (lastEventId !== null && lastEventId !== '') {
+      const parsed = Cursor.safeParse(lastEventId);
+      if (!parsed.success) throw new ValidationError('request.invalid_last_event_id', 'Last-Event-ID must be a non-negative integer seq');
+      after = Math.max(after, parsed.data);
+    }
+    const { spine } = await services();
+    const encoder = new TextEncoder();
+    const abort = new AbortController();
+    req.signal.addEventListener('abort', () => abort.abort(), { once: true });
+    const events = spine.subscribe({ after, types: q.types, key: q.key, runId: q.runId, signal: abort.signal });
+    const toWire = render(q.format);
+    // After the last fallible check: from here on the response is a stream and errors end it.
+    const body = new ReadableStream<Uint8Array>({
+      async start(controller) {
+        controller.enqueue(encoder.encode(`retry: 1000\n: connected after ${after}\n\n`));
+        const heartbeat = setInterval(() => controller.enqueue(encoder.encode(': heartbeat\n\n')), HEARTBEAT_MS);
+        try {
+          for await (const e of events) controller.enqueue(encoder.encode(`id: ${e.seq}\ndata: ${JSON.stringify(toWire(e))}\n\n`));
+        } catch (err) {
+          if (!abort.signal.aborted) console.error('spine: event stream failed', err);
+        } finally {
+          clearInterval(heartbeat);
+          try {
+            controller.close();
+          } catch {
+            /* already closed by the client */
+          }
+        }
+      },
+      cancel() {
+        abort.abort();
+      },
+    });
+    return new Response(body, {
+      headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' },
+    });
+  });
+
+  return { post, list, stream };
+}
