@@ -1,0 +1,246 @@
+/**
+ * The contract every event log implementation must keep, written once and run on SQLite and on
+ * PostgreSQL (eventLog.int.test.ts picks the database from SPINE_TEST_DB). Tests state behaviour in
+ * the log's own words: append, read, idempotency, immutability, chain verification, envelopes,
+ * subscriptions and durable consumers.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Spine } from '@/server/spine';
+import type { SpineEvent } from '@/server/spine/events';
+
+export type OpenSpine = (opts?: { maxPayloadBytes?: number; url?: string }) => Promise<{ spine: Spine; url: string }>;
+/** Runs raw SQL against the test database, bypassing Spine (to tamper, as an attacker with DB access would). */
+export type RawSql = (url: string, sql: string) => Promise<void>;
+
+async function take(it: AsyncGenerator<SpineEvent>, n: number): Promise<SpineEvent[]> {
+  const out: SpineEvent[] = [];
+  if (n === 0) return out;
+  for await (const e of it) {
+    out.push(e);
+    if (out.length === n) break;
+  }
+  return out;
+}
+
+export function describeEventLogContract(name: string, open: OpenSpine, raw: RawSql) {
+  describe(`event log contract: ${name}`, () => {
+    const opened: Spine[] = [];
+    const fresh = async (opts?: { maxPayloadBytes?: number; url?: string }) => {
+      const r = await open(opts);
+      opened.push(r.spine);
+      return r;
+    };
+    afterEach(async () => {
+      for (const s of opened.splice(0)) await s.close().catch(() => undefined);
+    });
+
+    it('numbers appends 1, 2, 3 … and reads them back in seq order with every field', async () => {
+      const { spine } = await fresh();
+      const [a] = await spine.append([{ type: 'case.opened', key: 'case:1', payload: { title: 'A' }, source: { kind: 'agent', name: 'intake' } }]);
+      const [b, c] = await spine.append([
+        { type: 'case.noted', key: 'case:1', runId: 'r1', causationId: a!.id, payload: { n: 1 } },
+        { type: 'booking.requested', key: 'booking:42', payload: [1, 'two', null] },
+      ]);
+      expect([a!.seq, b!.seq, c!.seq]).toEqual([1, 2, 3]);
+      const events = await spine.read({ after: 0, limit: 10 });
+      expect(events.map((e) => e.seq)).toEqual([1, 2, 3]);
+      expect(events[0]).toMatchObject({ type: 'case.opened', key: 'case:1', source: { kind: 'agent', name: 'intake' }, payload: { title: 'A' }, runId: null });
+      expect(events[1]).toMatchObject({ causationId: a!.id, runId: 'r1' });
+      expect(events[2]!.payload).toEqual([1, 'two', null]);
+      expect(events[1]!.prevHash).toBe(events[0]!.hash);
+      expect(events[0]!.id).toMatch(/^[0-9a-f-]{36}$/);
+      expect(await spine.head()).toBe(3);
+    });
+
+    it('filters reads by type pattern, key and run', async () => {
+      const { spine } = await fresh();
+      await spine.append([
+        { type: 'case.opened', key: 'k1' },
+        { type: 'case.note.added', key: 'k2' },
+        { type: 'cases.opened', key: 'k1' },
+        { type: 'booking.confirmed', key: 'k1', runId: 'r' },
+      ]);
+      const types = async (t: string[]) => (await spine.read({ after: 0, limit: 10, filter: { types: t } })).map((e) => e.seq);
+      expect(await types(['case.*'])).toEqual([1, 2]);
+      expect(await types(['case.opened'])).toEqual([1]);
+      expect(await types(['*.opened'])).toEqual([1, 3]);
+      expect(await types(['*'])).toEqual([1, 2, 3, 4]);
+      expect(await types(['case.opened', 'booking.*'])).toEqual([1, 4]);
+      expect((await spine.read({ after: 0, limit: 10, filter: { key: 'k1' } })).map((e) => e.seq)).toEqual([1, 3, 4]);
+      expect((await spine.read({ after: 0, limit: 10, filter: { runId: 'r' } })).map((e) => e.seq)).toEqual([4]);
+      expect((await spine.read({ after: 2, limit: 1 })).map((e) => e.seq)).toEqual([3]);
+    });
+
+    it('refuses invalid events with a coded error and appends nothing, even when one of several is bad', async () => {
+      const { spine } = await fresh();
+      await expect(spine.append([{ type: 'ok.event' }, { type: 'NotDotted' }])).rejects.toMatchObject({ code: 'event.invalid', httpStatus: 400 });
+      await expect(spine.append([{ type: 'ok.event', extra: 1 } as never])).rejects.toMatchObject({ code: 'event.invalid' });
+      expect(await spine.head()).toBe(0);
+    });
+
+    it('rejects a payload over the limit with 413 and stores nothing', async () => {
+      const { spine } = await fresh({ maxPayloadBytes: 2048 });
+      await expect(spine.publish({ type: 'big.blob', payload: { s: 'x'.repeat(3000) } })).rejects.toMatchObject({ code: 'event.payload_too_large', httpStatus: 413 });
+      expect(await spine.head()).toBe(0);
+      await spine.publish({ type: 'small.blob', payload: { s: 'x'.repeat(1000) } });
+      expect(await spine.head()).toBe(1);
+    });
+
+    it('appends an idempotency key once, even under 50 concurrent duplicate publishes', async () => {
+      const { spine } = await fresh();
+      await spine.publish({ type: 'x.before' });
+      const results = await Promise.all(Array.from({ length: 50 }, () => spine.publish({ type: 'order.placed', idempotencyKey: 'order-7', payload: { n: 7 } })));
+      const seqs = new Set(results.map((r) => r.seq));
+      expect(seqs.size).toBe(1);
+      expect(results.filter((r) => !r.duplicate)).toHaveLength(1);
+      const again = await spine.publish({ type: 'order.placed', idempotencyKey: 'order-7', payload: { other: true } });
+      expect(again).toMatchObject({ seq: results[0]!.seq, id: results[0]!.id, duplicate: true });
+      expect(await spine.head()).toBe(2);
+    });
+
+    it('the database refuses UPDATE and DELETE on events', async () => {
+      const { spine, url } = await fresh();
+      await spine.publish({ type: 'x.one' });
+      await expect(raw(url, `UPDATE events SET payload = '{"evil":1}' WHERE seq = 1`)).rejects.toThrow(/immutable/);
+      await expect(raw(url, 'DELETE FROM events WHERE seq = 1')).rejects.toThrow(/immutable/);
+      expect((await spine.read({ after: 0, limit: 5 }))[0]!.payload).toEqual({});
+    });
+
+    it('verify passes on an intact chain and names the first row edited behind its back', async () => {
+      const { spine, url } = await fresh();
+      for (let i = 0; i < 20; i++) await spine.publish({ type: 'ledger.entry', payload: { i } });
+      expect(await spine.verify()).toMatchObject({ ok: true, checked: 20 });
+      await raw(url, 'DROP TRIGGER events_no_update' + (spine.dialect === 'postgresql' ? ' ON events' : ''));
+      await raw(url, `UPDATE events SET payload = '{"i":999}' WHERE seq = 13`);
+      expect(await spine.verify()).toMatchObject({ ok: false, firstBadSeq: 13, reason: 'hash_mismatch' });
+      expect(await spine.verify(1, 12)).toMatchObject({ ok: true, checked: 12 });
+      await raw(url, `UPDATE events SET type = 'ledger.forged' WHERE seq = 4`);
+      expect(await spine.verify()).toMatchObject({ ok: false, firstBadSeq: 4 });
+    });
+
+    it('verify detects a deleted row, a swapped pair and a truncated tail', async () => {
+      const { spine, url } = await fresh();
+      for (let i = 0; i < 10; i++) await spine.publish({ type: 'ledger.entry', payload: { i } });
+      const dropDelete = 'DROP TRIGGER events_no_delete' + (spine.dialect === 'postgresql' ? ' ON events' : '');
+      const dropUpdate = 'DROP TRIGGER events_no_update' + (spine.dialect === 'postgresql' ? ' ON events' : '');
+      await raw(url, dropDelete);
+      await raw(url, dropUpdate);
+      await raw(url, 'DELETE FROM events WHERE seq = 10');
+      expect(await spine.verify()).toMatchObject({ ok: false, firstBadSeq: 10 });
+      await raw(url, `UPDATE events SET payload = CASE seq WHEN 6 THEN (SELECT payload FROM events WHERE seq = 7) ELSE (SELECT payload FROM events WHERE seq = 6) END WHERE seq IN (6, 7)`);
+      expect(await spine.verify()).toMatchObject({ ok: false, firstBadSeq: 6 });
+      await raw(url, 'DELETE FROM events WHERE seq = 3');
+      expect(await spine.verify()).toMatchObject({ ok: false, firstBadSeq: 3, reason: 'seq_gap' });
+    });
+
+    it('opens an envelope on run.started and bumps its version with each context.patched, in the same commit', async () => {
+      const { spine } = await fresh();
+      await spine.publish({ type: 'run.started', runId: 'run-1', payload: { intent: 'Ship order 9', constraints: { carrier: 'dhl' }, deadline: '2030-01-01T00:00:00.000Z', state: { address: 'Old St 1' } } });
+      const [done] = await spine.append([{ type: 'label.requested', runId: 'run-1' }]);
+      const [patched] = await spine.append([{ type: 'context.patched', runId: 'run-1', payload: { patch: { address: 'New St 2', note: 'x' } } }]);
+      await spine.append([{ type: 'context.patched', runId: 'run-1', payload: { patch: { note: null } } }]);
+      const [after] = await spine.append([{ type: 'label.printed', runId: 'run-1' }]);
+      const events = await spine.read({ after: 0, limit: 10 });
+      expect(events.map((e) => e.envelopeVersion)).toEqual([1, 1, 2, 3, 3]);
+      expect([done!.seq, patched!.seq, after!.seq]).toEqual([2, 3, 5]);
+      const env = await spine.envelope('run-1');
+      expect(env).toMatchObject({ runId: 'run-1', intent: 'Ship order 9', constraints: { carrier: 'dhl' }, deadline: '2030-01-01T00:00:00.000Z', state: { address: 'New St 2' }, version: 3 });
+      expect(env.history.entries.map((h) => h.seq)).toEqual([1, 2, 3, 4, 5]);
+      expect(env.history.omitted).toBe(0);
+      await expect(spine.envelope('nope')).rejects.toMatchObject({ code: 'envelope.not_found', httpStatus: 404 });
+    });
+
+    it('a patch with a stale expectedVersion is refused with 409 and appends nothing, while its batch neighbours commit', async () => {
+      const { spine } = await fresh();
+      await spine.publish({ type: 'run.started', runId: 'r', payload: { state: { n: 0 } } });
+      const results = await Promise.allSettled([
+        spine.publish({ type: 'side.one' }),
+        spine.append([{ type: 'note.added', runId: 'r' }, { type: 'context.patched', runId: 'r', payload: { patch: { n: 1 }, expectedVersion: 7 } }]),
+        spine.publish({ type: 'side.two' }),
+      ]);
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ code: 'envelope.version_conflict', httpStatus: 409 });
+      const events = await spine.read({ after: 0, limit: 10 });
+      expect(events.map((e) => e.type)).toEqual(['run.started', 'side.one', 'side.two']);
+      expect(events.map((e) => e.seq)).toEqual([1, 2, 3]);
+      expect((await spine.envelope('r')).version).toBe(1);
+      expect(await spine.verify()).toMatchObject({ ok: true });
+      await expect(spine.publish({ type: 'run.started', runId: 'r' })).rejects.toMatchObject({ code: 'envelope.already_open' });
+    });
+
+    it('keeps session history bounded: the newest 20 entries, older ones counted as omitted', async () => {
+      const { spine } = await fresh();
+      await spine.publish({ type: 'run.started', runId: 'h' });
+      await spine.append(Array.from({ length: 29 }, (_, i) => ({ type: 'step.done', runId: 'h', payload: { i } })));
+      const env = await spine.envelope('h');
+      expect(env.history.entries).toHaveLength(20);
+      expect(env.history.entries[0]!.seq).toBe(11);
+      expect(env.history.entries[19]!.seq).toBe(30);
+      expect(env.history.omitted).toBe(10);
+    });
+
+    it('a subscription yields history then live events with no gap or duplicate at the seam', async () => {
+      const { spine } = await fresh();
+      await spine.append(Array.from({ length: 5 }, (_, i) => ({ type: 'seam.before', payload: { i } })));
+      const sub = spine.subscribe({ fromSeq: 1 });
+      const collecting = take(sub, 15);
+      for (let i = 0; i < 10; i++) await spine.publish({ type: 'seam.after', payload: { i } });
+      const got = await collecting;
+      expect(got.map((e) => e.seq)).toEqual(Array.from({ length: 15 }, (_, i) => i + 1));
+    });
+
+    it('a filtered subscription yields only matching events, in order, and live-only by default', async () => {
+      const { spine } = await fresh();
+      await spine.publish({ type: 'case.opened', key: 'old' });
+      const live = spine.subscribe({ types: ['case.*'], key: 'c1' });
+      const collecting = take(live, 3);
+      await new Promise((r) => setTimeout(r, 20));
+      await spine.append([
+        { type: 'case.opened', key: 'c1' },
+        { type: 'case.opened', key: 'c2' },
+        { type: 'booking.made', key: 'c1' },
+        { type: 'case.closed', key: 'c1' },
+      ]);
+      await spine.publish({ type: 'case.reopened', key: 'c1' });
+      expect((await collecting).map((e) => [e.seq, e.type])).toEqual([
+        [2, 'case.opened'],
+        [5, 'case.closed'],
+        [6, 'case.reopened'],
+      ]);
+    });
+
+    it('an aborted subscription ends while it waits', async () => {
+      const { spine } = await fresh();
+      const ac = new AbortController();
+      const sub = spine.subscribe({ signal: ac.signal });
+      const next = sub.next();
+      setTimeout(() => ac.abort(), 20);
+      expect(await next).toMatchObject({ done: true });
+    });
+
+    it('a durable consumer resumes after its committed offset when the spine is reopened', async () => {
+      const first = await fresh();
+      await first.spine.append(Array.from({ length: 6 }, (_, i) => ({ type: i % 2 ? 'mail.sent' : 'other.thing', payload: { i } })));
+      const c1 = await first.spine.consumer('mailer', { types: ['mail.*'], fromSeq: 1 });
+      const firstTwo = await take(c1.events, 2);
+      expect(firstTwo.map((e) => e.seq)).toEqual([2, 4]);
+      await c1.commit(4);
+      await c1.events.return(undefined);
+      await first.spine.close();
+      const second = await fresh({ url: first.url });
+      await second.spine.publish({ type: 'mail.sent', payload: { i: 6 } });
+      const c2 = await second.spine.consumer('mailer', { types: ['mail.*'] });
+      expect((await take(c2.events, 2)).map((e) => e.seq)).toEqual([6, 7]);
+      await c2.events.return(undefined);
+    });
+
+    it('numbering continues without a gap after the spine is reopened', async () => {
+      const first = await fresh();
+      await first.spine.append([{ type: 'a.b' }, { type: 'a.c' }]);
+      await first.spine.close();
+      const second = await fresh({ url: first.url });
+      expect((await second.spine.publish({ type: 'a.d' })).seq).toBe(3);
+      expect(await second.spine.verify()).toMatchObject({ ok: true, checked: 3 });
+    });
+  });
+}

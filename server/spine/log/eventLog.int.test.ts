@@ -1,0 +1,32 @@
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import { sqlitePathFromUrl } from '@/server/db/sqlite';
+import { openSpine } from '@/server/spine';
+import { freshDatabaseUrl, testDbKind } from '@/server/testing/testDb';
+import { describeEventLogContract } from './eventLog.contract';
+
+describeEventLogContract(
+  testDbKind(),
+  async (opts) => {
+    const url = opts?.url ?? (await freshDatabaseUrl());
+    return { url, spine: await openSpine({ databaseUrl: url, maxPayloadBytes: opts?.maxPayloadBytes }) };
+  },
+  async (url, sql) => {
+    if (url.startsWith('postgres')) {
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      try {
+        await c.query(sql);
+      } finally {
+        await c.end();
+      }
+    } else {
+      const db = new Database(sqlitePathFromUrl(url));
+      try {
+        db.exec(sql);
+      } finally {
+        db.close();
+      }
+    }
+  },
+);
