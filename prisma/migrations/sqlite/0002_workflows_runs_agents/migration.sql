@@ -1,0 +1,73 @@
+-- CreateTable
+CREATE TABLE "workflows" (
+    "id" TEXT NOT NULL PRIMARY KEY,
+    "slug" TEXT NOT NULL,
+    "name" TEXT NOT NULL,
+    "description" TEXT NOT NULL DEFAULT '',
+    "draft" TEXT NOT NULL,
+    "draft_revision" INTEGER NOT NULL DEFAULT 1,
+    "published_version" INTEGER,
+    "trigger_type" TEXT,
+    "archived" BOOLEAN NOT NULL DEFAULT false,
+    "created_at" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "updated_at" DATETIME NOT NULL
+);
+
+-- CreateTable
+CREATE TABLE "workflow_versions" (
+    "workflow_id" TEXT NOT NULL,
+    "version" INTEGER NOT NULL,
+    "document" TEXT NOT NULL,
+    "summary" TEXT NOT NULL DEFAULT '',
+    "created_at" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "created_by" TEXT NOT NULL DEFAULT 'system',
+
+    PRIMARY KEY ("workflow_id", "version"),
+    CONSTRAINT "workflow_versions_workflow_id_fkey" FOREIGN KEY ("workflow_id") REFERENCES "workflows" ("id") ON DELETE RESTRICT ON UPDATE CASCADE
+);
+
+-- CreateTable
+CREATE TABLE "runs" (
+    "id" TEXT NOT NULL PRIMARY KEY,
+    "workflow_id" TEXT NOT NULL,
+    "version" INTEGER NOT NULL,
+    "status" TEXT NOT NULL,
+    "key" TEXT,
+    "started_seq" BIGINT NOT NULL,
+    "last_seq" BIGINT NOT NULL,
+    "started_by" TEXT,
+    "waiting_on" TEXT,
+    "output" TEXT,
+    "error" TEXT,
+    "started_at" DATETIME NOT NULL,
+    "updated_at" DATETIME NOT NULL,
+    "ended_at" DATETIME
+);
+
+-- CreateTable
+CREATE TABLE "agents" (
+    "name" TEXT NOT NULL PRIMARY KEY,
+    "kind" TEXT NOT NULL,
+    "description" TEXT NOT NULL DEFAULT '',
+    "config" TEXT NOT NULL DEFAULT '{}',
+    "input_schema" TEXT,
+    "output_schema" TEXT,
+    "created_at" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "updated_at" DATETIME NOT NULL
+);
+
+-- CreateIndex
+CREATE UNIQUE INDEX "workflows_slug_key" ON "workflows"("slug");
+
+-- CreateIndex
+CREATE INDEX "runs_status_idx" ON "runs"("status");
+
+-- CreateIndex
+CREATE INDEX "runs_workflow_id_started_at_idx" ON "runs"("workflow_id", "started_at");
+
+-- CreateIndex
+CREATE INDEX "runs_key_started_seq_idx" ON "runs"("key", "started_seq");
+
+
+-- Hand-written: published versions are immutable.
+CREATE TRIGGER workflow_versions_no_update BEFORE UPDATE ON "workflow_versions" BEGIN SELECT RAISE(ABORT, 'spine: published workflow versions are immutable'); END;
