@@ -15,8 +15,12 @@ import type { AppendResult } from './log/sequencer';
 import { PostgresEventLog } from './log/postgresEventLog';
 import { SqliteEventLog } from './log/sqliteEventLog';
 import { openConsumer, subscribe, type Consumer, type SubscribeOptions } from './subscriptions';
+import type { RunIndexRow, RunStatus } from './runIndex';
+import type { RunQuery } from './log/rows';
 
-export type { SpineEvent, EventInput, EventFilter, Envelope, AppendResult, VerifyResult, SubscribeOptions, Consumer, EventLog };
+export type { SpineEvent, EventInput, EventFilter, Envelope, AppendResult, VerifyResult, SubscribeOptions, Consumer, EventLog, RunIndexRow, RunStatus, RunQuery };
+export { RUN_STATUSES, TERMINAL_STATUSES } from './runIndex';
+export type { Json } from './events';
 export { EventType, TypePattern, matchesType, matchesFilter } from './events';
 export { toCloudEvent, fromCloudEvent, CLOUDEVENTS_CONTENT_TYPE } from './cloudEvents';
 
@@ -50,6 +54,10 @@ export type Spine = {
   consumer(name: string, filter?: EventFilter & { fromSeq?: number; signal?: AbortSignal }): Promise<Consumer>;
   /** The run's latest envelope. @example const env = await spine.envelope('run-1'); env.version */
   envelope(runId: string): Promise<Envelope>;
+  /** The run index row (status, workflow, key, outcome). @example const run = await spine.getRun(runId) */
+  getRun(runId: string): Promise<RunIndexRow | null>;
+  /** Runs, newest first by default. @example await spine.listRuns({ statuses: ['running'], limit: 50 }) */
+  listRuns(q: RunQuery): Promise<RunIndexRow[]>;
   /** Recomputes the hash chain. @example const { ok, firstBadSeq } = await spine.verify() */
   verify(fromSeq?: number, toSeq?: number): Promise<VerifyResult>;
   /** Commits pending appends and closes the database. */
@@ -90,6 +98,8 @@ export function spineOver(log: EventLog): Spine {
       if (!env) throw new NotFoundError('envelope.not_found', `No envelope for run '${runId}'`, { runId });
       return env;
     },
+    getRun: (runId) => log.getRun(runId),
+    listRuns: (q) => log.listRuns(q),
     verify: (from, to) => log.verify(from, to),
     close: () => log.close(),
   };

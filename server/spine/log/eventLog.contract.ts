@@ -234,6 +234,22 @@ export function describeEventLogContract(name: string, open: OpenSpine, raw: Raw
       await c2.events.return(undefined);
     });
 
+    it('indexes runs in the same commit as their lifecycle events', async () => {
+      const { spine } = await fresh();
+      await spine.append([{ type: 'run.started', runId: 'ix-1', key: 'room:1', payload: { workflowId: 'wf', version: 2, startedBy: 'ann' } }]);
+      await spine.publish({ type: 'run.started', runId: 'ix-2', payload: { workflowId: 'wf', version: 2 } });
+      expect(await spine.getRun('ix-1')).toMatchObject({ id: 'ix-1', workflowId: 'wf', version: 2, key: 'room:1', status: 'running', startedBy: 'ann', startedSeq: 1 });
+      await spine.publish({ type: 'approval.requested', runId: 'ix-1', payload: { nodeId: 'gate' } });
+      expect(await spine.getRun('ix-1')).toMatchObject({ status: 'waiting', waitingOn: 'approval gate' });
+      await spine.publish({ type: 'approval.decided', runId: 'ix-1', payload: { nodeId: 'gate' } });
+      await spine.publish({ type: 'run.completed', runId: 'ix-1', payload: { output: { ok: true } } });
+      await spine.publish({ type: 'run.failed', runId: 'ix-1', payload: { reason: 'late' } });
+      expect(await spine.getRun('ix-1')).toMatchObject({ status: 'completed', output: '{"ok":true}', error: null });
+      expect((await spine.listRuns({ limit: 10 })).map((r) => r.id)).toEqual(['ix-2', 'ix-1']);
+      expect((await spine.listRuns({ statuses: ['running'], limit: 10 })).map((r) => r.id)).toEqual(['ix-2']);
+      expect(await spine.getRun('nope')).toBeNull();
+    });
+
     it('numbering continues without a gap after the spine is reopened', async () => {
       const first = await fresh();
       await first.spine.append([{ type: 'a.b' }, { type: 'a.c' }]);

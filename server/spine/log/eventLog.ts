@@ -15,6 +15,8 @@ import type { Envelope } from '../envelope';
 import { canonicalJson, type VerifyResult } from './hashChain';
 import { GroupCommitter, type CommitOutcome } from './groupCommit';
 import type { AppendResult, PreparedEvent } from './sequencer';
+import type { RunIndexRow } from '../runIndex';
+import type { RunQuery } from './rows';
 
 export type ReadQuery = {
   /** Exclusive cursor: events with seq > after. */
@@ -36,6 +38,8 @@ export interface EventLog {
   head(): Promise<number>;
   getEvent(seq: number): Promise<SpineEvent | null>;
   getEnvelope(runId: string): Promise<Envelope | null>;
+  getRun(runId: string): Promise<RunIndexRow | null>;
+  listRuns(q: RunQuery): Promise<RunIndexRow[]>;
   verify(fromSeq?: number, toSeq?: number): Promise<VerifyResult>;
   loadOffset(consumer: string): Promise<number | null>;
   saveOffset(consumer: string, seq: number, filter: EventFilter): Promise<void>;
@@ -136,6 +140,8 @@ export abstract class BaseEventLog implements EventLog {
   abstract head(): Promise<number>;
   abstract getEvent(seq: number): Promise<SpineEvent | null>;
   abstract getEnvelope(runId: string): Promise<Envelope | null>;
+  abstract getRun(runId: string): Promise<RunIndexRow | null>;
+  abstract listRuns(q: RunQuery): Promise<RunIndexRow[]>;
   abstract verify(fromSeq?: number, toSeq?: number): Promise<VerifyResult>;
   abstract loadOffset(consumer: string): Promise<number | null>;
   abstract saveOffset(consumer: string, seq: number, filter: EventFilter): Promise<void>;

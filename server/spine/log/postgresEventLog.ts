@@ -18,7 +18,8 @@ import { ChainVerifier, GENESIS_HASH, type VerifyResult } from './hashChain';
 import { BaseEventLog, type LogOptions, type ReadQuery } from './eventLog';
 import { keysNeeded, planBatch, type AppendResult, type PreparedEvent } from './sequencer';
 import type { CommitOutcome } from './groupCommit';
-import { EVENT_COLUMNS, rowToEvent, toStoredRow, type DbRow, type EnvelopeRow } from './rows';
+import { EVENT_COLUMNS, RUN_COLUMNS, RUN_UPSERT_SET, rowToEvent, runFromRow, runListSql, runToParams, toStoredRow, type DbRow, type EnvelopeRow, type RunDbRow, type RunQuery } from './rows';
+import type { RunIndexRow } from '../runIndex';
 import { envelopeFromRow, envelopeToParams, filterSql, verdict, withHistory } from './sqliteEventLog';
 
 export const NOTIFY_CHANNEL = 'spine_events';
@@ -67,7 +68,7 @@ export class PostgresEventLog extends BaseEventLog {
     try {
       await client.query('BEGIN');
       const head = (await client.query('SELECT seq, hash FROM spine_head WHERE id = 1 FOR UPDATE')).rows[0] as { seq: number; hash: string };
-      const { idempotencyKeys, runIds } = keysNeeded(batch);
+      const { idempotencyKeys, runIds, indexedRunIds } = keysNeeded(batch);
       const existing = new Map<string, { seq: number; id: string }>();
       if (idempotencyKeys.length) {
         const r = await client.query('SELECT idempotency_key, seq, id FROM events WHERE idempotency_key = ANY($1::text[])', [idempotencyKeys]);
@@ -78,7 +79,12 @@ export class PostgresEventLog extends BaseEventLog {
         const r = await client.query('SELECT * FROM envelopes WHERE run_id = ANY($1::text[])', [runIds]);
         for (const row of r.rows as EnvelopeRow[]) envelopes.set(row.run_id, envelopeFromRow(row));
       }
-      const plan = planBatch({ seq: Number(head.seq), hash: head.hash }, batch, { existing, envelopes, nowMs: Date.now() });
+      const runs = new Map<string, RunIndexRow>();
+      if (indexedRunIds.length) {
+        const r = await client.query(`SELECT ${RUN_COLUMNS} FROM runs WHERE id = ANY($1::text[])`, [indexedRunIds]);
+        for (const row of r.rows as RunDbRow[]) runs.set(row.id, runFromRow(row));
+      }
+      const plan = planBatch({ seq: Number(head.seq), hash: head.hash }, batch, { existing, envelopes, runs, nowMs: Date.now() });
       if (plan.rows.length > 0) {
         const cols: unknown[][] = Array.from({ length: 14 }, () => []);
         for (const r of plan.rows) {
@@ -97,6 +103,9 @@ export class PostgresEventLog extends BaseEventLog {
              ON CONFLICT (run_id) DO UPDATE SET state = excluded.state, version = excluded.version, updated_seq = excluded.updated_seq`,
             [p.runId, p.intent, p.constraints, p.deadlineMs, p.state, p.version, p.openedSeq, p.updatedSeq],
           );
+        }
+        for (const run of plan.runs.values()) {
+          await client.query(`INSERT INTO runs (${RUN_COLUMNS}) VALUES (${RUN_COLUMNS.split(',').map((_, i) => `$${i + 1}`).join(', ')}) ON CONFLICT (id) DO UPDATE SET ${RUN_UPSERT_SET}`, runToParams(run));
         }
         await client.query('UPDATE spine_head SET seq = $1, hash = $2 WHERE id = 1', [plan.head.seq, plan.head.hash]);
         await client.query('SELECT pg_notify($1, $2)', [NOTIFY_CHANNEL, String(plan.head.seq)]);
@@ -145,6 +154,17 @@ export class PostgresEventLog extends BaseEventLog {
       this.pool.query('SELECT count(*)::int AS n FROM events WHERE run_id = $1', [runId]),
     ]);
     return withHistory(envelopeFromRow(r.rows[0] as EnvelopeRow), recent.rows, Number(count.rows[0].n));
+  }
+
+  async getRun(runId: string): Promise<RunIndexRow | null> {
+    const r = await this.pool.query(`SELECT ${RUN_COLUMNS} FROM runs WHERE id = $1`, [runId]);
+    return r.rows[0] ? runFromRow(r.rows[0] as RunDbRow) : null;
+  }
+
+  async listRuns(q: RunQuery): Promise<RunIndexRow[]> {
+    const { sql, params } = runListSql(q);
+    const r = await this.pool.query(numbered(sql), params);
+    return (r.rows as RunDbRow[]).map(runFromRow);
   }
 
   async verify(fromSeq = 1, toSeq?: number): Promise<VerifyResult> {

@@ -3,6 +3,7 @@
  */
 import type { SourceKind, SpineEvent } from '../events';
 import type { StoredRow } from './sequencer';
+import type { RunIndexRow } from '../runIndex';
 
 export const EVENT_COLUMNS =
   'seq, id, type, key, run_id, causation_id, source_kind, source_name, time_ms, envelope_version, payload, idempotency_key, prev_hash, hash';
@@ -71,3 +72,76 @@ export type EnvelopeRow = {
   opened_seq: number | string;
   updated_seq: number | string;
 };
+
+export const RUN_COLUMNS =
+  'id, workflow_id, version, status, key, started_seq, last_seq, started_by, waiting_on, output, error, started_at_ms, updated_at_ms, ended_at_ms';
+
+export type RunDbRow = {
+  id: string;
+  workflow_id: string;
+  version: number;
+  status: string;
+  key: string | null;
+  started_seq: number | string;
+  last_seq: number | string;
+  started_by: string | null;
+  waiting_on: string | null;
+  output: string | null;
+  error: string | null;
+  started_at_ms: number | string;
+  updated_at_ms: number | string;
+  ended_at_ms: number | string | null;
+};
+
+export function runFromRow(r: RunDbRow): RunIndexRow {
+  return {
+    id: r.id,
+    workflowId: r.workflow_id,
+    version: Number(r.version),
+    status: r.status as RunIndexRow['status'],
+    key: r.key,
+    startedSeq: Number(r.started_seq),
+    lastSeq: Number(r.last_seq),
+    startedBy: r.started_by,
+    waitingOn: r.waiting_on,
+    output: r.output,
+    error: r.error,
+    startedAtMs: Number(r.started_at_ms),
+    updatedAtMs: Number(r.updated_at_ms),
+    endedAtMs: r.ended_at_ms === null ? null : Number(r.ended_at_ms),
+  };
+}
+
+export function runToParams(r: RunIndexRow): unknown[] {
+  return [r.id, r.workflowId, r.version, r.status, r.key, r.startedSeq, r.lastSeq, r.startedBy, r.waitingOn, r.output, r.error, r.startedAtMs, r.updatedAtMs, r.endedAtMs];
+}
+
+export const RUN_UPSERT_SET =
+  'status = excluded.status, last_seq = excluded.last_seq, waiting_on = excluded.waiting_on, output = excluded.output, error = excluded.error, updated_at_ms = excluded.updated_at_ms, ended_at_ms = excluded.ended_at_ms';
+
+/** SQL for a run listing; `?` placeholders. */
+export function runListSql(q: RunQuery): { sql: string; params: unknown[] } {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (q.statuses?.length) {
+    where.push(`status IN (${q.statuses.map(() => '?').join(', ')})`);
+    params.push(...q.statuses);
+  }
+  if (q.workflowId) {
+    where.push('workflow_id = ?');
+    params.push(q.workflowId);
+  }
+  if (q.key) {
+    where.push('key = ?');
+    params.push(q.key);
+  }
+  if (q.beforeSeq) {
+    where.push('started_seq < ?');
+    params.push(q.beforeSeq);
+  }
+  const order = q.order === 'asc' ? 'ASC' : 'DESC';
+  params.push(q.limit);
+  return { sql: `SELECT ${RUN_COLUMNS} FROM runs${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY started_seq ${order} LIMIT ?`, params };
+}
+
+export type RunQuery = { statuses?: readonly RunIndexRow['status'][]; workflowId?: string; key?: string; beforeSeq?: number; limit: number; order?: 'asc' | 'desc' };

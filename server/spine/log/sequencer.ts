@@ -15,6 +15,7 @@ import { isSpineError } from '@/server/errors';
 import type { Json, SourceKind, SpineEvent } from '../events';
 import { evolveEnvelope, type EnvelopeRecord } from '../envelope';
 import { hashRow, type ChainedRow } from './hashChain';
+import { evolveRunIndex, touchesRunIndex, type RunIndexRow } from '../runIndex';
 import type { CommitOutcome } from './groupCommit';
 
 /** A validated event waiting for a seq (see prepareInputs in eventLog.ts). */
@@ -42,6 +43,8 @@ export type BatchPlan = {
   events: SpineEvent[];
   /** Envelopes to upsert, with the seq of the event that last changed them. */
   envelopes: Map<string, EnvelopeRecord & { openedSeq: number; updatedSeq: number }>;
+  /** Run index rows to upsert. */
+  runs: Map<string, RunIndexRow>;
   outcomes: CommitOutcome<AppendResult[]>[];
   head: Head;
 };
@@ -51,19 +54,23 @@ export type PlanContext = {
   existing: Map<string, { seq: number; id: string }>;
   /** Current envelopes (with their opening seq) of the runs touched by the batch. */
   envelopes: Map<string, EnvelopeRecord & { openedSeq: number; updatedSeq: number }>;
+  /** Current run index rows of the runs whose lifecycle the batch touches. */
+  runs?: Map<string, RunIndexRow>;
   nowMs: number;
   newId?: () => string;
 };
 
-export function keysNeeded(batch: PreparedEvent[][]): { idempotencyKeys: string[]; runIds: string[] } {
+export function keysNeeded(batch: PreparedEvent[][]): { idempotencyKeys: string[]; runIds: string[]; indexedRunIds: string[] } {
   const idem = new Set<string>();
   const runs = new Set<string>();
+  const indexed = new Set<string>();
   for (const sub of batch)
     for (const e of sub) {
       if (e.idempotencyKey) idem.add(e.idempotencyKey);
       if (e.runId) runs.add(e.runId);
+      if (e.runId && touchesRunIndex(e.type)) indexed.add(e.runId);
     }
-  return { idempotencyKeys: [...idem], runIds: [...runs] };
+  return { idempotencyKeys: [...idem], runIds: [...runs], indexedRunIds: [...indexed] };
 }
 
 export function planBatch(head: Head, batch: PreparedEvent[][], ctx: PlanContext): BatchPlan {
@@ -74,6 +81,8 @@ export function planBatch(head: Head, batch: PreparedEvent[][], ctx: PlanContext
   const envelopes = new Map(ctx.envelopes);
   const touched = new Map<string, EnvelopeRecord & { openedSeq: number; updatedSeq: number }>();
   const existing = new Map(ctx.existing);
+  const runs = new Map(ctx.runs);
+  const touchedRuns = new Map<string, RunIndexRow>();
   let seq = head.seq;
   let hash = head.hash;
   const time = new Date(ctx.nowMs).toISOString();
@@ -82,6 +91,7 @@ export function planBatch(head: Head, batch: PreparedEvent[][], ctx: PlanContext
     const mark = { seq, hash, rows: rows.length };
     const localEnvelopes = new Map<string, EnvelopeRecord & { openedSeq: number; updatedSeq: number }>();
     const localIdem = new Map<string, { seq: number; id: string }>();
+    const localRuns = new Map<string, RunIndexRow>();
     const results: AppendResult[] = [];
     try {
       for (const e of sub) {
@@ -116,6 +126,10 @@ export function planBatch(head: Head, batch: PreparedEvent[][], ctx: PlanContext
         rows.push(row);
         events.push(toEvent(row, e.payload, time));
         if (e.idempotencyKey) localIdem.set(e.idempotencyKey, { seq: s, id: row.id });
+        if (e.runId && touchesRunIndex(e.type)) {
+          const run = evolveRunIndex(localRuns.get(e.runId) ?? runs.get(e.runId), { type: e.type, runId: e.runId, key: e.key, payload: e.payload, seq: s, timeMs: ctx.nowMs });
+          if (run) localRuns.set(e.runId, run);
+        }
         results.push({ seq: s, id: row.id, duplicate: false });
       }
       for (const [k, v] of localEnvelopes) {
@@ -123,6 +137,10 @@ export function planBatch(head: Head, batch: PreparedEvent[][], ctx: PlanContext
         touched.set(k, v);
       }
       for (const [k, v] of localIdem) existing.set(k, v);
+      for (const [k, v] of localRuns) {
+        runs.set(k, v);
+        touchedRuns.set(k, v);
+      }
       outcomes.push({ ok: true, value: results });
     } catch (error) {
       if (!isSpineError(error)) throw error;
@@ -133,7 +151,7 @@ export function planBatch(head: Head, batch: PreparedEvent[][], ctx: PlanContext
       outcomes.push({ ok: false, error });
     }
   }
-  return { rows, events, envelopes: touched, outcomes, head: { seq, hash } };
+  return { rows, events, envelopes: touched, runs: touchedRuns, outcomes, head: { seq, hash } };
 }
 
 export function toEvent(row: StoredRow, payload: Json, time?: string): SpineEvent {

@@ -16,7 +16,8 @@ import { ChainVerifier, GENESIS_HASH, type VerifyResult } from './hashChain';
 import { BaseEventLog, typePatternToRegex, type LogOptions, type ReadQuery } from './eventLog';
 import { keysNeeded, planBatch, type AppendResult, type PreparedEvent } from './sequencer';
 import type { CommitOutcome } from './groupCommit';
-import { EVENT_COLUMNS, rowToEvent, toStoredRow, type DbRow, type EnvelopeRow } from './rows';
+import { EVENT_COLUMNS, RUN_COLUMNS, RUN_UPSERT_SET, rowToEvent, runFromRow, runListSql, runToParams, toStoredRow, type DbRow, type EnvelopeRow, type RunDbRow, type RunQuery } from './rows';
+import type { RunIndexRow } from '../runIndex';
 
 export type SqliteLogOptions = LogOptions & {
   /** @default 'FULL' */
@@ -38,6 +39,8 @@ export class SqliteEventLog extends BaseEventLog {
     historyCount: Statement;
     offset: Statement;
     saveOffset: Statement;
+    run: Statement;
+    upsertRun: Statement;
   };
   private readonly writeBatch: (batch: PreparedEvent[][]) => ReturnType<typeof planBatch>;
 
@@ -62,6 +65,8 @@ export class SqliteEventLog extends BaseEventLog {
       history: db.prepare('SELECT seq, type, source_kind, source_name, time_ms FROM events WHERE run_id = ? ORDER BY seq DESC LIMIT ?'),
       historyCount: db.prepare('SELECT count(*) AS n FROM events WHERE run_id = ?'),
       offset: db.prepare('SELECT "offset" FROM consumers WHERE name = ?'),
+      run: db.prepare(`SELECT ${RUN_COLUMNS} FROM runs WHERE id = ?`),
+      upsertRun: db.prepare(`INSERT INTO runs (${RUN_COLUMNS}) VALUES (${RUN_COLUMNS.split(',').map(() => '?').join(', ')}) ON CONFLICT (id) DO UPDATE SET ${RUN_UPSERT_SET}`),
       saveOffset: db.prepare(
         `INSERT INTO consumers (name, "offset", filter, updated_ms) VALUES (?, ?, ?, ?)
          ON CONFLICT (name) DO UPDATE SET "offset" = excluded."offset", filter = excluded.filter, updated_ms = excluded.updated_ms`,
@@ -71,7 +76,7 @@ export class SqliteEventLog extends BaseEventLog {
     this.writeBatch = db
       .transaction((batch: PreparedEvent[][]) => {
         const head = s.head.get() as { seq: number; hash: string };
-        const { idempotencyKeys, runIds } = keysNeeded(batch);
+        const { idempotencyKeys, runIds, indexedRunIds } = keysNeeded(batch);
         const existing = new Map<string, { seq: number; id: string }>();
         for (const k of idempotencyKeys) {
           const hit = s.byIdem.get(k) as { seq: number; id: string } | undefined;
@@ -82,9 +87,15 @@ export class SqliteEventLog extends BaseEventLog {
           const row = s.envelope.get(runId) as EnvelopeRow | undefined;
           if (row) envelopes.set(runId, envelopeFromRow(row));
         }
-        const plan = planBatch({ seq: Number(head.seq), hash: head.hash }, batch, { existing, envelopes, nowMs: Date.now() });
+        const runs = new Map<string, RunIndexRow>();
+        for (const runId of indexedRunIds) {
+          const row = s.run.get(runId) as RunDbRow | undefined;
+          if (row) runs.set(runId, runFromRow(row));
+        }
+        const plan = planBatch({ seq: Number(head.seq), hash: head.hash }, batch, { existing, envelopes, runs, nowMs: Date.now() });
         for (const row of plan.rows) s.insert.run(row);
         for (const env of plan.envelopes.values()) s.upsertEnvelope.run(envelopeToParams(env));
+        for (const run of plan.runs.values()) s.upsertRun.run(...runToParams(run));
         if (plan.rows.length > 0) s.moveHead.run(plan.head.seq, plan.head.hash);
         return plan;
       })
@@ -132,6 +143,16 @@ export class SqliteEventLog extends BaseEventLog {
     const recent = this.stmts.history.all(runId, HISTORY_LIMIT) as HistoryRow[];
     const total = Number((this.stmts.historyCount.get(runId) as { n: number }).n);
     return withHistory(envelopeFromRow(row), recent, total);
+  }
+
+  async getRun(runId: string): Promise<RunIndexRow | null> {
+    const row = this.stmts.run.get(runId) as RunDbRow | undefined;
+    return row ? runFromRow(row) : null;
+  }
+
+  async listRuns(q: RunQuery): Promise<RunIndexRow[]> {
+    const { sql, params } = runListSql(q);
+    return (this.db.prepare(sql).all(...params) as RunDbRow[]).map(runFromRow);
   }
 
   async verify(fromSeq = 1, toSeq?: number): Promise<VerifyResult> {

@@ -40,9 +40,9 @@ CREATE TABLE "runs" (
     "waiting_on" TEXT,
     "output" TEXT,
     "error" TEXT,
-    "started_at" TIMESTAMP(3) NOT NULL,
-    "updated_at" TIMESTAMP(3) NOT NULL,
-    "ended_at" TIMESTAMP(3),
+    "started_at_ms" BIGINT NOT NULL,
+    "updated_at_ms" BIGINT NOT NULL,
+    "ended_at_ms" BIGINT,
 
     CONSTRAINT "runs_pkey" PRIMARY KEY ("id")
 );
@@ -68,7 +68,7 @@ CREATE UNIQUE INDEX "workflows_slug_key" ON "workflows"("slug");
 CREATE INDEX "runs_status_idx" ON "runs"("status");
 
 -- CreateIndex
-CREATE INDEX "runs_workflow_id_started_at_idx" ON "runs"("workflow_id", "started_at");
+CREATE INDEX "runs_workflow_id_started_seq_idx" ON "runs"("workflow_id", "started_seq");
 
 -- CreateIndex
 CREATE INDEX "runs_key_started_seq_idx" ON "runs"("key", "started_seq");

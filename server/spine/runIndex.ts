@@ -1,0 +1,84 @@
+/**
+ * The run index: one row per run (workflow, version, key, status, waiting-on, outcome), maintained by the
+ * log writer inside the same transaction as the lifecycle event that changes it, like the envelope. So the
+ * index can never disagree with the log, even across a crash, and listing or recovering runs never has to
+ * scan the log. Only lifecycle events touch it; every other event costs nothing here.
+ *
+ * Status machine: run.started → running; run.queued → queued (waiting for its entity key);
+ * run.key_acquired → running; approval.requested / a delay's timer.scheduled → waiting; approval.decided /
+ * timer.fired → running; run.completed / run.failed / run.cancelled → terminal; run.reopened → running.
+ */
+import type { Json } from './events';
+
+export const RUN_STATUSES = ['queued', 'running', 'waiting', 'completed', 'failed', 'cancelled'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+export const TERMINAL_STATUSES: readonly RunStatus[] = ['completed', 'failed', 'cancelled'];
+
+export type RunIndexRow = {
+  id: string;
+  workflowId: string;
+  version: number;
+  status: RunStatus;
+  key: string | null;
+  startedSeq: number;
+  lastSeq: number;
+  startedBy: string | null;
+  waitingOn: string | null;
+  output: string | null;
+  error: string | null;
+  startedAtMs: number;
+  updatedAtMs: number;
+  endedAtMs: number | null;
+};
+
+const LIFECYCLE = new Set([
+  'run.started', 'run.queued', 'run.key_acquired', 'approval.requested', 'approval.decided', 'timer.scheduled', 'timer.fired',
+  'run.completed', 'run.failed', 'run.cancelled', 'run.reopened',
+]);
+
+export function touchesRunIndex(type: string): boolean {
+  return LIFECYCLE.has(type);
+}
+
+type Input = { type: string; runId: string | null; key: string | null; payload: Json; seq: number; timeMs: number };
+
+const obj = (p: Json): Record<string, Json> => (p !== null && typeof p === 'object' && !Array.isArray(p) ? p : {});
+const str = (v: Json | undefined): string | null => (typeof v === 'string' ? v : null);
+
+export function evolveRunIndex(current: RunIndexRow | undefined, e: Input): RunIndexRow | undefined {
+  if (!e.runId || !LIFECYCLE.has(e.type)) return undefined;
+  const p = obj(e.payload);
+  if (e.type === 'run.started') {
+    if (current || typeof p.workflowId !== 'string' || typeof p.version !== 'number') return undefined;
+    return {
+      id: e.runId, workflowId: p.workflowId, version: p.version, status: 'running', key: e.key, startedSeq: e.seq, lastSeq: e.seq,
+      startedBy: str(p.startedBy), waitingOn: null, output: null, error: null, startedAtMs: e.timeMs, updatedAtMs: e.timeMs, endedAtMs: null,
+    };
+  }
+  if (!current) return undefined;
+  const terminal = TERMINAL_STATUSES.includes(current.status);
+  const next = { ...current, lastSeq: e.seq, updatedAtMs: e.timeMs };
+  switch (e.type) {
+    case 'run.queued':
+      return terminal ? undefined : { ...next, status: 'queued', waitingOn: `key ${current.key ?? ''}`.trim() };
+    case 'run.key_acquired':
+      return terminal ? undefined : { ...next, status: 'running', waitingOn: null };
+    case 'approval.requested':
+      return terminal ? undefined : { ...next, status: 'waiting', waitingOn: `approval ${str(p.nodeId) ?? ''}`.trim() };
+    case 'timer.scheduled':
+      return terminal || p.purpose !== 'delay' ? undefined : { ...next, status: 'waiting', waitingOn: `timer ${str(p.nodeId) ?? ''}`.trim() };
+    case 'approval.decided':
+    case 'timer.fired':
+      return terminal || current.status !== 'waiting' ? undefined : { ...next, status: 'running', waitingOn: null };
+    case 'run.completed':
+      return terminal ? undefined : { ...next, status: 'completed', waitingOn: null, output: JSON.stringify(p.output ?? null), endedAtMs: e.timeMs };
+    case 'run.failed':
+      return terminal ? undefined : { ...next, status: 'failed', waitingOn: null, error: str(p.reason) ?? 'failed', endedAtMs: e.timeMs };
+    case 'run.cancelled':
+      return terminal ? undefined : { ...next, status: 'cancelled', waitingOn: null, error: str(p.reason), endedAtMs: e.timeMs };
+    case 'run.reopened':
+      return terminal ? { ...next, status: 'running', waitingOn: null, error: null, endedAtMs: null } : undefined;
+    default:
+      return undefined;
+  }
+}
