@@ -5,7 +5,7 @@
 import http from 'node:http';
 import { Readable } from 'node:stream';
 
-export type Route = { method: string; path: string | RegExp; handler: (req: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response> };
+export type Route = { method: string; path: string | RegExp; handler: (req: Request, ctx: { params: Promise<never> }) => Promise<Response> };
 
 export function createNodeServer(routes: Route[]): http.Server {
   return http.createServer(async (req, res) => {
@@ -33,7 +33,7 @@ export function createNodeServer(routes: Route[]): http.Server {
       signal: ac.signal,
       ...(hasBody && { duplex: 'half' }),
     } as RequestInit);
-    const response = await match.route.handler(request, { params: Promise.resolve(match.params) });
+    const response = await match.route.handler(request, { params: Promise.resolve(match.params) as Promise<never> });
     res.writeHead(response.status, Object.fromEntries(response.headers));
     if (!response.body) return void res.end();
     const reader = response.body.getReader();
