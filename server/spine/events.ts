@@ -44,7 +44,8 @@ export const EventInput = z
     runId: z.string().min(1).max(128).optional(),
     causationId: z.string().min(1).max(128).optional(),
     source: EventSource.optional(),
-    payload: Json.default({}),
+    /** Any JSON value. Checked by the log's canonical-JSON walk (one pass instead of a zod tree walk). */
+    payload: z.unknown().default({}),
     idempotencyKey: z.string().min(1).max(256).optional(),
   })
   .strict();

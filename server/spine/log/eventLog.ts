@@ -10,7 +10,7 @@
  * - every row is hash-chained to its predecessor, and `verify` names the first bad seq.
  */
 import { PayloadTooLargeError, ValidationError } from '@/server/errors';
-import { EventInput, type EventFilter, type SpineEvent } from '../events';
+import { EventInput, type EventFilter, type Json, type SpineEvent } from '../events';
 import type { Envelope } from '../envelope';
 import { canonicalJson, type VerifyResult } from './hashChain';
 import { GroupCommitter, type CommitOutcome } from './groupCommit';
@@ -68,7 +68,12 @@ export function prepareInputs(inputs: unknown[], maxPayloadBytes: number): Prepa
       throw new ValidationError('event.invalid', `${where}${issue.message}`, { index, issues: parsed.error.issues });
     }
     const e = parsed.data;
-    const payloadText = canonicalJson(e.payload);
+    let payloadText: string;
+    try {
+      payloadText = canonicalJson(e.payload);
+    } catch (err) {
+      throw new ValidationError('event.invalid', `payload: ${(err as Error).message.replace(/^\$/, 'payload')}`, { index });
+    }
     const bytes = Buffer.byteLength(payloadText);
     if (bytes > maxPayloadBytes)
       throw new PayloadTooLargeError('event.payload_too_large', `payload is ${bytes} bytes; the limit is ${maxPayloadBytes}`, { index, bytes, limit: maxPayloadBytes });
@@ -79,7 +84,8 @@ export function prepareInputs(inputs: unknown[], maxPayloadBytes: number): Prepa
       causationId: e.causationId ?? null,
       sourceKind: e.source?.kind ?? 'system',
       sourceName: e.source?.name ?? 'api',
-      payload: e.payload,
+      // Checked as plain JSON by canonicalJson above.
+      payload: e.payload as Json,
       payloadText,
       idempotencyKey: e.idempotencyKey ?? null,
     };

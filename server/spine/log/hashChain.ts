@@ -10,15 +10,51 @@ import { createHash } from 'node:crypto';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
-/** JSON with object keys sorted recursively: one text per value. */
+/**
+ * JSON with object keys sorted recursively: one text per value. Also the payload validator: anything
+ * that is not plain JSON (undefined, functions, bigint, NaN/Infinity, class instances, cycles, nesting
+ * deeper than MAX_JSON_DEPTH) throws a TypeError naming where, instead of being silently dropped.
+ */
+export const MAX_JSON_DEPTH = 64;
+
 export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const obj = value as Record<string, unknown>;
-  const keys = Object.keys(obj)
-    .filter((k) => obj[k] !== undefined)
-    .sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
+  return write(value, 0, '$');
+}
+
+function write(v: unknown, depth: number, path: string): string {
+  switch (typeof v) {
+    case 'string':
+      return JSON.stringify(v);
+    case 'number':
+      if (!Number.isFinite(v)) throw new TypeError(`${path} is not a finite number`);
+      return String(v);
+    case 'boolean':
+      return v ? 'true' : 'false';
+    case 'object': {
+      if (v === null) return 'null';
+      if (depth >= MAX_JSON_DEPTH) throw new TypeError(`${path} nests deeper than ${MAX_JSON_DEPTH} levels`);
+      if (Array.isArray(v)) {
+        let out = '[';
+        for (let i = 0; i < v.length; i++) out += (i ? ',' : '') + write(v[i], depth + 1, `${path}[${i}]`);
+        return out + ']';
+      }
+      const proto = Object.getPrototypeOf(v);
+      if (proto !== Object.prototype && proto !== null) throw new TypeError(`${path} is not a plain JSON object`);
+      const obj = v as Record<string, unknown>;
+      const keys = Object.keys(obj).sort();
+      let out = '{';
+      let first = true;
+      for (const k of keys) {
+        const x = obj[k];
+        if (x === undefined) continue;
+        out += (first ? '' : ',') + JSON.stringify(k) + ':' + write(x, depth + 1, `${path}.${k}`);
+        first = false;
+      }
+      return out + '}';
+    }
+    default:
+      throw new TypeError(`${path} is ${typeof v}, which is not JSON`);
+  }
 }
 
 /** The stored columns that the chain covers. */

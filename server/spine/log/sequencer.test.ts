@@ -32,7 +32,7 @@ describe('planBatch (the sequencer core)', () => {
     const values = plan.outcomes.map((o) => (o.ok ? o.value[0] : null));
     expect(values[0]).toEqual({ seq: 3, id: 'old', duplicate: true });
     expect(values[1]).toMatchObject({ seq: 11, duplicate: false });
-    expect(values[2]).toEqual({ ...values[1], duplicate: true });
+    expect(values[2]).toEqual({ seq: values[1]!.seq, id: values[1]!.id, duplicate: true });
   });
 
   it('stamps run events with the envelope version and bumps it on context.patched', () => {
@@ -61,5 +61,14 @@ describe('planBatch (the sequencer core)', () => {
 
   it('canonical JSON does not depend on key order', () => {
     expect(canonicalJson({ b: 1, a: { d: [1, { y: 1, x: 2 }], c: null } })).toBe('{"a":{"c":null,"d":[1,{"x":2,"y":1}]},"b":1}');
+  });
+});
+
+describe('canonicalJson as the payload check', () => {
+  it('refuses what is not plain JSON, naming where', () => {
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    for (const [bad, where] of [[{ a: undefined === undefined ? () => 1 : 1 }, '$.a'], [{ n: NaN }, '$.n'], [[1, 2n], '$[1]'], [new Date(0), '$'], [{ deep: cyclic }, 'deeper'], [[undefined], '$[0]']] as const)
+      expect(() => canonicalJson(bad)).toThrow(where);
   });
 });

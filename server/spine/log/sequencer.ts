@@ -10,6 +10,7 @@
  * head, so seq n+1 can never become visible before seq n. A failed submission is discarded whole and
  * consumes no seq.
  */
+import { randomFillSync } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
 import { isSpineError } from '@/server/errors';
 import type { Json, SourceKind, SpineEvent } from '../events';
@@ -32,7 +33,28 @@ export type PreparedEvent = {
   idempotencyKey: string | null;
 };
 
-export type AppendResult = { seq: number; id: string; duplicate: boolean };
+/** UUIDv7 with random bytes drawn from a pool: one getRandomValues call per 256 ids instead of one each. */
+const POOL = Buffer.alloc(16 * 256);
+let poolAt = POOL.length;
+export function newEventId(): string {
+  if (poolAt >= POOL.length) {
+    randomFillSync(POOL);
+    poolAt = 0;
+  }
+  const random = POOL.subarray(poolAt, poolAt + 16);
+  poolAt += 16;
+  return uuidv7({ random });
+}
+
+export type AppendResult = {
+  seq: number;
+  id: string;
+  /** True when the idempotency key was seen before: seq and id are the original's, nothing was appended. */
+  duplicate: boolean;
+  /** Stamped on new events only. */
+  envelopeVersion?: number | null;
+  time?: string;
+};
 
 export type StoredRow = ChainedRow & { prevHash: string; hash: string };
 
@@ -74,7 +96,7 @@ export function keysNeeded(batch: PreparedEvent[][]): { idempotencyKeys: string[
 }
 
 export function planBatch(head: Head, batch: PreparedEvent[][], ctx: PlanContext): BatchPlan {
-  const newId = ctx.newId ?? uuidv7;
+  const newId = ctx.newId ?? newEventId;
   const rows: StoredRow[] = [];
   const events: SpineEvent[] = [];
   const outcomes: CommitOutcome<AppendResult[]>[] = [];
@@ -130,7 +152,7 @@ export function planBatch(head: Head, batch: PreparedEvent[][], ctx: PlanContext
           const run = evolveRunIndex(localRuns.get(e.runId) ?? runs.get(e.runId), { type: e.type, runId: e.runId, key: e.key, payload: e.payload, seq: s, timeMs: ctx.nowMs });
           if (run) localRuns.set(e.runId, run);
         }
-        results.push({ seq: s, id: row.id, duplicate: false });
+        results.push({ seq: s, id: row.id, duplicate: false, envelopeVersion: row.envelopeVersion, time });
       }
       for (const [k, v] of localEnvelopes) {
         envelopes.set(k, v);
