@@ -1,0 +1,14 @@
+import type { NextConfig } from 'next';
+
+/**
+ * Next.js runs inside Spine's own server (scripts/serve.ts), so route handlers share the process-wide
+ * runtime with it. Native and driver packages stay external: they are loaded by Node at run time, never
+ * bundled, so the route bundle and the custom server get the same module instances.
+ */
+const nextConfig: NextConfig = {
+  serverExternalPackages: ['better-sqlite3', 'pg', '@prisma/adapter-better-sqlite3', '@prisma/adapter-pg'],
+  poweredByHeader: false,
+  reactStrictMode: true,
+};
+
+export default nextConfig;

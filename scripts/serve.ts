@@ -1,0 +1,91 @@
+/**
+ * Spine's HTTP server: opens the runtime (which migrates the database), starts the demo publisher when
+ * SPINE_DEMO is on, then serves the Next.js app (pages, tRPC and the public API) from one process, so
+ * route handlers share the runtime opened here (server/runtime.ts keeps it on globalThis).
+ *
+ *   tsx scripts/serve.ts          production (needs `next build`; `npm start` does that when needed)
+ *   tsx scripts/serve.ts --dev    development with hot reload
+ *
+ * SIGTERM / SIGINT: stop accepting connections, end live streams (clients resume from their last event
+ * id elsewhere), let in-flight requests finish, stop the demo, then commit pending appends and close the
+ * database, and exit 0.
+ */
+import { createServer, type IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+
+const dev = process.argv.includes('--dev');
+// Next.js and React read NODE_ENV when they load, so set it before importing them.
+(process.env as Record<string, string>).NODE_ENV = dev ? 'development' : 'production';
+
+const SHUTDOWN_GRACE_MS = 5000;
+
+async function main() {
+  const { env } = await import('@/server/env');
+  const { getRuntime } = await import('@/server/runtime');
+  const { startDemo } = await import('@/server/demo/publisher');
+  const { default: next } = await import('next');
+
+  const { HOST: hostname, PORT: port, SPINE_DEMO } = env();
+  const runtime = await getRuntime();
+  const demo = SPINE_DEMO ? startDemo(runtime.spine) : null;
+
+  const app = next({ dev, hostname, port, dir: process.cwd() });
+  await app.prepare();
+  const handle = app.getRequestHandler();
+
+  // Live streams never end by themselves; they are tracked so shutdown can end them first.
+  const streams = new Set<IncomingMessage>();
+  const server = createServer((req, res) => {
+    if (req.headers.accept?.includes('text/event-stream')) {
+      streams.add(req);
+      res.on('close', () => streams.delete(req));
+    }
+    handle(req, res).catch((e: unknown) => {
+      console.error('[serve] request failed:', e);
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+      res.end('Internal server error');
+    });
+  });
+  const upgrade = app.getUpgradeHandler();
+  server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    upgrade(req, socket, head).catch(() => socket.destroy());
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, hostname, () => resolve());
+  });
+  const address = server.address();
+  const shownPort = typeof address === 'object' && address ? address.port : port;
+  const shownHost = hostname === '127.0.0.1' || hostname === '0.0.0.0' ? 'localhost' : hostname;
+  console.log(`Spine listening on http://${shownHost}:${shownPort}`);
+
+  let shuttingDown = false;
+  const shutdown = async (signal: NodeJS.Signals) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    console.log(`[serve] ${signal}: shutting down`);
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    for (const req of streams) req.socket.destroy();
+    server.closeIdleConnections();
+    const grace = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+    await Promise.all([closed, demo?.stop()]);
+    clearTimeout(grace);
+    if (dev) await app.close();
+    await runtime.close();
+    process.exit(0);
+  };
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(signal, () => {
+      shutdown(signal).catch((e: unknown) => {
+        console.error('[serve] shutdown failed:', e);
+        process.exit(1);
+      });
+    });
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});
