@@ -1,0 +1,36 @@
+import Link from 'next/link';
+import { SpineMark } from '@/components/ui/icons';
+import { NavLink, NavPlaceholder } from './NavLink';
+import { ThemeToggle } from './ThemeToggle';
+
+/** Sections of the product. Only those with a page get an `href`; the rest are placeholders. */
+const NAV: ReadonlyArray<{ label: string; href?: string }> = [
+  { label: 'Timeline', href: '/' },
+  { label: 'Runs' },
+  { label: 'Workflows' },
+  { label: 'Approvals' },
+  { label: 'Audit' },
+];
+
+export function TopBar() {
+  return (
+    <header className="sticky top-0 z-20 border-b border-zinc-200 bg-white/85 backdrop-blur dark:border-zinc-800 dark:bg-zinc-950/85">
+      <div className="mx-auto flex h-14 max-w-6xl items-center gap-6 px-4 sm:px-6">
+        <Link href="/" className="flex items-center gap-2 text-[15px] font-semibold tracking-tight">
+          <span className="grid size-7 place-items-center rounded-md bg-indigo-600 text-white">
+            <SpineMark width={18} height={18} />
+          </span>
+          Spine
+        </Link>
+        <nav aria-label="Main" className="-mx-1 flex min-w-0 items-center gap-0.5 overflow-x-auto">
+          {NAV.map((item) =>
+            item.href ? <NavLink key={item.label} href={item.href} label={item.label} /> : <NavPlaceholder key={item.label} label={item.label} />,
+          )}
+        </nav>
+        <div className="ml-auto flex items-center">
+          <ThemeToggle />
+        </div>
+      </div>
+    </header>
+  );
+}
