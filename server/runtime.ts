@@ -1,14 +1,23 @@
 /**
- * The process-wide Spine runtime: one spine (log, subscriptions) per process, shared by the custom
- * server, route handlers and tRPC. Next.js bundles route handlers separately from server.ts, so the
- * instance lives on `globalThis`: whichever side asks first opens it, everyone else gets the same one.
+ * The process-wide Spine runtime: one spine (log, subscriptions), one Prisma client and one engine per
+ * process, shared by the custom server, route handlers and tRPC. Next.js bundles route handlers separately
+ * from scripts/serve.ts, so the instance lives on `globalThis`: whichever side asks first opens it,
+ * everyone else gets the same one.
+ *
+ * Start-up order: migrate + open the spine → Prisma → engine (recovers active runs from the log, then
+ * follows the spine) → demo seed (agents and the five demo workflows) when SPINE_DEMO is on.
  */
+import { createDb, type Db } from './db/client';
 import { env } from './env';
+import { startEngine, type EngineService } from './engine';
+import { seedDemo } from './demo/seed';
 import { openSpine, type Spine } from './spine';
 
 export type Runtime = {
   spine: Spine;
-  config: { maxPayloadBytes: number; databaseUrl: string };
+  db: Db;
+  engine: EngineService;
+  config: { maxPayloadBytes: number; databaseUrl: string; demo: boolean };
   close(): Promise<void>;
 };
 
@@ -26,15 +35,18 @@ export function getRuntime(): Promise<Runtime> {
 
 async function startRuntime(): Promise<Runtime> {
   const e = env();
-  const spine = await openSpine({
-    databaseUrl: e.DATABASE_URL,
-    maxPayloadBytes: e.SPINE_MAX_PAYLOAD_BYTES,
-    synchronous: e.SPINE_SQLITE_SYNCHRONOUS,
-  });
+  const spine = await openSpine({ databaseUrl: e.DATABASE_URL, maxPayloadBytes: e.SPINE_MAX_PAYLOAD_BYTES, synchronous: e.SPINE_SQLITE_SYNCHRONOUS });
+  const db = createDb(e.DATABASE_URL);
+  const engine = await startEngine({ spine, db, databaseUrl: e.DATABASE_URL });
+  if (e.SPINE_DEMO) await seedDemo(engine);
   return {
     spine,
-    config: { maxPayloadBytes: e.SPINE_MAX_PAYLOAD_BYTES, databaseUrl: e.DATABASE_URL },
+    db,
+    engine,
+    config: { maxPayloadBytes: e.SPINE_MAX_PAYLOAD_BYTES, databaseUrl: e.DATABASE_URL, demo: e.SPINE_DEMO },
     async close() {
+      await engine.stop();
+      await db.$disconnect();
       await spine.close();
       delete (globalThis as Holder)[KEY];
     },

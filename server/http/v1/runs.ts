@@ -1,23 +1,69 @@
 /**
- * `/api/v1/runs/{runId}/envelope`: the run's latest context envelope (intent, constraints, deadline,
- * versioned state, bounded history). The cheap fetch behind every event's `envelopeVersion`.
+ * `/api/v1/workflows/{id}/runs` and `/api/v1/runs/...`: start runs of published workflows, read them
+ * (status, node states, output, envelope, events) and steer them (cancel, patch the context mid-run,
+ * retry a failed node). Thin: parse, authenticate, one engine call.
  */
 import { z } from 'zod';
 import { ValidationError } from '@/server/errors';
 import { authenticate } from '../auth';
+import { readJsonBody } from '../body';
 import { json, withErrorHandling } from '../errors';
-import { runtimeServices, type ServicesGetter } from '../services';
+import { requireEngine, runtimeServices, type ServicesGetter } from '../services';
 
-const RunId = z.string().min(1).max(128);
-type RouteCtx = { params: Promise<{ runId: string }> };
+const Id = z.string().min(1).max(128);
+type Params<K extends string> = { params: Promise<Record<K, string>> };
+const BODY_LIMIT = 512 * 1024;
+
+async function param<K extends string>(ctx: Params<K>, name: K): Promise<string> {
+  const v = (await ctx.params)[name];
+  const parsed = Id.safeParse(v);
+  if (!parsed.success) throw new ValidationError('request.invalid_id', `${name} must be 1 to 128 characters`);
+  return parsed.data;
+}
 
 export function runsApi(services: ServicesGetter = runtimeServices) {
-  const envelope = withErrorHandling(async (req: Request, ctx: RouteCtx) => {
-    await authenticate(req);
-    const parsed = RunId.safeParse((await ctx.params).runId);
-    if (!parsed.success) throw new ValidationError('request.invalid_run_id', 'runId must be 1 to 128 characters');
-    const { spine } = await services();
-    return json(await spine.envelope(parsed.data));
-  });
-  return { envelope };
+  return {
+    start: withErrorHandling(async (req: Request, ctx: Params<'workflowId'>) => {
+      const actor = await authenticate(req);
+      const workflowId = await param(ctx, 'workflowId');
+      const body = await readJsonBody(req, BODY_LIMIT);
+      const engine = requireEngine(await services());
+      const r = await engine.startRun(workflowId, body, actor.name);
+      return json({ runId: r.runId }, r.duplicate ? 200 : 202);
+    }),
+    get: withErrorHandling(async (req: Request, ctx: Params<'runId'>) => {
+      await authenticate(req);
+      const engine = requireEngine(await services());
+      return json(await engine.getRun(await param(ctx, 'runId')));
+    }),
+    events: withErrorHandling(async (req: Request, ctx: Params<'runId'>) => {
+      await authenticate(req);
+      const runId = await param(ctx, 'runId');
+      const engine = requireEngine(await services());
+      await engine.getRun(runId);
+      return json({ events: await engine.engine.runEvents(runId) });
+    }),
+    cancel: withErrorHandling(async (req: Request, ctx: Params<'runId'>) => {
+      const actor = await authenticate(req);
+      const engine = requireEngine(await services());
+      return json(await engine.cancelRun(await param(ctx, 'runId'), actor.name));
+    }),
+    context: withErrorHandling(async (req: Request, ctx: Params<'runId'>) => {
+      const actor = await authenticate(req);
+      const runId = await param(ctx, 'runId');
+      const body = await readJsonBody(req, BODY_LIMIT);
+      const engine = requireEngine(await services());
+      return json(await engine.patchContext(runId, body, actor.name));
+    }),
+    retryNode: withErrorHandling(async (req: Request, ctx: Params<'runId' | 'nodeId'>) => {
+      const actor = await authenticate(req);
+      const engine = requireEngine(await services());
+      return json(await engine.retryNode(await param(ctx, 'runId'), await param(ctx, 'nodeId'), actor.name), 202);
+    }),
+    envelope: withErrorHandling(async (req: Request, ctx: Params<'runId'>) => {
+      await authenticate(req);
+      const { spine } = await services();
+      return json(await spine.envelope(await param(ctx, 'runId')));
+    }),
+  };
 }

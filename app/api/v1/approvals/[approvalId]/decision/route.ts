@@ -1,0 +1,6 @@
+import { approvalsApi } from '@/server/http/v1/approvals';
+
+export const dynamic = 'force-dynamic';
+export const runtime = 'nodejs';
+const api = approvalsApi();
+export const POST = api.decide;

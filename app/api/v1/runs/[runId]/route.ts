@@ -1,0 +1,6 @@
+import { runsApi } from '@/server/http/v1/runs';
+
+export const dynamic = 'force-dynamic';
+export const runtime = 'nodejs';
+const api = runsApi();
+export const GET = api.get;

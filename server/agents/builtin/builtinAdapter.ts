@@ -1,0 +1,37 @@
+/**
+ * The builtin adapter: runs a builtin behaviour in-process, with the agent's configured simulated latency
+ * and failure rate. Honours the abort signal like a remote call would.
+ */
+import type { Json } from '@/server/spine';
+import { NonRetryableAgentError } from '../errors';
+import type { AgentAdapter, AgentRecord, AgentTask } from '../adapter';
+import { BUILTIN_BEHAVIOURS } from './agents';
+
+const num = (v: Json | undefined, d: number): number => (typeof v === 'number' && Number.isFinite(v) ? v : d);
+
+export class BuiltinAdapter implements AgentAdapter {
+  readonly kind = 'builtin' as const;
+  constructor(private readonly random: () => number = Math.random) {}
+
+  async invoke(agent: AgentRecord, task: AgentTask, signal: AbortSignal): Promise<Json> {
+    const behaviourName = typeof agent.config.behaviour === 'string' ? agent.config.behaviour : agent.name;
+    const behaviour = BUILTIN_BEHAVIOURS[behaviourName];
+    if (!behaviour) throw new NonRetryableAgentError(`no builtin behaviour '${behaviourName}'`);
+    const latency = num(agent.config.latencyMs, 0);
+    if (latency > 0) await sleep(latency, signal);
+    if (signal.aborted) throw signal.reason ?? new Error('aborted');
+    if (task.attempt <= num(agent.config.failFirst, 0)) throw new Error(`${agent.name}: simulated failure on attempt ${task.attempt}`);
+    if (this.random() < num(agent.config.failureRate, 0)) throw new Error(`${agent.name}: simulated random failure`);
+    return behaviour.run(task);
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => {
+      clearTimeout(t);
+      reject(signal.reason ?? new Error('aborted'));
+    }, { once: true });
+  });
+}

@@ -1,0 +1,65 @@
+/**
+ * The webhook agent: POSTs `{ event, envelope, idempotencyKey, input }` as JSON to the agent's URL and
+ * takes the JSON response as its result. The body is signed with HMAC-SHA256 over `<timestamp>.<body>`
+ * (header `Spine-Signature: t=<unix s>,v1=<hex>`) when the agent has a secret, and carries
+ * `Idempotency-Key`. Status steers retries: 2xx ok; 408/429/5xx and network errors retry (429 honours
+ * Retry-After); other 4xx do not. Redirects are not followed; responses over 1 MiB are refused.
+ */
+import { createHmac } from 'node:crypto';
+import type { Json } from '@/server/spine';
+import { NonRetryableAgentError, RetryAfterError } from '../errors';
+import type { AgentAdapter, AgentRecord, AgentTask } from '../adapter';
+
+export const MAX_RESPONSE_BYTES = 1024 * 1024;
+
+export function signBody(secret: string, timestamp: number, body: string): string {
+  return createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex');
+}
+
+export class HttpAdapter implements AgentAdapter {
+  readonly kind = 'http' as const;
+
+  async invoke(agent: AgentRecord, task: AgentTask, signal: AbortSignal): Promise<Json> {
+    const url = typeof agent.config.url === 'string' ? agent.config.url : '';
+    if (!/^https?:\/\//.test(url)) throw new NonRetryableAgentError(`agent '${agent.name}' has no valid http(s) url`);
+    const body = JSON.stringify({ event: task.event, envelope: task.envelope, idempotencyKey: task.idempotencyKey, input: task.input, runId: task.runId, nodeId: task.nodeId, attempt: task.attempt });
+    const headers: Record<string, string> = { 'content-type': 'application/json', 'idempotency-key': task.idempotencyKey, 'user-agent': 'spine-agent-dispatcher/1' };
+    const secret = typeof agent.config.secret === 'string' ? agent.config.secret : undefined;
+    if (secret) {
+      const ts = Math.floor(Date.now() / 1000);
+      headers['spine-signature'] = `t=${ts},v1=${signBody(secret, ts, body)}`;
+    }
+    const res = await fetch(url, { method: 'POST', headers, body, signal, redirect: 'manual' });
+    const text = await readLimited(res, MAX_RESPONSE_BYTES);
+    if (res.status === 429) {
+      const after = Number(res.headers.get('retry-after'));
+      throw new RetryAfterError(`agent '${agent.name}' is rate limited (429)`, Number.isFinite(after) ? after * 1000 : 1000);
+    }
+    if (res.status >= 300 && res.status < 400) throw new NonRetryableAgentError(`agent '${agent.name}' answered a redirect (${res.status}); redirects are not followed`);
+    if (res.status >= 400 && res.status < 500 && res.status !== 408) throw new NonRetryableAgentError(`agent '${agent.name}' refused the task (${res.status}): ${text.slice(0, 200)}`);
+    if (!res.ok) throw new Error(`agent '${agent.name}' failed (${res.status}): ${text.slice(0, 200)}`);
+    try {
+      return JSON.parse(text) as Json;
+    } catch {
+      throw new NonRetryableAgentError(`agent '${agent.name}' answered with invalid JSON`);
+    }
+  }
+}
+
+async function readLimited(res: Response, limit: number): Promise<string> {
+  if (!res.body) return '';
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel();
+      throw new NonRetryableAgentError(`agent response exceeds ${limit} bytes`);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}

@@ -1,0 +1,53 @@
+/**
+ * The engine's events: typed records with dotted past-tense names. A run's state is a fold over exactly
+ * these (run/evolve.ts); the engine appends them (run/decide.ts decides which) and nothing else changes
+ * a run. Payloads carry ids, never English only, so the UI and tests can rely on them.
+ */
+import type { Json } from '@/server/spine';
+
+export type EngineEvent<T extends string, P> = { type: T; payload: P; seq: number; id?: string; time: string; envelopeVersion: number | null; source: { kind: string; name: string } };
+
+export type RunStarted = EngineEvent<'run.started', {
+  workflowId: string; workflowSlug: string; version: number; input: Json; intent?: string; constraints?: Record<string, Json>;
+  deadline?: string; state?: Record<string, Json>; startedBy: string; trigger: { kind: 'manual' | 'event' | 'schedule' | 'api'; eventSeq?: number; eventType?: string };
+}>;
+export type RunQueued = EngineEvent<'run.queued', { key: string; behind: string }>;
+export type RunKeyAcquired = EngineEvent<'run.key_acquired', { key: string }>;
+export type NodeCompleted = EngineEvent<'node.completed', { nodeId: string; handle?: string }>;
+export type NodeSkipped = EngineEvent<'node.skipped', { nodeId: string }>;
+export type FanOutStarted = EngineEvent<'fanout.started', { nodeId: string; branches: string[] }>;
+export type TaskDispatched = EngineEvent<'task.dispatched', { nodeId: string; attempt: number; agent: string; input: Json; idempotencyKey: string; timeoutMs: number }>;
+export type TaskCompleted = EngineEvent<'task.completed', { nodeId: string; attempt: number; output: Json; envelopeVersion: number; durationMs: number }>;
+export type TaskFailed = EngineEvent<'task.failed', { nodeId: string; attempt: number; error: string; errorKind: 'error' | 'timeout' | 'non_retryable' | 'stale' | 'input'; retryable: boolean; durationMs: number; retryAfterMs?: number }>;
+export type TaskRetried = EngineEvent<'task.retried', { nodeId: string; attempt: number; nextAttempt: number; dueAt: string; timerId: string; manual?: boolean }>;
+export type TaskStale = EngineEvent<'task.stale', { nodeId: string; attempt: number; basedOnVersion: number; currentVersion: number; policy: 'rerun' | 'accept' | 'fail' }>;
+export type JoinSatisfied = EngineEvent<'join.satisfied', { nodeId: string; arrived: string[]; mode: string; timedOut: boolean }>;
+export type RouteChosen = EngineEvent<'route.chosen', { nodeId: string; routeId: string; target: string | null }>;
+export type ApprovalRequested = EngineEvent<'approval.requested', { nodeId: string; approvalId: string; role: string; instructions: string | null; dueAt: string | null; requiredApprovals: number; allowRequester: boolean; onLapse: string }>;
+export type ApprovalDecided = EngineEvent<'approval.decided', { nodeId: string; approvalId: string; decision: 'approve' | 'reject'; comment?: string; actor: string; auto?: boolean; n: number }>;
+export type TimerScheduled = EngineEvent<'timer.scheduled', { timerId: string; nodeId: string | null; dueAt: string; purpose: 'delay' | 'joinTimeout' | 'approvalSla' | 'deadline' }>;
+export type TimerFired = EngineEvent<'timer.fired', { timerId: string }>;
+export type ContextPatched = EngineEvent<'context.patched', { patch: Record<string, Json>; reason?: string; nodeId?: string }>;
+export type RunCompleted = EngineEvent<'run.completed', { output: Json; endNodeId: string }>;
+export type RunFailed = EngineEvent<'run.failed', { reason: string; nodeId?: string; code: string }>;
+export type RunCancelled = EngineEvent<'run.cancelled', { reason: string; actor: string }>;
+export type RunReopened = EngineEvent<'run.reopened', { nodeId: string; actor: string }>;
+
+export type RunEvent =
+  | RunStarted | RunQueued | RunKeyAcquired | NodeCompleted | NodeSkipped | FanOutStarted | TaskDispatched | TaskCompleted | TaskFailed
+  | TaskRetried | TaskStale | JoinSatisfied | RouteChosen | ApprovalRequested | ApprovalDecided | TimerScheduled | TimerFired
+  | ContextPatched | RunCompleted | RunFailed | RunCancelled | RunReopened;
+
+export type RunEventType = RunEvent['type'];
+export const RUN_EVENT_TYPES: readonly RunEventType[] = [
+  'run.started', 'run.queued', 'run.key_acquired', 'node.completed', 'node.skipped', 'fanout.started', 'task.dispatched', 'task.completed',
+  'task.failed', 'task.retried', 'task.stale', 'join.satisfied', 'route.chosen', 'approval.requested', 'approval.decided', 'timer.scheduled',
+  'timer.fired', 'context.patched', 'run.completed', 'run.failed', 'run.cancelled', 'run.reopened',
+];
+const RUN_EVENT_SET = new Set<string>(RUN_EVENT_TYPES);
+export function isRunEvent(e: { type: string }): e is RunEvent {
+  return RUN_EVENT_SET.has(e.type);
+}
+
+/** What decide() returns: an event to append (the log assigns seq, time and envelope version). */
+export type Decision = { type: RunEventType; payload: Json; idempotencyKey: string; key?: string };

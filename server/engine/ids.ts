@@ -1,0 +1,19 @@
+/**
+ * Deterministic ids for side effects. Every agent call, completion and engine decision is keyed by one of
+ * these, so a replay after a crash appends nothing twice (the log drops a repeated idempotency key) and an
+ * agent sees the same key for the same attempt however often it is called.
+ */
+
+/** The key an agent call carries (HTTP header `Idempotency-Key`, builtin agents, completion dedupe). */
+export function idempotencyKey(p: { runId: string; nodeId: string; attempt: number; instance?: number }): string {
+  return `${p.runId}:${p.nodeId}${p.instance === undefined ? '' : `#${p.instance}`}:${p.attempt}`;
+}
+
+/** The idempotency key of an engine-emitted event: one per (run, decision). */
+export function decisionKey(runId: string, ...parts: (string | number)[]): string {
+  return `engine:${runId}:${parts.join(':')}`;
+}
+
+export function timerId(purpose: string, nodeId: string | null, n: number | string = 0): string {
+  return `${purpose}:${nodeId ?? '-'}:${n}`;
+}

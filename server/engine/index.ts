@@ -1,0 +1,195 @@
+/**
+ * The workflow engine's public entry: start, inspect and steer runs. Commands from people and the API are
+ * validated against the run's fold (read from the log, so any Spine process can serve them) and appended
+ * as facts with deterministic idempotency keys; the engine picks them up from the spine like any event.
+ *
+ * @example
+ * const engine = await startEngine({ spine, db });
+ * const { runId } = await engine.startRun({ workflowId: 'procurement', input: { amount: 12_000 }, startedBy: 'ann' });
+ */
+import { z } from 'zod';
+import type { Db } from '@/server/db/client';
+import { ConflictError, NotFoundError, ValidationError } from '@/server/errors';
+import type { Envelope, Json, RunStatus, Spine } from '@/server/spine';
+import { createAgentStore, type AgentStore } from '@/server/agents/store';
+import { AgentRegistry } from '@/server/agents/registry';
+import { createWorkflowStore, type WorkflowStore } from '@/server/workflows/store';
+import type { NodeKind } from '@/server/workflows/schema';
+import { submitDecision } from './primitives/approval';
+import { Engine, type EngineDeps } from './processor';
+import { acquireLeadership } from './leader';
+import type { NodeStatus, RunState } from './run/evolve';
+
+export type { RunState } from './run/evolve';
+export { Engine } from './processor';
+
+export const StartRunInput = z
+  .object({
+    input: z.json().default({}),
+    intent: z.string().max(4000).optional(),
+    constraints: z.record(z.string(), z.json()).optional(),
+    deadline: z.iso.datetime({ offset: true }).optional(),
+    key: z.string().min(1).max(256).optional(),
+    idempotencyKey: z.string().min(1).max(200).optional(),
+    version: z.number().int().min(1).optional(),
+  })
+  .strict();
+export type StartRunInput = z.input<typeof StartRunInput>;
+
+export const ApprovalDecisionInput = z.object({ decision: z.enum(['approve', 'reject']), comment: z.string().max(2000).optional() }).strict();
+export const ContextPatchInput = z.object({ patch: z.record(z.string(), z.json()), expectedVersion: z.number().int().min(1).optional() }).strict();
+
+export type RunView = {
+  id: string;
+  workflowId: string;
+  workflowSlug: string;
+  version: number;
+  status: 'running' | 'waiting' | 'completed' | 'failed' | 'cancelled';
+  key: string | null;
+  startedBy: string;
+  startedAt: string;
+  endedAt: string | null;
+  waitingOn: string | null;
+  nodes: { id: string; kind: NodeKind; label: string | null; status: NodeStatus; attempts: number; startedAt: string | null; endedAt: string | null; error: string | null }[];
+  output: Json | null;
+  error: RunState['error'];
+  envelope: Envelope;
+};
+
+export type PendingApproval = {
+  approvalId: string; runId: string; nodeId: string; role: string; instructions: string | null; dueAt: string | null;
+  requiredApprovals: number; decisions: RunState['approvals'][string]['decisions']; workflowSlug: string; intent: string | null; startedBy: string;
+};
+
+/** waiting = running, but only on people or time (an approval, a delay, the entity-key queue). */
+export function runStatusOf(s: RunState): { status: RunView['status']; waitingOn: string | null } {
+  if (s.status !== 'running') return { status: s.status, waitingOn: null };
+  if (s.gate === 'queued') return { status: 'waiting', waitingOn: `key ${s.key}` };
+  const nodes = Object.entries(s.nodes);
+  if (nodes.some(([, n]) => n.status === 'running')) return { status: 'running', waitingOn: null };
+  const waiting = nodes.filter(([, n]) => n.status === 'waiting').map(([id]) => id);
+  if (waiting.length) return { status: 'waiting', waitingOn: waiting.join(', ') };
+  return { status: 'running', waitingOn: null };
+}
+
+export type EngineService = Awaited<ReturnType<typeof startEngine>>;
+
+export async function startEngine(opts: { spine: Spine; db: Db; run?: boolean; databaseUrl?: string } & Partial<Pick<EngineDeps, 'now' | 'random' | 'onRunEnded'>>) {
+  const workflows: WorkflowStore = createWorkflowStore(opts.db);
+  const agentStore: AgentStore = createAgentStore(opts.db);
+  const agents = new AgentRegistry(agentStore);
+  const engine = new Engine({ spine: opts.spine, workflows, agents, now: opts.now, random: opts.random, onRunEnded: opts.onRunEnded });
+  // On PostgreSQL only the leader runs the engine; the others wait on the lock without blocking start-up.
+  const leadership = acquireLeadership(opts.spine.dialect === 'postgresql' ? (opts.databaseUrl ?? null) : null);
+  let started: Promise<void> | undefined;
+  if (opts.run !== false) {
+    if (opts.spine.dialect === 'sqlite' || !opts.databaseUrl) await engine.start();
+    else started = leadership.acquired.then(() => engine.start()).catch(() => undefined);
+  }
+  const spine = opts.spine;
+
+  async function folded(runId: string) {
+    const f = await engine.fold(runId);
+    if (!f) throw new NotFoundError('run.not_found', `No run '${runId}'`, { runId });
+    return f;
+  }
+
+  return {
+    engine,
+    workflows,
+    agents,
+    agentStore,
+
+    async startRun(workflowIdOrSlug: string, raw: StartRunInput | unknown, actor: string) {
+      const parsed = StartRunInput.safeParse(raw);
+      if (!parsed.success) throw new ValidationError('run.invalid_input', parsed.error.issues[0]!.message, { issues: parsed.error.issues.slice(0, 5) });
+      const i = parsed.data;
+      return engine.startRun({ workflowId: workflowIdOrSlug, version: i.version, input: i.input as Json, intent: i.intent, constraints: i.constraints as Record<string, Json>, deadline: i.deadline, key: i.key, idempotencyKey: i.idempotencyKey, startedBy: actor });
+    },
+
+    async getRun(runId: string): Promise<RunView> {
+      const { state: s, wf } = await folded(runId);
+      const { status, waitingOn } = runStatusOf(s);
+      return {
+        id: s.runId, workflowId: s.workflowId, workflowSlug: s.slug, version: s.version, status, key: s.key, startedBy: s.startedBy, startedAt: s.startedAt, endedAt: s.endedAt, waitingOn,
+        nodes: wf.doc.nodes.map((n) => {
+          const ns = s.nodes[n.id];
+          return { id: n.id, kind: n.kind, label: n.label ?? null, status: ns?.status ?? 'pending', attempts: ns?.attempt ?? 0, startedAt: ns?.startedAt ?? null, endedAt: ns?.endedAt ?? null, error: ns?.error ?? null };
+        }),
+        output: s.output, error: s.error, envelope: await spine.envelope(runId),
+      };
+    },
+
+    async cancelRun(runId: string, actor: string, reason = 'cancelled by user') {
+      const { state: s } = await folded(runId);
+      if (s.status !== 'running') throw new ConflictError('run.not_running', `Run '${runId}' is ${s.status}`, { runId });
+      await engine.appendFacts([{ type: 'run.cancelled', payload: { reason, actor }, idempotencyKey: `engine:${runId}:run.cancelled`, ...(s.key && { key: s.key }) }], { kind: 'user', name: actor }, runId);
+      return { runId, status: 'cancelled' as RunStatus };
+    },
+
+    /** Retries a failed agent node by hand: reopens a failed run at that node. */
+    async retryNode(runId: string, nodeId: string, actor: string) {
+      const { state: s, wf } = await folded(runId);
+      const node = wf.nodes.get(nodeId);
+      if (!node || node.kind !== 'agent') throw new NotFoundError('node.not_found', `Run '${runId}' has no agent node '${nodeId}'`, { runId, nodeId });
+      if (s.status !== 'failed' || s.nodes[nodeId]?.status !== 'failed')
+        throw new ConflictError('node.not_failed', `Node '${nodeId}' of run '${runId}' has not failed`, { runId, nodeId });
+      await engine.appendFacts([{ type: 'run.reopened', payload: { nodeId, actor }, idempotencyKey: `engine:${runId}:run.reopened:${s.lastSeq}`, ...(s.key && { key: s.key }) }], { kind: 'user', name: actor }, runId);
+      return { runId, nodeId };
+    },
+
+    async patchContext(runId: string, raw: unknown, actor: string) {
+      const parsed = ContextPatchInput.safeParse(raw);
+      if (!parsed.success) throw new ValidationError('context.invalid_patch', parsed.error.issues[0]!.message);
+      const { state: s } = await folded(runId);
+      if (s.status !== 'running') throw new ConflictError('run.not_running', `Run '${runId}' is ${s.status}`, { runId });
+      const [r] = await spine.append([{ type: 'context.patched', runId, payload: parsed.data as Json, source: { kind: 'user', name: actor }, ...(s.key && { key: s.key }) }]);
+      return { runId, envelopeVersion: r!.envelopeVersion ?? null, seq: r!.seq };
+    },
+
+    async decideApproval(approvalId: string, raw: unknown, actor: { name: string; roles?: readonly string[] }) {
+      const parsed = ApprovalDecisionInput.safeParse(raw);
+      if (!parsed.success) throw new ValidationError('approval.invalid_decision', parsed.error.issues[0]!.message);
+      const runId = approvalId.slice(0, approvalId.lastIndexOf(':'));
+      if (!runId) throw new NotFoundError('approval.not_found', `No approval '${approvalId}'`, { approvalId });
+      const { state } = await folded(runId).catch(() => {
+        throw new NotFoundError('approval.not_found', `No approval '${approvalId}'`, { approvalId });
+      });
+      const d = submitDecision(state, { approvalId, decision: parsed.data.decision, actor: actor.name, actorRoles: actor.roles, ...(parsed.data.comment !== undefined && { comment: parsed.data.comment }) });
+      const [r] = await engine.appendFacts([d], { kind: 'user', name: actor.name }, runId);
+      if (r!.duplicate) throw new ConflictError('approval.already_decided', `Approval '${approvalId}' was decided by someone else a moment ago`, { approvalId });
+      return { approvalId, runId, decision: parsed.data.decision, seq: r!.seq };
+    },
+
+    async pendingApprovals(): Promise<PendingApproval[]> {
+      const runs = await spine.listRuns({ statuses: ['waiting'], limit: 500 });
+      const out: PendingApproval[] = [];
+      for (const r of runs) {
+        const f = await engine.fold(r.id);
+        if (!f) continue;
+        for (const [approvalId, a] of Object.entries(f.state.approvals)) {
+          if (a.status !== 'pending') continue;
+          out.push({ approvalId, runId: r.id, nodeId: a.nodeId, role: a.role, instructions: (f.wf.nodes.get(a.nodeId)?.config as { instructions?: string }).instructions ?? null, dueAt: a.dueAt, requiredApprovals: a.requiredApprovals, decisions: a.decisions, workflowSlug: f.state.slug, intent: f.state.intent, startedBy: f.state.startedBy });
+        }
+      }
+      return out;
+    },
+
+    /** Publishes a workflow's draft and tells every engine about new triggers. */
+    async publishWorkflow(idOrSlug: string, opts: { summary?: string; createdBy?: string } = {}) {
+      const result = await workflows.publish(idOrSlug, { ...opts, agents: await agents.names() });
+      const wf = await workflows.get(idOrSlug);
+      await spine.publish({ type: 'workflow.published', key: `workflow:${wf.id}`, source: { kind: 'user', name: opts.createdBy ?? 'system' }, payload: { workflowId: wf.id, slug: wf.slug, version: result.version, summary: opts.summary ?? '' } });
+      await engine.refreshTriggers();
+      return result;
+    },
+
+    /** Resolves once this process leads the engine (at once on SQLite). */
+    leading: () => started ?? Promise.resolve(),
+
+    async stop() {
+      await engine.stop();
+      await leadership.release();
+    },
+  };
+}

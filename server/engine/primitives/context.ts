@@ -1,0 +1,39 @@
+/**
+ * What every primitive receives: the compiled workflow, the run's state, the clock and randomness passed
+ * in (never read from the environment, so decisions are reproducible), and a helper to build decisions
+ * with deterministic idempotency keys.
+ */
+import type { Json } from '@/server/spine';
+import type { ExpressionContext } from '@/server/workflows/expressions';
+import type { Decision, RunEventType } from '../events';
+import type { CompiledWorkflow } from '../graph';
+import { decisionKey } from '../ids';
+import type { RunState } from '../run/evolve';
+
+export type DecideContext = {
+  wf: CompiledWorkflow;
+  state: RunState;
+  /** Epoch ms. */
+  now: number;
+  /** In [0, 1): jitter. */
+  random: () => number;
+  /** Whether this run is first in line for its entity key. */
+  holdsKey: boolean;
+};
+
+export function decision(c: DecideContext, type: RunEventType, payload: Json, ...keyParts: (string | number)[]): Decision {
+  return { type, payload, idempotencyKey: decisionKey(c.state.runId, type, ...keyParts), ...(c.state.key && { key: c.state.key }) };
+}
+
+export function expressionContext(s: RunState, now: number, item?: unknown): ExpressionContext {
+  return { input: s.input, state: s.state, intent: s.intent, constraints: s.constraints, results: s.results, now: new Date(now).toISOString(), ...(item !== undefined && { item }) };
+}
+
+export function failRun(c: DecideContext, code: string, reason: string, nodeId?: string): Decision {
+  return decision(c, 'run.failed', { code, reason, ...(nodeId !== undefined && { nodeId }) }, 'failed');
+}
+
+export function nodeLabel(c: DecideContext, nodeId: string): string {
+  const n = c.wf.nodes.get(nodeId);
+  return n?.label ? `${n.label} (${nodeId})` : nodeId;
+}

@@ -1,0 +1,55 @@
+/**
+ * handoff: an agent node is dispatched only after the completion of every node before it has committed
+ * (decide runs on committed state), with the latest envelope; its result is recorded at most once per
+ * attempt (deterministic idempotency keys), and a result computed on a superseded envelope follows the
+ * node's on-stale policy: `rerun` (dispatch again with the new envelope), `accept`, or `fail`.
+ */
+import type { Json } from '@/server/spine';
+import { evaluateMapping } from '@/server/workflows/expressions';
+import type { AgentNode } from '@/server/workflows/schema';
+import type { Decision } from '../events';
+import { idempotencyKey } from '../ids';
+import type { RunState } from '../run/evolve';
+import { decision, expressionContext, type DecideContext } from './context';
+
+export function dispatch(c: DecideContext, node: AgentNode, attempt: number): Decision[] {
+  const key = idempotencyKey({ runId: c.state.runId, nodeId: node.id, attempt });
+  let input: Json;
+  try {
+    input = node.config.input ? (evaluateMapping(node.config.input, expressionContext(c.state, c.now)) as Json) : c.state.input;
+  } catch (e) {
+    return [
+      decision(c, 'task.dispatched', { nodeId: node.id, attempt, agent: node.config.agent, input: null, idempotencyKey: key, timeoutMs: node.config.timeoutMs }, node.id, attempt, 'dispatched'),
+      decision(c, 'task.failed', { nodeId: node.id, attempt, error: `input mapping failed: ${(e as Error).message}`, errorKind: 'input', retryable: false, durationMs: 0 }, node.id, attempt, 'failed'),
+    ];
+  }
+  return [decision(c, 'task.dispatched', { nodeId: node.id, attempt, agent: node.config.agent, input, idempotencyKey: key, timeoutMs: node.config.timeoutMs }, node.id, attempt, 'dispatched')];
+}
+
+export type TaskResult =
+  | { ok: true; nodeId: string; attempt: number; output: Json; envelopeVersion: number; durationMs: number }
+  | { ok: false; nodeId: string; attempt: number; error: string; errorKind: 'error' | 'timeout' | 'non_retryable'; retryable: boolean; retryAfterMs?: number; durationMs: number };
+
+/** Turns an agent's result into events, or nothing if it is late (attempt superseded, run over). */
+export function acceptResult(c: DecideContext, node: AgentNode, r: TaskResult): Decision[] {
+  const s: RunState = c.state;
+  const ns = s.nodes[node.id];
+  if (s.status !== 'running' || !ns || ns.status !== 'running' || ns.attempt !== r.attempt || ns.failure || ns.redispatch) return [];
+  if (!r.ok) {
+    return [decision(c, 'task.failed', { nodeId: node.id, attempt: r.attempt, error: r.error, errorKind: r.errorKind, retryable: r.retryable, durationMs: r.durationMs, ...(r.retryAfterMs !== undefined && { retryAfterMs: r.retryAfterMs }) }, node.id, r.attempt, 'failed')];
+  }
+  const basedOn = Math.max(r.envelopeVersion, ns.dispatchedVersion ?? 0);
+  const out: Decision[] = [];
+  if (s.externalPatchVersion > basedOn) {
+    const policy = node.config.onStale;
+    out.push(decision(c, 'task.stale', { nodeId: node.id, attempt: r.attempt, basedOnVersion: basedOn, currentVersion: s.externalPatchVersion, policy }, node.id, r.attempt, 'stale'));
+    if (policy === 'rerun') return out;
+    if (policy === 'fail') {
+      out.push(decision(c, 'task.failed', { nodeId: node.id, attempt: r.attempt, error: `result based on envelope v${basedOn}, but the context changed (v${s.externalPatchVersion})`, errorKind: 'stale', retryable: false, durationMs: r.durationMs }, node.id, r.attempt, 'failed'));
+      return out;
+    }
+  }
+  out.push(decision(c, 'task.completed', { nodeId: node.id, attempt: r.attempt, output: r.output, envelopeVersion: basedOn, durationMs: r.durationMs }, node.id, r.attempt, 'completed'));
+  if (node.config.outputKey) out.push(decision(c, 'context.patched', { patch: { [node.config.outputKey]: r.output }, reason: 'output', nodeId: node.id }, node.id, r.attempt, 'output'));
+  return out;
+}

@@ -1,0 +1,489 @@
+/**
+ * The engine's I/O shell: read → fold → decide → append, per run, driven by the spine.
+ *
+ * - The engine subscribes to the spine (push) and routes every event to the actor of its run; a new
+ *   `run.started` adopts a run; an event matching a published workflow's trigger starts one.
+ * - Each run is an actor with a mailbox, so its steps are strictly serial while runs proceed in parallel.
+ *   A step folds the run's new events into its state, asks decide for what comes next (looping on a draft
+ *   until nothing more follows), and appends all of it in one atomic append. Only committed events change
+ *   the state, and the step's own events are applied once (their seqs are remembered, so their echo from
+ *   the subscription is skipped). An event that arrives below the state's last seq (an external write that
+ *   committed while a step was appending) makes the actor refold from the log, so live state always equals
+ *   the fold of the log in seq order.
+ * - Effects follow commits: agent calls for dispatched tasks (at least once, with the attempt's
+ *   idempotency key) and timers for pending due instants. Agent results come back to the actor's mailbox.
+ * - Runs with the same entity key run one at a time, in the order they started (run.queued /
+ *   run.key_acquired); different keys run in parallel.
+ * - Recovery: on start, every run the run index lists as active is folded from the log and decided again;
+ *   decide is level-triggered, so whatever a crash interrupted is re-issued, and idempotency keys make the
+ *   log drop anything that had already been appended.
+ */
+import type { Envelope, Json, Spine, SpineEvent } from '@/server/spine';
+import { matchesType } from '@/server/spine/events';
+import type { AgentRegistry } from '@/server/agents/registry';
+import { isNonRetryable, retryAfterOf } from '@/server/agents/errors';
+import type { WorkflowStore } from '@/server/workflows/store';
+import type { AgentNode } from '@/server/workflows/schema';
+import { isRunEvent, type Decision, type RunEvent, type RunStarted } from './events';
+import { compileWorkflow, type CompiledWorkflow } from './graph';
+import { idempotencyKey } from './ids';
+import { acceptResult, type TaskResult } from './primitives/handoff';
+import { decide } from './run/decide';
+import { applyEvent, ENGINE_SOURCE, initialState, type RunState } from './run/evolve';
+import { TimerService } from './timers';
+
+export type EngineDeps = {
+  spine: Spine;
+  workflows: WorkflowStore;
+  agents: AgentRegistry;
+  now?: () => number;
+  random?: () => number;
+  /** Called when a run reaches a terminal state (tests, metrics). */
+  onRunEnded?: (state: RunState) => void;
+};
+
+type Command = { kind: 'event'; event: SpineEvent } | { kind: 'result'; result: TaskResult } | { kind: 'timer'; timerId: string } | { kind: 'kick' };
+
+const ENGINE = { kind: 'system' as const, name: ENGINE_SOURCE };
+const MAX_DECIDE_ROUNDS = 64;
+
+export function toRunEvent(e: SpineEvent): RunEvent & { key: string | null } {
+  return { type: e.type, payload: e.payload, seq: e.seq, id: e.id, time: e.time, envelopeVersion: e.envelopeVersion, source: e.source, key: e.key } as RunEvent & { key: string | null };
+}
+
+export class Engine {
+  private readonly actors = new Map<string, RunActor>();
+  private readonly keyQueues = new Map<string, string[]>();
+  private readonly compiled = new Map<string, Promise<CompiledWorkflow>>();
+  private readonly inflight = new Map<string, AbortController>();
+  private triggers: { workflowId: string; slug: string; version: number; eventType: string }[] = [];
+  private readonly abort = new AbortController();
+  private readonly timers: TimerService;
+  private loop?: Promise<void>;
+  private offsetTimer?: NodeJS.Timeout;
+  private lastSeen = 0;
+  readonly now: () => number;
+  readonly random: () => number;
+
+  constructor(readonly deps: EngineDeps) {
+    this.now = deps.now ?? Date.now;
+    this.random = deps.random ?? Math.random;
+    this.timers = new TimerService((runId, timerId) => this.actors.get(runId)?.submit({ kind: 'timer', timerId }), this.now);
+  }
+
+  get spine(): Spine {
+    return this.deps.spine;
+  }
+
+  /** Recovers active runs from the log, then follows the spine. */
+  async start(): Promise<void> {
+    await this.refreshTriggers();
+    const stored = await this.spine.log.loadOffset('engine');
+    const after = stored ?? (await this.spine.head());
+    const active = await this.spine.listRuns({ statuses: ['running', 'waiting', 'queued'], limit: 1_000_000, order: 'asc' });
+    for (const run of active) await this.recover(run.id);
+    for (const actor of this.actors.values()) actor.submit({ kind: 'kick' });
+    this.lastSeen = after;
+    const events = this.spine.subscribe({ after, signal: this.abort.signal });
+    this.loop = (async () => {
+      try {
+        for await (const e of events) this.route(e);
+      } catch (err) {
+        if (!this.abort.signal.aborted) console.error('spine engine: subscription failed', err);
+      }
+    })();
+  }
+
+  async stop(): Promise<void> {
+    this.abort.abort();
+    for (const ac of this.inflight.values()) ac.abort(new Error('engine stopping'));
+    this.timers.stop();
+    clearTimeout(this.offsetTimer);
+    await this.loop;
+    await Promise.all([...this.actors.values()].map((a) => a.idle()));
+    await this.commitOffset();
+  }
+
+  async refreshTriggers() {
+    this.triggers = await this.deps.workflows.eventTriggers();
+  }
+
+  async workflow(workflowId: string, version: number): Promise<CompiledWorkflow> {
+    const k = `${workflowId}@${version}`;
+    let p = this.compiled.get(k);
+    if (!p) {
+      p = this.deps.workflows.getVersion(workflowId, version).then((v) => compileWorkflow({ workflowId: v.workflowId, slug: v.slug, version: v.version }, v.document));
+      p.catch(() => this.compiled.delete(k));
+      this.compiled.set(k, p);
+    }
+    return p;
+  }
+
+  /** Every event of a run, in seq order. */
+  async runEvents(runId: string): Promise<SpineEvent[]> {
+    const out: SpineEvent[] = [];
+    for (let after = 0; ; ) {
+      const page = await this.spine.read({ after, limit: 1000, filter: { runId } });
+      out.push(...page);
+      if (page.length < 1000) return out;
+      after = page[page.length - 1]!.seq;
+    }
+  }
+
+  /** Folds a run from the log: the same history always gives the same state. */
+  async fold(runId: string): Promise<{ state: RunState; wf: CompiledWorkflow; seqs: Set<number> } | null> {
+    const events = await this.runEvents(runId);
+    const started = events.find((e) => e.type === 'run.started');
+    if (!started) return null;
+    const p = started.payload as RunStarted['payload'];
+    const wf = await this.workflow(p.workflowId, p.version);
+    const state = initialState(runId);
+    const seqs = new Set<number>();
+    for (const e of events) {
+      if (!isRunEvent(e)) continue;
+      applyEvent(wf, state, toRunEvent(e));
+      seqs.add(e.seq);
+    }
+    return { state, wf, seqs };
+  }
+
+  holdsKey(state: RunState): boolean {
+    if (!state.key) return true;
+    return this.keyQueues.get(state.key)?.[0] === state.runId;
+  }
+
+  private enqueueKey(state: RunState) {
+    if (!state.key) return;
+    const q = this.keyQueues.get(state.key) ?? [];
+    if (q.includes(state.runId)) return;
+    const startedSeq = (id: string) => this.actors.get(id)?.state.startedSeq ?? Number.MAX_SAFE_INTEGER;
+    q.push(state.runId);
+    q.sort((a, b) => startedSeq(a) - startedSeq(b));
+    this.keyQueues.set(state.key, q);
+  }
+
+  private releaseKey(state: RunState) {
+    if (!state.key) return;
+    const q = this.keyQueues.get(state.key);
+    if (!q) return;
+    const wasHead = q[0] === state.runId;
+    const i = q.indexOf(state.runId);
+    if (i >= 0) q.splice(i, 1);
+    if (q.length === 0) this.keyQueues.delete(state.key);
+    else if (wasHead) this.actors.get(q[0]!)?.submit({ kind: 'kick' });
+  }
+
+  private async recover(runId: string) {
+    const folded = await this.fold(runId).catch((e) => {
+      console.error(`spine engine: cannot recover run ${runId}`, e);
+      return null;
+    });
+    if (!folded || folded.state.status !== 'running') return;
+    const actor = new RunActor(this, folded.wf, folded.state, folded.seqs);
+    this.actors.set(runId, actor);
+    this.enqueueKey(folded.state);
+  }
+
+  private route(e: SpineEvent) {
+    this.lastSeen = e.seq;
+    this.scheduleOffsetCommit();
+    if (e.runId) {
+      const actor = this.actors.get(e.runId);
+      if (actor) actor.submit({ kind: 'event', event: e });
+      else if (e.type === 'run.started' && isEngineRun(e.payload)) void this.adopt(e);
+      return;
+    }
+    if (e.type === 'workflow.published') void this.refreshTriggers();
+    if (e.source.name === ENGINE_SOURCE) return;
+    for (const t of this.triggers) {
+      if (!matchesType(t.eventType, e.type)) continue;
+      const payload = e.payload !== null && typeof e.payload === 'object' && !Array.isArray(e.payload) ? e.payload : { value: e.payload };
+      void this.startRun({
+        workflowId: t.workflowId,
+        input: e.payload,
+        intent: typeof payload.intent === 'string' ? payload.intent : `${e.type}${e.key ? ` for ${e.key}` : ''}`,
+        key: e.key ?? undefined,
+        idempotencyKey: `trigger:${t.workflowId}:${e.id}`,
+        causationId: e.id,
+        startedBy: e.source.name,
+        trigger: { kind: 'event', eventSeq: e.seq, eventType: e.type },
+      }).catch((err) => console.error(`spine engine: trigger of ${t.slug} by seq ${e.seq} failed`, err));
+    }
+  }
+
+  private async adopt(e: SpineEvent) {
+    const p = e.payload as RunStarted['payload'];
+    const runId = e.runId!;
+    if (this.actors.has(runId)) return;
+    const placeholder = new RunActor(this, null, initialState(runId), new Set());
+    this.actors.set(runId, placeholder);
+    placeholder.submit({ kind: 'event', event: e });
+    try {
+      placeholder.setWorkflow(await this.workflow(p.workflowId, p.version));
+    } catch (err) {
+      console.error(`spine engine: run ${runId} names an unknown workflow version`, err);
+      this.actors.delete(runId);
+    }
+  }
+
+  /** Called by an actor after each committed step. */
+  afterCommit(actor: RunActor, adoptedNow: boolean) {
+    const s = actor.state;
+    if (adoptedNow) this.enqueueKey(s);
+    if (s.status !== 'running') {
+      this.timers.cancelRun(s.runId);
+      for (const [key, ac] of this.inflight) if (key.startsWith(`${s.runId}:`)) ac.abort(new Error('run ended'));
+      this.actors.delete(s.runId);
+      this.releaseKey(s);
+      this.deps.onRunEnded?.(s);
+      return;
+    }
+    for (const [timerId, t] of Object.entries(s.timers)) this.timers.arm(s.runId, timerId, t.dueAt);
+    for (const [nodeId, ns] of Object.entries(s.nodes)) {
+      if (ns.status !== 'running' || ns.failure || ns.redispatch || ns.attempt < 1) continue;
+      const node = actor.wf!.nodes.get(nodeId);
+      if (node?.kind === 'agent') this.dispatch(actor, node, ns.attempt);
+    }
+  }
+
+  private dispatch(actor: RunActor, node: AgentNode, attempt: number) {
+    const s = actor.state;
+    const key = idempotencyKey({ runId: s.runId, nodeId: node.id, attempt });
+    if (this.inflight.has(key)) return;
+    const ac = new AbortController();
+    this.inflight.set(key, ac);
+    const timeout = setTimeout(() => ac.abort(new AgentTimeout(node.config.timeoutMs)), node.config.timeoutMs);
+    const started = this.now();
+    const ns = s.nodes[node.id]!;
+    const input = (actor.dispatchedInput(node.id) ?? s.input) as Json;
+    void (async () => {
+      let result: TaskResult;
+      try {
+        const { agent, adapter } = await this.deps.agents.resolve(node.config.agent);
+        const envelope = agent.kind === 'builtin' ? mirrorEnvelope(s) : await this.spine.envelope(s.runId);
+        const output = await adapter.invoke(agent, { runId: s.runId, nodeId: node.id, attempt, idempotencyKey: key, input, envelope, event: { seq: ns.dispatchSeq ?? 0, id: ns.dispatchId ?? '', type: 'task.dispatched' } }, ac.signal);
+        result = { ok: true, nodeId: node.id, attempt, output: output ?? null, envelopeVersion: envelope.version, durationMs: this.now() - started };
+      } catch (err) {
+        if (this.abort.signal.aborted || (ac.signal.aborted && !(ac.signal.reason instanceof AgentTimeout))) return;
+        const timedOut = ac.signal.reason instanceof AgentTimeout;
+        const retryAfterMs = retryAfterOf(err);
+        result = {
+          ok: false, nodeId: node.id, attempt, durationMs: this.now() - started,
+          error: timedOut ? `timed out after ${node.config.timeoutMs} ms` : err instanceof Error ? err.message : String(err),
+          errorKind: timedOut ? 'timeout' : isNonRetryable(err) ? 'non_retryable' : 'error',
+          retryable: !isNonRetryable(err),
+          ...(retryAfterMs !== undefined && { retryAfterMs }),
+        };
+      } finally {
+        clearTimeout(timeout);
+        this.inflight.delete(key);
+      }
+      this.actors.get(s.runId)?.submit({ kind: 'result', result });
+    })();
+  }
+
+  /**
+   * Appends run.started for a published workflow (whatever its trigger). With an idempotency key seen
+   * before, returns the original run instead.
+   */
+  async startRun(req: {
+    workflowId: string; version?: number; input?: Json; intent?: string; constraints?: Record<string, Json>; deadline?: string;
+    key?: string; idempotencyKey?: string; causationId?: string; startedBy: string; trigger?: RunStarted['payload']['trigger'];
+  }): Promise<{ runId: string; duplicate: boolean }> {
+    const v = await this.deps.workflows.getVersion(req.workflowId, req.version);
+    const runId = crypto.randomUUID();
+    const payload: RunStarted['payload'] = {
+      workflowId: v.workflowId, workflowSlug: v.slug, version: v.version, input: req.input ?? {}, startedBy: req.startedBy,
+      trigger: req.trigger ?? { kind: 'api' },
+      ...(req.intent !== undefined && { intent: req.intent }),
+      ...(req.constraints !== undefined && { constraints: req.constraints }),
+      ...(req.deadline !== undefined && { deadline: req.deadline }),
+      state: {},
+    };
+    const [r] = await this.spine.append([{
+      type: 'run.started', runId, payload: payload as unknown as Json, source: req.trigger?.kind === 'event' ? ENGINE : { kind: 'user', name: req.startedBy },
+      ...(req.key !== undefined && { key: req.key }),
+      ...(req.idempotencyKey !== undefined && { idempotencyKey: `run:${req.idempotencyKey}` }),
+      ...(req.causationId !== undefined && { causationId: req.causationId }),
+    }]);
+    if (!r!.duplicate) return { runId, duplicate: false };
+    const original = await this.spine.getEvent(r!.seq);
+    return { runId: original.runId!, duplicate: true };
+  }
+
+  /** Appends decisions made outside the engine's own loop (API commands). */
+  appendFacts(decisions: Decision[], source: { kind: 'user' | 'system' | 'agent'; name: string }, runId: string) {
+    return this.spine.append(decisions.map((d) => ({ type: d.type, runId, payload: d.payload, idempotencyKey: d.idempotencyKey, source, ...(d.key && { key: d.key }) })));
+  }
+
+  private scheduleOffsetCommit() {
+    if (this.offsetTimer) return;
+    this.offsetTimer = setTimeout(() => {
+      this.offsetTimer = undefined;
+      void this.commitOffset();
+    }, 250);
+    this.offsetTimer.unref?.();
+  }
+
+  private async commitOffset() {
+    if (this.lastSeen > 0) await this.spine.log.saveOffset('engine', this.lastSeen, {}).catch(() => undefined);
+  }
+
+  /** The in-memory state of an active run (undefined once it ended or before adoption). */
+  activeState(runId: string): RunState | undefined {
+    return this.actors.get(runId)?.state;
+  }
+
+  get activeRuns(): number {
+    return this.actors.size;
+  }
+}
+
+class AgentTimeout extends Error {
+  constructor(ms: number) {
+    super(`timed out after ${ms} ms`);
+  }
+}
+
+function isEngineRun(p: Json): boolean {
+  return p !== null && typeof p === 'object' && !Array.isArray(p) && typeof p.workflowId === 'string' && typeof p.version === 'number';
+}
+
+export function mirrorEnvelope(s: RunState): Envelope {
+  return { runId: s.runId, intent: s.intent, constraints: s.constraints, deadline: s.deadline, state: s.state, version: s.envelopeVersion, history: { entries: [], omitted: 0 } };
+}
+
+/** One run's mailbox and state. Steps are serial; see the file header for the rules. */
+export class RunActor {
+  private inbox: Command[] = [];
+  private running?: Promise<void>;
+  private adopted: boolean;
+  private inputs = new Map<string, Json>();
+
+  constructor(private readonly engine: Engine, public wf: CompiledWorkflow | null, public state: RunState, private applied: Set<number>) {
+    this.adopted = applied.size > 0;
+  }
+
+  setWorkflow(wf: CompiledWorkflow) {
+    this.wf = wf;
+    this.pump();
+  }
+
+  submit(c: Command) {
+    this.inbox.push(c);
+    this.pump();
+  }
+
+  idle(): Promise<void> {
+    return this.running ?? Promise.resolve();
+  }
+
+  dispatchedInput(nodeId: string): Json | undefined {
+    return this.inputs.get(nodeId);
+  }
+
+  private pump() {
+    if (this.running || !this.wf) return;
+    this.running = (async () => {
+      try {
+        while (this.inbox.length > 0 && this.wf) {
+          const batch = this.inbox.splice(0);
+          await this.step(batch);
+        }
+      } catch (err) {
+        console.error(`spine engine: step of run ${this.state.runId} failed`, err);
+      } finally {
+        this.running = undefined;
+        if (this.inbox.length > 0) this.pump();
+      }
+    })();
+  }
+
+  private apply(e: SpineEvent) {
+    applyEvent(this.wf!, this.state, toRunEvent(e));
+    this.applied.add(e.seq);
+    if (e.type === 'task.dispatched') {
+      const p = e.payload as { nodeId: string; input: Json };
+      this.inputs.set(p.nodeId, p.input);
+    }
+  }
+
+  private async step(batch: Command[]) {
+    const wf = this.wf!;
+    const wasAdopted = this.adopted;
+    let refold = false;
+    for (const c of batch) {
+      if (c.kind !== 'event' || !isRunEvent(c.event)) continue;
+      const e = c.event;
+      if (this.applied.has(e.seq)) continue;
+      if (e.seq < this.state.lastSeq) refold = true;
+      else this.apply(e);
+    }
+    if (refold) {
+      const folded = await this.engine.fold(this.state.runId);
+      if (folded) {
+        this.state = folded.state;
+        this.applied = folded.seqs;
+        for (const e of await this.engine.runEvents(this.state.runId)) if (e.type === 'task.dispatched') this.inputs.set((e.payload as { nodeId: string }).nodeId, (e.payload as { input: Json }).input);
+      }
+    }
+    if (this.state.startedSeq > 0) this.adopted = true;
+    if (this.state.status !== 'running' || this.state.startedSeq === 0) {
+      if (this.state.startedSeq > 0) this.engine.afterCommit(this, !wasAdopted);
+      return;
+    }
+    if (!wasAdopted) this.engine.afterCommit(this, true);
+
+    const now = this.engine.now();
+    const ctx = (state: RunState) => ({ wf, state, now, random: this.engine.random, holdsKey: this.engine.holdsKey(this.state) });
+    const decisions: Decision[] = [];
+    const seen = new Set<string>();
+    for (const c of batch) {
+      if (c.kind === 'result') {
+        const node = wf.nodes.get(c.result.nodeId);
+        if (node?.kind === 'agent') decisions.push(...acceptResult(ctx(this.state), node, c.result));
+      } else if (c.kind === 'timer' && this.state.timers[c.timerId]) {
+        decisions.push({ type: 'timer.fired', payload: { timerId: c.timerId }, idempotencyKey: `engine:${this.state.runId}:timer.fired:${c.timerId}`, ...(this.state.key && { key: this.state.key }) });
+      }
+    }
+    const draft = structuredClone(this.state);
+    let fakeSeq = draft.lastSeq;
+    const provisional = (d: Decision) => {
+      seen.add(d.idempotencyKey);
+      const version = d.type === 'context.patched' ? draft.envelopeVersion + 1 : draft.envelopeVersion;
+      applyEvent(wf, draft, { type: d.type, payload: d.payload, seq: ++fakeSeq, time: new Date(now).toISOString(), envelopeVersion: version, source: ENGINE } as RunEvent);
+    };
+    decisions.forEach(provisional);
+    for (let round = 0; round < MAX_DECIDE_ROUNDS; round++) {
+      const next = decide(ctx(draft)).filter((d) => !seen.has(d.idempotencyKey));
+      if (next.length === 0) break;
+      for (const d of next) {
+        provisional(d);
+        decisions.push(d);
+      }
+    }
+    if (decisions.length === 0) {
+      this.engine.afterCommit(this, false);
+      return;
+    }
+    const results = await this.engine.spine.append(decisions.map((d) => ({
+      type: d.type, runId: this.state.runId, payload: d.payload, idempotencyKey: d.idempotencyKey,
+      source: d.type === 'task.completed' || d.type === 'task.failed' ? { kind: 'agent' as const, name: agentOf(wf, d) } : ENGINE,
+      ...(d.key && { key: d.key }),
+    })));
+    results.forEach((r, i) => {
+      if (r.duplicate || this.applied.has(r.seq)) return;
+      const d = decisions[i]!;
+      const source = d.type === 'task.completed' || d.type === 'task.failed' ? { kind: 'agent' as const, name: agentOf(wf, d) } : ENGINE;
+      if (r.seq < this.state.lastSeq) return; // an external event slipped in between; the next step refolds
+      this.apply({ seq: r.seq, id: r.id, type: d.type, key: d.key ?? null, runId: this.state.runId, causationId: null, source, time: r.time ?? new Date(now).toISOString(), envelopeVersion: r.envelopeVersion ?? null, payload: d.payload, idempotencyKey: d.idempotencyKey, prevHash: '', hash: '' });
+    });
+    this.engine.afterCommit(this, false);
+  }
+}
+
+function agentOf(wf: CompiledWorkflow, d: Decision): string {
+  const nodeId = (d.payload as { nodeId?: string }).nodeId;
+  const node = nodeId ? wf.nodes.get(nodeId) : undefined;
+  return node?.kind === 'agent' ? node.config.agent : ENGINE_SOURCE;
+}

@@ -1,0 +1,91 @@
+/**
+ * decide: given a run's committed state, the events that move it forward. Pure: the clock, randomness and
+ * the entity-key lock come in through the context, and every event it returns carries a deterministic
+ * idempotency key, so deciding twice on the same state appends once.
+ *
+ * decide is level-triggered: it looks at the whole state, not at "the event that just happened". After a
+ * crash the engine folds each run's history and calls decide, which re-issues exactly what is missing.
+ */
+import type { AgentNode, WorkflowNode } from '@/server/workflows/schema';
+import { assertNever } from '@/server/errors';
+import type { Decision } from '../events';
+import { requestApproval, onLapse } from '../primitives/approval';
+import { decision, failRun, type DecideContext } from '../primitives/context';
+import { setContext, startDelay } from '../primitives/delay';
+import { finish } from '../primitives/end';
+import { startFanOut } from '../primitives/fanOut';
+import { dispatch } from '../primitives/handoff';
+import { decideJoin } from '../primitives/join';
+import { onFailure } from '../primitives/retry';
+import { chooseRoute } from '../primitives/router';
+import { decideDeadline } from '../primitives/timeout';
+
+export type { DecideContext };
+
+export function decide(c: DecideContext): Decision[] {
+  const s = c.state;
+  if (s.status !== 'running') return [];
+  if (s.gate !== 'open') {
+    if (c.holdsKey) return [decision(c, 'run.key_acquired', { key: s.key! }, 'key')];
+    return s.gate === 'pending' ? [decision(c, 'run.queued', { key: s.key!, behind: '' }, 'queued')] : [];
+  }
+  const deadline = decideDeadline(c);
+  if (deadline.some((d) => d.type === 'run.failed')) return deadline;
+  const out: Decision[] = [...deadline];
+  for (const id of c.wf.order) {
+    const node = c.wf.nodes.get(id)!;
+    const produced = decideNode(c, node);
+    for (const d of produced) {
+      if (d.type === 'run.failed' || d.type === 'run.completed') return [d];
+      out.push(d);
+    }
+  }
+  if (out.length === 0 && isStuck(c)) return [failRun(c, 'run.stuck', 'No node can make progress: every branch ended without reaching an end node')];
+  return out;
+}
+
+function decideNode(c: DecideContext, node: WorkflowNode): Decision[] {
+  const ns = c.state.nodes[node.id];
+  if (!ns) return [];
+  if (node.kind === 'agent' && ns.status === 'running') {
+    if (ns.failure) return onFailure(c, node, ns);
+    if (ns.redispatch) return dispatch(c, node, ns.attempt + 1);
+    return [];
+  }
+  if (node.kind === 'approval' && ns.status === 'waiting' && ns.lapsed) return onLapse(c, node);
+  if (node.kind === 'join') return decideJoin(c, node);
+  if (ns.status !== 'pending' || !isReady(c, node)) return [];
+  switch (node.kind) {
+    case 'trigger':
+      return [decision(c, 'node.completed', { nodeId: node.id }, node.id)];
+    case 'agent':
+      return dispatch(c, node as AgentNode, 1);
+    case 'fanOut':
+      return startFanOut(c, node);
+    case 'router':
+      return chooseRoute(c, node);
+    case 'approval':
+      return requestApproval(c, node);
+    case 'delay':
+      return startDelay(c, node);
+    case 'setContext':
+      return setContext(c, node);
+    case 'end':
+      return finish(c, node);
+    default:
+      return assertNever(node);
+  }
+}
+
+/** A non-join node is ready when an edge into it was taken (the trigger: at once). */
+function isReady(c: DecideContext, node: WorkflowNode): boolean {
+  const incoming = c.wf.in.get(node.id) ?? [];
+  if (incoming.length === 0) return node.kind === 'trigger';
+  return incoming.some((e) => c.state.edges[e.id] === 'taken');
+}
+
+function isStuck(c: DecideContext): boolean {
+  const s = c.state;
+  if (Object.keys(s.timers).length > 0) return false;
+  return !Object.values(s.nodes).some((n) => n.status === 'running' || n.status === 'waiting');
+}

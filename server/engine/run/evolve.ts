@@ -1,0 +1,309 @@
+/**
+ * evolve: folds one run event into a RunState. Deterministic and free of I/O, clocks and randomness:
+ * every time, version and choice it needs is in the event. The same history always folds to the same
+ * state (run/evolve.test.ts checks it, and recorded histories in __fixtures__ must fold to their
+ * snapshots).
+ *
+ * Edge bookkeeping lives here: when a node completes, its outgoing edges are marked taken or skipped by
+ * the handle it completed with, and a node whose every incoming edge is skipped is itself skipped, and so
+ * on downstream (dead-path elimination). Which pending node is ready is then decide's question.
+ */
+import { applyMergePatch } from '@/server/spine/envelope';
+import type { Json } from '@/server/spine';
+import { assertNever } from '@/server/errors';
+import type { RunEvent } from '../events';
+import { edgeHandle, type CompiledWorkflow } from '../graph';
+
+export const NODE_STATUSES = ['pending', 'running', 'waiting', 'done', 'failed', 'skipped'] as const;
+export type NodeStatus = (typeof NODE_STATUSES)[number];
+
+export type NodeState = {
+  status: NodeStatus;
+  /** Current (or last) attempt number; 0 before the first dispatch. */
+  attempt: number;
+  /** Envelope version the current attempt was dispatched with. */
+  dispatchedVersion?: number;
+  dispatchedAt?: string;
+  /** The task.dispatched event of the current attempt. */
+  dispatchSeq?: number;
+  dispatchId?: string;
+  /** A failure decide has not yet turned into a retry, an error edge or a run failure. */
+  failure?: { error: string; retryable: boolean; retryAfterMs?: number };
+  /** The next attempt is due (retry timer fired, stale rerun, manual retry). */
+  redispatch?: boolean;
+  output?: Json;
+  error?: string;
+  handle?: string;
+  startedAt?: string;
+  endedAt?: string;
+  timedOut?: boolean;
+  lapsed?: boolean;
+};
+
+export type Approval = {
+  nodeId: string;
+  role: string;
+  requiredApprovals: number;
+  allowRequester: boolean;
+  dueAt: string | null;
+  status: 'pending' | 'approved' | 'rejected';
+  decisions: { actor: string; decision: 'approve' | 'reject'; comment?: string; auto?: boolean; at: string }[];
+};
+
+export type RunState = {
+  runId: string;
+  workflowId: string;
+  slug: string;
+  version: number;
+  key: string | null;
+  status: 'running' | 'completed' | 'failed' | 'cancelled';
+  /** Entity-key gate: `pending` until decide acquires or queues on the key. */
+  gate: 'open' | 'pending' | 'queued';
+  startedBy: string;
+  input: Json;
+  intent: string | null;
+  constraints: Record<string, Json>;
+  deadline: string | null;
+  deadlinePassed: boolean;
+  /** Mirror of the envelope state, for expressions. */
+  state: Record<string, Json>;
+  envelopeVersion: number;
+  /** Envelope version of the latest change not made by this run's own nodes (drives staleness). */
+  externalPatchVersion: number;
+  nodes: Record<string, NodeState>;
+  edges: Record<string, 'taken' | 'skipped'>;
+  results: Record<string, Json>;
+  timers: Record<string, { dueAt: string; purpose: string; nodeId: string | null }>;
+  approvals: Record<string, Approval>;
+  output: Json | null;
+  error: { reason: string; code: string; nodeId?: string } | null;
+  startedSeq: number;
+  lastSeq: number;
+  startedAt: string;
+  endedAt: string | null;
+};
+
+export const ENGINE_SOURCE = 'engine';
+
+/** The state before any event: only meaningful once run.started is folded in. */
+export function initialState(runId: string): RunState {
+  return {
+    runId, workflowId: '', slug: '', version: 0, key: null, status: 'running', gate: 'pending', startedBy: '', input: null, intent: null,
+    constraints: {}, deadline: null, deadlinePassed: false, state: {}, envelopeVersion: 0, externalPatchVersion: 0, nodes: {}, edges: {},
+    results: {}, timers: {}, approvals: {}, output: null, error: null, startedSeq: 0, lastSeq: 0, startedAt: '', endedAt: null,
+  };
+}
+
+/** Pure fold step: returns a new state. */
+export function evolve(wf: CompiledWorkflow, state: RunState, event: RunEvent & { key?: string | null }): RunState {
+  const next = structuredClone(state);
+  applyEvent(wf, next, event);
+  return next;
+}
+
+/** The same fold step, in place (the engine owns its state and clones once per step). */
+export function applyEvent(wf: CompiledWorkflow, s: RunState, e: RunEvent & { key?: string | null }): void {
+  s.lastSeq = Math.max(s.lastSeq, e.seq);
+  if (e.envelopeVersion !== null && e.envelopeVersion > s.envelopeVersion) s.envelopeVersion = e.envelopeVersion;
+  const node = (id: string): NodeState => (s.nodes[id] ??= { status: 'pending', attempt: 0 });
+  switch (e.type) {
+    case 'run.started': {
+      const p = e.payload;
+      Object.assign(s, {
+        workflowId: p.workflowId, slug: p.workflowSlug, version: p.version, key: e.key ?? null, startedBy: p.startedBy, input: p.input,
+        intent: p.intent ?? null, constraints: p.constraints ?? {}, deadline: p.deadline ?? null, state: p.state ?? {},
+        gate: e.key ? 'pending' : 'open', startedSeq: e.seq, startedAt: e.time,
+      });
+      for (const id of wf.nodes.keys()) s.nodes[id] = { status: 'pending', attempt: 0 };
+      return;
+    }
+    case 'run.queued':
+      s.gate = 'queued';
+      return;
+    case 'run.key_acquired':
+      s.gate = 'open';
+      return;
+    case 'node.completed':
+      complete(wf, s, e.payload.nodeId, e.payload.handle ?? 'default', e.time);
+      return;
+    case 'node.skipped':
+      skip(wf, s, e.payload.nodeId);
+      return;
+    case 'fanout.started':
+      complete(wf, s, e.payload.nodeId, 'default', e.time);
+      return;
+    case 'task.dispatched': {
+      const n = node(e.payload.nodeId);
+      n.status = 'running';
+      n.attempt = e.payload.attempt;
+      n.dispatchedVersion = e.envelopeVersion ?? s.envelopeVersion;
+      n.dispatchedAt = e.time;
+      n.dispatchSeq = e.seq;
+      if (e.id) n.dispatchId = e.id;
+      n.startedAt ??= e.time;
+      n.redispatch = false;
+      n.failure = undefined;
+      return;
+    }
+    case 'task.completed': {
+      const n = node(e.payload.nodeId);
+      if (n.status !== 'running' || n.attempt !== e.payload.attempt) return;
+      n.output = e.payload.output;
+      s.results[e.payload.nodeId] = e.payload.output;
+      complete(wf, s, e.payload.nodeId, 'default', e.time);
+      return;
+    }
+    case 'task.failed': {
+      const n = node(e.payload.nodeId);
+      if (n.status !== 'running' || n.attempt !== e.payload.attempt) return;
+      n.error = e.payload.error;
+      n.failure = { error: e.payload.error, retryable: e.payload.retryable, ...(e.payload.retryAfterMs !== undefined && { retryAfterMs: e.payload.retryAfterMs }) };
+      return;
+    }
+    case 'task.retried': {
+      const n = node(e.payload.nodeId);
+      n.failure = undefined;
+      if (e.payload.manual) {
+        n.status = 'running';
+        n.redispatch = true;
+        n.error = undefined;
+        return;
+      }
+      n.status = 'waiting';
+      s.timers[e.payload.timerId] = { dueAt: e.payload.dueAt, purpose: 'retry', nodeId: e.payload.nodeId };
+      return;
+    }
+    case 'task.stale': {
+      const n = node(e.payload.nodeId);
+      if (e.payload.policy === 'rerun') n.redispatch = true;
+      return;
+    }
+    case 'join.satisfied':
+      complete(wf, s, e.payload.nodeId, 'default', e.time);
+      return;
+    case 'route.chosen':
+      complete(wf, s, e.payload.nodeId, e.payload.routeId, e.time);
+      return;
+    case 'approval.requested': {
+      const p = e.payload;
+      const n = node(p.nodeId);
+      n.status = 'waiting';
+      n.startedAt = e.time;
+      s.approvals[p.approvalId] = { nodeId: p.nodeId, role: p.role, requiredApprovals: p.requiredApprovals, allowRequester: p.allowRequester, dueAt: p.dueAt, status: 'pending', decisions: [] };
+      return;
+    }
+    case 'approval.decided': {
+      const p = e.payload;
+      const a = s.approvals[p.approvalId];
+      if (!a || a.status !== 'pending') return;
+      a.decisions.push({ actor: p.actor, decision: p.decision, ...(p.comment !== undefined && { comment: p.comment }), ...(p.auto && { auto: true }), at: e.time });
+      const approvals = new Set(a.decisions.filter((d) => d.decision === 'approve').map((d) => d.actor)).size;
+      if (p.decision === 'reject') a.status = 'rejected';
+      else if (approvals >= a.requiredApprovals || p.auto) a.status = 'approved';
+      if (a.status !== 'pending') complete(wf, s, a.nodeId, a.status, e.time);
+      return;
+    }
+    case 'timer.scheduled':
+      s.timers[e.payload.timerId] = { dueAt: e.payload.dueAt, purpose: e.payload.purpose, nodeId: e.payload.nodeId };
+      if (e.payload.purpose === 'delay' && e.payload.nodeId) {
+        node(e.payload.nodeId).status = 'waiting';
+        node(e.payload.nodeId).startedAt = e.time;
+      }
+      return;
+    case 'timer.fired': {
+      const t = s.timers[e.payload.timerId];
+      if (!t) return;
+      delete s.timers[e.payload.timerId];
+      const n = t.nodeId ? node(t.nodeId) : undefined;
+      if (t.purpose === 'retry' && n && n.status === 'waiting') {
+        n.status = 'running';
+        n.redispatch = true;
+      } else if (t.purpose === 'delay' && n && n.status === 'waiting') complete(wf, s, t.nodeId!, 'default', e.time);
+      else if (t.purpose === 'joinTimeout' && n && n.status === 'pending') n.timedOut = true;
+      else if (t.purpose === 'approvalSla' && n && n.status === 'waiting') n.lapsed = true;
+      else if (t.purpose === 'deadline') s.deadlinePassed = true;
+      return;
+    }
+    case 'context.patched': {
+      s.state = applyMergePatch(s.state, e.payload.patch) as Record<string, Json>;
+      if (e.source.name !== ENGINE_SOURCE && e.envelopeVersion !== null) s.externalPatchVersion = Math.max(s.externalPatchVersion, e.envelopeVersion);
+      if (e.payload.nodeId && e.payload.reason === 'setContext' && s.nodes[e.payload.nodeId]?.status === 'pending')
+        complete(wf, s, e.payload.nodeId, 'default', e.time);
+      return;
+    }
+    case 'run.completed':
+      if (s.status !== 'running') return;
+      s.status = 'completed';
+      s.output = e.payload.output;
+      s.endedAt = e.time;
+      if (s.nodes[e.payload.endNodeId]) complete(wf, s, e.payload.endNodeId, 'default', e.time);
+      s.timers = {};
+      return;
+    case 'run.failed':
+      if (s.status !== 'running') return;
+      s.status = 'failed';
+      s.error = { reason: e.payload.reason, code: e.payload.code, ...(e.payload.nodeId !== undefined && { nodeId: e.payload.nodeId }) };
+      if (e.payload.nodeId && s.nodes[e.payload.nodeId] && !['done', 'skipped'].includes(s.nodes[e.payload.nodeId]!.status)) {
+        s.nodes[e.payload.nodeId]!.status = 'failed';
+        s.nodes[e.payload.nodeId]!.failure = undefined;
+      }
+      s.endedAt = e.time;
+      s.timers = {};
+      return;
+    case 'run.cancelled':
+      if (s.status !== 'running') return;
+      s.status = 'cancelled';
+      s.error = { reason: e.payload.reason, code: 'run.cancelled' };
+      s.endedAt = e.time;
+      s.timers = {};
+      return;
+    case 'run.reopened': {
+      if (s.status !== 'failed') return;
+      s.status = 'running';
+      s.error = null;
+      s.endedAt = null;
+      const n = node(e.payload.nodeId);
+      n.status = 'running';
+      n.redispatch = true;
+      n.failure = undefined;
+      n.error = undefined;
+      return;
+    }
+    default:
+      assertNever(e);
+  }
+}
+
+/** Marks a node finished and its outgoing edges taken or skipped by `handle`; skips dead paths downstream. */
+function complete(wf: CompiledWorkflow, s: RunState, nodeId: string, handle: string, time: string) {
+  const n = (s.nodes[nodeId] ??= { status: 'pending', attempt: 0 });
+  if (n.status === 'done' || n.status === 'skipped' || (n.status === 'failed' && handle !== 'error')) return;
+  n.status = handle === 'error' ? 'failed' : 'done';
+  n.handle = handle;
+  n.endedAt = time;
+  n.startedAt ??= time;
+  n.failure = undefined;
+  n.redispatch = false;
+  const kind = wf.nodes.get(nodeId)?.kind;
+  for (const edge of wf.out.get(nodeId) ?? []) {
+    const h = edgeHandle(edge);
+    const taken = kind === 'fanOut' || kind === 'trigger' || kind === 'join' || kind === 'delay' || kind === 'setContext' ? h !== 'error' : h === handle;
+    s.edges[edge.id] = taken ? 'taken' : 'skipped';
+    if (!taken) skipIfDead(wf, s, edge.target);
+  }
+}
+
+function skip(wf: CompiledWorkflow, s: RunState, nodeId: string) {
+  const n = (s.nodes[nodeId] ??= { status: 'pending', attempt: 0 });
+  if (n.status !== 'pending') return;
+  n.status = 'skipped';
+  for (const edge of wf.out.get(nodeId) ?? []) {
+    s.edges[edge.id] = 'skipped';
+    skipIfDead(wf, s, edge.target);
+  }
+}
+
+function skipIfDead(wf: CompiledWorkflow, s: RunState, nodeId: string) {
+  const incoming = wf.in.get(nodeId) ?? [];
+  if (incoming.length > 0 && incoming.every((e) => s.edges[e.id] === 'skipped')) skip(wf, s, nodeId);
+}

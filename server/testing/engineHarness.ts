@@ -1,0 +1,60 @@
+/**
+ * An engine on a fresh database for integration tests: real SQLite file or PostgreSQL, real spine, the
+ * builtin agents with configurable latency/failures, the demo workflows published. `waitForRun` follows
+ * the run's events by push until it ends.
+ */
+import type { Json } from '@/server/spine';
+import { openSpine, type Spine, type SpineEvent } from '@/server/spine';
+import { createDb, type Db } from '@/server/db/client';
+import { startEngine, type EngineService } from '@/server/engine';
+import { seedDemo } from '@/server/demo/seed';
+import { freshDatabaseUrl } from './testDb';
+
+export type Harness = { url: string; spine: Spine; db: Db; service: EngineService; close: () => Promise<void> };
+
+export async function openHarness(opts: { url?: string; agents?: Record<string, Record<string, Json>>; random?: () => number; seed?: boolean } = {}): Promise<Harness> {
+  const url = opts.url ?? (await freshDatabaseUrl());
+  const spine = await openSpine({ databaseUrl: url });
+  const db = createDb(url);
+  const service = await startEngine({ spine, db, random: opts.random, databaseUrl: url });
+  await service.leading();
+  if (opts.seed !== false) await seedDemo(service, { latency: false, config: opts.agents });
+  return {
+    url, spine, db, service,
+    async close() {
+      await service.stop();
+      await db.$disconnect();
+      await spine.close();
+    },
+  };
+}
+
+const TERMINAL = new Set(['run.completed', 'run.failed', 'run.cancelled']);
+
+/** Resolves with the run's events once it has ended (or rejects after `timeoutMs`). */
+export async function waitForRun(spine: Spine, runId: string, timeoutMs = 20_000): Promise<SpineEvent[]> {
+  const ac = new AbortController();
+  const timer = setTimeout(() => ac.abort(), timeoutMs);
+  const events: SpineEvent[] = [];
+  try {
+    for await (const e of spine.subscribe({ runId, fromSeq: 1, signal: ac.signal })) {
+      events.push(e);
+      if (TERMINAL.has(e.type)) return events;
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+  throw new Error(`run ${runId} did not end within ${timeoutMs} ms; last events: ${events.slice(-5).map((e) => e.type).join(', ')}`);
+}
+
+/** Resolves with the first event of the run matching `pred`. */
+export async function waitForEvent(spine: Spine, runId: string, pred: (e: SpineEvent) => boolean, timeoutMs = 20_000): Promise<SpineEvent> {
+  const ac = new AbortController();
+  const timer = setTimeout(() => ac.abort(), timeoutMs);
+  try {
+    for await (const e of spine.subscribe({ runId, fromSeq: 1, signal: ac.signal })) if (pred(e)) return e;
+  } finally {
+    clearTimeout(timer);
+  }
+  throw new Error(`no matching event in run ${runId} within ${timeoutMs} ms`);
+}
