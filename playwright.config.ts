@@ -1,0 +1,66 @@
+/**
+ * Browser tests (e2e/*.spec.ts) against the built app on a fixed loopback port with a fresh SQLite
+ * database and the demo publisher off. They run in the system Chromium: Playwright's own browser
+ * download does not work here (ENVIRONMENT.md), so a missing Chromium is an error, never a skip.
+ */
+import { defineConfig, devices } from '@playwright/test';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+const executablePath = process.env.SPINE_CHROMIUM ?? '/usr/bin/chromium';
+if (!existsSync(executablePath)) {
+  throw new Error(
+    `Chromium not found at ${executablePath}. Install it with \`apt-get install -y chromium\` ` +
+      '(or point SPINE_CHROMIUM at a Chromium or Chrome executable). Do not run `npx playwright install`: its download fails offline.',
+  );
+}
+
+const PORT = Number(process.env.SPINE_E2E_PORT ?? 3107);
+// This file loads in the runner and again in every worker; workers inherit the runner's directory.
+process.env.SPINE_E2E_DB_DIR ??= mkdtempSync(path.join(tmpdir(), 'spine-e2e-'));
+const databaseUrl = `file:${path.join(process.env.SPINE_E2E_DB_DIR, 'spine.db')}`;
+
+export default defineConfig({
+  testDir: 'e2e',
+  fullyParallel: true,
+  forbidOnly: !!process.env.CI,
+  retries: 0,
+  reporter: [['list']],
+  globalTeardown: './e2e/globalTeardown.ts',
+  use: {
+    baseURL: `http://127.0.0.1:${PORT}`,
+    trace: 'retain-on-failure',
+    screenshot: 'only-on-failure',
+  },
+  projects: [
+    {
+      name: 'chromium',
+      use: {
+        ...devices['Desktop Chrome'],
+        launchOptions: {
+          executablePath,
+          args: [
+            '--no-sandbox',
+            '--disable-gpu',
+            '--disable-dev-shm-usage',
+            '--disable-background-networking',
+            '--disable-component-update',
+            '--disable-sync',
+            '--no-first-run',
+          ],
+        },
+      },
+    },
+  ],
+  webServer: {
+    // Builds first when the build is missing or stale (scripts/start.mjs).
+    command: 'node scripts/start.mjs',
+    url: `http://127.0.0.1:${PORT}/`,
+    reuseExistingServer: false,
+    timeout: 240_000,
+    stdout: 'pipe',
+    gracefulShutdown: { signal: 'SIGTERM', timeout: 10_000 },
+    env: { PORT: String(PORT), HOST: '127.0.0.1', SPINE_DEMO: '0', DATABASE_URL: databaseUrl },
+  },
+});
