@@ -1,0 +1,135 @@
+/**
+ * The article's scenarios, end to end on the selected database: the demo workflows with builtin agents,
+ * started by API or by events published to the spine, asserting event order and outcome.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { SpineEvent } from '@/server/spine';
+import { hotel } from '@/server/agents/builtin/agents';
+import { openHarness, waitForEvent, waitForRun, type Harness } from '@/server/testing/engineHarness';
+import { testDbKind } from '@/server/testing/testDb';
+
+const nodeOf = (e: SpineEvent) => (e.payload as { nodeId?: string }).nodeId;
+const idx = (events: SpineEvent[], type: string, nodeId?: string) => events.findIndex((e) => e.type === type && (nodeId === undefined || nodeOf(e) === nodeId));
+const count = (events: SpineEvent[], type: string, nodeId?: string) => events.filter((e) => e.type === type && (nodeId === undefined || nodeOf(e) === nodeId)).length;
+
+describe(`scenarios (${testDbKind()})`, () => {
+  let h: Harness | undefined;
+  afterEach(async () => {
+    await h?.close();
+    h = undefined;
+  });
+
+  it('legal case: case.opened fans out to 5 agents, the join fires once after all, the summary routes a high-risk case to review', async () => {
+    h = await openHarness({ agents: { 'case-law': { latencyMs: 30 }, precedent: { latencyMs: 5 }, sentiment: { latencyMs: 15 } } });
+    const { seq } = await h.spine.publish({ type: 'case.opened', key: 'case:1', payload: { facts: 'GDPR breach at a subsidiary', intent: 'Assess the case' } });
+    const started = await waitForTrigger(h, seq);
+    const approval = await waitForEvent(h.spine, started.runId!, (e) => e.type === 'approval.requested');
+    expect(await h.service.getRun(started.runId!)).toMatchObject({ status: 'waiting', workflowSlug: 'legal-case-analysis' });
+    await h.service.decideApproval((approval.payload as { approvalId: string }).approvalId, { decision: 'approve', comment: 'ok' }, { name: 'paula' });
+    const events = await waitForRun(h.spine, started.runId!);
+    const branches = ['case-law', 'financial-impact', 'regulatory-risk', 'precedent', 'sentiment'];
+    const join = idx(events, 'join.satisfied', 'all-analyses');
+    for (const b of branches) expect(idx(events, 'task.completed', b)).toBeLessThan(join);
+    expect(count(events, 'join.satisfied')).toBe(1);
+    expect(idx(events, 'task.dispatched', 'summarizer')).toBeGreaterThan(join);
+    expect(events.find((e) => e.type === 'route.chosen')?.payload).toMatchObject({ routeId: 'high' });
+    expect(events.at(-1)).toMatchObject({ type: 'run.completed', payload: { endNodeId: 'released' } });
+    expect(events.find((e) => e.type === 'approval.decided')).toMatchObject({ source: { kind: 'user', name: 'paula' } });
+    const env = await h.spine.envelope(started.runId!);
+    expect(env.state.summary).toMatchObject({ risk: 'high' });
+    expect(env.intent).toBe('Assess the case');
+  });
+
+  it('procurement: legal review then contract approval in sequence; over 10,000 needs a second approval; payment only after stock is confirmed', async () => {
+    h = await openHarness();
+    const big = await h.service.startRun('procurement', { input: { amount: 12_000, quantity: 3 }, intent: 'Buy servers' }, 'olga');
+    await approveWhenAsked(h, big.runId, 'contract-approval', 'anna');
+    await approveWhenAsked(h, big.runId, 'extra-approval', 'ben');
+    const events = await waitForRun(h.spine, big.runId);
+    expect(idx(events, 'task.completed', 'legal-review')).toBeLessThan(idx(events, 'approval.requested', 'contract-approval'));
+    expect(idx(events, 'approval.decided', 'contract-approval')).toBeLessThan(idx(events, 'approval.requested', 'extra-approval'));
+    expect(idx(events, 'task.completed', 'inventory-check')).toBeLessThan(idx(events, 'task.dispatched', 'payment'));
+    expect(events.at(-1)).toMatchObject({ type: 'run.completed', payload: { endNodeId: 'paid' } });
+
+    const small = await h.service.startRun('procurement', { input: { amount: 500, quantity: 1 } }, 'olga');
+    await approveWhenAsked(h, small.runId, 'contract-approval', 'anna');
+    const smallEvents = await waitForRun(h.spine, small.runId);
+    expect(count(smallEvents, 'approval.requested')).toBe(1);
+    expect(smallEvents.at(-1)).toMatchObject({ type: 'run.completed' });
+
+    const noStock = await h.service.startRun('procurement', { input: { amount: 500, quantity: 1000 } }, 'olga');
+    await approveWhenAsked(h, noStock.runId, 'contract-approval', 'anna');
+    const noStockEvents = await waitForRun(h.spine, noStock.runId);
+    expect(count(noStockEvents, 'task.dispatched', 'payment')).toBe(0);
+    expect(noStockEvents.at(-1)).toMatchObject({ type: 'run.failed', payload: { code: 'end.failure', nodeId: 'out-of-stock' } });
+  });
+
+  it('booking vs cancellation on the same room key, milliseconds apart: processed one at a time in seq order', async () => {
+    h = await openHarness({ agents: { 'booking-desk': { latencyMs: 40 } } });
+    hotel.clear();
+    const [book, cancel] = await h.spine.append([
+      { type: 'booking.requested', key: 'room:12', payload: { room: '12', action: 'book', guest: 'ada' } },
+      { type: 'booking.cancelled', key: 'room:12', payload: { room: '12', action: 'cancel' } },
+    ]);
+    const first = await waitForTrigger(h, book!.seq);
+    const second = await waitForTrigger(h, cancel!.seq);
+    const [a, b] = await Promise.all([waitForRun(h.spine, first.runId!), waitForRun(h.spine, second.runId!)]);
+    expect(b.find((e) => e.type === 'run.queued')).toBeDefined();
+    const aEnd = a.at(-1)!.seq;
+    expect(b.find((e) => e.type === 'task.dispatched')!.seq).toBeGreaterThan(aEnd);
+    expect(a.at(-1)!.payload).toMatchObject({ output: { booking: { result: 'confirmed' } } });
+    expect(b.at(-1)!.payload).toMatchObject({ output: { booking: { result: 'released' } } });
+    expect(hotel.get('12')?.status).toBe('free');
+    // Different keys do not wait for each other.
+    const [x, y] = await h.spine.append([
+      { type: 'booking.requested', key: 'room:1', payload: { room: '1' } },
+      { type: 'booking.requested', key: 'room:2', payload: { room: '2' } },
+    ]);
+    const rx = await waitForTrigger(h, x!.seq);
+    const ry = await waitForTrigger(h, y!.seq);
+    const [ex, ey] = await Promise.all([waitForRun(h.spine, rx.runId!), waitForRun(h.spine, ry.runId!)]);
+    expect(ey.find((e) => e.type === 'task.dispatched')!.seq).toBeLessThan(ex.at(-1)!.seq);
+  });
+
+  it('translation runs only after sentiment flags the text appropriate', async () => {
+    h = await openHarness();
+    const ok = await h.service.startRun('translation-after-sentiment', { input: { text: 'Thank you, great service', to: 'de' } }, 'tom');
+    const okEvents = await waitForRun(h.spine, ok.runId);
+    expect(idx(okEvents, 'task.completed', 'sentiment')).toBeLessThan(idx(okEvents, 'task.dispatched', 'translator'));
+    expect(okEvents.at(-1)).toMatchObject({ type: 'run.completed', payload: { output: { translation: { translated: '[de] Thank you, great service' } } } });
+    const bad = await h.service.startRun('translation-after-sentiment', { input: { text: 'I will kill you' } }, 'tom');
+    const badEvents = await waitForRun(h.spine, bad.runId);
+    expect(count(badEvents, 'task.dispatched', 'translator')).toBe(0);
+    expect(badEvents.at(-1)).toMatchObject({ type: 'run.failed', payload: { nodeId: 'rejected' } });
+  });
+
+  it('shipping label: the address changes mid-run and the stale label is re-run on the new address', async () => {
+    h = await openHarness({ agents: { 'label-printer': { latencyMs: 300 } } });
+    const { runId } = await h.service.startRun('shipping-label', { input: { address: 'Old Street 1' } }, 'sam');
+    await waitForEvent(h.spine, runId, (e) => e.type === 'task.dispatched' && nodeOf(e) === 'label-printer');
+    await h.service.patchContext(runId, { patch: { address: 'New Avenue 2' } }, 'customer');
+    const events = await waitForRun(h.spine, runId);
+    expect(events.find((e) => e.type === 'task.stale')?.payload).toMatchObject({ nodeId: 'label-printer', attempt: 1, policy: 'rerun' });
+    expect(events.filter((e) => e.type === 'task.dispatched' && nodeOf(e) === 'label-printer').map((e) => (e.payload as { attempt: number }).attempt)).toEqual([1, 2]);
+    expect(count(events, 'task.completed', 'label-printer')).toBe(1);
+    expect(events.at(-1)).toMatchObject({ type: 'run.completed', payload: { output: { label: 'LABEL[New Avenue 2]' } } });
+  });
+});
+
+/** The run a trigger event started (found by its causation). */
+async function waitForTrigger(h: Harness, seq: number): Promise<SpineEvent> {
+  const cause = await h.spine.getEvent(seq);
+  const ac = new AbortController();
+  const t = setTimeout(() => ac.abort(), 10_000);
+  try {
+    for await (const e of h.spine.subscribe({ types: ['run.started'], after: seq, signal: ac.signal })) if (e.causationId === cause.id) return e;
+  } finally {
+    clearTimeout(t);
+  }
+  throw new Error(`no run started by seq ${seq}`);
+}
+
+async function approveWhenAsked(h: Harness, runId: string, nodeId: string, actor: string) {
+  const e = await waitForEvent(h.spine, runId, (x) => x.type === 'approval.requested' && nodeOf(x) === nodeId);
+  await h.service.decideApproval((e.payload as { approvalId: string }).approvalId, { decision: 'approve' }, { name: actor });
+}
