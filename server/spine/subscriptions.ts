@@ -61,6 +61,8 @@ class Tail {
   }
 
   wait(signal?: AbortSignal): Promise<void> {
+    // An abort that landed before this call would never fire its event again: check first.
+    if (signal?.aborted) return Promise.resolve();
     return new Promise<void>((resolve) => {
       const done = () => {
         this.wake = undefined;

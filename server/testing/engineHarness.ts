@@ -22,11 +22,21 @@ export async function openHarness(opts: { url?: string; agents?: Record<string, 
   return {
     url, spine, db, service,
     async close() {
-      await service.stop();
-      await db.$disconnect();
-      await spine.close();
+      await step('engine.stop', service.stop());
+      await step('db.$disconnect', db.$disconnect());
+      await step('spine.close', spine.close());
     },
   };
+}
+
+/** Awaits a shutdown step, naming it if it hangs (a hung close would otherwise only show as a hook timeout). */
+async function step<T>(name: string, p: Promise<T>): Promise<T> {
+  const t = setTimeout(() => console.error(`harness: ${name} has not finished after 5 s`), 5000);
+  try {
+    return await p;
+  } finally {
+    clearTimeout(t);
+  }
 }
 
 const TERMINAL = new Set(['run.completed', 'run.failed', 'run.cancelled']);

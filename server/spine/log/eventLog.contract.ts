@@ -218,6 +218,14 @@ export function describeEventLogContract(name: string, open: OpenSpine, raw: Raw
       expect(await next).toMatchObject({ done: true });
     });
 
+    it('a subscription aborted before it starts waiting still ends', async () => {
+      const { spine } = await fresh();
+      const ac = new AbortController();
+      const sub = spine.subscribe({ signal: ac.signal });
+      ac.abort();
+      expect(await sub.next()).toMatchObject({ done: true });
+    });
+
     it('a durable consumer resumes after its committed offset when the spine is reopened', async () => {
       const first = await fresh();
       await first.spine.append(Array.from({ length: 6 }, (_, i) => ({ type: i % 2 ? 'mail.sent' : 'other.thing', payload: { i } })));
