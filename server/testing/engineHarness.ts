@@ -6,17 +6,21 @@
 import type { Json } from '@/server/spine';
 import { openSpine, type Spine, type SpineEvent } from '@/server/spine';
 import { createDb, type Db } from '@/server/db/client';
-import { startEngine, type EngineService } from '@/server/engine';
+import { startEngine, type EngineService, type RunState } from '@/server/engine';
 import { seedDemo } from '@/server/demo/seed';
 import { freshDatabaseUrl } from './testDb';
 
 export type Harness = { url: string; spine: Spine; db: Db; service: EngineService; close: () => Promise<void> };
 
-export async function openHarness(opts: { url?: string; agents?: Record<string, Record<string, Json>>; random?: () => number; seed?: boolean } = {}): Promise<Harness> {
+export async function openHarness(opts: {
+  url?: string; agents?: Record<string, Record<string, Json>>; random?: () => number; seed?: boolean;
+  /** The engine's in-memory state of each run as it ends (to compare with a fold of its history). */
+  onRunEnded?: (state: RunState) => void;
+} = {}): Promise<Harness> {
   const url = opts.url ?? (await freshDatabaseUrl());
   const spine = await openSpine({ databaseUrl: url });
   const db = createDb(url);
-  const service = await startEngine({ spine, db, random: opts.random, databaseUrl: url });
+  const service = await startEngine({ spine, db, random: opts.random, databaseUrl: url, onRunEnded: opts.onRunEnded });
   await service.leading();
   if (opts.seed !== false) await seedDemo(service, { latency: false, config: opts.agents });
   return {
