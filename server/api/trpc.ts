@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { ForbiddenError, isSpineError, SpineError } from '@/server/errors';
 import { getRuntime } from '@/server/runtime';
 import type { Spine } from '@/server/spine';
+import type { EngineService } from '@/server/engine';
 import { hasRole, LOCAL_OPERATOR, type Actor, type Role } from './actor';
 
 /* ---------------------------------------------------------------------------------------------------
@@ -19,7 +20,7 @@ import { hasRole, LOCAL_OPERATOR, type Actor, type Role } from './actor';
  * ------------------------------------------------------------------------------------------------- */
 
 /** Long-lived services a procedure may call. Routers make one call on one of these and return. */
-export type Services = { spine: Spine };
+export type Services = { spine: Spine; engine: EngineService };
 
 /**
  * The context without a request: tests build it directly.
@@ -32,13 +33,13 @@ export type Context = ReturnType<typeof createContextInner>;
 
 /** The context of one HTTP request (`app/api/trpc/[trpc]/route.ts`). */
 export async function createContext(opts: { req: Request }): Promise<Context> {
-  const { spine } = await getRuntime();
+  const { spine, engine } = await getRuntime();
   // ── AUTH: resolve the actor from `opts.req` here (session cookie or API token). ──────────────────
   // Authentication arrives in a later issue. Until then every caller is the local operator, so
   // authedProcedure and roleProcedure admit everyone. This is the only line that has to change.
   void opts.req;
   const actor: Actor | null = LOCAL_OPERATOR;
-  return createContextInner({ actor, services: { spine } });
+  return createContextInner({ actor, services: { spine, engine } });
 }
 
 /* ---------------------------------------------------------------------------------------------------
