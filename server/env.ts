@@ -18,7 +18,12 @@ export const SpineEnv = z.object({
    * process crash (kill -9) but the last commits may be lost on power loss; faster.
    */
   SPINE_SQLITE_SYNCHRONOUS: z.enum(['FULL', 'NORMAL']).default('FULL'),
-  /** Seed and run the demo publisher at start. @default true for `npm start` */
+  /** Register the builtin agents and the five demo workflows at start (idempotent). @default true */
+  SPINE_SEED: z
+    .enum(['0', '1', 'true', 'false'])
+    .default('1')
+    .transform((v) => v === '1' || v === 'true'),
+  /** Publish demo events in the background (they start demo runs). @default true for `npm start` */
   SPINE_DEMO: z
     .enum(['0', '1', 'true', 'false'])
     .default('1')

@@ -5,7 +5,8 @@
  * everyone else gets the same one.
  *
  * Start-up order: migrate + open the spine → Prisma → engine (recovers active runs from the log, then
- * follows the spine) → demo seed (agents and the five demo workflows) when SPINE_DEMO is on.
+ * follows the spine) → seed (the builtin agents and the five demo workflows, unless SPINE_SEED=0). The demo
+ * event publisher (SPINE_DEMO) is started by scripts/serve.ts.
  */
 import { createDb, type Db } from './db/client';
 import { env } from './env';
@@ -38,7 +39,7 @@ async function startRuntime(): Promise<Runtime> {
   const spine = await openSpine({ databaseUrl: e.DATABASE_URL, maxPayloadBytes: e.SPINE_MAX_PAYLOAD_BYTES, synchronous: e.SPINE_SQLITE_SYNCHRONOUS });
   const db = createDb(e.DATABASE_URL);
   const engine = await startEngine({ spine, db, databaseUrl: e.DATABASE_URL });
-  if (e.SPINE_DEMO) await seedDemo(engine);
+  if (e.SPINE_SEED) await seedDemo(engine);
   return {
     spine,
     db,
