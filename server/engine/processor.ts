@@ -11,7 +11,9 @@
  *   committed while a step was appending) makes the actor refold from the log, so live state always equals
  *   the fold of the log in seq order.
  * - Effects follow commits: agent calls for dispatched tasks (at least once, with the attempt's
- *   idempotency key) and timers for pending due instants. Agent results come back to the actor's mailbox.
+ *   idempotency key; once per attempt while the process lives, because a call counts as in flight until
+ *   its actor has taken the result in) and timers for pending due instants. Agent results come back to
+ *   the actor's mailbox. A run's end is handled once (timers cancelled, calls aborted, key released).
  * - Runs with the same entity key run one at a time, in the order they started (run.queued /
  *   run.key_acquired); different keys run in parallel.
  * - Recovery: on start, every run the run index lists as active is folded from the log and decided again;
@@ -231,8 +233,14 @@ export class Engine {
     const s = actor.state;
     if (adoptedNow) this.enqueueKey(s);
     if (s.status !== 'running') {
+      // Echoes of the final step may still be in the mailbox: the end is handled once, by the actor in charge.
+      if (this.actors.get(s.runId) !== actor) return;
       this.timers.cancelRun(s.runId);
-      for (const [key, ac] of this.inflight) if (key.startsWith(`${s.runId}:`)) ac.abort(new Error('run ended'));
+      for (const [key, ac] of this.inflight) {
+        if (!key.startsWith(`${s.runId}:`)) continue;
+        ac.abort(new Error('run ended'));
+        this.inflight.delete(key);
+      }
       this.actors.delete(s.runId);
       this.releaseKey(s);
       this.deps.onRunEnded?.(s);
@@ -264,7 +272,10 @@ export class Engine {
         const output = await adapter.invoke(agent, { runId: s.runId, nodeId: node.id, attempt, idempotencyKey: key, input, envelope, event: { seq: ns.dispatchSeq ?? 0, id: ns.dispatchId ?? '', type: 'task.dispatched' } }, ac.signal);
         result = { ok: true, nodeId: node.id, attempt, output: output ?? null, envelopeVersion: envelope.version, durationMs: this.now() - started };
       } catch (err) {
-        if (this.abort.signal.aborted || (ac.signal.aborted && !(ac.signal.reason instanceof AgentTimeout))) return;
+        if (this.abort.signal.aborted || (ac.signal.aborted && !(ac.signal.reason instanceof AgentTimeout))) {
+          if (this.inflight.get(key) === ac) this.inflight.delete(key);
+          return;
+        }
         const timedOut = ac.signal.reason instanceof AgentTimeout;
         const retryAfterMs = retryAfterOf(err);
         result = {
@@ -276,10 +287,18 @@ export class Engine {
         };
       } finally {
         clearTimeout(timeout);
-        this.inflight.delete(key);
       }
-      this.actors.get(s.runId)?.submit({ kind: 'result', result });
+      // The call stays in flight until its actor has taken the result in (resultTaken): a step that ends
+      // in between must not see the node running with no call out and dispatch the same attempt again.
+      const actor = this.actors.get(s.runId);
+      if (actor) actor.submit({ kind: 'result', result });
+      else if (this.inflight.get(key) === ac) this.inflight.delete(key);
     })();
+  }
+
+  /** The actor has folded an agent's result into its step: the attempt is no longer in flight. */
+  resultTaken(runId: string, r: TaskResult) {
+    this.inflight.delete(idempotencyKey({ runId, nodeId: r.nodeId, attempt: r.attempt }));
   }
 
   /**
@@ -413,6 +432,7 @@ export class RunActor {
     const wasAdopted = this.adopted;
     let refold = false;
     for (const c of batch) {
+      if (c.kind === 'result') this.engine.resultTaken(this.state.runId, c.result);
       if (c.kind !== 'event' || !isRunEvent(c.event)) continue;
       const e = c.event;
       if (this.applied.has(e.seq)) continue;
