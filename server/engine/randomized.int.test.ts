@@ -1,0 +1,176 @@
+/**
+ * Randomized: random valid DAGs of fan-outs, joins (all / any / quorum), routers (conditions on `input` and
+ * `results`) and echo agents with random latencies (0-20 ms), failure rates, retry policies and error
+ * edges, published through the store and run concurrently on the selected database. Whatever happens:
+ *   - every run ends (completed or failed) within the time limit;
+ *   - every join fires at most once per run, and exactly once when the run went through it;
+ *   - no (node, attempt) is dispatched, completed or failed twice, and none both completes and fails;
+ *   - nothing is appended to a run after its terminal event;
+ *   - folding each run's history from the log gives the engine's live state at the end, and the run
+ *     index agrees on the outcome;
+ *   - each agent call (idempotency key) is made once (no crash here, so at-least-once means once).
+ * The seed is in the test name and printed on failure; SPINE_TEST_SEED=<n> reruns the same workflows.
+ */
+import { afterEach, describe, expect, it, onTestFailed, vi } from 'vitest';
+import type { SpineEvent } from '@/server/spine';
+import { BuiltinAdapter } from '@/server/agents/builtin/builtinAdapter';
+import type { AgentTask } from '@/server/agents/adapter';
+import type { RunState } from '@/server/engine';
+import type { CompiledWorkflow } from './graph';
+import { openHarness, type Harness } from '@/server/testing/engineHarness';
+import { seededRandom } from '@/server/testing/random';
+import { randomInput, randomWorkflow } from '@/server/testing/randomWorkflow';
+import { testDbKind } from '@/server/testing/testDb';
+
+const SEED = Number(process.env.SPINE_TEST_SEED ?? Math.floor(Math.random() * 1_000_000));
+const WORKFLOWS = 30;
+const RUNS_PER_WORKFLOW = 4;
+const END_WITHIN_MS = 40_000;
+
+const TERMINAL = new Set(['run.completed', 'run.failed', 'run.cancelled']);
+const p = (e: SpineEvent) => e.payload as { nodeId?: string; attempt?: number; arrived?: string[]; endNodeId?: string };
+const json = (v: unknown) => JSON.parse(JSON.stringify(v));
+
+describe(`randomized workflows (${testDbKind()}, seed ${SEED})`, () => {
+  let h: Harness | undefined;
+  afterEach(async () => {
+    vi.restoreAllMocks();
+    await h?.close();
+    h = undefined;
+  });
+
+  it(`${WORKFLOWS} random workflows × ${RUNS_PER_WORKFLOW} concurrent runs: every run ends, joins fire once, no attempt completes twice, replay = live state`, async () => {
+    onTestFailed(() => console.error(`randomized engine test failed with seed ${SEED}: rerun with SPINE_TEST_SEED=${SEED}`));
+    const random = seededRandom(SEED);
+    const calls = new Map<string, number>();
+    const invoke = BuiltinAdapter.prototype.invoke;
+    vi.spyOn(BuiltinAdapter.prototype, 'invoke').mockImplementation(function (this: BuiltinAdapter, agent, task: AgentTask, signal) {
+      calls.set(task.idempotencyKey, (calls.get(task.idempotencyKey) ?? 0) + 1);
+      return invoke.call(this, agent, task, signal);
+    });
+
+    const live = new Map<string, RunState>();
+    const endings = new Map<string, number>();
+    let allEnded: () => void = () => undefined;
+    const expected = WORKFLOWS * RUNS_PER_WORKFLOW;
+    const ended = new Promise<void>((resolve) => (allEnded = resolve));
+    h = await openHarness({
+      seed: false,
+      onRunEnded: (s) => {
+        live.set(s.runId, structuredClone(s));
+        endings.set(s.runId, (endings.get(s.runId) ?? 0) + 1);
+        if (live.size === expected) allEnded();
+      },
+    });
+    const { service } = h;
+
+    // Publish the workflows (with their agents) through the store.
+    const workflows: { slug: string }[] = [];
+    for (let w = 0; w < WORKFLOWS; w++) {
+      const g = randomWorkflow(random, `r${w}`);
+      for (const a of g.agents) await service.agentStore.upsert({ name: a.name, kind: 'builtin', config: a.config });
+      service.agents.invalidate();
+      const slug = `random-${w}`;
+      await service.workflows.create({ name: `Random ${w}`, slug, document: g.document });
+      await service.publishWorkflow(slug, { summary: `seed ${SEED}` });
+      workflows.push({ slug });
+    }
+
+    const started = Date.now();
+    const runIds: string[] = [];
+    await Promise.all(
+      workflows.flatMap(({ slug }) =>
+        Array.from({ length: RUNS_PER_WORKFLOW }, async () => {
+          const { runId } = await service.startRun(slug, { input: randomInput(random) }, 'randomized');
+          runIds.push(runId);
+        }),
+      ),
+    );
+    const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), END_WITHIN_MS));
+    if ((await Promise.race([ended, timeout])) === 'timeout') {
+      const stuck = runIds.filter((id) => !live.has(id));
+      const detail = await Promise.all(stuck.slice(0, 5).map(async (id) => `${id}: ${(await service.engine.runEvents(id)).slice(-6).map((e) => `${e.type}(${p(e).nodeId ?? ''})`).join(' ')}`));
+      throw new Error(`${stuck.length} of ${expected} runs did not end within ${END_WITHIN_MS} ms:\n${detail.join('\n')}`);
+    }
+    const elapsed = Date.now() - started;
+
+    const outcomes = { completed: 0, failed: 0 };
+    const failures: Record<string, number> = {};
+    let events = 0;
+    let joinsFired = 0;
+    for (const runId of runIds) {
+      const log = await service.engine.runEvents(runId);
+      events += log.length;
+      const folded = (await service.engine.fold(runId))!;
+      const { state, wf } = folded;
+      const where = `run ${runId} (${state.slug})`;
+
+      // Ends exactly once, and nothing follows the end.
+      const terminal = log.filter((e) => TERMINAL.has(e.type));
+      expect(terminal.map((e) => e.type), where).toHaveLength(1);
+      expect(log.at(-1)!.type, where).toBe(terminal[0]!.type);
+      expect(['completed', 'failed'], where).toContain(state.status);
+      outcomes[state.status as 'completed' | 'failed']++;
+      if (state.error) failures[state.error.code] = (failures[state.error.code] ?? 0) + 1;
+      expect(state.error?.code, `${where}: ${state.error?.reason}`).not.toBe('run.stuck');
+      expect(endings.get(runId), where).toBe(1);
+
+      // Each (node, attempt) is dispatched, completed and failed at most once, and never both.
+      const per = new Map<string, { dispatched: number; completed: number; failed: number }>();
+      for (const e of log) {
+        if (e.type !== 'task.dispatched' && e.type !== 'task.completed' && e.type !== 'task.failed') continue;
+        const k = `${p(e).nodeId}#${p(e).attempt}`;
+        const c = per.get(k) ?? { dispatched: 0, completed: 0, failed: 0 };
+        c[e.type === 'task.dispatched' ? 'dispatched' : e.type === 'task.completed' ? 'completed' : 'failed']++;
+        per.set(k, c);
+      }
+      for (const [k, c] of per) {
+        expect({ k, ...c }, where).toMatchObject({ dispatched: 1 });
+        expect(c.completed + c.failed, `${where} ${k}`).toBeLessThanOrEqual(1);
+      }
+
+      // Joins fire at most once; exactly once when the run went through them.
+      for (const [id, node] of wf.nodes) {
+        if (node.kind !== 'join') continue;
+        const fired = log.filter((e) => e.type === 'join.satisfied' && p(e).nodeId === id);
+        expect(fired.length, `${where} join ${id}`).toBeLessThanOrEqual(1);
+        expect(fired.length === 1, `${where} join ${id} fired ⇔ done`).toBe(state.nodes[id]!.status === 'done');
+        joinsFired += fired.length;
+        if (fired.length === 1 && node.config.mode === 'all') {
+          const taken = (wf.in.get(id) ?? []).filter((e) => state.edges[e.id] === 'taken').map((e) => e.source);
+          expect([...p(fired[0]!).arrived!].sort(), `${where} join ${id} (all) saw every live input`).toEqual(taken.sort());
+        }
+        if (fired.length === 1 && node.config.mode === 'quorum') expect(p(fired[0]!).arrived!.length).toBeGreaterThanOrEqual(node.config.quorum!);
+      }
+      if (state.status === 'completed')
+        for (const id of pathTo(wf, state, p(terminal[0]!).endNodeId!)) {
+          const n = state.nodes[id]!;
+          expect(n.status === 'done' || (n.status === 'failed' && n.handle === 'error'), `${where}: ${id} on the path to the end is ${n.status}`).toBe(true);
+        }
+
+      // Replaying the history gives the state the engine had live; the run index agrees.
+      expect(json(state), `${where}: fold of the log vs the engine's live state`).toStrictEqual(json(live.get(runId)));
+      expect((await h.spine.getRun(runId))?.status, where).toBe(state.status);
+    }
+
+    const repeated = [...calls].filter(([, n]) => n > 1);
+    expect(repeated, 'agent calls made more than once for the same (run, node, attempt)').toEqual([]);
+    console.log(
+      `randomized (${testDbKind()}, seed ${SEED}): ${expected} runs of ${WORKFLOWS} workflows ended in ${elapsed} ms ` +
+        `(${outcomes.completed} completed, ${outcomes.failed} failed: ${JSON.stringify(failures)}); ${events} events, ${joinsFired} joins fired, ${calls.size} agent calls`,
+    );
+  }, 90_000);
+});
+
+/** The nodes on the taken path back from `endId` to the trigger (every one must be done). */
+function pathTo(wf: CompiledWorkflow, s: RunState, endId: string): string[] {
+  const seen = new Set<string>();
+  const stack = [endId];
+  while (stack.length) {
+    const id = stack.pop()!;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    for (const e of wf.in.get(id) ?? []) if (s.edges[e.id] === 'taken') stack.push(e.source);
+  }
+  return [...seen];
+}
