@@ -17,7 +17,7 @@ import { createWorkflowStore, type WorkflowStore } from '@/server/workflows/stor
 import type { NodeKind } from '@/server/workflows/schema';
 import { submitDecision } from './primitives/approval';
 import { Engine, type EngineDeps } from './processor';
-import { acquireLeadership } from './leader';
+import { acquireLeadership } from '@/server/db/leader';
 import type { NodeStatus, RunState } from './run/evolve';
 
 export type { RunState } from './run/evolve';
