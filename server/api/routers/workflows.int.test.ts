@@ -1,0 +1,122 @@
+/**
+ * The designer's API on the selected database, through the real router (createCaller): the library list,
+ * rename/duplicate/archive, drafts with revision conflicts, publish refused with errors, versions, a run
+ * started from the published version and its node states pushed until every node is done.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { createCaller } from '@/server/api/root';
+import { createContextInner, type Context } from '@/server/api/trpc';
+import { LOCAL_OPERATOR } from '@/server/api/actor';
+import { openHarness, waitForRun, type Harness } from '@/server/testing/engineHarness';
+import { testDbKind } from '@/server/testing/testDb';
+import { createNode, type WorkflowDocument } from '@/server/workflows/schema';
+import type { RunStates } from './workflows';
+
+function callerFor(h: Harness) {
+  const ctx: Context = createContextInner({ actor: LOCAL_OPERATOR, services: { spine: h.spine, engine: h.service } });
+  const withDb = Object.assign(ctx, { db: h.db });
+  return createCaller(withDb);
+}
+
+const straight: WorkflowDocument = {
+  formatVersion: 1,
+  nodes: [createNode('trigger', 'start'), { ...createNode('agent', 'echo-1'), config: { ...createNode('agent', 'x').config, agent: 'echo' } }, createNode('end', 'done')],
+  edges: [
+    { id: 'e1', source: 'start', target: 'echo-1' },
+    { id: 'e2', source: 'echo-1', target: 'done' },
+  ],
+};
+
+describe(`workflows router (${testDbKind()})`, () => {
+  let h: Harness | undefined;
+  afterEach(async () => {
+    await h?.close();
+    h = undefined;
+  });
+
+  it('lists the library with draft status and runs; rename, duplicate and archive leave the draft revision alone', async () => {
+    h = await openHarness();
+    const api = callerFor(h);
+    const created = await api.workflows.create({ name: 'Straight line', document: straight });
+    expect((await api.workflows.list()).find((w) => w.id === created.id)).toMatchObject({ draftStatus: 'unpublished', lastRun: null, runsLast24h: 0 });
+
+    await api.workflows.publish({ id: created.id, summary: 'first' });
+    const { runId } = await api.workflows.startRun({ id: created.id, input: { text: 'hi' } });
+    await waitForRun(h.spine, runId);
+    const listed = (await api.workflows.list()).find((w) => w.id === created.id);
+    expect(listed).toMatchObject({ draftStatus: 'published', publishedVersion: 1, runsLast24h: 1, lastRun: { id: runId, status: 'completed', version: 1 } });
+    // The seeded demo workflows are there too, published and in sync.
+    expect((await api.workflows.list()).find((w) => w.slug === 'procurement')).toMatchObject({ draftStatus: 'published' });
+
+    await api.workflows.rename({ id: created.id, name: 'Renamed' });
+    const copy = await api.workflows.duplicate({ id: created.id });
+    expect(copy).toMatchObject({ name: 'Renamed (copy)', publishedVersion: null, draft: straight });
+    await api.workflows.setArchived({ id: created.id, archived: true });
+    expect((await api.workflows.list()).some((w) => w.id === created.id)).toBe(false);
+    expect((await api.workflows.list({ includeArchived: true })).find((w) => w.id === created.id)).toMatchObject({ name: 'Renamed', archived: true });
+    expect((await api.workflows.get({ id: created.id })).draftRevision).toBe(created.draftRevision);
+  });
+
+  it('a save on a stale revision is a draft conflict; the draft then differs from the published version', async () => {
+    h = await openHarness();
+    const api = callerFor(h);
+    const w = await api.workflows.create({ name: 'Conflicts', document: straight });
+    await api.workflows.publish({ id: w.id });
+    const moved = { ...straight, nodes: straight.nodes.map((n) => (n.id === 'done' ? { ...n, label: 'Finished' } : n)) };
+    const { draftRevision } = await api.workflows.saveDraft({ id: w.id, document: moved, expectedRevision: w.draftRevision });
+    expect(draftRevision).toBe(w.draftRevision + 1);
+    await expect(api.workflows.saveDraft({ id: w.id, document: straight, expectedRevision: w.draftRevision })).rejects.toMatchObject({
+      code: 'CONFLICT',
+      cause: { code: 'workflow.draft_conflict' },
+    });
+    expect((await api.workflows.list()).find((x) => x.id === w.id)?.draftStatus).toBe('changed');
+  });
+
+  it('publishing a draft with errors is refused and creates no version', async () => {
+    h = await openHarness();
+    const api = callerFor(h);
+    const w = await api.workflows.create({ name: 'Broken', document: { formatVersion: 1, nodes: [createNode('trigger', 't'), createNode('agent', 'a')], edges: [{ id: 'e', source: 't', target: 'a' }] } });
+    await expect(api.workflows.publish({ id: w.id })).rejects.toMatchObject({ cause: { code: 'workflow.invalid' } });
+    expect(await api.workflows.versions({ id: w.id })).toEqual([]);
+  });
+
+  it('creates from a demo template; versions keep what was published', async () => {
+    h = await openHarness();
+    const api = callerFor(h);
+    const templates = await api.workflows.templates();
+    expect(templates.map((t) => t.slug)).toContain('legal-case-analysis');
+    const w = await api.workflows.create({ name: 'My legal case', template: 'legal-case-analysis' });
+    expect(w.draft.nodes.length).toBe(templates.find((t) => t.slug === 'legal-case-analysis')!.nodeCount);
+    await api.workflows.publish({ id: w.id, summary: 'v1' });
+    expect(await api.workflows.versions({ id: w.id })).toMatchObject([{ version: 1, summary: 'v1', createdBy: 'local' }]);
+    expect((await api.workflows.version({ id: w.id, version: 1 })).document).toEqual(w.draft);
+  });
+
+  it('pushes the node states of a run after each of its events until every node is done', async () => {
+    h = await openHarness();
+    const api = callerFor(h);
+    const w = await api.workflows.create({ name: 'Live', document: straight });
+    await api.workflows.publish({ id: w.id });
+    const { runId } = await api.workflows.startRun({ id: w.id, input: { text: 'hi' }, intent: 'test' });
+    const ac = new AbortController();
+    const seen: RunStates[] = [];
+    const stream = await api.workflows.liveRunStates({ runId }, { signal: ac.signal });
+    for await (const item of stream) {
+      // Tracked items reach a server-side caller as tRPC's envelope: [id, data, marker].
+      const states = (item as unknown as [string, RunStates])[1];
+      seen.push(states);
+      if (states.status === 'completed') break;
+    }
+    ac.abort();
+    const last = seen.at(-1)!;
+    expect(last.nodes.map((n) => [n.id, n.status])).toEqual([
+      ['start', 'done'],
+      ['echo-1', 'done'],
+      ['done', 'done'],
+    ]);
+    expect(seen.map((s) => s.seq)).toEqual([...seen.map((s) => s.seq)].sort((a, b) => a - b));
+    expect(seen.some((s) => s.nodes.find((n) => n.id === 'echo-1')?.status === 'running')).toBe(true);
+    // The first-paint query agrees with the last pushed state.
+    expect((await api.workflows.runStates({ runId })).status).toBe('completed');
+  });
+});

@@ -1,0 +1,148 @@
+/**
+ * Workflows over tRPC, for the designer (`/workflows`, `/workflows/[id]`): the library list, drafts with
+ * optimistic concurrency (a stale `expectedRevision` is 409 `workflow.draft_conflict`), publishing through
+ * the engine (which validates with the agent registry and refreshes triggers), versions, starting a run of
+ * the published version, and a run's node states pushed live.
+ */
+import { tracked } from '@trpc/server';
+import { z } from 'zod';
+import type { Db } from '@/server/db/client';
+import { StartRunInput, type RunView } from '@/server/engine';
+import { getRuntime } from '@/server/runtime';
+import { createWorkflowLibrary } from '@/server/workflows/library';
+import { WorkflowDocument } from '@/server/workflows/schema';
+import { DEMO_TEMPLATES } from '@/server/workflows/templates';
+import { authedProcedure, publicProcedure, roleProcedure, router } from '../trpc';
+import type { Context } from '../trpc';
+
+const WorkflowId = z.string().min(1).max(128);
+const Name = z.string().trim().min(1, 'a name is required').max(200);
+
+export const WorkflowIdInput = z.object({ id: WorkflowId }).strict();
+export const CreateWorkflowInput = z
+  .object({
+    name: Name,
+    description: z.string().max(2000).optional(),
+    /** Start from a demo template (its document and description). */
+    template: z.string().max(64).optional(),
+    /** Start from an imported document. */
+    document: WorkflowDocument.optional(),
+  })
+  .strict();
+export const RenameWorkflowInput = z.object({ id: WorkflowId, name: Name, description: z.string().max(2000).optional() }).strict();
+export const SaveDraftInput = z.object({ id: WorkflowId, document: WorkflowDocument, expectedRevision: z.number().int().min(1) }).strict();
+export const PublishInput = z.object({ id: WorkflowId, summary: z.string().max(2000).default('') }).strict();
+export const VersionInput = z.object({ id: WorkflowId, version: z.number().int().min(1) }).strict();
+export const StartWorkflowRunInput = StartRunInput.pick({ input: true, intent: true, constraints: true, deadline: true, idempotencyKey: true })
+  .extend({ id: WorkflowId })
+  .strict();
+export const RunIdInput = z.object({ runId: z.string().min(1).max(128) }).strict();
+export const RunStatesInput = RunIdInput.extend({
+  /** Resume cursor (the seq of the last snapshot received); httpSubscriptionLink sets it on reconnect. */
+  lastEventId: z.string().regex(/^\d{1,15}$/, 'lastEventId is an event seq').nullish(),
+}).strict();
+
+/** A run's state as the read-only canvas needs it: the run's status and every node's. */
+export type RunStates = Pick<RunView, 'id' | 'workflowId' | 'version' | 'status' | 'waitingOn' | 'error'> & {
+  nodes: Pick<RunView['nodes'][number], 'id' | 'status' | 'attempts' | 'error'>[];
+  /** Seq of the last event folded into this state. */
+  seq: number;
+};
+
+function statesOf(run: RunView, seq: number): RunStates {
+  return {
+    id: run.id, workflowId: run.workflowId, version: run.version, status: run.status, waitingOn: run.waitingOn, error: run.error, seq,
+    nodes: run.nodes.map(({ id, status, attempts, error }) => ({ id, status, attempts, error })),
+  };
+}
+
+/**
+ * The library needs the Prisma client, which the tRPC context does not carry yet (its services are the
+ * spine and the engine). A context that has `db` (tests) is used as is; otherwise the process runtime
+ * provides it, as `createContext` does.
+ */
+async function libraryOf(ctx: Context) {
+  const db = (ctx as Context & { db?: Db }).db ?? (await getRuntime()).db;
+  return createWorkflowLibrary({ db, workflows: ctx.engine.workflows, spine: ctx.spine });
+}
+
+export const workflowsRouter = router({
+  /** The library: every workflow with draft status, last run and runs in the last 24 h. */
+  list: publicProcedure
+    .input(z.object({ includeArchived: z.boolean().default(false) }).strict().default({ includeArchived: false }))
+    .query(async ({ ctx, input }) => (await libraryOf(ctx)).overview(input)),
+
+  /** The demo scenarios, offered as starting points. */
+  templates: publicProcedure.query(() => DEMO_TEMPLATES.map(({ slug, name, description, document }) => ({ slug, name, description, nodeCount: document.nodes.length }))),
+
+  /** A workflow with its current draft and draft revision. */
+  get: publicProcedure.input(WorkflowIdInput).query(({ ctx, input }) => ctx.engine.workflows.get(input.id)),
+
+  create: roleProcedure('operator')
+    .input(CreateWorkflowInput)
+    .mutation(({ ctx, input: { template, ...input } }) => {
+      const t = template === undefined ? undefined : DEMO_TEMPLATES.find((x) => x.slug === template);
+      return ctx.engine.workflows.create({ ...input, ...(t && { description: input.description ?? t.description, document: input.document ?? t.document }) });
+    }),
+
+  rename: roleProcedure('operator')
+    .input(RenameWorkflowInput)
+    .mutation(async ({ ctx, input: { id, ...rest } }) => (await libraryOf(ctx)).rename(id, rest)),
+
+  duplicate: roleProcedure('operator')
+    .input(z.object({ id: WorkflowId, name: Name.optional() }).strict())
+    .mutation(async ({ ctx, input }) => (await libraryOf(ctx)).duplicate(input.id, { name: input.name })),
+
+  setArchived: roleProcedure('operator')
+    .input(z.object({ id: WorkflowId, archived: z.boolean() }).strict())
+    .mutation(async ({ ctx, input }) => {
+      const summary = await (await libraryOf(ctx)).setArchived(input.id, input.archived);
+      // An archived workflow no longer starts on events: have the engine re-read its triggers now.
+      await ctx.engine.engine.refreshTriggers();
+      return summary;
+    }),
+
+  /** Saves the draft if `expectedRevision` is current; 409 `workflow.draft_conflict` if it was saved elsewhere. */
+  saveDraft: roleProcedure('operator')
+    .input(SaveDraftInput)
+    .mutation(({ ctx, input }) => ctx.engine.workflows.saveDraft(input.id, input.document, input.expectedRevision)),
+
+  /** Publishes the saved draft as the next immutable version; refused (400 `workflow.invalid`) with errors. */
+  publish: roleProcedure('operator')
+    .input(PublishInput)
+    .mutation(({ ctx, input }) => ctx.engine.publishWorkflow(input.id, { summary: input.summary, createdBy: ctx.actor.name })),
+
+  /** Published versions, newest first. */
+  versions: publicProcedure.input(WorkflowIdInput).query(({ ctx, input }) => ctx.engine.workflows.versions(input.id)),
+
+  version: publicProcedure.input(VersionInput).query(({ ctx, input }) => ctx.engine.workflows.getVersion(input.id, input.version)),
+
+  /** Starts a run of the published version. */
+  startRun: authedProcedure
+    .input(StartWorkflowRunInput)
+    .mutation(({ ctx, input: { id, ...run } }) => ctx.engine.startRun(id, run, ctx.actor.name)),
+
+  /** A run's status and node states now (the first paint of the live canvas). */
+  runStates: publicProcedure.input(RunIdInput).query(async ({ ctx, input }) => {
+    const run = await ctx.engine.getRun(input.runId);
+    return statesOf(run, (await ctx.spine.getRun(input.runId))?.lastSeq ?? 0);
+  }),
+
+  /**
+   * The run's node states after each of its events, from its first event (or after `lastEventId`), then
+   * live: every snapshot is tracked by the seq of the event it follows, so a reconnect resumes there.
+   */
+  liveRunStates: publicProcedure.input(RunStatesInput).subscription(async function* ({ ctx, input, signal }) {
+    const run = await ctx.engine.getRun(input.runId);
+    const after = input.lastEventId == null ? undefined : Number(input.lastEventId);
+    const startedSeq = (await ctx.spine.getRun(run.id))?.startedSeq ?? 1;
+    // The run exists: that was the last fallible check. From here on the stream only yields.
+    // spine.subscribe registers for commit wake-ups before it reads the backlog, so nothing is missed.
+    let lastSent = after ?? startedSeq - 1;
+    for await (const e of ctx.spine.subscribe({ runId: run.id, after: lastSent, signal })) {
+      if (e.seq <= lastSent) continue;
+      lastSent = e.seq;
+      yield tracked(String(e.seq), statesOf(await ctx.engine.getRun(run.id), e.seq));
+    }
+  }),
+});
