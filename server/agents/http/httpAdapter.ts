@@ -1,20 +1,20 @@
 /**
  * The webhook agent: POSTs `{ event, envelope, idempotencyKey, input }` as JSON to the agent's URL and
- * takes the JSON response as its result. The body is signed with HMAC-SHA256 over `<timestamp>.<body>`
- * (header `Spine-Signature: t=<unix s>,v1=<hex>`) when the agent has a secret, and carries
- * `Idempotency-Key`. Status steers retries: 2xx ok; 408/429/5xx and network errors retry (429 honours
- * Retry-After); other 4xx do not. Redirects are not followed; responses over 1 MiB are refused.
+ * takes the JSON response as its result. When the agent has a secret the request is signed in the
+ * Standard Webhooks format (server/net/webhooks.ts; `webhook-id` is the idempotency key, so a receiver
+ * also deduplicates retries by it), and it always carries `Idempotency-Key`. Status steers retries: 2xx
+ * ok; 408/429/5xx and network errors retry (429 honours Retry-After); other 4xx do not. The URL goes
+ * through the outbound guard (private addresses refused at connect time); redirects are not followed;
+ * responses over 1 MiB are refused.
  */
-import { createHmac } from 'node:crypto';
+import { isSpineError } from '@/server/errors';
+import { outboundFetch } from '@/server/net/outbound';
+import { signWebhook } from '@/server/net/webhooks';
 import type { Json } from '@/server/spine';
 import { NonRetryableAgentError, RetryAfterError } from '../errors';
 import type { AgentAdapter, AgentRecord, AgentTask } from '../adapter';
 
 export const MAX_RESPONSE_BYTES = 1024 * 1024;
-
-export function signBody(secret: string, timestamp: number, body: string): string {
-  return createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex');
-}
 
 export class HttpAdapter implements AgentAdapter {
   readonly kind = 'http' as const;
@@ -25,11 +25,14 @@ export class HttpAdapter implements AgentAdapter {
     const body = JSON.stringify({ event: task.event, envelope: task.envelope, idempotencyKey: task.idempotencyKey, input: task.input, runId: task.runId, nodeId: task.nodeId, attempt: task.attempt });
     const headers: Record<string, string> = { 'content-type': 'application/json', 'idempotency-key': task.idempotencyKey, 'user-agent': 'spine-agent-dispatcher/1' };
     const secret = typeof agent.config.secret === 'string' ? agent.config.secret : undefined;
-    if (secret) {
-      const ts = Math.floor(Date.now() / 1000);
-      headers['spine-signature'] = `t=${ts},v1=${signBody(secret, ts, body)}`;
+    if (secret) Object.assign(headers, signWebhook(secret, task.idempotencyKey, Math.floor(Date.now() / 1000), body));
+    let res: Response;
+    try {
+      res = await outboundFetch(url, { method: 'POST', headers, body, signal });
+    } catch (e) {
+      if (isSpineError(e)) throw new NonRetryableAgentError(`agent '${agent.name}': ${e.message}`, { cause: e });
+      throw e;
     }
-    const res = await fetch(url, { method: 'POST', headers, body, signal, redirect: 'manual' });
     const text = await readLimited(res, MAX_RESPONSE_BYTES);
     if (res.status === 429) {
       const after = Number(res.headers.get('retry-after'));
