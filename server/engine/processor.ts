@@ -77,6 +77,11 @@ export class Engine {
     return this.deps.spine;
   }
 
+  /** Once stop() has begun, actors finish the step they are in and start no other. */
+  get stopping(): boolean {
+    return this.abort.signal.aborted;
+  }
+
   /** Recovers active runs from the log, then follows the spine. */
   async start(): Promise<void> {
     await this.refreshTriggers();
@@ -402,10 +407,10 @@ export class RunActor {
   }
 
   private pump() {
-    if (this.running || !this.wf) return;
+    if (this.running || !this.wf || this.engine.stopping) return;
     this.running = (async () => {
       try {
-        while (this.inbox.length > 0 && this.wf) {
+        while (this.inbox.length > 0 && this.wf && !this.engine.stopping) {
           const batch = this.inbox.splice(0);
           await this.step(batch);
         }
