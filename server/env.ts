@@ -18,6 +18,11 @@ export const SpineEnv = z.object({
    * process crash (kill -9) but the last commits may be lost on power loss; faster.
    */
   SPINE_SQLITE_SYNCHRONOUS: z.enum(['FULL', 'NORMAL']).default('FULL'),
+  /** First admin, created at start when no admin exists. */
+  SPINE_ADMIN_EMAIL: z.string().email().optional(),
+  SPINE_ADMIN_PASSWORD: z.string().min(10).optional(),
+  /** An admin-scoped API key (spk_…) ensured at start, for automation. */
+  SPINE_API_KEY: z.string().startsWith('spk_').min(24).optional(),
   /** Register the builtin agents and the five demo workflows at start (idempotent). @default true */
   SPINE_SEED: z
     .enum(['0', '1', 'true', 'false'])

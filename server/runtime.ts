@@ -9,6 +9,7 @@
  * event publisher (SPINE_DEMO) is started by scripts/serve.ts.
  */
 import { createDb, type Db } from './db/client';
+import { createAuthService, type AuthService } from './auth/service';
 import { env } from './env';
 import { startEngine, type EngineService } from './engine';
 import { seedDemo } from './demo/seed';
@@ -18,6 +19,7 @@ export type Runtime = {
   spine: Spine;
   db: Db;
   engine: EngineService;
+  auth: AuthService;
   config: { maxPayloadBytes: number; databaseUrl: string; demo: boolean };
   close(): Promise<void>;
 };
@@ -40,10 +42,13 @@ async function startRuntime(): Promise<Runtime> {
   const db = createDb(e.DATABASE_URL);
   const engine = await startEngine({ spine, db, databaseUrl: e.DATABASE_URL });
   if (e.SPINE_SEED) await seedDemo(engine);
+  const auth = createAuthService({ db, spine });
+  await auth.bootstrap({ adminEmail: e.SPINE_ADMIN_EMAIL, adminPassword: e.SPINE_ADMIN_PASSWORD, apiKey: e.SPINE_API_KEY, demoUsers: e.SPINE_DEMO });
   return {
     spine,
     db,
     engine,
+    auth,
     config: { maxPayloadBytes: e.SPINE_MAX_PAYLOAD_BYTES, databaseUrl: e.DATABASE_URL, demo: e.SPINE_DEMO },
     async close() {
       await engine.stop();

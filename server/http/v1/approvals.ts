@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { ValidationError } from '@/server/errors';
-import { authenticate } from '../auth';
+import { authorize } from '../auth';
 import { readJsonBody } from '../body';
 import { json, withErrorHandling } from '../errors';
 import { requireEngine, runtimeServices, type ServicesGetter } from '../services';
@@ -16,18 +16,20 @@ const ListQuery = z.object({ status: z.enum(['pending']).default('pending') }).s
 export function approvalsApi(services: ServicesGetter = runtimeServices) {
   return {
     list: withErrorHandling(async (req: Request) => {
-      await authenticate(req);
+      const svc = await services();
+      await authorize(req, svc, { kind: 'role', roles: ['approver', 'auditor'] });
       parseQuery(ListQuery, new URL(req.url));
-      const engine = requireEngine(await services());
+      const engine = requireEngine(svc);
       return json({ approvals: await engine.pendingApprovals() });
     }),
     decide: withErrorHandling(async (req: Request, ctx: { params: Promise<{ approvalId: string }> }) => {
-      const actor = await authenticate(req);
+      const svc = await services();
+      const actor = await authorize(req, svc, { kind: 'role', roles: ['approver'] });
       const approvalId = decodeURIComponent((await ctx.params).approvalId);
       if (!approvalId || approvalId.length > 300) throw new ValidationError('request.invalid_id', 'approvalId is required');
       const body = await readJsonBody(req, 64 * 1024);
-      const engine = requireEngine(await services());
-      return json(await engine.decideApproval(approvalId, body, { name: actor.name }));
+      const engine = requireEngine(svc);
+      return json(await engine.decideApproval(approvalId, body, { name: actor.name, roles: actor.roles }));
     }),
   };
 }

@@ -3,7 +3,7 @@
  */
 import { z } from 'zod';
 import { ValidationError } from '@/server/errors';
-import { authenticate } from '../auth';
+import { authorize } from '../auth';
 import { json, withErrorHandling } from '../errors';
 import { runtimeServices, type ServicesGetter } from '../services';
 import { parseQuery } from './events';
@@ -13,10 +13,11 @@ const VerifyQuery = z.object({ from: Seq.optional(), to: Seq.optional() }).stric
 
 export function auditApi(services: ServicesGetter = runtimeServices) {
   const verify = withErrorHandling(async (req: Request) => {
-    await authenticate(req);
+    const svc = await services();
+    await authorize(req, svc, { kind: 'role', roles: ['auditor'] });
     const q = parseQuery(VerifyQuery, new URL(req.url));
     if (q.from !== undefined && q.to !== undefined && q.from > q.to) throw new ValidationError('request.invalid_query', 'from must not exceed to');
-    const { spine } = await services();
+    const { spine } = svc;
     return json(await spine.verify(q.from, q.to));
   });
   return { verify };

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { ValidationError } from '@/server/errors';
 import { CLOUDEVENTS_CONTENT_TYPE, fromCloudEvent, toCloudEvent, type SpineEvent } from '@/server/spine';
 import { EventInput, TypePattern } from '@/server/spine/events';
-import { authenticate } from '../auth';
+import { authorize, readableTypes } from '../auth';
 import { readJsonBody } from '../body';
 import { json, withErrorHandling } from '../errors';
 import { runtimeServices, type ServicesGetter } from '../services';
@@ -59,8 +59,8 @@ const render = (format: 'spine' | 'cloudevents') => (e: SpineEvent) => (format =
 
 export function eventsApi(services: ServicesGetter = runtimeServices) {
   const post = withErrorHandling(async (req: Request) => {
-    const actor = await authenticate(req);
-    const { spine, maxPayloadBytes } = await services();
+    const svc = await services();
+    const { spine, maxPayloadBytes } = svc;
     const contentType = (req.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
     if (contentType !== 'application/json' && contentType !== CLOUDEVENTS_CONTENT_TYPE)
       return json({ error: { code: 'request.unsupported_media_type', message: `send application/json or ${CLOUDEVENTS_CONTENT_TYPE}` } }, 415);
@@ -74,17 +74,20 @@ export function eventsApi(services: ServicesGetter = runtimeServices) {
         const message = i.code === 'unrecognized_keys' ? `unknown field(s): ${i.keys.join(', ')}` : `${i.path.join('.') || 'body'}: ${i.message}`;
         throw new ValidationError('event.invalid', message, { issues: parsed.error.issues.slice(0, 5) });
       }
-      input = { ...parsed.data, source: parsed.data.source ?? { kind: 'agent', name: actor.name } };
+      input = parsed.data;
     }
+    // After parsing: the type is known, so the publish scope can be checked before anything is stored.
+    const actor = await authorize(req, svc, { kind: 'publish', type: input.type });
+    input = { ...input, source: { kind: actor.kind === 'apiKey' ? 'agent' : input.source?.kind === 'agent' ? 'agent' : 'user', name: input.source?.name && actor.kind === 'apiKey' ? input.source.name : actor.name } };
     const result = await spine.publish(input);
     return json({ seq: result.seq, id: result.id }, result.duplicate ? 200 : 201);
   });
 
   const list = withErrorHandling(async (req: Request) => {
-    await authenticate(req);
+    const svc = await services();
+    const actor = await authorize(req, svc, { kind: 'read' });
     const q = parseQuery(ListQuery, new URL(req.url));
-    const { spine } = await services();
-    const events = await spine.read({ after: q.after, limit: q.limit, filter: { types: q.types, key: q.key, runId: q.runId } });
+    const events = await svc.spine.read({ after: q.after, limit: q.limit, filter: { types: readableTypes(actor, q.types), key: q.key, runId: q.runId } });
     const nextAfter = events.length ? events[events.length - 1]!.seq : q.after;
     return json({ events: events.map(render(q.format)), nextAfter });
   });
@@ -95,8 +98,10 @@ export function eventsApi(services: ServicesGetter = runtimeServices) {
    * or duplicate at the seam (server/spine/subscriptions.ts).
    */
   const stream = withErrorHandling(async (req: Request) => {
-    await authenticate(req);
+    const svc = await services();
+    const actor = await authorize(req, svc, { kind: 'read' });
     const q = parseQuery(StreamQuery, new URL(req.url));
+    const types = readableTypes(actor, q.types);
     const lastEventId = req.headers.get('last-event-id');
     let after = q.after;
     if (lastEventId !== null && lastEventId !== '') {
@@ -104,11 +109,11 @@ export function eventsApi(services: ServicesGetter = runtimeServices) {
       if (!parsed.success) throw new ValidationError('request.invalid_last_event_id', 'Last-Event-ID must be a non-negative integer seq');
       after = Math.max(after, parsed.data);
     }
-    const { spine } = await services();
+    const { spine } = svc;
     const encoder = new TextEncoder();
     const abort = new AbortController();
     req.signal.addEventListener('abort', () => abort.abort(), { once: true });
-    const events = spine.subscribe({ after, types: q.types, key: q.key, runId: q.runId, signal: abort.signal });
+    const events = spine.subscribe({ after, types, key: q.key, runId: q.runId, signal: abort.signal });
     const toWire = render(q.format);
     // After the last fallible check: from here on the response is a stream and errors end it.
     const body = new ReadableStream<Uint8Array>({

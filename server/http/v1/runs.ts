@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { ValidationError } from '@/server/errors';
-import { authenticate } from '../auth';
+import { authorize, type Need } from '../auth';
 import { readJsonBody } from '../body';
 import { json, withErrorHandling } from '../errors';
 import { requireEngine, runtimeServices, type ServicesGetter } from '../services';
@@ -22,48 +22,52 @@ async function param<K extends string>(ctx: Params<K>, name: K): Promise<string>
 }
 
 export function runsApi(services: ServicesGetter = runtimeServices) {
+  const guard = async (req: Request, need: Need) => {
+    const svc = await services();
+    return { actor: await authorize(req, svc, need), svc };
+  };
+  const OPERATOR: Need = { kind: 'role', roles: ['operator'] };
   return {
     start: withErrorHandling(async (req: Request, ctx: Params<'workflowId'>) => {
-      const actor = await authenticate(req);
+      const { actor, svc } = await guard(req, { kind: 'startRuns' });
       const workflowId = await param(ctx, 'workflowId');
       const body = await readJsonBody(req, BODY_LIMIT);
-      const engine = requireEngine(await services());
+      const engine = requireEngine(svc);
       const r = await engine.startRun(workflowId, body, actor.name);
       return json({ runId: r.runId }, r.duplicate ? 200 : 202);
     }),
     get: withErrorHandling(async (req: Request, ctx: Params<'runId'>) => {
-      await authenticate(req);
-      const engine = requireEngine(await services());
+      const { svc } = await guard(req, { kind: 'read' });
+      const engine = requireEngine(svc);
       return json(await engine.getRun(await param(ctx, 'runId')));
     }),
     events: withErrorHandling(async (req: Request, ctx: Params<'runId'>) => {
-      await authenticate(req);
+      const { svc } = await guard(req, { kind: 'read' });
       const runId = await param(ctx, 'runId');
-      const engine = requireEngine(await services());
+      const engine = requireEngine(svc);
       await engine.getRun(runId);
       return json({ events: await engine.engine.runEvents(runId) });
     }),
     cancel: withErrorHandling(async (req: Request, ctx: Params<'runId'>) => {
-      const actor = await authenticate(req);
-      const engine = requireEngine(await services());
+      const { actor, svc } = await guard(req, OPERATOR);
+      const engine = requireEngine(svc);
       return json(await engine.cancelRun(await param(ctx, 'runId'), actor.name));
     }),
     context: withErrorHandling(async (req: Request, ctx: Params<'runId'>) => {
-      const actor = await authenticate(req);
+      const { actor, svc } = await guard(req, OPERATOR);
       const runId = await param(ctx, 'runId');
       const body = await readJsonBody(req, BODY_LIMIT);
-      const engine = requireEngine(await services());
+      const engine = requireEngine(svc);
       return json(await engine.patchContext(runId, body, actor.name));
     }),
     retryNode: withErrorHandling(async (req: Request, ctx: Params<'runId' | 'nodeId'>) => {
-      const actor = await authenticate(req);
-      const engine = requireEngine(await services());
+      const { actor, svc } = await guard(req, OPERATOR);
+      const engine = requireEngine(svc);
       return json(await engine.retryNode(await param(ctx, 'runId'), await param(ctx, 'nodeId'), actor.name), 202);
     }),
     envelope: withErrorHandling(async (req: Request, ctx: Params<'runId'>) => {
-      await authenticate(req);
-      const { spine } = await services();
-      return json(await spine.envelope(await param(ctx, 'runId')));
+      const { svc } = await guard(req, { kind: 'read' });
+      return json(await svc.spine.envelope(await param(ctx, 'runId')));
     }),
   };
 }
