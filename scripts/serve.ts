@@ -20,6 +20,21 @@ const dev = process.argv.includes('--dev');
 const SHUTDOWN_GRACE_MS = 5000;
 
 async function main() {
+  // Signals are handled from the first moment; what a stop has to undo grows as start-up proceeds.
+  let stop: () => Promise<void> = async () => process.exit(0);
+  let stopping = false;
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(signal, () => {
+      if (stopping) return;
+      stopping = true;
+      console.log(`[serve] ${signal}: shutting down`);
+      stop().catch((e: unknown) => {
+        console.error('[serve] shutdown failed:', e);
+        process.exit(1);
+      });
+    });
+  }
+
   const { env } = await import('@/server/env');
   const { getRuntime } = await import('@/server/runtime');
   const { startDemo } = await import('@/server/demo/publisher');
@@ -28,17 +43,24 @@ async function main() {
   const { HOST: hostname, PORT: port, SPINE_DEMO } = env();
   const runtime = await getRuntime();
   const demo = SPINE_DEMO ? startDemo(runtime.spine) : null;
+  stop = async () => {
+    await demo?.stop();
+    await runtime.close();
+    process.exit(0);
+  };
 
   const app = next({ dev, hostname, port, dir: process.cwd() });
   await app.prepare();
   const handle = app.getRequestHandler();
 
-  // Live streams never end by themselves; they are tracked so shutdown can end them first.
-  const streams = new Set<IncomingMessage>();
+  // Live streams (server-sent events, upgraded sockets such as dev hot reload) never end by themselves:
+  // shutdown ends them at once. Every other connection gets SHUTDOWN_GRACE_MS to finish its request.
+  const sockets = new Set<Socket>();
+  const longLived = new Set<Socket>();
   const server = createServer((req, res) => {
     if (req.headers.accept?.includes('text/event-stream')) {
-      streams.add(req);
-      res.on('close', () => streams.delete(req));
+      longLived.add(req.socket);
+      res.on('close', () => longLived.delete(req.socket));
     }
     handle(req, res).catch((e: unknown) => {
       console.error('[serve] request failed:', e);
@@ -46,11 +68,20 @@ async function main() {
       res.end('Internal server error');
     });
   });
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => {
+      sockets.delete(socket);
+      longLived.delete(socket);
+    });
+  });
   const upgrade = app.getUpgradeHandler();
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    longLived.add(socket);
     upgrade(req, socket, head).catch(() => socket.destroy());
   });
 
+  if (stopping) return;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, hostname, () => resolve());
@@ -60,29 +91,19 @@ async function main() {
   const shownHost = hostname === '127.0.0.1' || hostname === '0.0.0.0' ? 'localhost' : hostname;
   console.log(`Spine listening on http://${shownHost}:${shownPort}`);
 
-  let shuttingDown = false;
-  const shutdown = async (signal: NodeJS.Signals) => {
-    if (shuttingDown) return;
-    shuttingDown = true;
-    console.log(`[serve] ${signal}: shutting down`);
+  stop = async () => {
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    for (const req of streams) req.socket.destroy();
+    for (const socket of longLived) socket.destroy();
     server.closeIdleConnections();
-    const grace = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+    const grace = setTimeout(() => {
+      for (const socket of sockets) socket.destroy();
+    }, SHUTDOWN_GRACE_MS);
     await Promise.all([closed, demo?.stop()]);
     clearTimeout(grace);
     if (dev) await app.close();
     await runtime.close();
     process.exit(0);
   };
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.on(signal, () => {
-      shutdown(signal).catch((e: unknown) => {
-        console.error('[serve] shutdown failed:', e);
-        process.exit(1);
-      });
-    });
-  }
 }
 
 main().catch((e: unknown) => {

@@ -6,7 +6,7 @@
  * The server runs as `node --import tsx scripts/serve.ts` rather than through `npx tsx`: one child
  * process instead of three, so a forwarded signal reaches the server directly.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -55,36 +55,47 @@ function buildReason() {
   return null;
 }
 
-if (!dev) {
-  const reason = buildReason();
-  if (reason) {
-    console.log(`[start] building (${reason})`);
-    const nextBin = require.resolve('next/dist/bin/next');
-    const build = spawnSync(process.execPath, [nextBin, 'build'], { cwd: root, stdio: 'inherit' });
-    if (build.status !== 0) {
-      console.error('[start] next build failed');
-      process.exit(build.status ?? 1);
-    }
-  }
-}
-
-const child = spawn(process.execPath, ['--import', 'tsx', path.join('scripts', 'serve.ts'), ...args], {
-  cwd: root,
-  stdio: 'inherit',
-});
-
+/** The child currently running (build or server); signals to this process are passed on to it. */
+let current = null;
+let stopRequested = false;
 for (const signal of ['SIGTERM', 'SIGINT']) {
   process.on(signal, () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    stopRequested = true;
+    if (current && current.exitCode === null && current.signalCode === null) current.kill(signal);
+    else process.exit(128 + (signal === 'SIGINT' ? 2 : 15));
   });
 }
 
-child.on('exit', (code, signal) => {
+/** Runs a node script as a child with inherited stdio; resolves with its exit code and signal. */
+function run(args) {
+  current = spawn(process.execPath, args, { cwd: root, stdio: 'inherit' });
+  return new Promise((resolve, reject) => {
+    current.once('error', reject);
+    current.once('exit', (code, signal) => resolve({ code, signal }));
+  });
+}
+
+function exitLike({ code, signal }) {
   if (signal) {
-    // Re-raise so our parent sees the same death; our own handlers are gone by now.
+    // Die of the same signal so our parent sees it; our own handlers must not catch it again.
     process.removeAllListeners(signal);
     process.kill(process.pid, signal);
   } else {
     process.exit(code ?? 1);
   }
-});
+}
+
+if (!dev) {
+  const reason = buildReason();
+  if (reason) {
+    console.log(`[start] building (${reason})`);
+    const build = await run([require.resolve('next/dist/bin/next'), 'build']);
+    if (build.code !== 0) {
+      console.error('[start] next build failed');
+      exitLike(build);
+    }
+  }
+}
+
+if (stopRequested) process.exit(143);
+exitLike(await run(['--import', 'tsx', path.join('scripts', 'serve.ts'), ...args]));
