@@ -37,7 +37,7 @@ export const EventRow = memo(function EventRow({ event, fresh }: { event: SpineE
       className={cn('group px-5 py-3 transition-colors hover:bg-zinc-50 dark:hover:bg-zinc-800/40', fresh && 'animate-arrive')}
     >
       <div className="flex flex-wrap items-center gap-x-3 gap-y-1">
-        <span className="w-14 shrink-0 font-mono text-xs text-zinc-400 tabular-nums dark:text-zinc-500" title="Sequence number">
+        <span className="shrink-0 font-mono text-xs text-zinc-400 tabular-nums sm:w-14 dark:text-zinc-500" title="Sequence number">
           #{event.seq}
         </span>
         <span className="font-mono text-[13px] font-medium text-zinc-900 dark:text-zinc-100">{event.type}</span>
@@ -63,7 +63,7 @@ export const EventRow = memo(function EventRow({ event, fresh }: { event: SpineE
         type="button"
         onClick={() => setOpen((o) => !o)}
         aria-expanded={open}
-        className="mt-1.5 flex w-full min-w-0 items-center gap-1.5 pl-[4.25rem] text-left text-zinc-500 hover:text-zinc-800 dark:text-zinc-400 dark:hover:text-zinc-200"
+        className="mt-1.5 flex w-full min-w-0 items-center gap-1.5 text-left sm:pl-[4.25rem] text-zinc-500 hover:text-zinc-800 dark:text-zinc-400 dark:hover:text-zinc-200"
       >
         <ChevronIcon width={12} height={12} className={cn('shrink-0 transition-transform', open && 'rotate-90')} />
         <span className="truncate font-mono text-xs" data-testid="event-payload">
@@ -71,7 +71,7 @@ export const EventRow = memo(function EventRow({ event, fresh }: { event: SpineE
         </span>
       </button>
       {open && (
-        <pre className="mt-2 ml-[4.25rem] max-h-80 overflow-auto rounded-md border border-zinc-200 bg-zinc-50 p-3 font-mono text-xs leading-relaxed text-zinc-800 dark:border-zinc-800 dark:bg-zinc-950 dark:text-zinc-200">
+        <pre className="mt-2 max-h-80 overflow-auto rounded-md sm:ml-[4.25rem] border border-zinc-200 bg-zinc-50 p-3 font-mono text-xs leading-relaxed text-zinc-800 dark:border-zinc-800 dark:bg-zinc-950 dark:text-zinc-200">
           {JSON.stringify(event.payload, null, 2)}
         </pre>
       )}

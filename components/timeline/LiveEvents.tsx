@@ -67,7 +67,7 @@ function LoadingRows() {
             <Skeleton className="h-3.5 w-16" />
             <Skeleton className="ml-auto h-3.5 w-24" />
           </div>
-          <Skeleton className="ml-[4.25rem] h-3 w-2/3" />
+          <Skeleton className="h-3 w-2/3 sm:ml-[4.25rem]" />
         </div>
       ))}
     </div>
