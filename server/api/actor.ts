@@ -1,22 +1,9 @@
 /**
  * Who is calling: the actor every tRPC procedure sees as `ctx.actor`, and the closed set of roles that
- * `roleProcedure(role)` checks. Authentication arrives in a later issue; until then every request is the
- * local operator (see the marked place in server/api/trpc.ts `createContext`).
+ * `roleProcedure(role)` checks. Both come from server/auth (the same rules as the HTTP API).
  */
+export { ROLES, hasRole, type Actor, type Role } from '@/server/auth/roles';
+import type { Actor } from '@/server/auth/roles';
 
-export const ROLES = ['viewer', 'operator', 'admin'] as const;
-export type Role = (typeof ROLES)[number];
-
-export type Actor = {
-  kind: 'user' | 'agent' | 'system';
-  /** Stable name used in audit records and event sources. */
-  name: string;
-  roles: readonly Role[];
-};
-
-/** The actor of an unauthenticated local install: may do everything. */
-export const LOCAL_OPERATOR: Actor = { kind: 'user', name: 'local', roles: ROLES };
-
-export function hasRole(actor: Actor, role: Role): boolean {
-  return actor.roles.includes(role);
-}
+/** An admin actor for tests and scripts that call routers directly (createContextInner). */
+export const LOCAL_OPERATOR: Actor = { kind: 'system', id: 'local', name: 'local', roles: ['admin'] };

@@ -24,18 +24,8 @@ export type Need =
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-export function isSameOrigin(req: Request): boolean {
-  const site = req.headers.get('sec-fetch-site');
-  if (site) return site === 'same-origin' || site === 'none';
-  const origin = req.headers.get('origin') ?? req.headers.get('referer');
-  if (!origin) return false;
-  try {
-    const host = req.headers.get('x-forwarded-host') ?? req.headers.get('host');
-    return new URL(origin).host === host;
-  } catch {
-    return false;
-  }
-}
+export { isSameOrigin } from '@/server/auth/origin';
+import { isSameOrigin } from '@/server/auth/origin';
 
 export async function authorize(req: Request, services: HttpServices, need: Need): Promise<Actor> {
   if (!services.auth) return SYSTEM_ACTOR;
