@@ -7,6 +7,28 @@ import type { Db } from '@/server/db/client';
 import { ConflictError, NotFoundError } from '@/server/errors';
 import { Json } from '@/server/spine/events';
 import { AGENT_KINDS, type AgentRecord } from './adapter';
+import { SECRET_FIELDS, isSealed, open, seal } from '@/server/auth/secretBox';
+import type { Json as JsonValue } from '@/server/spine/events';
+
+/** Secret fields are sealed before they reach the database (server/auth/secretBox.ts). */
+function sealConfig(config: Record<string, JsonValue>): string {
+  const out: Record<string, unknown> = { ...config };
+  for (const f of SECRET_FIELDS) if (typeof out[f] === 'string') out[f] = seal(out[f] as string);
+  return JSON.stringify(out);
+}
+
+function openConfig(text: string): Record<string, JsonValue> {
+  const cfg = JSON.parse(text) as Record<string, JsonValue>;
+  for (const f of SECRET_FIELDS) if (isSealed(cfg[f])) cfg[f] = open(cfg[f] as { $enc: string });
+  return cfg;
+}
+
+/** The config as people may see it: secrets replaced by a marker. */
+export function redactConfig(config: Record<string, JsonValue>): Record<string, JsonValue> {
+  const out = { ...config };
+  for (const f of SECRET_FIELDS) if (f in out) out[f] = '••••••';
+  return out;
+}
 
 export const AgentInput = z
   .object({
@@ -23,7 +45,7 @@ export function createAgentStore(db: Db) {
     name: r.name,
     kind: r.kind as AgentRecord['kind'],
     description: r.description,
-    config: JSON.parse(r.config),
+    config: openConfig(r.config),
   });
   return {
     async list(): Promise<AgentRecord[]> {
@@ -37,12 +59,12 @@ export function createAgentStore(db: Db) {
     async create(raw: AgentInput): Promise<AgentRecord> {
       const a = AgentInput.parse(raw);
       if (await db.agent.findUnique({ where: { name: a.name } })) throw new ConflictError('agent.exists', `Agent '${a.name}' exists`, { name: a.name });
-      return toRecord(await db.agent.create({ data: { ...a, config: JSON.stringify(a.config) } }));
+      return toRecord(await db.agent.create({ data: { ...a, config: sealConfig(a.config) } }));
     },
     /** Creates or replaces (seeding, tests). */
     async upsert(raw: AgentInput): Promise<AgentRecord> {
       const a = AgentInput.parse(raw);
-      const data = { kind: a.kind, description: a.description, config: JSON.stringify(a.config) };
+      const data = { kind: a.kind, description: a.description, config: sealConfig(a.config) };
       return toRecord(await db.agent.upsert({ where: { name: a.name }, create: { name: a.name, ...data }, update: data }));
     },
   };
