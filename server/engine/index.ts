@@ -18,6 +18,7 @@ import type { NodeKind } from '@/server/workflows/schema';
 import { submitDecision } from './primitives/approval';
 import { Engine, type EngineDeps } from './processor';
 import { acquireLeadership } from '@/server/db/leader';
+import { Scheduler } from './schedules';
 import type { NodeStatus, RunState } from './run/evolve';
 
 export type { RunState } from './run/evolve';
@@ -78,13 +79,20 @@ export async function startEngine(opts: { spine: Spine; db: Db; run?: boolean; d
   const workflows: WorkflowStore = createWorkflowStore(opts.db);
   const agentStore: AgentStore = createAgentStore(opts.db);
   const agents = new AgentRegistry(agentStore);
-  const engine = new Engine({ spine: opts.spine, workflows, agents, now: opts.now, random: opts.random, onRunEnded: opts.onRunEnded });
+  let scheduler: Scheduler | undefined;
+  const engine = new Engine({ spine: opts.spine, workflows, agents, now: opts.now, random: opts.random, onRunEnded: opts.onRunEnded, onPublished: () => void scheduler?.refresh() });
   // On PostgreSQL only the leader runs the engine; the others wait on the lock without blocking start-up.
   const leadership = acquireLeadership(opts.spine.dialect === 'postgresql' ? (opts.databaseUrl ?? null) : null);
+  // Only the leading process arms schedules (set in lead()); the others leave `scheduler` undefined.
+  const lead = async () => {
+    await engine.start();
+    scheduler = new Scheduler(engine, workflows, opts.now);
+    await scheduler.refresh({ catchUp: true });
+  };
   let started: Promise<void> | undefined;
   if (opts.run !== false) {
-    if (opts.spine.dialect === 'sqlite' || !opts.databaseUrl) await engine.start();
-    else started = leadership.acquired.then(() => engine.start()).catch(() => undefined);
+    if (opts.spine.dialect === 'sqlite' || !opts.databaseUrl) await lead();
+    else started = leadership.acquired.then(lead).catch(() => undefined);
   }
   const spine = opts.spine;
 
@@ -181,6 +189,7 @@ export async function startEngine(opts: { spine: Spine; db: Db; run?: boolean; d
       const wf = await workflows.get(idOrSlug);
       await spine.publish({ type: 'workflow.published', key: `workflow:${wf.id}`, source: { kind: 'user', name: opts.createdBy ?? 'system' }, payload: { workflowId: wf.id, slug: wf.slug, version: result.version, summary: opts.summary ?? '' } });
       await engine.refreshTriggers();
+      await scheduler?.refresh();
       return result;
     },
 
@@ -188,6 +197,7 @@ export async function startEngine(opts: { spine: Spine; db: Db; run?: boolean; d
     leading: () => started ?? Promise.resolve(),
 
     async stop() {
+      scheduler?.stop();
       await engine.stop();
       await leadership.release();
     },

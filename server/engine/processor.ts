@@ -40,6 +40,8 @@ export type EngineDeps = {
   agents: AgentRegistry;
   now?: () => number;
   random?: () => number;
+  /** Called when any process publishes a workflow version (scheduled triggers re-arm). */
+  onPublished?: () => void;
   /** Called when a run reaches a terminal state (tests, metrics). */
   onRunEnded?: (state: RunState) => void;
 };
@@ -200,7 +202,10 @@ export class Engine {
       else if (e.type === 'run.started' && isEngineRun(e.payload)) void this.adopt(e);
       return;
     }
-    if (e.type === 'workflow.published') void this.refreshTriggers();
+    if (e.type === 'workflow.published') {
+      void this.refreshTriggers();
+      this.deps.onPublished?.();
+    }
     if (e.source.name === ENGINE_SOURCE) return;
     for (const t of this.triggers) {
       if (!matchesType(t.eventType, e.type)) continue;

@@ -13,14 +13,14 @@ import { freshDatabaseUrl } from './testDb';
 export type Harness = { url: string; spine: Spine; db: Db; service: EngineService; close: () => Promise<void> };
 
 export async function openHarness(opts: {
-  url?: string; agents?: Record<string, Record<string, Json>>; random?: () => number; seed?: boolean;
+  url?: string; agents?: Record<string, Record<string, Json>>; random?: () => number; now?: () => number; seed?: boolean;
   /** The engine's in-memory state of each run as it ends (to compare with a fold of its history). */
   onRunEnded?: (state: RunState) => void;
 } = {}): Promise<Harness> {
   const url = opts.url ?? (await freshDatabaseUrl());
   const spine = await openSpine({ databaseUrl: url });
   const db = createDb(url);
-  const service = await startEngine({ spine, db, random: opts.random, databaseUrl: url, onRunEnded: opts.onRunEnded });
+  const service = await startEngine({ spine, db, random: opts.random, now: opts.now, databaseUrl: url, onRunEnded: opts.onRunEnded });
   await service.leading();
   if (opts.seed !== false) await seedDemo(service, { latency: false, config: opts.agents });
   return {
