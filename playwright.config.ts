@@ -4,6 +4,7 @@
  * download does not work here (ENVIRONMENT.md), so a missing Chromium is an error, never a skip.
  */
 import { defineConfig, devices } from '@playwright/test';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -20,6 +21,9 @@ const PORT = Number(process.env.SPINE_E2E_PORT ?? 3107);
 // This file loads in the runner and again in every worker; workers inherit the runner's directory.
 process.env.SPINE_E2E_DB_DIR ??= mkdtempSync(path.join(tmpdir(), 'spine-e2e-'));
 const databaseUrl = `file:${path.join(process.env.SPINE_E2E_DB_DIR, 'spine.db')}`;
+
+// An admin API key the server ensures at start (SPINE_API_KEY); tests publish with it (e2e/fixtures.ts).
+process.env.SPINE_E2E_API_KEY ??= `spk_e2e_${randomBytes(16).toString('hex')}`;
 
 export default defineConfig({
   testDir: 'e2e',
@@ -61,6 +65,12 @@ export default defineConfig({
     timeout: 240_000,
     stdout: 'pipe',
     gracefulShutdown: { signal: 'SIGTERM', timeout: 10_000 },
-    env: { PORT: String(PORT), HOST: '127.0.0.1', SPINE_DEMO: '0', DATABASE_URL: databaseUrl },
+    env: {
+      PORT: String(PORT),
+      HOST: '127.0.0.1',
+      SPINE_DEMO: '0',
+      DATABASE_URL: databaseUrl,
+      SPINE_API_KEY: process.env.SPINE_E2E_API_KEY,
+    },
   },
 });
