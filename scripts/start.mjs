@@ -21,7 +21,7 @@ process.env.NEXT_TELEMETRY_DISABLED ??= '1';
 
 /** Inputs of the build: when any is newer than .next/BUILD_ID, rebuild. */
 const SOURCE_DIRS = ['app', 'components', 'server'];
-const SOURCE_FILES = ['next.config.ts', 'package.json', 'postcss.config.mjs', 'tsconfig.json'];
+const SOURCE_FILES = ['next.config.ts', 'package.json', 'postcss.config.mjs', 'tsconfig.json', 'tsconfig.build.json'];
 const SKIP_DIRS = new Set(['node_modules', '.next', '__fixtures__']);
 
 function newestMtime(dir) {
