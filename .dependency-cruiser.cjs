@@ -12,6 +12,8 @@
 
 /** Server files that are safe in the browser: zod and plain TypeScript, no node:*, no database. */
 const ISOMORPHIC_LEAVES = '^server/(workflows/(schema|validate|expressions)|spine/events)\\.ts$';
+/** Test files run in Node under vitest, never in the browser bundle. */
+const TESTS = '\\.test\\.tsx?$';
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -41,9 +43,9 @@ module.exports = {
       name: 'ui-imports-server-types-only',
       comment:
         'Components and pages may import at run time only the isomorphic server leaves; anything else from server/ must be `import type`. ' +
-        'components/trpc/server.ts (server-only RSC prefetch) is the one exception.',
+        'components/trpc/server.ts (server-only RSC prefetch) and tests (they run in Node) are the exceptions.',
       severity: 'error',
-      from: { path: '^(components|app)/', pathNot: '^(app/api/|components/trpc/server\\.ts$)' },
+      from: { path: '^(components|app)/', pathNot: ['^(app/api/|components/trpc/server\\.ts$)', TESTS] },
       to: { path: '^server/', pathNot: ISOMORPHIC_LEAVES, dependencyTypesNot: ['type-only'] },
     },
     {
@@ -104,10 +106,10 @@ module.exports = {
     {
       name: 'database-access-in-named-places',
       comment:
-        'STYLE §12: only server/db, the spine log hot path, **/store.ts and test helpers touch Prisma or a driver. ' +
+        'STYLE §12: only server/db, the spine log hot path, **/store.ts, test helpers and tests touch Prisma or a driver. ' +
         'A warning for now: it reports, it does not fail the lint.',
       severity: 'warn',
-      from: { path: '^(server|app|components)/', pathNot: '^server/(db/|spine/log/|testing/|.+/store\\.ts$)' },
+      from: { path: '^(server|app|components)/', pathNot: ['^server/(db/|spine/log/|testing/|.+/store\\.ts$)', TESTS] },
       to: {
         path: '^(generated/|node_modules/(@prisma/|prisma/|better-sqlite3/|pg/))',
         dependencyTypesNot: ['type-only'],
