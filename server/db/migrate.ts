@@ -28,7 +28,7 @@ const MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
 const ADVISORY_LOCK_ID = 0x5350494e; // "SPIN"
 
 export function migrationsDir(provider: 'sqlite' | 'postgresql'): string {
-  const root = process.env.SPINE_MIGRATIONS_DIR ?? path.join(process.cwd(), 'prisma', 'migrations');
+  const root = process.env.SPINE_MIGRATIONS_DIR ?? path.join(/*turbopackIgnore: true*/ process.cwd(), 'prisma', 'migrations');
   return path.join(root, provider);
 }
 

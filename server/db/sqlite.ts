@@ -8,7 +8,7 @@ import path from 'node:path';
 
 export function sqlitePathFromUrl(url: string): string {
   const file = url.replace(/^file:/, '');
-  return path.resolve(process.cwd(), file);
+  return path.resolve(/*turbopackIgnore: true*/ process.cwd(), file);
 }
 
 export function openSqliteDatabase(file: string, synchronous: 'FULL' | 'NORMAL' = 'FULL'): Database.Database {
