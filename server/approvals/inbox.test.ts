@@ -1,0 +1,65 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Actor } from '@/server/auth/roles';
+import type { SpineEvent } from '@/server/spine/events';
+import { DEMO_TEMPLATES } from '@/server/workflows/templates';
+import { runIdOf, whyNotDecide } from './inbox';
+import { pathSoFar, summarize } from './pathSoFar';
+
+const person = (name: string, ...roles: Actor['roles'][number][]): Actor => ({ kind: 'user', id: name, name, roles });
+const gate = { role: 'approver', status: 'pending' as const, decisions: [] as { actor: string }[], allowRequester: false, runOpen: true, startedBy: 'olga' };
+
+describe('who may decide an approval', () => {
+  it('an approver may; an auditor, an operator and an architect may not', () => {
+    expect(whyNotDecide(person('anna', 'approver'), gate)).toBeNull();
+    expect(whyNotDecide(person('audrey', 'auditor'), gate)).toBe('auth.forbidden');
+    expect(whyNotDecide(person('otto', 'operator'), gate)).toBe('auth.forbidden');
+    expect(whyNotDecide(person('archie', 'architect'), gate)).toBe('auth.forbidden');
+  });
+
+  it('an admin may decide an approval of any role; an approver only of their own roles', () => {
+    expect(whyNotDecide(person('root', 'admin'), { ...gate, role: 'finance' })).toBeNull();
+    expect(whyNotDecide(person('anna', 'approver'), { ...gate, role: 'finance' })).toBe('approval.wrong_role');
+  });
+
+  it('the requester may not decide unless the node allows it; nobody decides twice; closed is closed', () => {
+    expect(whyNotDecide(person('olga', 'approver'), gate)).toBe('approval.requester');
+    expect(whyNotDecide(person('olga', 'approver'), { ...gate, allowRequester: true })).toBeNull();
+    expect(whyNotDecide(person('anna', 'approver'), { ...gate, decisions: [{ actor: 'anna' }] })).toBe('approval.already_decided_by_actor');
+    expect(whyNotDecide(person('anna', 'approver'), { ...gate, status: 'approved' })).toBe('approval.already_decided');
+    expect(whyNotDecide(person('anna', 'approver'), { ...gate, runOpen: false })).toBe('approval.already_decided');
+  });
+
+  it('an approval id is its run id and node id', () => {
+    expect(runIdOf('fd9b0ddb-9d27:contract-approval')).toBe('fd9b0ddb-9d27');
+    expect(runIdOf('no-colon')).toBe('');
+  });
+});
+
+describe('the reasoning path', () => {
+  const events = readFileSync(path.join(import.meta.dirname, '../engine/__fixtures__/procurement-large-paid.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as SpineEvent);
+  const doc = DEMO_TEMPLATES.find((t) => t.slug === 'procurement')!.document;
+
+  it('before the second approval: legal review by its agent, the first approval with its approver, the large-amount route', () => {
+    const upTo = events.findIndex((e) => e.type === 'approval.requested' && (e.payload as { nodeId: string }).nodeId === 'extra-approval');
+    const steps = pathSoFar(events.slice(0, upTo + 1), doc);
+    expect(steps.map((s) => [s.kind, 'label' in s ? s.label : '', s.kind === 'agent' ? s.agent : s.kind === 'approval' ? `${s.actor} ${s.decision}` : s.kind === 'route' ? s.route : ''])).toEqual([
+      ['agent', 'Legal review', 'legal-review'],
+      ['approval', 'Contract approval', 'anna approve'],
+      ['route', 'Amount', 'Over 10,000'],
+    ]);
+    const legal = steps[0]!;
+    expect(legal.kind === 'agent' && legal.outcome).toBe('completed');
+    expect(legal.kind === 'agent' && JSON.parse(legal.summary)).toBeTypeOf('object');
+  });
+
+  it('summaries are JSON text cut with an ellipsis', () => {
+    expect(summarize({ html: '<b>x</b>' })).toBe('{"html":"<b>x</b>"}');
+    expect(summarize('x'.repeat(500), 10)).toBe(`${'x'.repeat(9)}…`);
+    expect(summarize(undefined)).toBe('null');
+  });
+});

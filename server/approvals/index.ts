@@ -1,0 +1,13 @@
+/**
+ * Approvals for people: the inbox (what is pending, whether this actor may decide it, and the context to
+ * decide with). Deciding itself is the engine's (`engine.decideApproval`); this module only reads.
+ *
+ * @example
+ * const inbox = createApprovalInbox({ engine, spine });
+ * const { head, approvals } = await inbox.list(actor);
+ * const detail = await inbox.get(approvals[0].approvalId, actor);
+ */
+export { createApprovalInbox, whyNotDecide, runIdOf } from './inbox';
+export type { ApprovalInbox, Inbox, InboxItem, ApprovalDetail, ApprovalStatus, Decision, WhyNot } from './inbox';
+export { approvalOutcomes, outcomesAfter, type ApprovalOutcomes, type OutcomeStep } from './outcomes';
+export { pathSoFar, summarize, OUTPUT_SUMMARY_CHARS, type PathStep } from './pathSoFar';
