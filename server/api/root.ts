@@ -1,8 +1,11 @@
 /**
  * The tRPC app router: one sub-router per resource, each in server/api/routers/<resource>.ts.
  */
+import { adminRouter } from './routers/admin';
 import { agentsRouter } from './routers/agents';
+import { approvalsRouter } from './routers/approvals';
 import { eventsRouter } from './routers/events';
+import { sessionRouter } from './routers/session';
 import { workflowsRouter } from './routers/workflows';
 import { createCallerFactory, router } from './trpc';
 
@@ -10,6 +13,9 @@ export const appRouter = router({
   events: eventsRouter,
   workflows: workflowsRouter,
   agents: agentsRouter,
+  session: sessionRouter,
+  approvals: approvalsRouter,
+  admin: adminRouter,
 });
 export type AppRouter = typeof appRouter;
 
