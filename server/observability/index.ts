@@ -1,0 +1,191 @@
+/**
+ * Observability: what the dashboard reads. The public entry of server/observability.
+ *
+ * Every answer is computed from the log (and the run index its writer keeps): the timeline's windows and
+ * live tail, event details with their causes and effects, the run list, a run's graph states, waterfall,
+ * envelope versions and events, reasoning paths, and the overview's metrics. Nothing here writes.
+ *
+ * @example
+ * const obs = observability({ spine, engine });
+ * const { topSeq, total } = await obs.timelineSnapshot({ types: ['task.*'] });
+ * const path = await obs.reasoningPath(runId, '1234');
+ */
+import type { Spine, SpineEvent } from '@/server/spine';
+import type { EngineService, RunView } from '@/server/engine';
+import type { CompiledWorkflow } from '@/server/engine/graph';
+import type { WorkflowDocument } from '@/server/workflows/schema';
+import { NotFoundError } from '@/server/errors';
+import { EVENT_COLUMNS, rowToEvent, type DbRow } from '@/server/spine/log/rows';
+import { envelopeVersions, type EnvelopeVersion } from './envelopeVersions';
+import { overview, type MetricsInput, type Overview } from './metrics';
+import { buildReasoningPath, withTriggerEvent, type ReasoningPath } from './reasoningPath';
+import { agentsAtWork, listRuns, runStarters, waitingOf, workflowsWithRuns, type RunList, type RunListQuery, type RunListRow } from './runList';
+import { buildRunTrace, type CauseRelation, type RunTrace } from './runTrace';
+import { sqlOf } from './sql';
+import { matchesTimelineFilter, timelineLocate, timelineSnapshot, timelineWindow, workflowLookup, type TimelineFilter } from './timeline';
+import { buildWaterfall, type Waterfall } from './waterfall';
+
+export { TimelineFilter } from './timeline';
+export { RunListQuery, RUN_SORTS } from './runList';
+export { MetricsInput, METRIC_WINDOWS } from './metrics';
+export type { Overview, RunList, RunListRow, ReasoningPath, Waterfall, EnvelopeVersion, CauseRelation };
+export type { Hop, HopKind, HopAttempt } from './reasoningPath';
+export type { Span, SpanKind, SpanOutcome, WaterfallRow } from './waterfall';
+export type { AgentMetrics, Percentiles, MetricWindow } from './metrics';
+export type { TimelineSnapshot } from './timeline';
+
+export type EventRef = { seq: number; id: string; type: string; runId: string | null; relation: CauseRelation; time: string; source: { kind: string; name: string } };
+
+export type EventDetail = {
+  event: SpineEvent;
+  causes: EventRef[];
+  effects: EventRef[];
+  run: { id: string; workflowId: string; workflowSlug: string | null; version: number; status: string } | null;
+};
+
+export type RunDetail = {
+  run: RunView;
+  index: RunListRow | null;
+  document: WorkflowDocument | null;
+  workflowName: string | null;
+  waterfall: Waterfall;
+  versions: EnvelopeVersion[];
+  versionsOmitted: number;
+  events: SpineEvent[];
+  eventsOmitted: number;
+  /** Node id → agents at work (for running nodes). */
+  asOfMs: number;
+};
+
+/** Events shown on the run page; the full list is in the timeline (filtered by run). */
+export const RUN_EVENTS_SHOWN = 2000;
+
+export function observability(deps: { spine: Spine; engine?: EngineService }) {
+  const { spine, engine } = deps;
+  const log = spine.log;
+
+  async function runEvents(runId: string): Promise<SpineEvent[]> {
+    const rows = await sqlOf(log).all<DbRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE run_id = ? ORDER BY seq`, [runId]);
+    return rows.map(rowToEvent);
+  }
+
+  async function workflowOf(events: SpineEvent[]): Promise<CompiledWorkflow | null> {
+    const started = events.find((e) => e.type === 'run.started');
+    const p = started?.payload as { workflowId?: unknown; version?: unknown } | undefined;
+    if (!engine || typeof p?.workflowId !== 'string' || typeof p.version !== 'number') return null;
+    return engine.engine.workflow(p.workflowId, p.version).catch(() => null);
+  }
+
+  async function trace(runId: string): Promise<{ trace: RunTrace; wf: CompiledWorkflow | null; events: SpineEvent[] }> {
+    const events = await runEvents(runId);
+    if (events.length === 0) throw new NotFoundError('run.not_found', `No run '${runId}'`, { runId });
+    const wf = await workflowOf(events);
+    return { trace: buildRunTrace(runId, events, wf), wf, events };
+  }
+
+  async function eventById(id: string): Promise<SpineEvent | null> {
+    const row = await sqlOf(log).get<DbRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE id = ?`, [id]);
+    return row ? rowToEvent(row) : null;
+  }
+
+  const ref = (e: SpineEvent, relation: CauseRelation): EventRef => ({ seq: e.seq, id: e.id, type: e.type, runId: e.runId, relation, time: e.time, source: e.source });
+
+  return {
+    timelineSnapshot: (f: TimelineFilter) => timelineSnapshot(log, f),
+    timelineWindow: (f: TimelineFilter, topSeq: number, offset: number, limit: number) => timelineWindow(log, f, topSeq, offset, limit),
+    timelineLocate: (f: TimelineFilter, topSeq: number, seq: number) => timelineLocate(log, f, topSeq, seq),
+
+    /** Matching events after `after`, then live; the spine guarantees order and no gap at the seam. */
+    async *timelineLive(f: TimelineFilter, after: number | undefined, signal?: AbortSignal): AsyncGenerator<SpineEvent> {
+      const lookup = workflowLookup(log);
+      for await (const e of spine.subscribe({ types: f.types, key: f.key, runId: f.runId, after, signal })) {
+        if (await matchesTimelineFilter(f, e, lookup)) yield e;
+      }
+    },
+
+    async eventDetail(seq: number): Promise<EventDetail> {
+      const event = await spine.getEvent(seq);
+      const causes: EventRef[] = [];
+      const effects: EventRef[] = [];
+      let run: EventDetail['run'] = null;
+      if (event.runId) {
+        const { trace: t } = await trace(event.runId);
+        for (const c of t.causes.get(seq) ?? []) causes.push(ref(t.bySeq.get(c.seq)!, c.relation));
+        for (const c of t.effects.get(seq) ?? []) effects.push(ref(t.bySeq.get(c.seq)!, c.relation));
+        if (event.type === 'run.started' && t.external) {
+          const trigger = t.external.id ? await eventById(t.external.id) : t.external.seq ? await log.getEvent(t.external.seq) : null;
+          if (trigger) causes.unshift(ref(trigger, 'trigger'));
+        }
+        const idx = await log.getRun(event.runId);
+        if (idx) {
+          const wf = await sqlOf(log).get<{ slug: string }>('SELECT slug FROM workflows WHERE id = ?', [idx.workflowId]);
+          run = { id: idx.id, workflowId: idx.workflowId, workflowSlug: wf?.slug ?? null, version: idx.version, status: idx.status };
+        }
+      } else if (event.causationId) {
+        const cause = await eventById(event.causationId);
+        if (cause) causes.push(ref(cause, 'causation'));
+      }
+      // Events that name this one as their cause: later in the log, so the scan starts after it.
+      const caused = await sqlOf(log).all<DbRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE seq > ? AND causation_id = ? ORDER BY seq LIMIT 50`, [seq, event.id]);
+      for (const row of caused) if (!effects.some((x) => x.seq === Number(row.seq))) effects.push(ref(rowToEvent(row), 'causation'));
+      return { event, causes, effects, run };
+    },
+
+    runList: (q: RunListQuery) => listRuns(log, q),
+    async runFilters() {
+      const [workflows, starters] = await Promise.all([workflowsWithRuns(log), runStarters(log)]);
+      return { workflows, starters };
+    },
+
+    async runDetail(runId: string): Promise<RunDetail> {
+      if (!engine) throw new NotFoundError('engine.unavailable', 'The workflow engine is not running in this process');
+      const { trace: t, wf, events } = await trace(runId);
+      const [view, index, version] = await Promise.all([
+        engine.getRun(runId),
+        log.getRun(runId),
+        wf ? engine.workflows.getVersion(wf.workflowId, wf.version).catch(() => null) : Promise.resolve(null),
+      ]);
+      const agents = index?.status === 'running' ? await agentsAtWork(log, [runId]) : new Map<string, string[]>();
+      const { versions, omitted } = envelopeVersions(events);
+      const now = Date.now();
+      return {
+        run: view,
+        index: index && {
+          id: index.id, workflowId: index.workflowId, workflowSlug: version?.slug ?? wf?.slug ?? null, workflowName: version?.name ?? null, version: index.version, status: index.status,
+          key: index.key, startedBy: index.startedBy, startedAtMs: index.startedAtMs, updatedAtMs: index.updatedAtMs, endedAtMs: index.endedAtMs, startedSeq: index.startedSeq,
+          lastSeq: index.lastSeq, waitingOn: index.status === 'running' ? (agents.get(runId) ?? []).map((a) => ({ kind: 'agent' as const, label: a })) : waitingOf(index.waitingOn), error: index.error,
+        },
+        document: version?.document ?? wf?.doc ?? null,
+        workflowName: version?.name ?? null,
+        waterfall: buildWaterfall(t, wf),
+        versions,
+        versionsOmitted: omitted,
+        events: events.length > RUN_EVENTS_SHOWN ? events.slice(events.length - RUN_EVENTS_SHOWN) : events,
+        eventsOmitted: Math.max(0, events.length - RUN_EVENTS_SHOWN),
+        asOfMs: now,
+      };
+    },
+
+    /** The reasoning path to an event of the run, given by seq or by id. */
+    async reasoningPath(runId: string, eventRef: string): Promise<ReasoningPath & { versions: EnvelopeVersion[]; workflow: { id: string; slug: string; version: number; name: string | null } | null }> {
+      const { trace: t, wf, events } = await trace(runId);
+      const target = /^\d+$/.test(eventRef) ? t.bySeq.get(Number(eventRef)) : events.find((e) => e.id === eventRef);
+      if (!target) throw new NotFoundError('event.not_in_run', `Run '${runId}' has no event '${eventRef}'`, { runId, event: eventRef });
+      let path = buildReasoningPath(t, wf, target.seq);
+      if (t.external) {
+        const trigger = t.external.id ? await eventById(t.external.id) : t.external.seq ? await log.getEvent(t.external.seq) : null;
+        path = withTriggerEvent(path, trigger, t.external);
+      }
+      const name = wf && engine ? await engine.workflows.getVersion(wf.workflowId, wf.version).then((v) => v.name).catch(() => null) : null;
+      return {
+        ...path,
+        versions: envelopeVersions(events).versions.filter((v) => v.version <= path.maxEnvelopeVersion),
+        workflow: wf ? { id: wf.workflowId, slug: wf.slug, version: wf.version, name } : null,
+      };
+    },
+
+    overview: (input: MetricsInput) => overview(log, input),
+  };
+}
+
+export type Observability = ReturnType<typeof observability>;

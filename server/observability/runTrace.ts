@@ -1,0 +1,218 @@
+/**
+ * A run's causal structure, derived from its events and its workflow. Pure: the same events and document
+ * always give the same trace.
+ *
+ * The engine does not (yet) stamp `causationId` on the events it appends, so the links are derived from
+ * the run's structure, with the engine's own fold deciding what each event did: the events are folded
+ * with `applyEvent` in seq order, and every edge an event turns `taken` is remembered. A node's
+ * activation (its dispatch, approval request, route choice, join, end …) is then caused by the events
+ * that took the edges into it. The other links follow the attempt and timer bookkeeping:
+ *
+ *   task.completed / task.failed / task.stale ← task.dispatched of that attempt
+ *   task.dispatched (attempt n > 1)           ← what asked for the re-run (task.retried → timer.fired,
+ *                                               task.stale with policy rerun, run.reopened)
+ *   task.dispatched at envelope version v > 1 ← the context.patched that produced v (what it read)
+ *   approval.decided ← approval.requested; timer.fired ← timer.scheduled / task.retried
+ *   run.started      ← the trigger event (its causationId, or the trigger's eventSeq), outside the run
+ *
+ * An explicit `causationId` (set by any publisher) is honoured as well.
+ */
+import type { Json, SpineEvent } from '@/server/spine';
+import type { CompiledWorkflow } from '@/server/engine/graph';
+import { isRunEvent, type RunEvent } from '@/server/engine/events';
+import { applyEvent, initialState } from '@/server/engine/run/evolve';
+
+export const CAUSE_RELATIONS = ['causation', 'trigger', 'flow', 'attempt', 'retry', 'context', 'decision', 'timer', 'failure', 'queue'] as const;
+export type CauseRelation = (typeof CAUSE_RELATIONS)[number];
+
+export type CauseLink = { seq: number; relation: CauseRelation };
+
+export type RunTrace = {
+  runId: string;
+  /** The run's events in seq order. */
+  events: SpineEvent[];
+  bySeq: Map<number, SpineEvent>;
+  /** Direct causes of each event (inside the run). */
+  causes: Map<number, CauseLink[]>;
+  /** Direct effects of each event (inside the run): the inverse of `causes`. */
+  effects: Map<number, CauseLink[]>;
+  /** The event outside the run that started it, if any: by id (causationId) or by seq (trigger.eventSeq). */
+  external: { id: string | null; seq: number | null } | null;
+  /** For each edge, the event that turned it taken. */
+  edgeTakenBy: Map<string, number>;
+  startSeq: number | null;
+};
+
+const obj = (p: Json): Record<string, Json> => (p !== null && typeof p === 'object' && !Array.isArray(p) ? p : {});
+const str = (v: Json | undefined): string | undefined => (typeof v === 'string' ? v : undefined);
+const int = (v: Json | undefined): number | undefined => (typeof v === 'number' ? v : undefined);
+
+/** The node an engine event is about, if any. */
+export function nodeOf(e: Pick<SpineEvent, 'type' | 'payload'>): string | undefined {
+  const p = obj(e.payload);
+  if (e.type === 'run.completed') return str(p.endNodeId);
+  return str(p.nodeId);
+}
+
+export function buildRunTrace(runId: string, events: readonly SpineEvent[], wf: CompiledWorkflow | null): RunTrace {
+  const sorted = [...events].sort((a, b) => a.seq - b.seq);
+  const bySeq = new Map(sorted.map((e) => [e.seq, e]));
+  const byId = new Map(sorted.map((e) => [e.id, e.seq]));
+  const causes = new Map<number, CauseLink[]>();
+  const edgeTakenBy = new Map<string, number>();
+  const state = initialState(runId);
+
+  let startSeq: number | null = null;
+  let gateSeq: number | null = null;
+  let external: RunTrace['external'] = null;
+  let previousSeq: number | null = null;
+  const dispatches = new Map<string, number>(); // `${node}#${attempt}` → seq
+  const failures = new Map<string, number>();
+  const lastNodeEvent = new Map<string, number>();
+  const lastCompletion = new Map<string, number>();
+  const rerunAsk = new Map<string, number>(); // node → the event that asked for the next attempt
+  const timers = new Map<string, number>(); // timerId → scheduling event (timer.scheduled or task.retried)
+  const approvals = new Map<string, number>();
+  const patchByVersion = new Map<number, number>();
+  let failedSeq: number | null = null;
+
+  for (const e of sorted) {
+    const links: CauseLink[] = [];
+    const add = (seq: number | null | undefined, relation: CauseRelation) => {
+      if (seq !== null && seq !== undefined && seq !== e.seq && !links.some((l) => l.seq === seq)) links.push({ seq, relation });
+    };
+    if (e.causationId) add(byId.get(e.causationId), 'causation');
+
+    const p = obj(e.payload);
+    const nodeId = nodeOf(e);
+    const activation = (id: string | undefined) => {
+      if (!id || !wf) return;
+      for (const edge of wf.in.get(id) ?? []) if (state.edges[edge.id] === 'taken') add(edgeTakenBy.get(edge.id), 'flow');
+      if ((wf.in.get(id) ?? []).length === 0) add(gateSeq ?? startSeq, 'trigger');
+    };
+    const key = (n: string | undefined, a: number | undefined) => `${n}#${a}`;
+
+    switch (e.type) {
+      case 'run.started': {
+        startSeq = e.seq;
+        const trigger = obj(p.trigger ?? null);
+        const eventSeq = int(trigger.eventSeq);
+        if (e.causationId && !byId.has(e.causationId)) external = { id: e.causationId, seq: eventSeq ?? null };
+        else if (eventSeq !== undefined) external = { id: null, seq: eventSeq };
+        break;
+      }
+      case 'run.queued':
+        add(startSeq, 'queue');
+        gateSeq = e.seq;
+        break;
+      case 'run.key_acquired':
+        add(gateSeq ?? startSeq, 'queue');
+        gateSeq = e.seq;
+        break;
+      case 'node.completed':
+      case 'fanout.started':
+      case 'route.chosen':
+      case 'approval.requested':
+      case 'join.satisfied':
+      case 'run.completed':
+        activation(nodeId);
+        if (e.type === 'approval.requested' && str(p.approvalId)) approvals.set(str(p.approvalId)!, e.seq);
+        break;
+      case 'task.dispatched': {
+        const attempt = int(p.attempt) ?? 1;
+        if (attempt <= 1) activation(nodeId);
+        else add(rerunAsk.get(nodeId ?? '') ?? dispatches.get(key(nodeId, attempt - 1)), 'retry');
+        if (e.envelopeVersion !== null && e.envelopeVersion > 1) add(patchByVersion.get(e.envelopeVersion), 'context');
+        dispatches.set(key(nodeId, attempt), e.seq);
+        break;
+      }
+      case 'task.completed':
+      case 'task.failed':
+        add(dispatches.get(key(nodeId, int(p.attempt))), 'attempt');
+        if (e.type === 'task.failed') {
+          // A stale result under policy `fail` is reported as a failure right after the task.stale.
+          if (p.errorKind === 'stale') add(rerunAsk.get(nodeId ?? ''), 'attempt');
+          failures.set(key(nodeId, int(p.attempt)), e.seq);
+        } else if (nodeId) lastCompletion.set(nodeId, e.seq);
+        break;
+      case 'task.stale':
+        add(dispatches.get(key(nodeId, int(p.attempt))), 'attempt');
+        add(patchByVersion.get(int(p.currentVersion) ?? -1), 'context');
+        if (nodeId) rerunAsk.set(nodeId, e.seq);
+        break;
+      case 'task.retried':
+        add(failures.get(key(nodeId, int(p.attempt))) ?? failedSeq, 'failure');
+        if (str(p.timerId)) timers.set(str(p.timerId)!, e.seq);
+        if (nodeId) rerunAsk.set(nodeId, e.seq);
+        break;
+      case 'timer.scheduled': {
+        const purpose = str(p.purpose);
+        if (purpose === 'delay') activation(nodeId);
+        else if (purpose === 'approvalSla') add(nodeId ? lastNodeEvent.get(nodeId) : undefined, 'timer');
+        else if (purpose === 'joinTimeout') activation(nodeId);
+        else add(startSeq, 'timer');
+        if (str(p.timerId)) timers.set(str(p.timerId)!, e.seq);
+        break;
+      }
+      case 'timer.fired': {
+        const timerId = str(p.timerId);
+        const scheduled = timerId ? timers.get(timerId) : undefined;
+        add(scheduled, 'timer');
+        // A retry timer firing is what asks for the next attempt.
+        const asked = scheduled !== undefined ? bySeq.get(scheduled) : undefined;
+        if (asked?.type === 'task.retried') rerunAsk.set(nodeOf(asked) ?? '', e.seq);
+        break;
+      }
+      case 'approval.decided':
+        add(approvals.get(str(p.approvalId) ?? ''), 'decision');
+        break;
+      case 'context.patched':
+        if (p.reason === 'setContext') activation(nodeId);
+        else if (p.reason === 'output' && nodeId) add(lastCompletion.get(nodeId), 'flow');
+        if (e.envelopeVersion !== null) patchByVersion.set(e.envelopeVersion, e.seq);
+        break;
+      case 'run.failed':
+        add(nodeId ? lastNodeEvent.get(nodeId) : previousSeq, 'failure');
+        failedSeq = e.seq;
+        break;
+      case 'run.reopened':
+        add(failedSeq, 'retry');
+        if (nodeId) rerunAsk.set(nodeId, e.seq);
+        break;
+      default:
+        break;
+    }
+    causes.set(e.seq, links);
+    if (nodeId) lastNodeEvent.set(nodeId, e.seq);
+    previousSeq = e.seq;
+
+    // Let the engine's own fold say which edges this event took.
+    if (wf && isRunEvent(e)) {
+      const before = state.edges;
+      const snapshot = { ...before };
+      applyEvent(wf, state, { ...(e as unknown as RunEvent), key: e.key });
+      for (const [edgeId, status] of Object.entries(state.edges)) if (status === 'taken' && snapshot[edgeId] !== 'taken') edgeTakenBy.set(edgeId, e.seq);
+    }
+  }
+
+  const effects = new Map<number, CauseLink[]>();
+  for (const [seq, links] of causes) for (const l of links) {
+    const list = effects.get(l.seq) ?? [];
+    list.push({ seq, relation: l.relation });
+    effects.set(l.seq, list);
+  }
+  return { runId, events: sorted, bySeq, causes, effects, external, edgeTakenBy, startSeq };
+}
+
+/** Every event the target depends on (itself included), found by walking causes back. */
+export function ancestorsOf(trace: RunTrace, targetSeq: number): Set<number> {
+  const seen = new Set<number>();
+  const stack = [targetSeq];
+  while (stack.length) {
+    const seq = stack.pop()!;
+    if (seen.has(seq) || !trace.bySeq.has(seq)) continue;
+    seen.add(seq);
+    for (const c of trace.causes.get(seq) ?? []) stack.push(c.seq);
+  }
+  return seen;
+}
