@@ -1,0 +1,156 @@
+/**
+ * Durability of runs under kill -9: an engine server process (server/testing/engineServer.ts) accepts 200
+ * concurrent runs of the legal-case workflow over HTTP and is killed with SIGKILL while they are in flight.
+ * Restarted on the same database, it recovers every active run from the log. Then: every run completes,
+ * no (node, attempt) completes twice, each run's join fired exactly once, and the hash chain verifies.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { openSpine, type SpineEvent } from '@/server/spine';
+import { freeUrlPort } from '@/server/testing/net';
+import { spawnTs, waitForLine } from '@/server/testing/processes';
+import { freshDatabaseUrl, testDbKind } from '@/server/testing/testDb';
+
+const RUNS = 200;
+const AGENT_LATENCY_MS = 20;
+/** Kill once this many runs have completed: the rest are in flight. */
+const KILL_AFTER_COMPLETED = 30;
+
+function startServer(url: string, port: number): { child: ChildProcess; ready: Promise<unknown> } {
+  const child = spawnTs('server/testing/engineServer.ts', [String(port), String(AGENT_LATENCY_MS)], { DATABASE_URL: url });
+  return { child, ready: waitForLine(child, /ready (\d+)/, 60_000) };
+}
+
+/** Follows the SSE stream of run endings from the start of the log until `done` says stop. */
+async function followEndings(base: string, onEnd: (e: SpineEvent) => boolean, signal: AbortSignal): Promise<void> {
+  const res = await fetch(`${base}/events/stream?after=0&types=run.completed,run.failed,run.cancelled`, { signal });
+  const reader = res.body!.getReader();
+  const dec = new TextDecoder();
+  let buf = '';
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      buf += dec.decode(value, { stream: true });
+      let i: number;
+      while ((i = buf.indexOf('\n\n')) >= 0) {
+        const data = /^data: (.*)$/m.exec(buf.slice(0, i));
+        buf = buf.slice(i + 2);
+        if (data && onEnd(JSON.parse(data[1]!) as SpineEvent)) return;
+      }
+    }
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
+}
+
+describe(`engine crash safety (${testDbKind()})`, () => {
+  it(`kill -9 during ${RUNS} concurrent runs, restart: all complete, no (node, attempt) completes twice, each join fires once`, async () => {
+    const url = await freshDatabaseUrl();
+    const port = await freeUrlPort();
+    const base = `http://127.0.0.1:${port}/api/v1`;
+    let server = startServer(url, port);
+    await server.ready;
+
+    // Start the runs while following their endings; kill as soon as some have completed, whatever is
+    // still being started or worked on. A start the crash cut off is retried after the restart with its
+    // idempotency key, which either returns the run the first request created or creates it now.
+    const t0 = Date.now();
+    const before = new Set<string>();
+    const stopFollowing = new AbortController();
+    const enoughCompleted = followEndings(base, (e) => {
+      before.add(e.runId!);
+      return before.size >= KILL_AFTER_COMPLETED;
+    }, stopFollowing.signal).catch(() => undefined);
+    const startRun = async (i: number): Promise<{ runId: string; status: number } | null> => {
+      try {
+        const res = await fetch(`${base}/workflows/legal-case-analysis/runs`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ input: { facts: `Late delivery of office chairs, order ${i}` }, idempotencyKey: `crash-${i}` }),
+        });
+        return { runId: ((await res.json()) as { runId: string }).runId, status: res.status };
+      } catch {
+        return null; // the server is gone
+      }
+    };
+    const firstTry = Array.from({ length: RUNS }, (_, i) => startRun(i));
+    await enoughCompleted;
+    const exited = new Promise((r) => server.child.once('exit', r));
+    server.child.kill('SIGKILL');
+    await exited;
+    const killedAt = Date.now() - t0;
+    const acked = await Promise.all(firstTry);
+    expect(acked.every((r) => r === null || r.status === 202)).toBe(true);
+
+    const restartWallClock = Date.now();
+    server = startServer(url, port);
+    await server.ready;
+    const restartedAt = Date.now() - t0;
+    const retried = await Promise.all(acked.map((r, i) => r ?? startRun(i)));
+    const runIds = retried.map((r) => r!.runId);
+    const ours = new Set(runIds);
+    expect(ours.size).toBe(RUNS);
+    const ended = new Map<string, string>();
+    const deadline = AbortSignal.timeout(60_000);
+    await followEndings(base, (e) => {
+      if (ours.has(e.runId!)) ended.set(e.runId!, e.type);
+      return ended.size === RUNS;
+    }, deadline).catch((err) => {
+      throw new Error(`only ${ended.size} of ${RUNS} runs ended within 60 s after the restart (${String(err)})`);
+    });
+    const allDoneAt = Date.now() - t0;
+    const exit2 = new Promise((r) => server.child.once('exit', r));
+    server.child.kill('SIGTERM');
+    await exit2;
+
+    const spine = await openSpine({ databaseUrl: url, migrate: false });
+    try {
+      const all: SpineEvent[] = [];
+      for (let after = 0; ; ) {
+        const page = await spine.read({ after, limit: 1000 });
+        if (!page.length) break;
+        all.push(...page);
+        after = page[page.length - 1]!.seq;
+      }
+      const byRun = new Map<string, SpineEvent[]>();
+      for (const e of all) if (e.runId && ours.has(e.runId)) byRun.set(e.runId, [...(byRun.get(e.runId) ?? []), e]);
+
+      const completedTwice: string[] = [];
+      const badJoins: string[] = [];
+      const notCompleted: string[] = [];
+      let redispatched = 0;
+      let resumed = 0;
+      for (const runId of runIds) {
+        const events = byRun.get(runId) ?? [];
+        const completions = new Map<string, number>();
+        const dispatches = new Map<string, number>();
+        for (const e of events) {
+          const { nodeId, attempt } = e.payload as { nodeId: string; attempt: number };
+          if (e.type === 'task.completed') completions.set(`${nodeId}#${attempt}`, (completions.get(`${nodeId}#${attempt}`) ?? 0) + 1);
+          if (e.type === 'task.dispatched') dispatches.set(`${nodeId}#${attempt}`, (dispatches.get(`${nodeId}#${attempt}`) ?? 0) + 1);
+        }
+        for (const [k, n] of completions) if (n > 1) completedTwice.push(`${runId} ${k} ×${n}`);
+        redispatched += [...dispatches.values()].filter((n) => n > 1).length;
+        const joins = events.filter((e) => e.type === 'join.satisfied').length;
+        if (joins !== 1) badJoins.push(`${runId}: ${joins}`);
+        const ends = events.filter((e) => e.type === 'run.completed' || e.type === 'run.failed' || e.type === 'run.cancelled');
+        if (ends[0] && Date.parse(ends[0].time) >= restartWallClock) resumed++;
+        if (ends.length !== 1 || ends[0]!.type !== 'run.completed' || (await spine.getRun(runId))?.status !== 'completed') notCompleted.push(`${runId}: ${ends.map((e) => e.type).join(',')}`);
+      }
+      expect(resumed, 'runs the crash interrupted, finished after the restart').toBeGreaterThan(0);
+      expect(notCompleted).toEqual([]);
+      expect(completedTwice).toEqual([]);
+      expect(redispatched, '(node, attempt) dispatched twice').toBe(0);
+      expect(badJoins).toEqual([]);
+      const head = await spine.head();
+      expect(await spine.verify()).toMatchObject({ ok: true, checked: head });
+      console.log(
+        `engine crash (${testDbKind()}): killed at ${killedAt} ms with ${acked.filter(Boolean).length} of ${RUNS} starts acknowledged and ${before.size}+ runs completed; ` +
+          `restarted at ${restartedAt} ms; ${resumed} runs finished after the restart, all ${RUNS} completed at ${allDoneAt} ms; ${head} events, chain verified`,
+      );
+    } finally {
+      await spine.close();
+    }
+  }, 120_000);
+});

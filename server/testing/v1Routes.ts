@@ -1,0 +1,38 @@
+/**
+ * The `/api/v1` route table for the node:http adapter: the same handlers Next.js serves from app/api/v1,
+ * mounted on a plain server so integration tests and the crash-test server run the real API without a build.
+ */
+import type { Route } from '@/server/http/nodeAdapter';
+import type { ServicesGetter } from '@/server/http/services';
+import { approvalsApi } from '@/server/http/v1/approvals';
+import { auditApi } from '@/server/http/v1/audit';
+import { eventsApi } from '@/server/http/v1/events';
+import { runsApi } from '@/server/http/v1/runs';
+import { workflowsApi } from '@/server/http/v1/workflows';
+
+const SEG = '[^/]+';
+
+export function v1Routes(services: ServicesGetter): Route[] {
+  const events = eventsApi(services);
+  const runs = runsApi(services);
+  const workflows = workflowsApi(services);
+  const approvals = approvalsApi(services);
+  const at = (pattern: string) => new RegExp(`^/api/v1${pattern}$`);
+  return [
+    { method: 'POST', path: '/api/v1/events', handler: events.post },
+    { method: 'GET', path: '/api/v1/events', handler: events.list },
+    { method: 'GET', path: '/api/v1/events/stream', handler: events.stream },
+    { method: 'GET', path: '/api/v1/audit/verify', handler: auditApi(services).verify },
+    { method: 'GET', path: '/api/v1/workflows', handler: workflows.list },
+    { method: 'GET', path: at(`/workflows/(?<workflowId>${SEG})`), handler: workflows.get },
+    { method: 'POST', path: at(`/workflows/(?<workflowId>${SEG})/runs`), handler: runs.start },
+    { method: 'GET', path: at(`/runs/(?<runId>${SEG})`), handler: runs.get },
+    { method: 'GET', path: at(`/runs/(?<runId>${SEG})/events`), handler: runs.events },
+    { method: 'GET', path: at(`/runs/(?<runId>${SEG})/envelope`), handler: runs.envelope },
+    { method: 'POST', path: at(`/runs/(?<runId>${SEG})/cancel`), handler: runs.cancel },
+    { method: 'POST', path: at(`/runs/(?<runId>${SEG})/context`), handler: runs.context },
+    { method: 'POST', path: at(`/runs/(?<runId>${SEG})/nodes/(?<nodeId>${SEG})/retry`), handler: runs.retryNode },
+    { method: 'GET', path: '/api/v1/approvals', handler: approvals.list },
+    { method: 'POST', path: at(`/approvals/(?<approvalId>${SEG})/decision`), handler: approvals.decide },
+  ];
+}
