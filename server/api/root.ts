@@ -4,13 +4,19 @@
 import { adminRouter } from './routers/admin';
 import { agentsRouter } from './routers/agents';
 import { approvalsRouter } from './routers/approvals';
+import { auditRouter } from './routers/audit';
 import { eventsRouter } from './routers/events';
+import { metricsRouter } from './routers/metrics';
+import { runsRouter } from './routers/runs';
 import { sessionRouter } from './routers/session';
 import { workflowsRouter } from './routers/workflows';
 import { createCallerFactory, router } from './trpc';
 
 export const appRouter = router({
   events: eventsRouter,
+  runs: runsRouter,
+  metrics: metricsRouter,
+  audit: auditRouter,
   workflows: workflowsRouter,
   agents: agentsRouter,
   session: sessionRouter,

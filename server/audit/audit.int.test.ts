@@ -16,6 +16,7 @@ import { hashRow, GENESIS_HASH } from '@/server/spine/log/hashChain';
 import { EVENT_COLUMNS, toStoredRow, type DbRow } from '@/server/spine/log/rows';
 import { freshDatabaseUrl } from '@/server/testing/testDb';
 import { verifyExport, type VerifyReport } from '@/scripts/spine-verify.mjs';
+import { auditExportApi } from '@/server/http/v1/auditExport';
 import { openAudit, type Audit, type ExportFormat } from './index';
 
 type Db = { url: string; spine: Spine; audit: Audit; keyDir: string };
@@ -256,5 +257,26 @@ describe('audit export and the offline verifier', () => {
     await ledger(other, 5);
     const foreign = verifyExport(Buffer.from(await exportText(other, {})), { publicKeys: [d.audit.publicKeyPem] });
     expect(codes(foreign)).toContain('trailer.unknown_key');
+  });
+
+  it('serves exports over GET /api/v1/audit/export as a download, and refuses bad ranges with a coded error', async () => {
+    const d = await fresh();
+    await ledger(d, 12);
+    // Handlers built without an auth service act as the system actor (HTTP auth has its own tests).
+    const api = auditExportApi(async () => ({ spine: d.spine, maxPayloadBytes: 256 * 1024 }));
+    const res = await api.export(new Request('http://spine.test/api/v1/audit/export?from=2&to=9&format=csv'), {});
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-disposition')).toBe('attachment; filename="spine-audit-seq-2-9.csv"');
+    const r = check(d, await res.text(), 'csv');
+    expect(r.problems).toEqual([]);
+    expect(r.scope).toEqual({ kind: 'range', fromSeq: 2, toSeq: 9 });
+    const bad = await api.export(new Request('http://spine.test/api/v1/audit/export?from=9&to=2'), {});
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ error: { code: 'audit.empty_range' } });
+    const none = await api.export(new Request('http://spine.test/api/v1/audit/export?runId=nope'), {});
+    expect(none.status).toBe(404);
+    const key = await api.publicKey(new Request('http://spine.test/api/v1/audit/public-key'), {});
+    expect(await key.text()).toBe(d.audit.publicKeyPem);
+    expect(key.headers.get('x-spine-key-id')).toBe(d.audit.keyId);
   });
 });

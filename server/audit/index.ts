@@ -56,12 +56,15 @@ export type Audit = {
   stop(): void;
 };
 
-/** Opens the audit service over a spine and starts signing checkpoints. */
+/**
+ * Opens the audit service over a spine and starts signing checkpoints. It becomes the spine's audit
+ * service for `auditFor` (unless one is open already), so handlers and routers use the same one.
+ */
 export function openAudit(spine: Spine, opts: AuditOptions): Audit {
   const key = loadSigningKey(opts.keyFile);
   const journal = openJournal(opts.journalFile);
   const checkpointer = new Checkpointer(spine, key, journal, opts).start();
-  return {
+  const audit: Audit = {
     keyId: key.keyId,
     publicKeyPem: key.publicKeyPem,
     journalFile: journal.file,
@@ -73,6 +76,9 @@ export function openAudit(spine: Spine, opts: AuditOptions): Audit {
     export: (req) => prepareExport({ spine, key, checkpointer }, req),
     stop: () => checkpointer.stop(),
   };
+  const map = registry();
+  if (!map.has(spine)) map.set(spine, audit);
+  return audit;
 }
 
 export function auditOptionsFromEnv(source: Record<string, string | undefined> = process.env): AuditOptions {
@@ -93,12 +99,9 @@ type Holder = { [KEY]?: WeakMap<Spine, Audit> };
  * (like the runtime) so route bundles and the server share one checkpointer per spine.
  */
 export function auditFor(spine: Spine): Audit {
-  const g = globalThis as Holder;
-  const map = (g[KEY] ??= new WeakMap());
-  let a = map.get(spine);
-  if (!a) {
-    a = openAudit(spine, auditOptionsFromEnv());
-    map.set(spine, a);
-  }
-  return a;
+  return registry().get(spine) ?? openAudit(spine, auditOptionsFromEnv());
+}
+
+function registry(): WeakMap<Spine, Audit> {
+  return ((globalThis as Holder)[KEY] ??= new WeakMap());
 }

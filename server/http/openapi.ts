@@ -88,6 +88,34 @@ export const openApiDocument = {
         responses: { '200': { description: 'Envelope' }, ...errors(404) },
       },
     },
+    '/api/v1/audit/export': {
+      get: {
+        summary: 'Export a run or a range with its hash chain and signed checkpoints',
+        description:
+          'Streams a download: a header, the events with prevHash/hash, signed checkpoints of the chain head (Ed25519), anchors, and a signed trailer ' +
+          '(SHA-256 of every byte before it and the server\'s verification summary). Check it offline with `npx spine-verify <file> --pubkey <key.pem>`. ' +
+          'Give runId, or a seq range (from, to), or a time range (since, until); without any, the whole log. Needs the auditor role.',
+        parameters: [
+          q('runId', 'Export the events of this run'),
+          q('from', 'First seq', { type: 'integer', minimum: 1 }),
+          q('to', 'Last seq', { type: 'integer', minimum: 1 }),
+          q('since', 'First commit time (ISO 8601)', { type: 'string', format: 'date-time' }),
+          q('until', 'Last commit time (ISO 8601)', { type: 'string', format: 'date-time' }),
+          q('format', 'jsonl (default) or csv', { enum: ['jsonl', 'csv'] }),
+        ],
+        responses: {
+          '200': { description: 'The export', content: { 'application/x-ndjson': { schema: { type: 'string' } }, 'text/csv': { schema: { type: 'string' } } } },
+          ...errors(400, 401, 403, 404),
+        },
+      },
+    },
+    '/api/v1/audit/public-key': {
+      get: {
+        summary: 'The public key that signs checkpoints and exports',
+        description: 'Ed25519, PEM (SubjectPublicKeyInfo). The key id (first 16 hex digits of the SHA-256 of the DER key) is in the X-Spine-Key-Id header.',
+        responses: { '200': { description: 'PEM', content: { 'application/x-pem-file': { schema: { type: 'string' } } } } },
+      },
+    },
     '/api/v1/audit/verify': {
       get: {
         summary: 'Verify the hash chain',

@@ -18,6 +18,7 @@ import { NotFoundError } from '@/server/errors';
 import { EVENT_COLUMNS, rowToEvent, type DbRow } from '@/server/spine/log/rows';
 import { envelopeVersions, type EnvelopeVersion } from './envelopeVersions';
 import { overview, type MetricsInput, type Overview } from './metrics';
+import { overviewLive } from './metricsLive';
 import { buildReasoningPath, withTriggerEvent, type ReasoningPath } from './reasoningPath';
 import { agentsAtWork, listRuns, runStarters, waitingOf, workflowsWithRuns, type RunList, type RunListQuery, type RunListRow } from './runList';
 import { buildRunTrace, type CauseRelation, type RunTrace } from './runTrace';
@@ -185,6 +186,8 @@ export function observability(deps: { spine: Spine; engine?: EngineService }) {
     },
 
     overview: (input: MetricsInput) => overview(log, input),
+    /** The overview now, then again after commits (throttled); nothing is computed while the log is idle. */
+    overviewLive: (input: MetricsInput, signal?: AbortSignal) => overviewLive(spine, input, signal),
   };
 }
 

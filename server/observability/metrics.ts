@@ -32,6 +32,8 @@ export type Overview = {
   bucketMs: number;
   /** Events per second over the last minute. */
   eventsPerSecond: number;
+  /** Events per second, each second of the last minute (so a view can let it decay while the log is idle). */
+  recent: { t: number; n: number }[];
   eventsInWindow: number;
   throughput: { t: number; n: number }[];
   runsByStatus: Record<RunStatus, number>;
@@ -64,7 +66,8 @@ export async function overview(log: EventLog, raw: MetricsInput = {}, nowMs = Da
   const w = [fromSeq, since];
   const inWindow = 'seq >= ? AND time_ms >= ?';
 
-  const [throughput, counts, staleReruns, agentP, agentCounts, dispatches, sparks, kinds, runStatus, approvals] = await Promise.all([
+  const [recentRows, throughput, counts, staleReruns, agentP, agentCounts, dispatches, sparks, kinds, runStatus, approvals] = await Promise.all([
+    sql.all<{ b: unknown; n: unknown }>(`SELECT (time_ms - (time_ms % 1000)) AS b, count(*) AS n FROM events WHERE ${inWindow} GROUP BY b`, [lastMinuteSeq, nowMs - 60_000]),
     sql.all<{ b: unknown; n: unknown }>(`SELECT (time_ms - (time_ms % ?)) AS b, count(*) AS n FROM events WHERE ${inWindow} GROUP BY b ORDER BY b`, [bucketMs, ...w]),
     sql.all<{ type: string; n: unknown }>(
       `SELECT type, count(*) AS n FROM events WHERE ${inWindow} AND type IN ('task.dispatched','task.completed','task.failed','task.retried','task.stale','run.started','run.completed','run.failed','run.cancelled') GROUP BY type`,
@@ -127,6 +130,7 @@ export async function overview(log: EventLog, raw: MetricsInput = {}, nowMs = Da
     fromSeq,
     bucketMs,
     eventsPerSecond: Math.max(0, head - lastMinuteSeq + 1) / 60,
+    recent: recentRows.map((r) => ({ t: num(r.b), n: num(r.n) })).sort((a, b) => a.t - b.t),
     eventsInWindow,
     throughput: bucketTimes.map((b) => ({ t: b, n: thr.get(b) ?? 0 })),
     runsByStatus,

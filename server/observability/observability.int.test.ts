@@ -64,7 +64,7 @@ describe(`timeline (${testDbKind()})`, () => {
     { sourceKind: 'user' },
     { text: 'lucky seven' },
     { text: '<b>bold' },
-    { workflowId: all.find((e) => e.type === 'run.started' && e.runId === translationRun)!.payload && (all.find((e) => e.type === 'run.started' && e.runId === translationRun)!.payload as { workflowId: string }).workflowId },
+    { workflowId: (all.find((e) => e.type === 'run.started' && e.runId === translationRun)!.payload as { workflowId: string }).workflowId },
     { fromMs: Date.parse(all[10]!.time), toMs: Date.parse(all[40]!.time) },
     { types: ['task.completed'], fromMs: Date.parse(all[5]!.time) },
   ];

@@ -1,0 +1,22 @@
+/**
+ * Runs over tRPC: the list (filters, sorting, paging), filter choices, a run's detail (graph states,
+ * waterfall, envelope versions, events), the reasoning path to any of its events, and the operator's
+ * actions: cancel a run, retry a failed node.
+ */
+import { z } from 'zod';
+import { observability, RunListQuery } from '@/server/observability';
+import { authedProcedure, roleProcedure, router } from '../trpc';
+
+export const RunIdInput = z.object({ runId: z.string().min(1).max(128) }).strict();
+export const PathInput = RunIdInput.extend({ event: z.string().min(1).max(128) }).strict();
+export const CancelInput = RunIdInput.extend({ reason: z.string().min(1).max(500).optional() }).strict();
+export const RetryNodeInput = RunIdInput.extend({ nodeId: z.string().min(1).max(128) }).strict();
+
+export const runsRouter = router({
+  list: authedProcedure.input(RunListQuery).query(({ ctx, input }) => observability(ctx).runList(input)),
+  filters: authedProcedure.query(({ ctx }) => observability(ctx).runFilters()),
+  detail: authedProcedure.input(RunIdInput).query(({ ctx, input }) => observability(ctx).runDetail(input.runId)),
+  path: authedProcedure.input(PathInput).query(({ ctx, input }) => observability(ctx).reasoningPath(input.runId, input.event)),
+  cancel: roleProcedure('operator').input(CancelInput).mutation(({ ctx, input }) => ctx.engine.cancelRun(input.runId, ctx.actor.name, input.reason)),
+  retryNode: roleProcedure('operator').input(RetryNodeInput).mutation(({ ctx, input }) => ctx.engine.retryNode(input.runId, input.nodeId, ctx.actor.name)),
+});
