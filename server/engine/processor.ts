@@ -16,6 +16,7 @@
  *   the actor's mailbox. A run's end is handled once (timers cancelled, calls aborted, key released).
  * - Runs with the same entity key run one at a time, in the order they started (run.queued /
  *   run.key_acquired); different keys run in parallel.
+ * - A run reopened after it failed (a node retried by hand) is folded from the log and gets an actor again.
  * - Recovery: on start, every run the run index lists as active is folded from the log and decided again;
  *   decide is level-triggered, so whatever a crash interrupted is re-issued, and idempotency keys make the
  *   log drop anything that had already been appended.
@@ -139,8 +140,11 @@ export class Engine {
     }
   }
 
-  /** Folds a run from the log: the same history always gives the same state. */
-  async fold(runId: string): Promise<{ state: RunState; wf: CompiledWorkflow; seqs: Set<number> } | null> {
+  /**
+   * Folds a run from the log: the same history always gives the same state. Also returns the seqs folded
+   * and each agent node's latest dispatched input (a task still in flight is called again with it).
+   */
+  async fold(runId: string): Promise<{ state: RunState; wf: CompiledWorkflow; seqs: Set<number>; inputs: Map<string, Json> } | null> {
     const events = await this.runEvents(runId);
     const started = events.find((e) => e.type === 'run.started');
     if (!started) return null;
@@ -148,12 +152,14 @@ export class Engine {
     const wf = await this.workflow(p.workflowId, p.version);
     const state = initialState(runId);
     const seqs = new Set<number>();
+    const inputs = new Map<string, Json>();
     for (const e of events) {
       if (!isRunEvent(e)) continue;
       applyEvent(wf, state, toRunEvent(e));
       seqs.add(e.seq);
+      if (e.type === 'task.dispatched') inputs.set((e.payload as { nodeId: string }).nodeId, (e.payload as { input: Json }).input);
     }
-    return { state, wf, seqs };
+    return { state, wf, seqs, inputs };
   }
 
   holdsKey(state: RunState): boolean {
@@ -188,7 +194,7 @@ export class Engine {
       return null;
     });
     if (!folded || folded.state.status !== 'running') return;
-    const actor = new RunActor(this, folded.wf, folded.state, folded.seqs);
+    const actor = new RunActor(this, folded.wf, folded.state, folded.seqs, folded.inputs);
     this.actors.set(runId, actor);
     this.enqueueKey(folded.state);
   }
@@ -200,6 +206,7 @@ export class Engine {
       const actor = this.actors.get(e.runId);
       if (actor) actor.submit({ kind: 'event', event: e });
       else if (e.type === 'run.started' && isEngineRun(e.payload)) void this.adopt(e);
+      else if (e.type === 'run.reopened') void this.resume(e.runId);
       return;
     }
     if (e.type === 'workflow.published') {
@@ -236,6 +243,26 @@ export class Engine {
       console.error(`spine engine: run ${runId} names an unknown workflow version`, err);
       this.actors.delete(runId);
     }
+  }
+
+  /**
+   * A run that had ended and was reopened (a failed node retried by hand) gets an actor again. The actor is
+   * in place before the fold is read, so events arriving meanwhile wait in its mailbox.
+   */
+  private async resume(runId: string) {
+    const actor = new RunActor(this, null, initialState(runId), new Set());
+    this.actors.set(runId, actor);
+    const folded = await this.fold(runId).catch((err) => {
+      console.error(`spine engine: cannot resume run ${runId}`, err);
+      return null;
+    });
+    if (!folded || folded.state.status !== 'running') {
+      if (this.actors.get(runId) === actor) this.actors.delete(runId);
+      return;
+    }
+    actor.resume(folded.wf, folded.state, folded.seqs, folded.inputs);
+    this.enqueueKey(folded.state);
+    actor.submit({ kind: 'kick' });
   }
 
   /** Called by an actor after each committed step. */
@@ -387,15 +414,30 @@ export class RunActor {
   private inbox: Command[] = [];
   private running?: Promise<void>;
   private adopted: boolean;
-  private inputs = new Map<string, Json>();
 
-  constructor(private readonly engine: Engine, public wf: CompiledWorkflow | null, public state: RunState, private applied: Set<number>) {
+  constructor(
+    private readonly engine: Engine,
+    public wf: CompiledWorkflow | null,
+    public state: RunState,
+    private applied: Set<number>,
+    /** Each agent node's latest dispatched input: what a re-dispatch of the same attempt sends again. */
+    private inputs = new Map<string, Json>(),
+  ) {
     this.adopted = applied.size > 0;
   }
 
   setWorkflow(wf: CompiledWorkflow) {
     this.wf = wf;
     this.pump();
+  }
+
+  /** Takes over a run folded from the log (a reopened run); its mailbox may already hold newer events. */
+  resume(wf: CompiledWorkflow, state: RunState, applied: Set<number>, inputs: Map<string, Json>) {
+    this.state = state;
+    this.applied = applied;
+    this.inputs = inputs;
+    this.adopted = true;
+    this.wf = wf;
   }
 
   submit(c: Command) {
@@ -454,7 +496,7 @@ export class RunActor {
       if (folded) {
         this.state = folded.state;
         this.applied = folded.seqs;
-        for (const e of await this.engine.runEvents(this.state.runId)) if (e.type === 'task.dispatched') this.inputs.set((e.payload as { nodeId: string }).nodeId, (e.payload as { input: Json }).input);
+        this.inputs = folded.inputs;
       }
     }
     if (this.state.startedSeq > 0) this.adopted = true;
