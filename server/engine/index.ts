@@ -169,10 +169,25 @@ export async function startEngine(opts: { spine: Spine; db: Db; run?: boolean; d
       return { approvalId, runId, decision: parsed.data.decision, seq: r!.seq };
     },
 
+    /**
+     * Approvals still open, newest run first. Candidates are the active runs that requested an approval
+     * (not only runs the index shows `waiting`: after the first of two approvals, or while a parallel
+     * branch works, a run with an open approval is `running`); each candidate's fold decides.
+     */
     async pendingApprovals(): Promise<PendingApproval[]> {
-      const runs = await spine.listRuns({ statuses: ['waiting'], limit: 500 });
+      const active = await spine.listRuns({ statuses: ['running', 'waiting', 'queued'], limit: 10_000, order: 'asc' });
+      if (active.length === 0) return [];
+      const activeIds = new Set(active.map((r) => r.id));
+      const requested = new Set<string>();
+      for (let after = active[0]!.startedSeq - 1; ; ) {
+        const page = await spine.read({ after, limit: 1000, filter: { types: ['approval.requested'] } });
+        for (const e of page) if (e.runId && activeIds.has(e.runId)) requested.add(e.runId);
+        if (page.length < 1000) break;
+        after = page[page.length - 1]!.seq;
+      }
       const out: PendingApproval[] = [];
-      for (const r of runs) {
+      for (const r of active.reverse()) {
+        if (!requested.has(r.id)) continue;
         const f = await engine.fold(r.id);
         if (!f) continue;
         for (const [approvalId, a] of Object.entries(f.state.approvals)) {
