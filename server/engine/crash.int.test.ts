@@ -7,6 +7,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { openSpine, type SpineEvent } from '@/server/spine';
+import { openHarness, waitForEvent, waitForRun } from '@/server/testing/engineHarness';
 import { freeUrlPort } from '@/server/testing/net';
 import { spawnTs, waitForLine } from '@/server/testing/processes';
 import { freshDatabaseUrl, testDbKind } from '@/server/testing/testDb';
@@ -121,6 +122,7 @@ describe(`engine crash safety (${testDbKind()})`, () => {
       const notCompleted: string[] = [];
       let redispatched = 0;
       let resumed = 0;
+      const wrongInput: string[] = [];
       for (const runId of runIds) {
         const events = byRun.get(runId) ?? [];
         const completions = new Map<string, number>();
@@ -136,6 +138,9 @@ describe(`engine crash safety (${testDbKind()})`, () => {
         if (joins !== 1) badJoins.push(`${runId}: ${joins}`);
         const ends = events.filter((e) => e.type === 'run.completed' || e.type === 'run.failed' || e.type === 'run.cancelled');
         if (ends[0] && Date.parse(ends[0].time) >= restartWallClock) resumed++;
+        // Work redone after the restart got the same input as the first time: the summary saw all five analyses.
+        const summary = (ends[0]?.payload as { output?: { summarizer?: { sources?: string[] } } } | undefined)?.output?.summarizer;
+        if (summary && summary.sources?.length !== 5) wrongInput.push(`${runId}: summarizer saw ${JSON.stringify(summary.sources)}`);
         if (ends.length !== 1 || ends[0]!.type !== 'run.completed' || (await spine.getRun(runId))?.status !== 'completed') notCompleted.push(`${runId}: ${ends.map((e) => e.type).join(',')}`);
       }
       expect(resumed, 'runs the crash interrupted, finished after the restart').toBeGreaterThan(0);
@@ -143,6 +148,7 @@ describe(`engine crash safety (${testDbKind()})`, () => {
       expect(completedTwice).toEqual([]);
       expect(redispatched, '(node, attempt) dispatched twice').toBe(0);
       expect(badJoins).toEqual([]);
+      expect(wrongInput).toEqual([]);
       const head = await spine.head();
       expect(await spine.verify()).toMatchObject({ ok: true, checked: head });
       console.log(
@@ -153,4 +159,24 @@ describe(`engine crash safety (${testDbKind()})`, () => {
       await spine.close();
     }
   }, 120_000);
+
+  it('a task in flight when the engine stops is dispatched again after the restart, with the input it was first given', async () => {
+    const slow = { summarizer: { latencyMs: 400 } };
+    const first = await openHarness({ agents: slow });
+    const { runId } = await first.service.startRun('legal-case-analysis', { input: { facts: 'Late delivery of office chairs' } }, 'olga');
+    const dispatched = await waitForEvent(first.spine, runId, (e) => e.type === 'task.dispatched' && (e.payload as { nodeId: string }).nodeId === 'summarizer');
+    await first.close();
+
+    const second = await openHarness({ url: first.url, agents: slow });
+    try {
+      const events = await waitForRun(second.spine, runId);
+      expect(events.at(-1)).toMatchObject({ type: 'run.completed' });
+      expect(events.filter((e) => e.type === 'task.dispatched' && (e.payload as { nodeId: string }).nodeId === 'summarizer')).toHaveLength(1);
+      const summary = (events.find((e) => e.type === 'task.completed' && (e.payload as { nodeId: string }).nodeId === 'summarizer')!.payload as { output: { sources: string[] } }).output;
+      expect(summary.sources).toEqual(Object.keys((dispatched.payload as { input: Record<string, unknown> }).input));
+      expect(summary.sources).toHaveLength(5);
+    } finally {
+      await second.close();
+    }
+  });
 });
