@@ -1,4 +1,6 @@
 import Link from 'next/link';
+import { SessionGuard } from '@/components/auth/SessionGuard';
+import { UserMenu } from '@/components/auth/UserMenu';
 import { SpineMark } from '@/components/ui/icons';
 import { NavLink, NavPlaceholder } from './NavLink';
 import { ThemeToggle } from './ThemeToggle';
@@ -7,9 +9,10 @@ import { ThemeToggle } from './ThemeToggle';
 const NAV: ReadonlyArray<{ label: string; href?: string }> = [
   { label: 'Timeline', href: '/' },
   { label: 'Runs' },
-  { label: 'Workflows' },
-  { label: 'Approvals' },
+  { label: 'Workflows', href: '/workflows' },
+  { label: 'Approvals', href: '/approvals' },
   { label: 'Audit' },
+  { label: 'Settings', href: '/settings' },
 ];
 
 export function TopBar() {
@@ -27,9 +30,11 @@ export function TopBar() {
             item.href ? <NavLink key={item.label} href={item.href} label={item.label} /> : <NavPlaceholder key={item.label} label={item.label} />,
           )}
         </nav>
-        <div className="ml-auto flex items-center">
+        <div className="ml-auto flex items-center gap-3">
+          <UserMenu />
           <ThemeToggle />
         </div>
+        <SessionGuard />
       </div>
     </header>
   );
