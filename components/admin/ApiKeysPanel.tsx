@@ -1,0 +1,92 @@
+'use client';
+/** API keys: prefix, scopes, who created it, when it was last used, and revoking (asked twice). */
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { ErrorNote } from '@/components/auth/Field';
+import { callError } from '@/components/auth/trpcError';
+import { Badge } from '@/components/ui/Badge';
+import { Button } from '@/components/ui/Button';
+import { Skeleton } from '@/components/ui/Skeleton';
+import { useTRPC } from '@/components/trpc/client';
+import type { PublicApiKey } from '@/server/auth/service';
+import { describePatterns } from './patterns';
+
+export function ApiKeysPanel() {
+  const trpc = useTRPC();
+  const keys = useQuery(trpc.admin.keys.list.queryOptions());
+  if (keys.isPending) return <Skeleton className="h-24 w-full" />;
+  if (keys.isError) return <ErrorNote message={`Could not load API keys: ${callError(keys.error).message}`} />;
+  if (keys.data.length === 0) return <p className="text-sm text-zinc-500 dark:text-zinc-400">No API keys yet.</p>;
+  return (
+    <div className="overflow-x-auto">
+      <table data-testid="keys-table" className="w-full text-left text-sm">
+        <thead className="text-xs text-zinc-500 dark:text-zinc-400">
+          <tr className="border-b border-zinc-200 dark:border-zinc-800">
+            <th className="py-2 pr-3 font-medium">Name</th>
+            <th className="py-2 pr-3 font-medium">Key</th>
+            <th className="py-2 pr-3 font-medium">Scopes</th>
+            <th className="py-2 pr-3 font-medium">Created</th>
+            <th className="py-2 pr-3 font-medium">Last used</th>
+            <th className="py-2 font-medium">
+              <span className="sr-only">Status</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800">
+          {keys.data.map((k) => (
+            <KeyRow key={k.id} apiKey={k} />
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function KeyRow({ apiKey: k }: { apiKey: PublicApiKey }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const [confirming, setConfirming] = useState(false);
+  const revoke = useMutation(trpc.admin.keys.revoke.mutationOptions({ onSuccess: () => queryClient.invalidateQueries(trpc.admin.keys.list.queryFilter()) }));
+  const s = k.scopes;
+  return (
+    <tr data-testid="key-row" data-name={k.name} data-state={k.revokedAt ? 'revoked' : 'active'} className="align-top">
+      <td className="py-2.5 pr-3 font-medium">{k.name}</td>
+      <td className="py-2.5 pr-3 font-mono text-xs">{k.prefix}…</td>
+      <td className="py-2.5 pr-3 text-xs text-zinc-600 dark:text-zinc-300">
+        <p>publish: {describePatterns(s.publish)}</p>
+        <p>read: {describePatterns(s.subscribe)}</p>
+        <p>
+          {s.startRuns ? 'starts runs' : 'no runs'} · roles: {s.roles.length ? s.roles.join(', ') : 'none'}
+        </p>
+      </td>
+      <td className="py-2.5 pr-3 text-xs text-zinc-600 dark:text-zinc-300">
+        {new Date(k.createdAt).toLocaleString()}
+        <span className="block text-zinc-500 dark:text-zinc-400">by {k.createdBy}</span>
+      </td>
+      <td data-testid="key-last-used" className="py-2.5 pr-3 text-xs text-zinc-600 dark:text-zinc-300">
+        {k.lastUsedAt ? new Date(k.lastUsedAt).toLocaleString() : 'never'}
+      </td>
+      <td className="py-2.5 text-right">
+        {k.revokedAt ? (
+          <Badge tone="danger" title={`Revoked ${new Date(k.revokedAt).toLocaleString()}`}>
+            revoked
+          </Badge>
+        ) : confirming ? (
+          <span className="inline-flex gap-1">
+            <Button size="sm" className="border-rose-300 text-rose-700 dark:border-rose-900 dark:text-rose-300" disabled={revoke.isPending} onClick={() => revoke.mutate({ keyId: k.id })}>
+              Confirm revoke
+            </Button>
+            <Button size="sm" variant="ghost" onClick={() => setConfirming(false)}>
+              Keep
+            </Button>
+          </span>
+        ) : (
+          <Button size="sm" onClick={() => setConfirming(true)}>
+            Revoke
+          </Button>
+        )}
+        {revoke.isError && <ErrorNote message={callError(revoke.error).message} />}
+      </td>
+    </tr>
+  );
+}
