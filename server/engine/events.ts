@@ -16,7 +16,8 @@ export type RunKeyAcquired = EngineEvent<'run.key_acquired', { key: string }>;
 export type NodeCompleted = EngineEvent<'node.completed', { nodeId: string; handle?: string }>;
 export type NodeSkipped = EngineEvent<'node.skipped', { nodeId: string }>;
 export type FanOutStarted = EngineEvent<'fanout.started', { nodeId: string; branches: string[] }>;
-export type TaskDispatched = EngineEvent<'task.dispatched', { nodeId: string; attempt: number; agent: string; input: Json; idempotencyKey: string; timeoutMs: number }>;
+/** `basedOnSeq` / `basedOnVersion`: the committed state the dispatch (and its input mapping) was decided on. */
+export type TaskDispatched = EngineEvent<'task.dispatched', { nodeId: string; attempt: number; agent: string; input: Json; idempotencyKey: string; timeoutMs: number; basedOnSeq?: number; basedOnVersion?: number }>;
 export type TaskCompleted = EngineEvent<'task.completed', { nodeId: string; attempt: number; output: Json; envelopeVersion: number; durationMs: number }>;
 export type TaskFailed = EngineEvent<'task.failed', { nodeId: string; attempt: number; error: string; errorKind: 'error' | 'timeout' | 'non_retryable' | 'stale' | 'input'; retryable: boolean; durationMs: number; retryAfterMs?: number }>;
 export type TaskRetried = EngineEvent<'task.retried', { nodeId: string; attempt: number; nextAttempt: number; dueAt: string; timerId: string; manual?: boolean }>;

@@ -69,8 +69,9 @@ export const keyAcquired = (key: string) => fact('run.key_acquired', { key });
 export const runQueued = (key: string) => fact('run.queued', { key, behind: '' });
 export const nodeCompleted = (nodeId: string, handle?: string) => fact('node.completed', { nodeId, handle });
 export const fanOutStarted = (nodeId: string, branches: string[] = []) => fact('fanout.started', { nodeId, branches });
-export const taskDispatched = (nodeId: string, attempt = 1, input: Json = {}) =>
-  fact('task.dispatched', { nodeId, attempt, agent: nodeId, input, idempotencyKey: `${RUN_ID}:${nodeId}:${attempt}`, timeoutMs: 30_000 });
+/** `basedOnSeq`: the last event the dispatch decision saw (default: everything before it). */
+export const taskDispatched = (nodeId: string, attempt = 1, input: Json = {}, o: { basedOnSeq?: number; basedOnVersion?: number } = {}) =>
+  fact('task.dispatched', { nodeId, attempt, agent: nodeId, input, idempotencyKey: `${RUN_ID}:${nodeId}:${attempt}`, timeoutMs: 30_000, basedOnSeq: o.basedOnSeq, basedOnVersion: o.basedOnVersion });
 export const taskCompleted = (nodeId: string, output: Json = { by: nodeId }, o: { attempt?: number; envelopeVersion?: number } = {}) =>
   fact('task.completed', { nodeId, attempt: o.attempt ?? 1, output, envelopeVersion: o.envelopeVersion ?? 1, durationMs: 5 }, { source: { kind: 'agent', name: nodeId } });
 export const taskFailed = (nodeId: string, error = 'boom', o: { attempt?: number; retryable?: boolean; errorKind?: 'error' | 'timeout' | 'non_retryable' | 'stale' | 'input'; retryAfterMs?: number } = {}) =>

@@ -7,12 +7,20 @@
  *
  * Re-record only on purpose (a deliberate change of what a history means), and review the diff:
  *   npx tsx server/testing/recordEngineFixtures.ts
+ * When RunState gains a field, keep the histories and refold them into new snapshots instead (the diff
+ * should show only the new field):
+ *   npx tsx server/testing/recordEngineFixtures.ts --refold
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import type { SpineEvent } from '@/server/spine';
 import type { RunState } from '@/server/engine';
+import { WorkflowDocument } from '@/server/workflows/schema';
+import { isRunEvent } from '@/server/engine/events';
+import { compileWorkflow } from '@/server/engine/graph';
+import { toRunEvent } from '@/server/engine/processor';
+import { applyEvent, initialState } from '@/server/engine/run/evolve';
 import { freshDatabaseUrl } from './testDb';
 import { openHarness, waitForEvent, waitForRun, type Harness } from './engineHarness';
 
@@ -91,6 +99,20 @@ const RECORDINGS: Recording[] = [
     },
   },
 ];
+
+if (process.argv.includes('--refold')) {
+  for (const f of readdirSync(OUT).filter((x) => x.endsWith('.jsonl'))) {
+    const name = f.slice(0, -'.jsonl'.length);
+    const meta = JSON.parse(readFileSync(path.join(OUT, `${name}.workflow.json`), 'utf8')) as { workflowId: string; slug: string; version: number; document: unknown };
+    const wf = compileWorkflow(meta, WorkflowDocument.parse(meta.document));
+    const events = readFileSync(path.join(OUT, f), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as SpineEvent);
+    const state = initialState(events[0]!.runId!);
+    for (const e of events) if (isRunEvent(e)) applyEvent(wf, state, toRunEvent(e));
+    writeFileSync(path.join(OUT, `${name}.snapshot.json`), JSON.stringify(state, null, 2) + '\n');
+    console.log(`${name}: refolded ${events.length} events`);
+  }
+  process.exit(0);
+}
 
 const ended = new Map<string, RunState>();
 const h = await openHarness({ url: await freshDatabaseUrl('sqlite'), agents: { 'booking-desk': { latencyMs: 30 }, 'label-printer': { latencyMs: 200 } }, onRunEnded: (s) => ended.set(s.runId, structuredClone(s)) });

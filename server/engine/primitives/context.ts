@@ -19,7 +19,16 @@ export type DecideContext = {
   random: () => number;
   /** Whether this run is first in line for its entity key. */
   holdsKey: boolean;
+  /**
+   * The committed state the decision starts from: last seq and envelope version. The processor decides on a
+   * draft that already holds its step's own provisional events, whose seqs are not real. @default the state's
+   */
+  basis?: { seq: number; version: number };
 };
+
+export function basisOf(c: DecideContext): { seq: number; version: number } {
+  return c.basis ?? { seq: c.state.lastSeq, version: c.state.envelopeVersion };
+}
 
 export function decision(c: DecideContext, type: RunEventType, payload: Json, ...keyParts: (string | number)[]): Decision {
   return { type, payload, idempotencyKey: decisionKey(c.state.runId, type, ...keyParts), ...(c.state.key && { key: c.state.key }) };

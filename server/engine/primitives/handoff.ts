@@ -3,6 +3,12 @@
  * (decide runs on committed state), with the latest envelope; its result is recorded at most once per
  * attempt (deterministic idempotency keys), and a result computed on a superseded envelope follows the
  * node's on-stale policy: `rerun` (dispatch again with the new envelope), `accept`, or `fail`.
+ *
+ * Superseded means: someone other than the run's own nodes changed the context after the state the
+ * dispatch was decided on (`basedOnSeq` in task.dispatched). That covers a change while the agent works and
+ * one that committed between the decision and its append; it is judged by seq, not by the envelope
+ * version the agent reports, because the node's input was mapped from the older state whatever the agent
+ * read later.
  */
 import type { Json } from '@/server/spine';
 import { evaluateMapping } from '@/server/workflows/expressions';
@@ -10,20 +16,21 @@ import type { AgentNode } from '@/server/workflows/schema';
 import type { Decision } from '../events';
 import { idempotencyKey } from '../ids';
 import type { RunState } from '../run/evolve';
-import { decision, expressionContext, type DecideContext } from './context';
+import { basisOf, decision, expressionContext, type DecideContext } from './context';
 
 export function dispatch(c: DecideContext, node: AgentNode, attempt: number): Decision[] {
   const key = idempotencyKey({ runId: c.state.runId, nodeId: node.id, attempt });
+  const { seq: basedOnSeq, version: basedOnVersion } = basisOf(c);
   let input: Json;
   try {
     input = node.config.input ? (evaluateMapping(node.config.input, expressionContext(c.state, c.now)) as Json) : c.state.input;
   } catch (e) {
     return [
-      decision(c, 'task.dispatched', { nodeId: node.id, attempt, agent: node.config.agent, input: null, idempotencyKey: key, timeoutMs: node.config.timeoutMs }, node.id, attempt, 'dispatched'),
+      decision(c, 'task.dispatched', { nodeId: node.id, attempt, agent: node.config.agent, input: null, idempotencyKey: key, timeoutMs: node.config.timeoutMs, basedOnSeq, basedOnVersion }, node.id, attempt, 'dispatched'),
       decision(c, 'task.failed', { nodeId: node.id, attempt, error: `input mapping failed: ${(e as Error).message}`, errorKind: 'input', retryable: false, durationMs: 0 }, node.id, attempt, 'failed'),
     ];
   }
-  return [decision(c, 'task.dispatched', { nodeId: node.id, attempt, agent: node.config.agent, input, idempotencyKey: key, timeoutMs: node.config.timeoutMs }, node.id, attempt, 'dispatched')];
+  return [decision(c, 'task.dispatched', { nodeId: node.id, attempt, agent: node.config.agent, input, idempotencyKey: key, timeoutMs: node.config.timeoutMs, basedOnSeq, basedOnVersion }, node.id, attempt, 'dispatched')];
 }
 
 export type TaskResult =
@@ -38,9 +45,9 @@ export function acceptResult(c: DecideContext, node: AgentNode, r: TaskResult): 
   if (!r.ok) {
     return [decision(c, 'task.failed', { nodeId: node.id, attempt: r.attempt, error: r.error, errorKind: r.errorKind, retryable: r.retryable, durationMs: r.durationMs, ...(r.retryAfterMs !== undefined && { retryAfterMs: r.retryAfterMs }) }, node.id, r.attempt, 'failed')];
   }
-  const basedOn = Math.max(r.envelopeVersion, ns.dispatchedVersion ?? 0);
+  const basedOn = ns.dispatchedVersion ?? r.envelopeVersion;
   const out: Decision[] = [];
-  if (s.externalPatchVersion > basedOn) {
+  if (s.externalPatchSeq > (ns.dispatchBasisSeq ?? ns.dispatchSeq ?? 0)) {
     const policy = node.config.onStale;
     out.push(decision(c, 'task.stale', { nodeId: node.id, attempt: r.attempt, basedOnVersion: basedOn, currentVersion: s.externalPatchVersion, policy }, node.id, r.attempt, 'stale'));
     if (policy === 'rerun') return out;

@@ -356,8 +356,23 @@ describe('stale results follow the node’s on-stale policy', () => {
       .then([{ type: 'task.completed' }, { type: 'context.patched' }]);
   });
 
-  it('a result that saw the new envelope is not stale', () => {
-    specFor(labelling('fail'))(...history).when(agentReturned('label', { label: 'NEW' }, { envelopeVersion: 2 })).then([{ type: 'task.completed', payload: { envelopeVersion: 2 } }, { type: 'context.patched' }]);
+  it('a result is stale even when the agent read the new envelope: its input was mapped from the old one', () => {
+    specFor(labelling('fail'))(...history).when(agentReturned('label', { label: 'OLD' }, { envelopeVersion: 2 })).then([
+      { type: 'task.stale', payload: { basedOnVersion: 1, currentVersion: 2 } },
+      { type: 'task.failed', payload: { errorKind: 'stale' } },
+    ]);
+  });
+
+  it('a change that committed after the dispatch was decided but before it was appended makes the result stale', () => {
+    // The dispatch was decided on the state up to seq 2; the customer's patch (seq 3) landed before it was appended (seq 4).
+    const raced = [runStarted({ input: { address: 'Old Street 1' } }), nodeCompleted('start'), contextPatched({ address: 'New Avenue 2' }), taskDispatched('label', 1, { address: 'Old Street 1' }, { basedOnSeq: 2, basedOnVersion: 1 })];
+    specFor(labelling('rerun'))(...raced).when(agentReturned('label', { label: 'OLD' }, { envelopeVersion: 2 })).then([{ type: 'task.stale', payload: { policy: 'rerun', basedOnVersion: 1, currentVersion: 2 } }]);
+  });
+
+  it('a dispatch records what it was decided on: the last committed seq and envelope version', () => {
+    specFor(labelling('rerun'))(runStarted(), contextPatched({ address: 'A' }))
+      .when(nodeCompleted('start'))
+      .then([{ type: 'task.dispatched', payload: { nodeId: 'label', basedOnSeq: 3, basedOnVersion: 2 } }]);
   });
 });
 

@@ -21,8 +21,10 @@ export type NodeState = {
   status: NodeStatus;
   /** Current (or last) attempt number; 0 before the first dispatch. */
   attempt: number;
-  /** Envelope version the current attempt was dispatched with. */
+  /** Envelope version the current attempt was decided on (its input was mapped from it). */
   dispatchedVersion?: number;
+  /** Last seq of the committed state the current attempt was decided on: a later outside change makes it stale. */
+  dispatchBasisSeq?: number;
   dispatchedAt?: string;
   /** The task.dispatched event of the current attempt. */
   dispatchSeq?: number;
@@ -68,8 +70,10 @@ export type RunState = {
   /** Mirror of the envelope state, for expressions. */
   state: Record<string, Json>;
   envelopeVersion: number;
-  /** Envelope version of the latest change not made by this run's own nodes (drives staleness). */
+  /** Envelope version of the latest change not made by this run's own nodes (shown in task.stale). */
   externalPatchVersion: number;
+  /** Seq of that change (drives staleness: compared with each dispatch's basis). */
+  externalPatchSeq: number;
   nodes: Record<string, NodeState>;
   edges: Record<string, 'taken' | 'skipped'>;
   results: Record<string, Json>;
@@ -89,7 +93,7 @@ export const ENGINE_SOURCE = 'engine';
 export function initialState(runId: string): RunState {
   return {
     runId, workflowId: '', slug: '', version: 0, key: null, status: 'running', gate: 'pending', startedBy: '', input: null, intent: null,
-    constraints: {}, deadline: null, deadlinePassed: false, state: {}, envelopeVersion: 0, externalPatchVersion: 0, nodes: {}, edges: {},
+    constraints: {}, deadline: null, deadlinePassed: false, state: {}, envelopeVersion: 0, externalPatchVersion: 0, externalPatchSeq: 0, nodes: {}, edges: {},
     results: {}, timers: {}, approvals: {}, output: null, error: null, startedSeq: 0, lastSeq: 0, startedAt: '', endedAt: null,
   };
 }
@@ -136,7 +140,8 @@ export function applyEvent(wf: CompiledWorkflow, s: RunState, e: RunEvent & { ke
       const n = node(e.payload.nodeId);
       n.status = 'running';
       n.attempt = e.payload.attempt;
-      n.dispatchedVersion = e.envelopeVersion ?? s.envelopeVersion;
+      n.dispatchedVersion = e.payload.basedOnVersion ?? e.envelopeVersion ?? s.envelopeVersion;
+      n.dispatchBasisSeq = e.payload.basedOnSeq ?? e.seq;
       n.dispatchedAt = e.time;
       n.dispatchSeq = e.seq;
       if (e.id) n.dispatchId = e.id;
@@ -226,7 +231,10 @@ export function applyEvent(wf: CompiledWorkflow, s: RunState, e: RunEvent & { ke
     }
     case 'context.patched': {
       s.state = applyMergePatch(s.state, e.payload.patch) as Record<string, Json>;
-      if (e.source.name !== ENGINE_SOURCE && e.envelopeVersion !== null) s.externalPatchVersion = Math.max(s.externalPatchVersion, e.envelopeVersion);
+      if (e.source.name !== ENGINE_SOURCE) {
+        if (e.envelopeVersion !== null) s.externalPatchVersion = Math.max(s.externalPatchVersion, e.envelopeVersion);
+        s.externalPatchSeq = Math.max(s.externalPatchSeq, e.seq);
+      }
       if (e.payload.nodeId && e.payload.reason === 'setContext' && s.nodes[e.payload.nodeId]?.status === 'pending')
         complete(wf, s, e.payload.nodeId, 'default', e.time);
       return;
