@@ -25,7 +25,6 @@ import type { Envelope, Json, Spine, SpineEvent } from '@/server/spine';
 import { matchesType } from '@/server/spine/events';
 import type { AgentRegistry } from '@/server/agents/registry';
 import { isNonRetryable, retryAfterOf } from '@/server/agents/errors';
-import { BuiltinAdapter } from '@/server/agents/builtin/builtinAdapter';
 import type { WorkflowStore } from '@/server/workflows/store';
 import type { AgentNode } from '@/server/workflows/schema';
 import { isRunEvent, type Decision, type RunEvent, type RunStarted } from './events';
@@ -59,8 +58,6 @@ export function toRunEvent(e: SpineEvent): RunEvent & { key: string | null } {
 
 export class Engine {
   private readonly actors = new Map<string, RunActor>();
-  /** Runs this process is starting in one commit: their echoes wait here until the actor exists. */
-  private readonly starting = new Map<string, SpineEvent[]>();
   private readonly keyQueues = new Map<string, string[]>();
   private readonly compiled = new Map<string, Promise<CompiledWorkflow>>();
   private readonly inflight = new Map<string, AbortController>();
@@ -206,8 +203,6 @@ export class Engine {
     this.lastSeen = e.seq;
     this.scheduleOffsetCommit();
     if (e.runId) {
-      const starting = this.starting.get(e.runId);
-      if (starting) return void starting.push(e);
       const actor = this.actors.get(e.runId);
       if (actor) actor.submit({ kind: 'event', event: e });
       else if (e.type === 'run.started' && isEngineRun(e.payload)) void this.adopt(e);
@@ -361,10 +356,6 @@ export class Engine {
       ...(req.deadline !== undefined && { deadline: req.deadline }),
       state: {},
     };
-    // Leading here, no idempotency key to resolve, entity key free: start and take every first step that
-    // needs no waiting in the same commit as run.started.
-    if (this.loop && !this.stopping && req.idempotencyKey === undefined && (!req.key || !this.keyQueues.has(req.key)))
-      return this.startInOneCommit(runId, payload, req);
     const [r] = await this.spine.append([{
       type: 'run.started', runId, payload: payload as unknown as Json, source: req.trigger?.kind === 'event' ? ENGINE : { kind: 'user', name: req.startedBy },
       ...(req.key !== undefined && { key: req.key }),
@@ -374,34 +365,6 @@ export class Engine {
     if (!r!.duplicate) return { runId, duplicate: false };
     const original = await this.spine.getEvent(r!.seq);
     return { runId: original.runId!, duplicate: true };
-  }
-
-  private async startInOneCommit(runId: string, payload: RunStarted['payload'], req: { key?: string; causationId?: string; startedBy: string; trigger?: RunStarted['payload']['trigger'] }): Promise<{ runId: string; duplicate: boolean }> {
-    const wf = await this.workflow(payload.workflowId, payload.version);
-    const now = this.now();
-    const source = req.trigger?.kind === 'event' ? ENGINE : { kind: 'user' as const, name: req.startedBy };
-    const draft = initialState(runId);
-    applyEvent(wf, draft, { type: 'run.started', payload, seq: 1, time: new Date(now).toISOString(), envelopeVersion: 1, source, key: req.key ?? null } as RunEvent & { key: string | null });
-    const decisions = planDecisions(this, wf, draft, [], now, true);
-    const inputs = [
-      { type: 'run.started', runId, payload: payload as unknown as Json, source, ...(req.key !== undefined && { key: req.key }), ...(req.causationId !== undefined && { causationId: req.causationId }) },
-      ...decisions.map((d) => ({ type: d.type, runId, payload: d.payload, idempotencyKey: d.idempotencyKey, source: d.type === 'task.completed' || d.type === 'task.failed' ? { kind: 'agent' as const, name: agentOf(wf, d) } : ENGINE, ...(d.key && { key: d.key }) })),
-    ];
-    this.starting.set(runId, []);
-    try {
-      const results = await this.spine.append(inputs);
-      const actor = new RunActor(this, wf, initialState(runId), new Set());
-      actor.adoptCommitted(results.map((r, i) => ({
-        seq: r.seq, id: r.id, type: inputs[i]!.type, key: req.key ?? null, runId, causationId: i === 0 ? (req.causationId ?? null) : null, source: inputs[i]!.source,
-        time: r.time ?? new Date(now).toISOString(), envelopeVersion: r.envelopeVersion ?? null, payload: inputs[i]!.payload as Json, idempotencyKey: null, prevHash: '', hash: '',
-      })));
-      this.actors.set(runId, actor);
-      this.afterCommit(actor, true);
-      for (const e of this.starting.get(runId) ?? []) actor.submit({ kind: 'event', event: e });
-    } finally {
-      this.starting.delete(runId);
-    }
-    return { runId, duplicate: false };
   }
 
   /** Appends decisions made outside the engine's own loop (API commands). */
@@ -420,26 +383,6 @@ export class Engine {
 
   private async commitOffset() {
     if (this.lastSeen > 0) await this.spine.log.saveOffset('engine', this.lastSeen, {}).catch(() => undefined);
-  }
-
-  /** Runs a zero-latency builtin agent synchronously for a dispatch decision; undefined when not inline. */
-  runInline(draft: RunState, d: Decision): TaskResult | undefined {
-    const p = d.payload as { nodeId: string; attempt: number; agent: string; input: Json; idempotencyKey: string };
-    const agent = this.deps.agents.peek(p.agent);
-    if (!agent || !BuiltinAdapter.runsInline(agent)) return undefined;
-    const started = this.now();
-    const envelope = mirrorEnvelope(draft);
-    try {
-      const output = this.deps.agents.builtin.runInline(agent, { runId: draft.runId, nodeId: p.nodeId, attempt: p.attempt, idempotencyKey: p.idempotencyKey, input: p.input, envelope, event: { seq: 0, id: '', type: 'task.dispatched' } });
-      return { ok: true, nodeId: p.nodeId, attempt: p.attempt, output: output ?? null, envelopeVersion: envelope.version, durationMs: this.now() - started };
-    } catch (err) {
-      const retryAfterMs = retryAfterOf(err);
-      return {
-        ok: false, nodeId: p.nodeId, attempt: p.attempt, durationMs: this.now() - started,
-        error: err instanceof Error ? err.message : String(err), errorKind: isNonRetryable(err) ? 'non_retryable' : 'error', retryable: !isNonRetryable(err),
-        ...(retryAfterMs !== undefined && { retryAfterMs }),
-      };
-    }
   }
 
   /** The in-memory state of an active run (undefined once it ended or before adoption). */
@@ -527,12 +470,6 @@ export class RunActor {
     })();
   }
 
-  /** Events this process committed for a run it started in one commit. */
-  adoptCommitted(events: SpineEvent[]) {
-    for (const e of events) this.apply(e);
-    this.adopted = true;
-  }
-
   private apply(e: SpineEvent) {
     applyEvent(this.wf!, this.state, toRunEvent(e));
     this.applied.add(e.seq);
@@ -573,6 +510,7 @@ export class RunActor {
     const basis = { seq: this.state.lastSeq, version: this.state.envelopeVersion };
     const ctx = (state: RunState) => ({ wf, state, now, random: this.engine.random, holdsKey: this.engine.holdsKey(this.state), basis });
     const decisions: Decision[] = [];
+    const seen = new Set<string>();
     for (const c of batch) {
       if (c.kind === 'result') {
         const node = wf.nodes.get(c.result.nodeId);
@@ -582,7 +520,21 @@ export class RunActor {
       }
     }
     const draft = structuredClone(this.state);
-    decisions.splice(0, decisions.length, ...planDecisions(this.engine, wf, draft, decisions, now, this.engine.holdsKey(this.state)));
+    let fakeSeq = draft.lastSeq;
+    const provisional = (d: Decision) => {
+      seen.add(d.idempotencyKey);
+      const version = d.type === 'context.patched' ? draft.envelopeVersion + 1 : draft.envelopeVersion;
+      applyEvent(wf, draft, { type: d.type, payload: d.payload, seq: ++fakeSeq, time: new Date(now).toISOString(), envelopeVersion: version, source: ENGINE } as RunEvent);
+    };
+    decisions.forEach(provisional);
+    for (let round = 0; round < MAX_DECIDE_ROUNDS; round++) {
+      const next = decide(ctx(draft)).filter((d) => !seen.has(d.idempotencyKey));
+      if (next.length === 0) break;
+      for (const d of next) {
+        provisional(d);
+        decisions.push(d);
+      }
+    }
     if (decisions.length === 0) {
       this.engine.afterCommit(this, false);
       return;
@@ -601,37 +553,6 @@ export class RunActor {
     });
     this.engine.afterCommit(this, false);
   }
-}
-
-/**
- * The decide loop of one step, on a draft of the run's state: applies `seed` (results, timers), then asks
- * decide for what follows until nothing does, running zero-latency builtin agents inline so their results
- * join the same commit. Returns every decision, in order; the draft is left as if they had committed.
- */
-function planDecisions(engine: Engine, wf: CompiledWorkflow, draft: RunState, seed: Decision[], now: number, holdsKey: boolean): Decision[] {
-  const decisions: Decision[] = [];
-  const seen = new Set<string>();
-  let fakeSeq = draft.lastSeq;
-  const ctx = { wf, state: draft, now, random: engine.random, holdsKey };
-  const provisional = (d: Decision) => {
-    seen.add(d.idempotencyKey);
-    decisions.push(d);
-    const version = d.type === 'context.patched' ? draft.envelopeVersion + 1 : draft.envelopeVersion;
-    applyEvent(wf, draft, { type: d.type, payload: d.payload, seq: ++fakeSeq, time: new Date(now).toISOString(), envelopeVersion: version, source: ENGINE } as RunEvent);
-  };
-  seed.forEach(provisional);
-  for (let round = 0; round < MAX_DECIDE_ROUNDS; round++) {
-    const next = decide(ctx).filter((d) => !seen.has(d.idempotencyKey));
-    if (next.length === 0) break;
-    for (const d of next) {
-      provisional(d);
-      if (d.type !== 'task.dispatched') continue;
-      const result = engine.runInline(draft, d);
-      const node = result && wf.nodes.get(result.nodeId);
-      if (result && node?.kind === 'agent') for (const r of acceptResult(ctx, node, result)) if (!seen.has(r.idempotencyKey)) provisional(r);
-    }
-  }
-  return decisions;
 }
 
 function agentOf(wf: CompiledWorkflow, d: Decision): string {
