@@ -35,6 +35,16 @@ export class AgentRegistry {
     return { agent, adapter };
   }
 
+  /** The cached record, without waiting (undefined until the registry has loaded). */
+  peek(name: string): AgentRecord | undefined {
+    return this.cache.get(name);
+  }
+
+  /** The builtin adapter, for inline execution. */
+  get builtin(): BuiltinAdapter {
+    return this.adapters.get('builtin') as BuiltinAdapter;
+  }
+
   invalidate() {
     this.loaded = undefined;
     this.cache.clear();

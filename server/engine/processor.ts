@@ -21,10 +21,11 @@
  *   decide is level-triggered, so whatever a crash interrupted is re-issued, and idempotency keys make the
  *   log drop anything that had already been appended.
  */
-import type { Envelope, Json, Spine, SpineEvent } from '@/server/spine';
+import type { Envelope, Json, RunStatus, Spine, SpineEvent } from '@/server/spine';
 import { matchesType } from '@/server/spine/events';
 import type { AgentRegistry } from '@/server/agents/registry';
 import { isNonRetryable, retryAfterOf } from '@/server/agents/errors';
+import { BuiltinAdapter } from '@/server/agents/builtin/builtinAdapter';
 import type { WorkflowStore } from '@/server/workflows/store';
 import type { AgentNode } from '@/server/workflows/schema';
 import { isRunEvent, type Decision, type RunEvent, type RunStarted } from './events';
@@ -58,6 +59,12 @@ export function toRunEvent(e: SpineEvent): RunEvent & { key: string | null } {
 
 export class Engine {
   private readonly actors = new Map<string, RunActor>();
+  /**
+   * Runs this process is starting in one commit. Their echoes from the subscription are held here until
+   * the echo of the commit's last event has passed (`until`), then handed to the actor if it still runs:
+   * without this, an echo arriving after a run that ended inside its first commit would re-adopt it.
+   */
+  private readonly starting = new Map<string, { events: SpineEvent[]; until?: number; actor?: RunActor }>();
   private readonly keyQueues = new Map<string, string[]>();
   private readonly compiled = new Map<string, Promise<CompiledWorkflow>>();
   private readonly inflight = new Map<string, AbortController>();
@@ -67,6 +74,8 @@ export class Engine {
   private loop?: Promise<void>;
   private offsetTimer?: NodeJS.Timeout;
   private lastSeen = 0;
+  /** The head when this engine started: a run.started at or below it is a replay (see adopt). */
+  private replayUntil = 0;
   readonly now: () => number;
   readonly random: () => number;
 
@@ -89,7 +98,8 @@ export class Engine {
   async start(): Promise<void> {
     await this.refreshTriggers();
     const stored = await this.spine.log.loadOffset('engine');
-    const after = stored ?? (await this.spine.head());
+    this.replayUntil = await this.spine.head();
+    const after = stored ?? this.replayUntil;
     const active = await this.spine.listRuns({ statuses: ['running', 'waiting', 'queued'], limit: 1_000_000, order: 'asc' });
     for (const run of active) await this.recover(run.id);
     for (const actor of this.actors.values()) actor.submit({ kind: 'kick' });
@@ -203,6 +213,12 @@ export class Engine {
     this.lastSeen = e.seq;
     this.scheduleOffsetCommit();
     if (e.runId) {
+      const starting = this.starting.get(e.runId);
+      if (starting) {
+        starting.events.push(e);
+        if (starting.until !== undefined && e.seq >= starting.until) this.flushStarting(e.runId);
+        return;
+      }
       const actor = this.actors.get(e.runId);
       if (actor) actor.submit({ kind: 'event', event: e });
       else if (e.type === 'run.started' && isEngineRun(e.payload)) void this.adopt(e);
@@ -238,7 +254,14 @@ export class Engine {
     this.actors.set(runId, placeholder);
     placeholder.submit({ kind: 'event', event: e });
     try {
-      placeholder.setWorkflow(await this.workflow(p.workflowId, p.version));
+      const wf = await this.workflow(p.workflowId, p.version);
+      // Replaying after a restart (the offset lags the head a little): a run that has ended since is left
+      // alone, rather than stepped through its history again, calling its agents and reporting its end twice.
+      if (e.seq <= this.replayUntil && isTerminal((await this.spine.getRun(runId))?.status)) {
+        if (this.actors.get(runId) === placeholder) this.actors.delete(runId);
+        return;
+      }
+      placeholder.setWorkflow(wf);
     } catch (err) {
       console.error(`spine engine: run ${runId} names an unknown workflow version`, err);
       this.actors.delete(runId);
@@ -356,6 +379,10 @@ export class Engine {
       ...(req.deadline !== undefined && { deadline: req.deadline }),
       state: {},
     };
+    // Leading here, no idempotency key to resolve, entity key free: start and take every first step that
+    // needs no waiting in the same commit as run.started.
+    if (this.loop && !this.stopping && req.idempotencyKey === undefined && (!req.key || !this.keyQueues.has(req.key)))
+      return this.startInOneCommit(runId, payload, req);
     const [r] = await this.spine.append([{
       type: 'run.started', runId, payload: payload as unknown as Json, source: req.trigger?.kind === 'event' ? ENGINE : { kind: 'user', name: req.startedBy },
       ...(req.key !== undefined && { key: req.key }),
@@ -365,6 +392,44 @@ export class Engine {
     if (!r!.duplicate) return { runId, duplicate: false };
     const original = await this.spine.getEvent(r!.seq);
     return { runId: original.runId!, duplicate: true };
+  }
+
+  private async startInOneCommit(runId: string, payload: RunStarted['payload'], req: { key?: string; causationId?: string; startedBy: string; trigger?: RunStarted['payload']['trigger'] }): Promise<{ runId: string; duplicate: boolean }> {
+    const wf = await this.workflow(payload.workflowId, payload.version);
+    const now = this.now();
+    const source = req.trigger?.kind === 'event' ? ENGINE : { kind: 'user' as const, name: req.startedBy };
+    const draft = initialState(runId);
+    applyEvent(wf, draft, { type: 'run.started', payload, seq: 1, time: new Date(now).toISOString(), envelopeVersion: 1, source, key: req.key ?? null } as RunEvent & { key: string | null });
+    const decisions = planDecisions(this, wf, draft, [], now, true);
+    const inputs = [
+      { type: 'run.started', runId, payload: payload as unknown as Json, source, ...(req.key !== undefined && { key: req.key }), ...(req.causationId !== undefined && { causationId: req.causationId }) },
+      ...decisions.map((d) => ({ type: d.type, runId, payload: d.payload, idempotencyKey: d.idempotencyKey, source: d.type === 'task.completed' || d.type === 'task.failed' ? { kind: 'agent' as const, name: agentOf(wf, d) } : ENGINE, ...(d.key && { key: d.key }) })),
+    ];
+    const entry: { events: SpineEvent[]; until?: number; actor?: RunActor } = { events: [] };
+    this.starting.set(runId, entry);
+    try {
+      const results = await this.spine.append(inputs);
+      const actor = new RunActor(this, wf, initialState(runId), new Set());
+      actor.adoptCommitted(results.map((r, i) => ({
+        seq: r.seq, id: r.id, type: inputs[i]!.type, key: req.key ?? null, runId, causationId: i === 0 ? (req.causationId ?? null) : null, source: inputs[i]!.source,
+        time: r.time ?? new Date(now).toISOString(), envelopeVersion: r.envelopeVersion ?? null, payload: inputs[i]!.payload as Json, idempotencyKey: null, prevHash: '', hash: '',
+      })));
+      this.actors.set(runId, actor);
+      entry.actor = actor;
+      entry.until = results[results.length - 1]!.seq;
+      this.afterCommit(actor, true);
+      if (this.lastSeen >= entry.until) this.flushStarting(runId);
+    } catch (e) {
+      this.starting.delete(runId);
+      throw e;
+    }
+    return { runId, duplicate: false };
+  }
+
+  private flushStarting(runId: string) {
+    const entry = this.starting.get(runId);
+    this.starting.delete(runId);
+    if (entry?.actor && this.actors.get(runId) === entry.actor) for (const e of entry.events) entry.actor.submit({ kind: 'event', event: e });
   }
 
   /** Appends decisions made outside the engine's own loop (API commands). */
@@ -385,6 +450,26 @@ export class Engine {
     if (this.lastSeen > 0) await this.spine.log.saveOffset('engine', this.lastSeen, {}).catch(() => undefined);
   }
 
+  /** Runs a zero-latency builtin agent synchronously for a dispatch decision; undefined when not inline. */
+  runInline(draft: RunState, d: Decision): TaskResult | undefined {
+    const p = d.payload as { nodeId: string; attempt: number; agent: string; input: Json; idempotencyKey: string };
+    const agent = this.deps.agents.peek(p.agent);
+    if (!agent || !BuiltinAdapter.runsInline(agent)) return undefined;
+    const started = this.now();
+    const envelope = mirrorEnvelope(draft);
+    try {
+      const output = this.deps.agents.builtin.runInline(agent, { runId: draft.runId, nodeId: p.nodeId, attempt: p.attempt, idempotencyKey: p.idempotencyKey, input: p.input, envelope, event: { seq: 0, id: '', type: 'task.dispatched' } });
+      return { ok: true, nodeId: p.nodeId, attempt: p.attempt, output: output ?? null, envelopeVersion: envelope.version, durationMs: this.now() - started };
+    } catch (err) {
+      const retryAfterMs = retryAfterOf(err);
+      return {
+        ok: false, nodeId: p.nodeId, attempt: p.attempt, durationMs: this.now() - started,
+        error: err instanceof Error ? err.message : String(err), errorKind: isNonRetryable(err) ? 'non_retryable' : 'error', retryable: !isNonRetryable(err),
+        ...(retryAfterMs !== undefined && { retryAfterMs }),
+      };
+    }
+  }
+
   /** The in-memory state of an active run (undefined once it ended or before adoption). */
   activeState(runId: string): RunState | undefined {
     return this.actors.get(runId)?.state;
@@ -399,6 +484,10 @@ class AgentTimeout extends Error {
   constructor(ms: number) {
     super(`timed out after ${ms} ms`);
   }
+}
+
+function isTerminal(status: RunStatus | undefined): boolean {
+  return status === 'completed' || status === 'failed' || status === 'cancelled';
 }
 
 function isEngineRun(p: Json): boolean {
@@ -470,6 +559,12 @@ export class RunActor {
     })();
   }
 
+  /** Events this process committed for a run it started in one commit. */
+  adoptCommitted(events: SpineEvent[]) {
+    for (const e of events) this.apply(e);
+    this.adopted = true;
+  }
+
   private apply(e: SpineEvent) {
     applyEvent(this.wf!, this.state, toRunEvent(e));
     this.applied.add(e.seq);
@@ -510,7 +605,6 @@ export class RunActor {
     const basis = { seq: this.state.lastSeq, version: this.state.envelopeVersion };
     const ctx = (state: RunState) => ({ wf, state, now, random: this.engine.random, holdsKey: this.engine.holdsKey(this.state), basis });
     const decisions: Decision[] = [];
-    const seen = new Set<string>();
     for (const c of batch) {
       if (c.kind === 'result') {
         const node = wf.nodes.get(c.result.nodeId);
@@ -520,21 +614,7 @@ export class RunActor {
       }
     }
     const draft = structuredClone(this.state);
-    let fakeSeq = draft.lastSeq;
-    const provisional = (d: Decision) => {
-      seen.add(d.idempotencyKey);
-      const version = d.type === 'context.patched' ? draft.envelopeVersion + 1 : draft.envelopeVersion;
-      applyEvent(wf, draft, { type: d.type, payload: d.payload, seq: ++fakeSeq, time: new Date(now).toISOString(), envelopeVersion: version, source: ENGINE } as RunEvent);
-    };
-    decisions.forEach(provisional);
-    for (let round = 0; round < MAX_DECIDE_ROUNDS; round++) {
-      const next = decide(ctx(draft)).filter((d) => !seen.has(d.idempotencyKey));
-      if (next.length === 0) break;
-      for (const d of next) {
-        provisional(d);
-        decisions.push(d);
-      }
-    }
+    decisions.splice(0, decisions.length, ...planDecisions(this.engine, wf, draft, decisions, now, this.engine.holdsKey(this.state)));
     if (decisions.length === 0) {
       this.engine.afterCommit(this, false);
       return;
@@ -553,6 +633,39 @@ export class RunActor {
     });
     this.engine.afterCommit(this, false);
   }
+}
+
+/**
+ * The decide loop of one step, on a draft of the run's state: applies `seed` (results, timers), then asks
+ * decide for what follows until nothing does, running zero-latency builtin agents inline so their results
+ * join the same commit. Returns every decision, in order; the draft is left as if they had committed.
+ */
+function planDecisions(engine: Engine, wf: CompiledWorkflow, draft: RunState, seed: Decision[], now: number, holdsKey: boolean): Decision[] {
+  const decisions: Decision[] = [];
+  const seen = new Set<string>();
+  let fakeSeq = draft.lastSeq;
+  // Dispatches record the committed state they were decided on (staleness is judged from it), not the
+  // draft's provisional seqs.
+  const ctx = { wf, state: draft, now, random: engine.random, holdsKey, basis: { seq: draft.lastSeq, version: draft.envelopeVersion } };
+  const provisional = (d: Decision) => {
+    seen.add(d.idempotencyKey);
+    decisions.push(d);
+    const version = d.type === 'context.patched' ? draft.envelopeVersion + 1 : draft.envelopeVersion;
+    applyEvent(wf, draft, { type: d.type, payload: d.payload, seq: ++fakeSeq, time: new Date(now).toISOString(), envelopeVersion: version, source: ENGINE } as RunEvent);
+  };
+  seed.forEach(provisional);
+  for (let round = 0; round < MAX_DECIDE_ROUNDS; round++) {
+    const next = decide(ctx).filter((d) => !seen.has(d.idempotencyKey));
+    if (next.length === 0) break;
+    for (const d of next) {
+      provisional(d);
+      if (d.type !== 'task.dispatched') continue;
+      const result = engine.runInline(draft, d);
+      const node = result && wf.nodes.get(result.nodeId);
+      if (result && node?.kind === 'agent') for (const r of acceptResult(ctx, node, result)) if (!seen.has(r.idempotencyKey)) provisional(r);
+    }
+  }
+  return decisions;
 }
 
 function agentOf(wf: CompiledWorkflow, d: Decision): string {

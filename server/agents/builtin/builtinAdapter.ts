@@ -13,6 +13,26 @@ export class BuiltinAdapter implements AgentAdapter {
   readonly kind = 'builtin' as const;
   constructor(private readonly random: () => number = Math.random) {}
 
+  /**
+   * Zero-latency builtin agents are pure, in-process and instant: the engine may run them inline, inside
+   * the step that dispatches them, and record dispatch and result in the same commit (like Temporal's
+   * local activities). Crash safety is unchanged: nothing is recorded until that commit, and a replay runs
+   * them again (at least once, as for every agent).
+   */
+  static runsInline(agent: AgentRecord): boolean {
+    return agent.kind === 'builtin' && num(agent.config.latencyMs, 0) <= 0;
+  }
+
+  /** The synchronous call behind runsInline agents; throws like invoke. */
+  runInline(agent: AgentRecord, task: AgentTask): Json {
+    const behaviourName = typeof agent.config.behaviour === 'string' ? agent.config.behaviour : agent.name;
+    const behaviour = BUILTIN_BEHAVIOURS[behaviourName];
+    if (!behaviour) throw new NonRetryableAgentError(`no builtin behaviour '${behaviourName}'`);
+    if (task.attempt <= num(agent.config.failFirst, 0)) throw new Error(`${agent.name}: simulated failure on attempt ${task.attempt}`);
+    if (this.random() < num(agent.config.failureRate, 0)) throw new Error(`${agent.name}: simulated random failure`);
+    return behaviour.run(task);
+  }
+
   async invoke(agent: AgentRecord, task: AgentTask, signal: AbortSignal): Promise<Json> {
     const behaviourName = typeof agent.config.behaviour === 'string' ? agent.config.behaviour : agent.name;
     const behaviour = BUILTIN_BEHAVIOURS[behaviourName];
