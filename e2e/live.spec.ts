@@ -3,7 +3,7 @@ import { expect, test, type Page } from '@playwright/test';
 import { eventRow, publish } from './fixtures';
 
 async function openLiveTimeline(page: Page) {
-  await page.goto('/');
+  await page.goto('/timeline');
   await expect(page.getByTestId('connection-status')).toHaveAttribute('data-state', 'live');
 }
 

@@ -7,11 +7,12 @@ import { ThemeToggle } from './ThemeToggle';
 
 /** Sections of the product. Only those with a page get an `href`; the rest are placeholders. */
 const NAV: ReadonlyArray<{ label: string; href?: string }> = [
-  { label: 'Timeline', href: '/' },
-  { label: 'Runs' },
+  { label: 'Overview', href: '/' },
+  { label: 'Timeline', href: '/timeline' },
+  { label: 'Runs', href: '/runs' },
   { label: 'Workflows', href: '/workflows' },
   { label: 'Approvals', href: '/approvals' },
-  { label: 'Audit' },
+  { label: 'Audit', href: '/audit' },
   { label: 'Settings', href: '/settings' },
 ];
 

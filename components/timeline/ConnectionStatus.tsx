@@ -1,10 +1,13 @@
 import { cn } from '@/components/ui/cn';
-import type { LiveStatus } from './useLiveEvents';
+
+/** A live view's connection, as people see it. */
+export type LiveStatus = 'loading' | 'connecting' | 'live' | 'paused' | 'reconnecting' | 'offline';
 
 const LOOK: Record<LiveStatus, { label: string; dot: string; text: string }> = {
   loading: { label: 'Connecting…', dot: 'bg-zinc-400', text: 'text-zinc-500 dark:text-zinc-400' },
   connecting: { label: 'Connecting…', dot: 'bg-amber-500', text: 'text-amber-700 dark:text-amber-400' },
   live: { label: 'Live', dot: 'bg-emerald-500', text: 'text-emerald-700 dark:text-emerald-400' },
+  paused: { label: 'Paused', dot: 'bg-zinc-400', text: 'text-zinc-600 dark:text-zinc-300' },
   reconnecting: { label: 'Reconnecting…', dot: 'bg-amber-500 animate-pulse', text: 'text-amber-700 dark:text-amber-400' },
   offline: { label: 'Offline', dot: 'bg-rose-500', text: 'text-rose-700 dark:text-rose-400' },
 };
