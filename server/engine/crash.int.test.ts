@@ -5,7 +5,9 @@
  * no (node, attempt) completes twice, each run's join fired exactly once, and the hash chain verifies.
  */
 import type { ChildProcess } from 'node:child_process';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { BuiltinAdapter } from '@/server/agents/builtin/builtinAdapter';
+import type { AgentTask } from '@/server/agents/adapter';
 import { openSpine, type SpineEvent } from '@/server/spine';
 import { openHarness, waitForEvent, waitForRun } from '@/server/testing/engineHarness';
 import { freeUrlPort } from '@/server/testing/net';
@@ -175,6 +177,42 @@ describe(`engine crash safety (${testDbKind()})`, () => {
       const summary = (events.find((e) => e.type === 'task.completed' && (e.payload as { nodeId: string }).nodeId === 'summarizer')!.payload as { output: { sources: string[] } }).output;
       expect(summary.sources).toEqual(Object.keys((dispatched.payload as { input: Record<string, unknown> }).input));
       expect(summary.sources).toHaveLength(5);
+    } finally {
+      await second.close();
+    }
+  });
+
+  afterEach(() => vi.restoreAllMocks());
+
+  it('a restart that replays events of runs that had already ended calls none of their agents again', async () => {
+    // Agents with some latency go through the adapter (zero-latency builtins run inline), so calls are counted.
+    const agents = Object.fromEntries(['case-law', 'financial-impact', 'regulatory-risk', 'precedent', 'sentiment', 'summarizer'].map((a) => [a, { latencyMs: 1 }]));
+    const first = await openHarness({ agents });
+    const { runId: old } = await first.service.startRun('legal-case-analysis', { input: { facts: 'Late delivery of office chairs' } }, 'olga');
+    await waitForRun(first.spine, old);
+    await first.close();
+    // A crash before the engine committed its offset: the next start replays the run from its first event.
+    const spine = await openSpine({ databaseUrl: first.url, migrate: false });
+    await spine.log.saveOffset('engine', 0, {});
+    await spine.close();
+
+    const calls: string[] = [];
+    const invoke = BuiltinAdapter.prototype.invoke;
+    vi.spyOn(BuiltinAdapter.prototype, 'invoke').mockImplementation(function (this: BuiltinAdapter, agent, task: AgentTask, signal) {
+      calls.push(task.runId);
+      return invoke.call(this, agent, task, signal);
+    });
+    const ended: string[] = [];
+    const second = await openHarness({ url: first.url, agents, onRunEnded: (s) => ended.push(s.runId) });
+    try {
+      // A run started after the restart is a sync point: the replay is routed before its events.
+      const { runId: fresh } = await second.service.startRun('legal-case-analysis', { input: { facts: 'A new case' } }, 'olga');
+      await waitForRun(second.spine, fresh);
+      await new Promise((r) => setTimeout(r, 50));
+      expect(calls.filter((id) => id === old)).toEqual([]);
+      expect(calls.filter((id) => id === fresh)).toHaveLength(6);
+      expect(ended).toEqual([fresh]);
+      expect((await second.service.engine.runEvents(old)).filter((e) => e.type === 'run.completed')).toHaveLength(1);
     } finally {
       await second.close();
     }
