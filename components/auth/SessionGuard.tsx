@@ -7,6 +7,8 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { usePathname, useRouter } from 'next/navigation';
 import { useEffect } from 'react';
+// Before any schema parses in the browser: see the file for why.
+import './zodWithoutEval';
 import { isPublicPath, signInHref } from './signInPath';
 import { isUnauthorized } from './trpcError';
 import { useActor } from './useActor';
