@@ -55,6 +55,8 @@ const card = (page: Page, approvalId: string) => page.locator(`[data-testid="app
 type RunEvent = { type: string; source: { name: string }; payload: Record<string, unknown> };
 
 test('a large purchase: two approvals arrive live, are approved with comments, the run completes; the auditor watches and can change nothing', async ({ browser, request, baseURL }) => {
+  // Three people in three browsers and a run through five agents and two approvals: longer than most tests.
+  test.setTimeout(120_000);
   const tag = randomBytes(4).toString('hex');
   const [operator, approver, auditor] = await Promise.all([createPerson(request, 'operator', tag), createPerson(request, 'approver', tag), createPerson(request, 'auditor', tag)]);
 
