@@ -9,14 +9,14 @@
  */
 import { z } from 'zod';
 import type { Db } from '@/server/db/client';
-import { ConflictError, NotFoundError, ValidationError } from '@/server/errors';
-import type { Envelope, Json, RunStatus, Spine } from '@/server/spine';
+import { ConflictError, isSpineError, NotFoundError, ValidationError } from '@/server/errors';
+import type { AppendResult, Envelope, Json, RunStatus, Spine } from '@/server/spine';
 import { createAgentStore, type AgentStore } from '@/server/agents/store';
 import { AgentRegistry } from '@/server/agents/registry';
 import { createWorkflowStore, type WorkflowStore } from '@/server/workflows/store';
 import type { NodeKind } from '@/server/workflows/schema';
 import { submitDecision } from './primitives/approval';
-import { Engine, type EngineDeps } from './processor';
+import { Engine, type CommandEvent, type EngineDeps } from './processor';
 import { acquireLeadership } from '@/server/db/leader';
 import { Scheduler } from './schedules';
 import type { NodeStatus, RunState } from './run/evolve';
@@ -102,6 +102,17 @@ export async function startEngine(opts: { spine: Spine; db: Db; run?: boolean; d
     return f;
   }
 
+  /**
+   * A person's command: through the run's actor when this process drives the run (judged on its live state,
+   * between steps), else validated against the log's fold and appended.
+   */
+  async function command(runId: string, build: (s: RunState) => CommandEvent[], source: { kind: 'user'; name: string }): Promise<AppendResult[]> {
+    const viaActor = await engine.command(runId, build, source);
+    if (viaActor) return viaActor;
+    const { state } = await folded(runId);
+    return spine.append(build(state).map((d) => ({ type: d.type, runId, payload: d.payload, source, ...(d.idempotencyKey && { idempotencyKey: d.idempotencyKey }), ...(d.key && { key: d.key }) })));
+  }
+
   return {
     engine,
     workflows,
@@ -129,9 +140,11 @@ export async function startEngine(opts: { spine: Spine; db: Db; run?: boolean; d
     },
 
     async cancelRun(runId: string, actor: string, reason = 'cancelled by user') {
-      const { state: s } = await folded(runId);
-      if (s.status !== 'running') throw new ConflictError('run.not_running', `Run '${runId}' is ${s.status}`, { runId });
-      await engine.appendFacts([{ type: 'run.cancelled', payload: { reason, actor }, idempotencyKey: `engine:${runId}:run.cancelled`, ...(s.key && { key: s.key }) }], { kind: 'user', name: actor }, runId);
+      const build = (s: RunState): CommandEvent[] => {
+        if (s.status !== 'running') throw new ConflictError('run.not_running', `Run '${runId}' is ${s.status}`, { runId });
+        return [{ type: 'run.cancelled', payload: { reason, actor }, idempotencyKey: `engine:${runId}:run.cancelled`, ...(s.key && { key: s.key }) }];
+      };
+      await command(runId, build, { kind: 'user', name: actor });
       return { runId, status: 'cancelled' as RunStatus };
     },
 
@@ -149,9 +162,11 @@ export async function startEngine(opts: { spine: Spine; db: Db; run?: boolean; d
     async patchContext(runId: string, raw: unknown, actor: string) {
       const parsed = ContextPatchInput.safeParse(raw);
       if (!parsed.success) throw new ValidationError('context.invalid_patch', parsed.error.issues[0]!.message);
-      const { state: s } = await folded(runId);
-      if (s.status !== 'running') throw new ConflictError('run.not_running', `Run '${runId}' is ${s.status}`, { runId });
-      const [r] = await spine.append([{ type: 'context.patched', runId, payload: parsed.data as Json, source: { kind: 'user', name: actor }, ...(s.key && { key: s.key }) }]);
+      const build = (s: RunState): CommandEvent[] => {
+        if (s.status !== 'running') throw new ConflictError('run.not_running', `Run '${runId}' is ${s.status}`, { runId });
+        return [{ type: 'context.patched', payload: parsed.data as Json, ...(s.key && { key: s.key }) }];
+      };
+      const [r] = await command(runId, build, { kind: 'user', name: actor });
       return { runId, envelopeVersion: r!.envelopeVersion ?? null, seq: r!.seq };
     },
 
@@ -160,11 +175,13 @@ export async function startEngine(opts: { spine: Spine; db: Db; run?: boolean; d
       if (!parsed.success) throw new ValidationError('approval.invalid_decision', parsed.error.issues[0]!.message);
       const runId = approvalId.slice(0, approvalId.lastIndexOf(':'));
       if (!runId) throw new NotFoundError('approval.not_found', `No approval '${approvalId}'`, { approvalId });
-      const { state } = await folded(runId).catch(() => {
-        throw new NotFoundError('approval.not_found', `No approval '${approvalId}'`, { approvalId });
+      const build = (state: RunState): CommandEvent[] => [
+        submitDecision(state, { approvalId, decision: parsed.data.decision, actor: actor.name, actorRoles: actor.roles, ...(parsed.data.comment !== undefined && { comment: parsed.data.comment }) }),
+      ];
+      const [r] = await command(runId, build, { kind: 'user', name: actor.name }).catch((e: unknown) => {
+        if (isSpineError(e) && e.code === 'run.not_found') throw new NotFoundError('approval.not_found', `No approval '${approvalId}'`, { approvalId });
+        throw e;
       });
-      const d = submitDecision(state, { approvalId, decision: parsed.data.decision, actor: actor.name, actorRoles: actor.roles, ...(parsed.data.comment !== undefined && { comment: parsed.data.comment }) });
-      const [r] = await engine.appendFacts([d], { kind: 'user', name: actor.name }, runId);
       if (r!.duplicate) throw new ConflictError('approval.already_decided', `Approval '${approvalId}' was decided by someone else a moment ago`, { approvalId });
       return { approvalId, runId, decision: parsed.data.decision, seq: r!.seq };
     },

@@ -17,11 +17,13 @@
  * - Runs with the same entity key run one at a time, in the order they started (run.queued /
  *   run.key_acquired); different keys run in parallel.
  * - A run reopened after it failed (a node retried by hand) is folded from the log and gets an actor again.
+ * - People's commands (cancel, context patch, approval decision) on a run this process drives go through its
+ *   mailbox too (`command`), so they are judged on, and applied to, the actor's state between steps.
  * - Recovery: on start, every run the run index lists as active is folded from the log and decided again;
  *   decide is level-triggered, so whatever a crash interrupted is re-issued, and idempotency keys make the
  *   log drop anything that had already been appended.
  */
-import type { Envelope, Json, RunStatus, Spine, SpineEvent } from '@/server/spine';
+import type { AppendResult, Envelope, Json, RunStatus, Spine, SpineEvent } from '@/server/spine';
 import { matchesType } from '@/server/spine/events';
 import type { AgentRegistry } from '@/server/agents/registry';
 import { isNonRetryable, retryAfterOf } from '@/server/agents/errors';
@@ -48,7 +50,19 @@ export type EngineDeps = {
   onRunEnded?: (state: RunState) => void;
 };
 
-type Command = { kind: 'event'; event: SpineEvent } | { kind: 'result'; result: TaskResult } | { kind: 'timer'; timerId: string } | { kind: 'kick' };
+/** An event a person's command appends (no idempotency key for a context patch). */
+export type CommandEvent = Omit<Decision, 'idempotencyKey'> & { idempotencyKey?: string };
+type Source = { kind: 'user' | 'system' | 'agent'; name: string };
+type PersonCommand = {
+  kind: 'command';
+  /** Validates against the run's committed state (throw to refuse) and returns the events to append. */
+  build: (state: RunState) => CommandEvent[];
+  source: Source;
+  /** With the append results; with null when the actor gave up the run (the caller falls back to the log). */
+  done: (r: AppendResult[] | null) => void;
+  fail: (err: unknown) => void;
+};
+type Command = { kind: 'event'; event: SpineEvent } | { kind: 'result'; result: TaskResult } | { kind: 'timer'; timerId: string } | { kind: 'kick' } | PersonCommand;
 
 const ENGINE = { kind: 'system' as const, name: ENGINE_SOURCE };
 const MAX_DECIDE_ROUNDS = 64;
@@ -121,6 +135,7 @@ export class Engine {
     clearTimeout(this.offsetTimer);
     await this.loop;
     await Promise.all([...this.actors.values()].map((a) => a.idle()));
+    for (const a of this.actors.values()) a.abandon();
     await this.commitOffset();
   }
 
@@ -259,12 +274,14 @@ export class Engine {
       // alone, rather than stepped through its history again, calling its agents and reporting its end twice.
       if (e.seq <= this.replayUntil && isTerminal((await this.spine.getRun(runId))?.status)) {
         if (this.actors.get(runId) === placeholder) this.actors.delete(runId);
+        placeholder.abandon();
         return;
       }
       placeholder.setWorkflow(wf);
     } catch (err) {
       console.error(`spine engine: run ${runId} names an unknown workflow version`, err);
       this.actors.delete(runId);
+      placeholder.abandon();
     }
   }
 
@@ -281,6 +298,7 @@ export class Engine {
     });
     if (!folded || folded.state.status !== 'running') {
       if (this.actors.get(runId) === actor) this.actors.delete(runId);
+      actor.abandon();
       return;
     }
     actor.resume(folded.wf, folded.state, folded.seqs, folded.inputs);
@@ -432,6 +450,20 @@ export class Engine {
     if (entry?.actor && this.actors.get(runId) === entry.actor) for (const e of entry.events) entry.actor.submit({ kind: 'event', event: e });
   }
 
+  /**
+   * Runs a person's command (cancel, context patch, approval decision) in the run's mailbox, so it never
+   * interleaves with a step: it is validated against the state the actor has committed, appended, and
+   * applied before the next step decides anything. A cancellation can then not be overtaken by the engine
+   * completing the run on an older state, nor a patch by a result judged on the state before it. Resolves
+   * with null when no actor of this process runs the run (it ended, or another process leads the engine):
+   * the caller validates against the log's fold instead.
+   */
+  command(runId: string, build: PersonCommand['build'], source: Source): Promise<AppendResult[] | null> {
+    const actor = this.actors.get(runId);
+    if (!actor || this.stopping) return Promise.resolve(null);
+    return new Promise((done, fail) => actor.submit({ kind: 'command', build, source, done, fail }));
+  }
+
   /** Appends decisions made outside the engine's own loop (API commands). */
   appendFacts(decisions: Decision[], source: { kind: 'user' | 'system' | 'agent'; name: string }, runId: string) {
     return this.spine.append(decisions.map((d) => ({ type: d.type, runId, payload: d.payload, idempotencyKey: d.idempotencyKey, source, ...(d.key && { key: d.key }) })));
@@ -538,6 +570,11 @@ export class RunActor {
     return this.running ?? Promise.resolve();
   }
 
+  /** Hands pending commands back to their callers (this actor will not step again). */
+  abandon() {
+    for (const c of this.inbox.splice(0)) if (c.kind === 'command') c.done(null);
+  }
+
   dispatchedInput(nodeId: string): Json | undefined {
     return this.inputs.get(nodeId);
   }
@@ -563,6 +600,28 @@ export class RunActor {
   adoptCommitted(events: SpineEvent[]) {
     for (const e of events) this.apply(e);
     this.adopted = true;
+  }
+
+  private async runCommand(c: PersonCommand) {
+    let events: CommandEvent[];
+    try {
+      if (this.state.startedSeq === 0) return c.done(null);
+      events = c.build(this.state);
+    } catch (err) {
+      return c.fail(err);
+    }
+    let results: AppendResult[];
+    try {
+      results = await this.engine.spine.append(events.map((d) => ({ type: d.type, runId: this.state.runId, payload: d.payload, source: c.source, ...(d.idempotencyKey && { idempotencyKey: d.idempotencyKey }), ...(d.key && { key: d.key }) })));
+    } catch (err) {
+      return c.fail(err);
+    }
+    results.forEach((r, i) => {
+      const d = events[i]!;
+      if (r.duplicate || this.applied.has(r.seq) || r.seq < this.state.lastSeq) return;
+      this.apply({ seq: r.seq, id: r.id, type: d.type, key: d.key ?? null, runId: this.state.runId, causationId: null, source: c.source, time: r.time ?? new Date(this.engine.now()).toISOString(), envelopeVersion: r.envelopeVersion ?? null, payload: d.payload, idempotencyKey: d.idempotencyKey ?? null, prevHash: '', hash: '' });
+    });
+    c.done(results);
   }
 
   private apply(e: SpineEvent) {
@@ -594,6 +653,7 @@ export class RunActor {
         this.inputs = folded.inputs;
       }
     }
+    for (const c of batch) if (c.kind === 'command') await this.runCommand(c);
     if (this.state.startedSeq > 0) this.adopted = true;
     if (this.state.status !== 'running' || this.state.startedSeq === 0) {
       if (this.state.startedSeq > 0) this.engine.afterCommit(this, !wasAdopted);
