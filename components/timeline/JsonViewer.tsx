@@ -87,7 +87,7 @@ function Scalar({ value }: { value: Json }) {
   return <span className="text-amber-700 dark:text-amber-300">{String(value)}</span>;
 }
 
-export function CopyButton({ text, label, className }: { text: string; label: string; className?: string }) {
+export function CopyButton({ text, label, className, children = 'Copy JSON' }: { text: string; label: string; className?: string; children?: string }) {
   const [state, setState] = useState<'idle' | 'copied' | 'failed'>('idle');
   return (
     <Button
@@ -104,7 +104,7 @@ export function CopyButton({ text, label, className }: { text: string; label: st
           .finally(() => setTimeout(() => setState('idle'), 1500));
       }}
     >
-      {state === 'copied' ? 'Copied' : state === 'failed' ? 'Copy failed' : 'Copy JSON'}
+      {state === 'copied' ? 'Copied' : state === 'failed' ? 'Copy failed' : children}
     </Button>
   );
 }

@@ -26,7 +26,7 @@ export function duration(ms: number | null | undefined): string {
   if (v < 10_000) return `${(v / 1000).toFixed(1)} s`;
   if (v < 60_000) return `${Math.round(v / 1000)} s`;
   const s = Math.floor(v / 1000);
-  if (s < 3600) return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;
+  if (s < 3600) return s % 60 === 0 ? `${s / 60} min` : `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;
   if (s < 86_400) return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')} min`;
   return `${Math.floor(s / 86_400)} d ${Math.floor((s % 86_400) / 3600)} h`;
 }

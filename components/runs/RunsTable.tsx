@@ -1,0 +1,281 @@
+'use client';
+/**
+ * The run list: status, workflow and version, who started it, entity key, duration and what it waits on,
+ * filtered and sorted on the server, fifty to a page. Filters, sort and page live in the URL. The page is
+ * refetched when a run event is pushed (throttled), so statuses change in place; durations of open runs
+ * tick with the clock.
+ */
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import Link from 'next/link';
+import { usePathname, useRouter, useSearchParams } from 'next/navigation';
+import { useEffect, useMemo, useState, type FormEvent } from 'react';
+import { Badge } from '@/components/ui/Badge';
+import { Button } from '@/components/ui/Button';
+import { Card } from '@/components/ui/Card';
+import { cn } from '@/components/ui/cn';
+import { Skeleton } from '@/components/ui/Skeleton';
+import { useTRPC } from '@/components/trpc/client';
+import { ConnectionStatus } from '@/components/timeline/ConnectionStatus';
+import { count, duration, shortId, shownDateTime } from '@/components/timeline/format';
+import type { RunListRow } from '@/server/observability';
+import { RunStatusBadge } from './RunStatusBadge';
+import { useLiveRefresh } from './useLiveRefresh';
+
+const STATUSES = ['queued', 'running', 'waiting', 'completed', 'failed', 'cancelled'] as const;
+const SORTS = [
+  { id: 'started', label: 'Started' },
+  { id: 'updated', label: 'Last activity' },
+  { id: 'duration', label: 'Duration' },
+  { id: 'status', label: 'Status' },
+  { id: 'workflow', label: 'Workflow' },
+] as const;
+type SortId = (typeof SORTS)[number]['id'];
+const PAGE = 50;
+const LIVE_TYPES = ['run.*', 'approval.*', 'task.*', 'timer.*'];
+const INPUT = 'h-8 rounded-md border border-zinc-200 bg-white px-2 text-sm focus:border-indigo-500 focus:outline-none dark:border-zinc-800 dark:bg-zinc-900';
+
+function useClock(ms: number) {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const t = setInterval(() => setNow(Date.now()), ms);
+    return () => clearInterval(t);
+  }, [ms]);
+  return now;
+}
+
+export function RunsTable() {
+  const params = useSearchParams();
+  const router = useRouter();
+  const pathname = usePathname();
+  const trpc = useTRPC();
+  const search = params.toString();
+  const q = useMemo(() => {
+    const p = new URLSearchParams(search);
+    const statuses = (p.get('status') ?? '').split(',').filter((s): s is (typeof STATUSES)[number] => (STATUSES as readonly string[]).includes(s));
+    const sort = (SORTS.some((s) => s.id === p.get('sort')) ? p.get('sort') : 'started') as SortId;
+    const page = Math.max(0, Number(p.get('page') ?? 1) - 1) || 0;
+    return {
+      statuses,
+      workflowId: p.get('workflow') || undefined,
+      key: p.get('key') || undefined,
+      startedBy: p.get('by') || undefined,
+      runId: p.get('q') || undefined,
+      sort,
+      dir: (p.get('dir') === 'asc' ? 'asc' : 'desc') as 'asc' | 'desc',
+      page,
+    };
+  }, [search]);
+  const input = { ...(q.statuses.length && { statuses: q.statuses }), workflowId: q.workflowId, key: q.key, startedBy: q.startedBy, runId: q.runId, sort: q.sort, dir: q.dir, offset: q.page * PAGE, limit: PAGE };
+  const list = useQuery(trpc.runs.list.queryOptions(input, { placeholderData: keepPreviousData, staleTime: 5_000 }));
+  const choices = useQuery(trpc.runs.filters.queryOptions(undefined, { staleTime: 30_000 }));
+  const live = useLiveRefresh({ queryKey: trpc.runs.list.queryKey(), types: LIVE_TYPES, throttleMs: 500 });
+  const now = useClock(1000);
+
+  const set = (changes: Record<string, string | null>) => {
+    const p = new URLSearchParams(search);
+    for (const [k, v] of Object.entries(changes)) {
+      if (v === null || v === '') p.delete(k);
+      else p.set(k, v);
+    }
+    if (!('page' in changes)) p.delete('page');
+    const s = p.toString().replace(/%2C/gi, ',').replace(/%3A/gi, ':');
+    router.replace(`${pathname}${s ? `?${s}` : ''}`, { scroll: false });
+  };
+  const sortBy = (id: SortId) => set({ sort: id === 'started' ? null : id, dir: q.sort === id && q.dir === 'desc' ? 'asc' : null });
+  const toggleStatus = (s: string) => {
+    const next = q.statuses.includes(s as never) ? q.statuses.filter((x) => x !== s) : [...q.statuses, s];
+    set({ status: next.join(',') || null });
+  };
+  const [text, setText] = useState({ key: q.key ?? '', by: q.startedBy ?? '', q: q.runId ?? '' });
+  useEffect(() => setText({ key: q.key ?? '', by: q.startedBy ?? '', q: q.runId ?? '' }), [q.key, q.startedBy, q.runId]);
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    set({ key: text.key.trim() || null, by: text.by.trim() || null, q: text.q.trim() || null });
+  };
+
+  const total = list.data?.total ?? 0;
+  const pages = Math.max(1, Math.ceil(total / PAGE));
+  const filtered = q.statuses.length > 0 || !!q.workflowId || !!q.key || !!q.startedBy || !!q.runId;
+
+  return (
+    <Card className="overflow-hidden">
+      <header className="flex flex-wrap items-center gap-3 border-b border-zinc-200 px-4 py-3 dark:border-zinc-800">
+        <div>
+          <h2 className="text-sm font-semibold">{filtered ? 'Matching runs' : 'All runs'}</h2>
+          <p className="text-xs text-zinc-500 tabular-nums" data-testid="runs-count">
+            {list.data ? `${count(total)} run${total === 1 ? '' : 's'}` : 'Loading…'}
+          </p>
+        </div>
+        <div className="ml-auto">
+          <ConnectionStatus status={list.isPending ? 'loading' : live} />
+        </div>
+      </header>
+      <div className="space-y-2 border-b border-zinc-200 px-4 py-3 dark:border-zinc-800">
+        <div className="flex flex-wrap gap-1.5" role="group" aria-label="Status">
+          {STATUSES.map((s) => (
+            <button
+              key={s}
+              type="button"
+              aria-pressed={q.statuses.includes(s)}
+              onClick={() => toggleStatus(s)}
+              className={cn(
+                'rounded-full border px-2.5 py-0.5 text-xs capitalize',
+                q.statuses.includes(s) ? 'border-indigo-500 bg-indigo-50 text-indigo-700 dark:bg-indigo-950/50 dark:text-indigo-300' : 'border-zinc-200 text-zinc-600 hover:border-zinc-300 dark:border-zinc-800 dark:text-zinc-400',
+              )}
+            >
+              {s}
+            </button>
+          ))}
+        </div>
+        <form onSubmit={submit} className="flex flex-wrap items-center gap-2" aria-label="Filter runs">
+          <select aria-label="Workflow" className={INPUT} value={q.workflowId ?? ''} onChange={(e) => set({ workflow: e.target.value || null })}>
+            <option value="">Any workflow</option>
+            {choices.data?.workflows.map((w) => (
+              <option key={w.id} value={w.id}>
+                {w.name ?? w.slug ?? w.id} ({count(w.runs)})
+              </option>
+            ))}
+          </select>
+          <input aria-label="Run id" placeholder="Run id" className={cn(INPUT, 'w-36 font-mono')} value={text.q} onChange={(e) => setText((t) => ({ ...t, q: e.target.value }))} />
+          <input aria-label="Entity key" placeholder="Entity key" className={cn(INPUT, 'w-32 font-mono')} value={text.key} onChange={(e) => setText((t) => ({ ...t, key: e.target.value }))} />
+          <input aria-label="Started by" placeholder="Started by" list="run-starters" className={cn(INPUT, 'w-32')} value={text.by} onChange={(e) => setText((t) => ({ ...t, by: e.target.value }))} />
+          <datalist id="run-starters">
+            {choices.data?.starters.map((s) => (
+              <option key={s} value={s} />
+            ))}
+          </datalist>
+          <Button type="submit" size="sm" variant="primary">
+            Apply
+          </Button>
+          {filtered && (
+            <Button type="button" size="sm" variant="ghost" onClick={() => router.replace(pathname)}>
+              Clear
+            </Button>
+          )}
+        </form>
+      </div>
+
+      {list.isError && (
+        <div role="alert" className="flex items-center gap-3 border-b border-rose-200 bg-rose-50 px-4 py-2.5 text-sm text-rose-800 dark:border-rose-900/60 dark:bg-rose-950/40 dark:text-rose-300">
+          <span className="flex-1">Could not load runs: {list.error.message}</span>
+          <Button size="sm" onClick={() => void list.refetch()}>
+            Try again
+          </Button>
+        </div>
+      )}
+
+      <div className="overflow-x-auto">
+        <table className="w-full text-sm" data-testid="runs-table">
+          <thead className="text-left text-xs text-zinc-500 dark:text-zinc-400">
+            <tr className="border-b border-zinc-200 dark:border-zinc-800">
+              <th className="px-4 py-2 font-medium">Run</th>
+              <Th id="status" label="Status" q={q} onSort={sortBy} />
+              <Th id="workflow" label="Workflow" q={q} onSort={sortBy} />
+              <th className="px-3 py-2 font-medium">Started by</th>
+              <th className="px-3 py-2 font-medium">Key</th>
+              <Th id="started" label="Started" q={q} onSort={sortBy} />
+              <Th id="duration" label="Duration" q={q} onSort={sortBy} right />
+              <th className="px-4 py-2 font-medium">Waiting on</th>
+            </tr>
+          </thead>
+          <tbody className={cn('divide-y divide-zinc-100 dark:divide-zinc-800/70', list.isPlaceholderData && 'opacity-60')}>
+            {list.isPending
+              ? Array.from({ length: 8 }, (_, i) => (
+                  <tr key={i}>
+                    <td colSpan={8} className="px-4 py-2.5">
+                      <Skeleton className="h-4 w-full" />
+                    </td>
+                  </tr>
+                ))
+              : list.data?.rows.map((r) => <Row key={r.id} r={r} now={now} />)}
+          </tbody>
+        </table>
+        {list.data && list.data.rows.length === 0 && (
+          <div className="px-6 py-14 text-center">
+            <p className="text-sm font-medium">{filtered ? 'No run matches these filters' : 'No runs yet'}</p>
+            <p className="mt-1 text-xs text-zinc-500">
+              {filtered ? 'Clear a filter to see more.' : (
+                <>
+                  Runs appear here the moment they start. Start one from a <Link href="/workflows" className="underline">workflow</Link>.
+                </>
+              )}
+            </p>
+          </div>
+        )}
+      </div>
+      {total > PAGE && (
+        <nav aria-label="Pages" className="flex items-center justify-between border-t border-zinc-200 px-4 py-2 text-xs dark:border-zinc-800">
+          <span className="text-zinc-500 tabular-nums">
+            {count(q.page * PAGE + 1)}–{count(Math.min(total, (q.page + 1) * PAGE))} of {count(total)}
+          </span>
+          <div className="flex gap-1">
+            <Button size="sm" variant="ghost" disabled={q.page === 0} onClick={() => set({ page: q.page > 1 ? String(q.page) : null })}>
+              Previous
+            </Button>
+            <Button size="sm" variant="ghost" disabled={q.page + 1 >= pages} onClick={() => set({ page: String(q.page + 2) })}>
+              Next
+            </Button>
+          </div>
+        </nav>
+      )}
+    </Card>
+  );
+}
+
+function Th({ id, label, q, onSort, right }: { id: SortId; label: string; q: { sort: SortId; dir: 'asc' | 'desc' }; onSort(id: SortId): void; right?: boolean }) {
+  const active = q.sort === id;
+  return (
+    <th className={cn('px-3 py-2 font-medium', right && 'text-right')} aria-sort={active ? (q.dir === 'asc' ? 'ascending' : 'descending') : 'none'}>
+      <button type="button" onClick={() => onSort(id)} className={cn('inline-flex items-center gap-1 hover:text-zinc-900 dark:hover:text-zinc-100', active && 'text-zinc-900 dark:text-zinc-100')}>
+        {label}
+        <span aria-hidden className={cn('text-[10px]', !active && 'opacity-0')}>
+          {q.dir === 'asc' ? '▲' : '▼'}
+        </span>
+      </button>
+    </th>
+  );
+}
+
+function Row({ r, now }: { r: RunListRow; now: number }) {
+  const open = r.endedAtMs === null;
+  return (
+    <tr data-testid="run-row" data-run-id={r.id} data-status={r.status} className="hover:bg-zinc-50 dark:hover:bg-zinc-800/40">
+      <td className="px-4 py-2">
+        <Link href={`/runs/${encodeURIComponent(r.id)}`} className="font-mono text-xs text-indigo-600 hover:underline dark:text-indigo-400" title={r.id}>
+          {shortId(r.id)}
+        </Link>
+      </td>
+      <td className="px-3 py-2">
+        <RunStatusBadge status={r.status} />
+      </td>
+      <td className="px-3 py-2">
+        <span className="font-medium">{r.workflowName ?? r.workflowSlug ?? shortId(r.workflowId)}</span>
+        <span className="ml-1 text-xs text-zinc-500">v{r.version}</span>
+      </td>
+      <td className="px-3 py-2 text-zinc-600 dark:text-zinc-300">{r.startedBy ?? '—'}</td>
+      <td className="max-w-[10rem] truncate px-3 py-2 font-mono text-xs text-zinc-500" title={r.key ?? undefined}>
+        {r.key ?? '—'}
+      </td>
+      <td className="px-3 py-2 text-xs whitespace-nowrap text-zinc-500 tabular-nums">{shownDateTime(r.startedAtMs)}</td>
+      <td className="px-3 py-2 text-right font-mono text-xs tabular-nums">{duration((r.endedAtMs ?? now) - r.startedAtMs)}</td>
+      <td className="px-4 py-2">
+        <div className="flex flex-wrap gap-1">
+          {r.waitingOn.length === 0 ? (
+            <span className="text-xs text-zinc-400">{open ? '—' : ''}</span>
+          ) : (
+            r.waitingOn.map((w) => (
+              <Badge key={`${w.kind}:${w.label}`} tone={w.kind === 'approval' ? 'warning' : w.kind === 'agent' ? 'info' : 'neutral'}>
+                <span className="opacity-70">{w.kind}</span> {w.label}
+              </Badge>
+            ))
+          )}
+          {r.status === 'failed' && r.error && (
+            <span className="max-w-[14rem] truncate text-xs text-rose-600 dark:text-rose-400" title={r.error}>
+              {r.error}
+            </span>
+          )}
+        </div>
+      </td>
+    </tr>
+  );
+}
