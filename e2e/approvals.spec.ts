@@ -32,7 +32,8 @@ async function createPerson(request: APIRequestContext, role: string, tag: strin
 
 /** A fresh browser context signed in as `person` through the sign-in page, landing on `next`. */
 async function signIn(browser: Browser, person: Person, next: string): Promise<Page> {
-  const context = await browser.newContext();
+  // No headers from the config: this context is this person's browser, authenticated by its own cookie.
+  const context = await browser.newContext({ extraHTTPHeaders: {} });
   const page = await context.newPage();
   await page.goto(`/sign-in?next=${encodeURIComponent(next)}`);
   await page.getByLabel('Email').fill(person.email);

@@ -25,7 +25,8 @@ async function createPerson(request: APIRequestContext, roles: string[], tag: st
 
 /**
  * A fresh context with its own client address: the sign-in limit counts failures per address, so tests
- * that fail on purpose never lock out the others running against the same server.
+ * that fail on purpose never lock out the others running against the same server. It replaces the
+ * config's headers (the admin key): this is a person's browser, authenticated only by its cookie.
  */
 async function freshPage(browser: Browser): Promise<Page> {
   const ip = `198.51.100.${1 + (randomBytes(1)[0]! % 250)}-${randomBytes(3).toString('hex')}`;
@@ -191,11 +192,11 @@ test('a person changes their own password and signs in again with the new one', 
 });
 
 test('a page whose data needs a session sends a visitor to sign in, then back', async ({ browser, request }) => {
-  const me = (await (await request.get('/api/trpc/session.me')).json()) as { result?: { data?: unknown } };
+  const page = await freshPage(browser);
+  const me = (await (await page.request.get('/api/trpc/session.me')).json()) as { result?: { data?: unknown } };
   test.skip(me.result?.data !== null, 'anonymous tRPC calls still act as the local admin (TEMP_OPEN in server/api/trpc.ts)');
   const tag = randomBytes(4).toString('hex');
   const person = await createPerson(request, ['approver'], tag);
-  const page = await freshPage(browser);
   await page.goto('/approvals');
   await expect(page).toHaveURL('/sign-in?next=%2Fapprovals');
   await signIn(page, person.email, person.password);
@@ -250,7 +251,7 @@ test('the pages run under the Content-Security-Policy without a violation, and r
   expect(violations).toEqual([]);
 
   // Framed by another page, Spine refuses to render.
-  const framer = await browser.newPage();
+  const framer = await (await browser.newContext({ extraHTTPHeaders: {} })).newPage();
   const refusals: string[] = [];
   framer.on('console', (m) => {
     if (m.text().includes("frame-ancestors 'none'")) refusals.push(m.text());
@@ -260,6 +261,6 @@ test('the pages run under the Content-Security-Policy without a violation, and r
   await expect.poll(() => refusals.length).toBeGreaterThan(0);
   expect(framer.frames().find((f) => f !== framer.mainFrame())?.url()).toMatch(/^chrome-error:/);
   await expect(framer.frameLocator('#f').getByRole('heading', { name: 'Sign in to Spine' })).toHaveCount(0);
-  await framer.close();
+  await framer.context().close();
   await page.context().close();
 });
