@@ -35,8 +35,9 @@ export default defineConfig({
   use: {
     baseURL: `http://127.0.0.1:${PORT}`,
     trace: 'retain-on-failure',
-    // The default page and request act as an admin through the run's API key; tests about people open
-    // their own contexts (browser.newContext() takes no options from here) and sign in.
+    // The default page and request act as an admin through the run's API key. browser.newContext() and
+    // request.newContext() in a test inherit this too unless they pass their own `extraHTTPHeaders`:
+    // tests about people pass `extraHTTPHeaders: {}` (or other headers) and sign in.
     extraHTTPHeaders: { authorization: `Bearer ${process.env.SPINE_E2E_API_KEY}` },
     screenshot: 'only-on-failure',
   },
