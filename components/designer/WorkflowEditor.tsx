@@ -1,0 +1,569 @@
+'use client';
+/**
+ * The workflow editor (`/workflows/[id]`): palette, canvas, inspector and problems around one designer
+ * store, with autosave, publish, version history, run, import/export, copy/paste and shortcuts.
+ *
+ * On open, a backup of unsaved changes left in this browser (reload, crash, closed tab) is restored at
+ * once when nobody saved the draft since; otherwise the user is offered to restore it.
+ */
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { ReactFlowProvider, useReactFlow } from '@xyflow/react';
+import Link from 'next/link';
+import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import { useShallow } from 'zustand/react/shallow';
+import { Badge } from '@/components/ui/Badge';
+import { Button } from '@/components/ui/Button';
+import { Skeleton } from '@/components/ui/Skeleton';
+import { cn } from '@/components/ui/cn';
+import { useTRPC } from '@/components/trpc/client';
+import type { WorkflowDetail } from '@/server/workflows/store';
+import { KIND_META, type NodeKind, type WorkflowDocument } from '@/server/workflows/schema';
+import { AddNodeMenu } from './AddNodeMenu';
+import { Canvas, SNAP_GRID } from './Canvas';
+import { parseClipboard, serializeClipboard, type ClipboardPayload } from './clipboard';
+import { diffDocuments, isEmptyDiff } from './diff';
+import { checkImportSize, downloadText, parseWorkflowFile, serializeWorkflow, type ImportIssue } from './documentFile';
+import { ImportIssues } from './ImportIssues';
+import { Inspector } from './inspector/Inspector';
+import { defaultSample, SampleEnvelopeProvider } from './inspector/sampleEnvelope';
+import { Modal } from './Modal';
+import { Palette } from './Palette';
+import { ProblemsList } from './ProblemsList';
+import { PublishDialog } from './PublishDialog';
+import { RunDialog } from './RunDialog';
+import { isTyping, shortcutFor } from './shortcuts';
+import { ShortcutsHelp } from './ShortcutsHelp';
+import { createDesignerStore, DesignerProvider, useDesignerStore, useDesignerStoreApi, type DesignerStore } from './store';
+import { toast } from './toasts';
+import { Toasts } from './Toasts';
+import { clearBackup, errorMessage, readBackup, useAutosave, type Backup, type SaveStatus } from './useAutosave';
+import { VersionHistory as VersionHistoryView } from './VersionHistory';
+import { WorkflowPanel } from './WorkflowPanel';
+
+/** Where copied nodes also go, for browsers or pages where the system clipboard is unavailable. */
+const CLIPBOARD_FALLBACK_KEY = 'spine.designer.clipboard';
+
+export function WorkflowEditor({ workflowId }: { workflowId: string }) {
+  const trpc = useTRPC();
+  const wf = useQuery(trpc.workflows.get.queryOptions({ id: workflowId }, { staleTime: Infinity, refetchOnWindowFocus: false }));
+  if (wf.isPending) return <EditorSkeleton />;
+  if (wf.isError)
+    return (
+      <div className="mx-auto max-w-md py-16 text-center" role="alert">
+        <h1 className="text-lg font-semibold">Cannot open this workflow</h1>
+        <p className="mt-2 text-sm text-zinc-500">{errorMessage(wf.error)}</p>
+        <Link href="/workflows" className="mt-4 inline-block text-sm font-medium text-indigo-600 hover:underline">
+          Back to workflows
+        </Link>
+      </div>
+    );
+  return <LoadedEditor key={wf.data.id} workflow={wf.data} />;
+}
+
+function EditorSkeleton() {
+  return (
+    <div className="fixed inset-x-0 top-[57px] bottom-0 flex flex-col bg-zinc-50 dark:bg-zinc-950" aria-busy="true" aria-label="Loading the editor">
+      <div className="flex h-12 items-center gap-3 border-b border-zinc-200 px-4 dark:border-zinc-800">
+        <Skeleton className="h-5 w-48" />
+        <Skeleton className="ml-auto h-8 w-40" />
+      </div>
+      <div className="flex flex-1">
+        <Skeleton className="m-3 w-52 rounded-lg" />
+        <div className="flex-1" />
+        <Skeleton className="m-3 w-76 rounded-lg" />
+      </div>
+    </div>
+  );
+}
+
+type Opening = { document: WorkflowDocument; dirty: boolean; offer: Backup | null; restored: boolean };
+
+/** Decides, once, what the editor opens on: the server draft, or this browser's unsaved backup of it. */
+function opening(workflow: WorkflowDetail): Opening {
+  const backup = readBackup(workflow.id);
+  if (!backup) return { document: workflow.draft, dirty: false, offer: null, restored: false };
+  if (isEmptyDiff(diffDocuments(workflow.draft, backup.document), { countMoves: true })) {
+    clearBackup(workflow.id);
+    return { document: workflow.draft, dirty: false, offer: null, restored: false };
+  }
+  if (backup.baseRevision === workflow.draftRevision) return { document: backup.document, dirty: true, offer: null, restored: true };
+  return { document: workflow.draft, dirty: false, offer: backup, restored: false };
+}
+
+function LoadedEditor({ workflow }: { workflow: WorkflowDetail }) {
+  const [open] = useState(() => opening(workflow));
+  const [store] = useState(() => createDesignerStore({ document: open.document }));
+  useEffect(() => {
+    if (open.restored) toast('Restored changes that had not been saved yet.', { tone: 'info' });
+  }, [open.restored]);
+  return (
+    <ReactFlowProvider>
+      <DesignerProvider create={() => store}>
+        <Sample workflowId={workflow.id}>
+          <EditorFrame workflow={workflow} store={store} opening={open} />
+        </Sample>
+      </DesignerProvider>
+      <Toasts />
+    </ReactFlowProvider>
+  );
+}
+
+/** The sample envelope, by default one empty result per agent node of the workflow as it is now. */
+function Sample({ workflowId, children }: { workflowId: string; children: ReactNode }) {
+  const agentIds = useDesignerStore(useShallow((s) => s.nodes.filter((n) => n.type === 'agent').map((n) => n.id)));
+  const fallback = useMemo(() => defaultSample(agentIds), [agentIds]);
+  return (
+    <SampleEnvelopeProvider storageKey={`spine.designer.sample.${workflowId}`} fallback={fallback}>
+      {children}
+    </SampleEnvelopeProvider>
+  );
+}
+
+function EditorFrame({ workflow, store, opening: open }: { workflow: WorkflowDetail; store: DesignerStore; opening: Opening }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const live = useQuery(trpc.workflows.get.queryOptions({ id: workflow.id }, { staleTime: Infinity, refetchOnWindowFocus: false }));
+  const summary = live.data ?? workflow;
+  const agents = useQuery(trpc.agents.list.queryOptions(undefined, { staleTime: 60_000 }));
+  const published = useQuery({
+    ...trpc.workflows.version.queryOptions({ id: workflow.id, version: summary.publishedVersion ?? 1 }),
+    enabled: summary.publishedVersion !== null,
+    staleTime: Infinity,
+  });
+  const autosave = useAutosave({ workflowId: workflow.id, store, initialRevision: workflow.draftRevision, dirty: open.dirty });
+  const { undo, redo, pastCount, futureCount, problems, docRevision } = useDesignerStore(
+    useShallow((s) => ({ undo: s.undo, redo: s.redo, pastCount: s.past.length, futureCount: s.future.length, problems: s.problems, docRevision: s.docRevision })),
+  );
+  const api = useDesignerStoreApi();
+  const { fitView, screenToFlowPosition } = useReactFlow();
+  const canvasRef = useRef<HTMLDivElement>(null);
+  const fileRef = useRef<HTMLInputElement>(null);
+  const [snap, setSnap] = useState(true);
+  const [dialog, setDialog] = useState<null | 'publish' | 'history' | 'run' | 'help'>(null);
+  const [addMenu, setAddMenu] = useState<{ at?: { x: number; y: number } } | null>(null);
+  const [importError, setImportError] = useState<{ title: string; issues: ImportIssue[] } | null>(null);
+  const [offer, setOffer] = useState(open.offer);
+  const pasteCount = useRef(0);
+
+  useEffect(() => {
+    if (agents.data) store.getState().setAgents(new Set(agents.data.map((a) => a.name)));
+  }, [agents.data, store]);
+
+  // Compared with the published version again after every document change (docRevision).
+  const draftDiffers = useMemo(() => {
+    void docRevision;
+    if (!published.data) return summary.publishedVersion !== null;
+    return !isEmptyDiff(diffDocuments(published.data.document, store.getState().document()), { countMoves: true });
+  }, [docRevision, published.data, store, summary.publishedVersion]);
+
+  const viewportCenter = useCallback(() => {
+    const r = canvasRef.current?.getBoundingClientRect();
+    if (!r) return { x: 0, y: 0 };
+    return screenToFlowPosition({ x: r.left + r.width / 2, y: r.top + r.height / 2 });
+  }, [screenToFlowPosition]);
+
+  /** Adds a step: where asked, else after the one selected node (connected), else in the middle of the view. */
+  const addKind = useCallback(
+    (kind: NodeKind, at?: { x: number; y: number }) => {
+      const s = api.getState();
+      const selected = s.nodes.filter((n) => n.selected);
+      let position = at;
+      let connectFrom: string | undefined;
+      if (!position && selected.length === 1 && KIND_META[kind].inputs !== 'none') {
+        const from = selected[0]!;
+        connectFrom = from.id;
+        position = { x: from.position.x + 320, y: from.position.y };
+        while (s.nodes.some((n) => Math.abs(n.position.x - position!.x) < 120 && Math.abs(n.position.y - position!.y) < 80)) position = { x: position.x, y: position.y + 128 };
+      }
+      position ??= (() => {
+        const c = viewportCenter();
+        return { x: c.x - 120, y: c.y - 40 };
+      })();
+      const snapTo = (v: number) => Math.round(v / SNAP_GRID[0]) * SNAP_GRID[0];
+      s.addNode(kind, { x: snapTo(position.x), y: snapTo(position.y) }, { connectFrom });
+    },
+    [api, viewportCenter],
+  );
+
+  const pastePayload = useCallback(
+    (p: ClipboardPayload) => {
+      const same = p.from === workflow.id;
+      pasteCount.current = same ? pasteCount.current + 1 : 0;
+      const c = viewportCenter();
+      api.getState().paste(p, same ? { offset: { x: 32 * pasteCount.current, y: 32 * pasteCount.current } } : { at: { x: Math.round(c.x - 120), y: Math.round(c.y - 60) } });
+      toast(`Pasted ${p.nodes.length} node${p.nodes.length === 1 ? '' : 's'}.`);
+    },
+    [api, viewportCenter, workflow.id],
+  );
+
+  // Keyboard shortcuts (copy, cut and paste come as clipboard events below, so no permission prompt).
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (isTyping(e.target)) return;
+      const id = shortcutFor(e);
+      if (!id || id === 'copy' || id === 'cut' || id === 'paste') return;
+      const s = api.getState();
+      e.preventDefault();
+      switch (id) {
+        case 'undo':
+          return s.undo();
+        case 'redo':
+          return s.redo();
+        case 'duplicate':
+          return s.duplicateSelected();
+        case 'delete':
+          return s.deleteSelected();
+        case 'selectAll':
+          return s.selectAll();
+        case 'add':
+          return setAddMenu({});
+        case 'layout':
+          s.layout();
+          requestAnimationFrame(() => void fitView({ padding: 0.2, duration: 200 }));
+          return;
+        case 'fit':
+          return void fitView({ padding: 0.2, duration: 200 });
+        case 'save':
+          return void autosave.flush();
+        case 'help':
+          return setDialog('help');
+        case 'escape':
+          return s.selectOnly({});
+      }
+    };
+    const copy = (e: ClipboardEvent, cut: boolean) => {
+      if (isTyping(document.activeElement) || (window.getSelection()?.toString() ?? '') !== '') return;
+      const p = api.getState().copy(workflow.id);
+      if (!p) return;
+      const text = serializeClipboard(p);
+      e.clipboardData?.setData('text/plain', text);
+      e.preventDefault();
+      try {
+        localStorage.setItem(CLIPBOARD_FALLBACK_KEY, text);
+      } catch {
+        // The system clipboard has it.
+      }
+      if (cut) api.getState().deleteSelected();
+      toast(`${cut ? 'Cut' : 'Copied'} ${p.nodes.length} node${p.nodes.length === 1 ? '' : 's'}: paste here or in another workflow.`);
+    };
+    const onCopy = (e: ClipboardEvent) => copy(e, false);
+    const onCut = (e: ClipboardEvent) => copy(e, true);
+    const onPaste = (e: ClipboardEvent) => {
+      if (isTyping(document.activeElement)) return;
+      const p = parseClipboard(e.clipboardData?.getData('text/plain') ?? '');
+      if (!p) return;
+      e.preventDefault();
+      pastePayload(p);
+    };
+    window.addEventListener('keydown', onKey);
+    document.addEventListener('copy', onCopy);
+    document.addEventListener('cut', onCut);
+    document.addEventListener('paste', onPaste);
+    return () => {
+      window.removeEventListener('keydown', onKey);
+      document.removeEventListener('copy', onCopy);
+      document.removeEventListener('cut', onCut);
+      document.removeEventListener('paste', onPaste);
+    };
+  }, [api, autosave, fitView, pastePayload, workflow.id]);
+
+  /** Paste from the menu: the system clipboard when the browser allows reading it, else the last copy here. */
+  const pasteFromMenu = async () => {
+    let text: string | null = null;
+    try {
+      text = await navigator.clipboard.readText();
+    } catch {
+      text = null;
+    }
+    const p = (text && parseClipboard(text)) || parseClipboard(localStorage.getItem(CLIPBOARD_FALLBACK_KEY) ?? '');
+    if (p) pastePayload(p);
+    else toast('The clipboard holds no Spine nodes. Select nodes and press Ctrl/⌘ C first.', { tone: 'error' });
+  };
+
+  const onImportFile = async (file: File) => {
+    const tooLarge = checkImportSize(file.size);
+    if (tooLarge && !tooLarge.ok) return setImportError({ title: tooLarge.title, issues: tooLarge.issues });
+    const r = parseWorkflowFile(await file.text(), agents.data ? { agents: new Set(agents.data.map((a) => a.name)) } : {});
+    if (!r.ok) return setImportError({ title: r.title, issues: r.issues });
+    api.getState().replaceDocument(r.document);
+    requestAnimationFrame(() => void fitView({ padding: 0.2 }));
+    toast(`Imported ${r.document.nodes.length} nodes from ${file.name}. Undo with Ctrl/⌘ Z.`, { tone: 'success', action: { label: 'Undo', run: () => api.getState().undo() } });
+  };
+
+  const publish = useMutation(
+    trpc.workflows.publish.mutationOptions({
+      onSuccess: async ({ version }) => {
+        setDialog(null);
+        toast(`Published version ${version}.`, { tone: 'success' });
+        await Promise.all([
+          queryClient.invalidateQueries(trpc.workflows.get.queryFilter({ id: workflow.id })),
+          queryClient.invalidateQueries(trpc.workflows.versions.queryFilter({ id: workflow.id })),
+          queryClient.invalidateQueries(trpc.workflows.list.queryFilter()),
+        ]);
+      },
+    }),
+  );
+  const [publishError, setPublishError] = useState<string | null>(null);
+  const doPublish = async (text: string) => {
+    setPublishError(null);
+    if (!(await autosave.flush())) {
+      setPublishError('The draft could not be saved first (see the message at the top), so nothing was published.');
+      return;
+    }
+    publish.mutate({ id: workflow.id, summary: text });
+  };
+
+  const errors = problems.filter((p) => p.severity === 'error').length;
+
+  return (
+    <div className="fixed inset-x-0 top-[57px] bottom-0 z-10 flex flex-col bg-zinc-50 dark:bg-zinc-950" data-testid="workflow-editor" data-workflow-id={workflow.id}>
+      <header className="flex h-12 shrink-0 items-center gap-2 border-b border-zinc-200 bg-white px-3 dark:border-zinc-800 dark:bg-zinc-900">
+        <Link href="/workflows" className="text-sm text-zinc-500 hover:text-zinc-900 dark:text-zinc-400 dark:hover:text-zinc-100">
+          Workflows
+        </Link>
+        <span className="text-zinc-300 dark:text-zinc-700">/</span>
+        <h1 className="max-w-64 truncate text-sm font-semibold" data-testid="workflow-name">
+          {summary.name}
+        </h1>
+        {summary.publishedVersion === null ? <Badge>never published</Badge> : draftDiffers ? <Badge tone="warning">v{summary.publishedVersion} · unpublished changes</Badge> : <Badge tone="success">v{summary.publishedVersion} published</Badge>}
+        <SaveIndicator status={autosave.status} />
+        <div className="ml-auto flex items-center gap-1">
+          <ToolButton label="Undo" keys="Mod Z" onClick={undo} disabled={pastCount === 0} testId="undo">
+            ↶
+          </ToolButton>
+          <ToolButton label="Redo" keys="Mod Shift Z" onClick={redo} disabled={futureCount === 0} testId="redo">
+            ↷
+          </ToolButton>
+          <span className="mx-1 h-5 w-px bg-zinc-200 dark:bg-zinc-800" />
+          <ToolButton
+            label="Auto-layout"
+            keys="Shift L"
+            testId="auto-layout"
+            onClick={() => {
+              api.getState().layout();
+              requestAnimationFrame(() => void fitView({ padding: 0.2, duration: 200 }));
+            }}
+          >
+            Layout
+          </ToolButton>
+          <ToolButton label="Zoom to fit" keys="Shift 1" onClick={() => void fitView({ padding: 0.2, duration: 200 })} testId="fit-view">
+            Fit
+          </ToolButton>
+          <ToolButton label={snap ? 'Snap to grid: on' : 'Snap to grid: off'} onClick={() => setSnap((v) => !v)} pressed={snap} testId="snap">
+            Snap
+          </ToolButton>
+          <MoreMenu
+            onImport={() => fileRef.current?.click()}
+            onExport={() => downloadText(`${summary.slug}.json`, serializeWorkflow(api.getState().document()))}
+            onPaste={() => void pasteFromMenu()}
+            onHelp={() => setDialog('help')}
+          />
+          <Button size="sm" variant="ghost" onClick={() => setDialog('history')} data-testid="open-history">
+            History
+          </Button>
+          <Button size="sm" onClick={() => setDialog('run')} disabled={summary.publishedVersion === null} title={summary.publishedVersion === null ? 'Publish first' : `Run v${summary.publishedVersion}`} data-testid="open-run">
+            ▶ Run
+          </Button>
+          <Button size="sm" variant="primary" onClick={() => setDialog('publish')} data-testid="open-publish" title={errors ? `${errors} error(s) to fix first` : 'Publish the draft'}>
+            Publish
+            {errors > 0 && <span className="ml-1 rounded-full bg-rose-500 px-1.5 text-[10px] text-white">{errors}</span>}
+          </Button>
+        </div>
+        <input
+          ref={fileRef}
+          type="file"
+          accept="application/json,.json"
+          className="hidden"
+          data-testid="import-file"
+          onChange={(e) => {
+            const f = e.target.files?.[0];
+            e.target.value = '';
+            if (f) void onImportFile(f);
+          }}
+        />
+      </header>
+
+      {autosave.status.kind === 'conflict' && (
+        <Banner tone="danger" testId="draft-conflict">
+          <span>
+            <strong>This draft was changed elsewhere</strong> (another tab or person saved revision {autosave.status.currentRevision ?? 'newer'}). Your changes are still here and are not saved.
+          </span>
+          <Button size="sm" onClick={() => void autosave.keepMine()} data-testid="conflict-keep-mine">
+            Keep mine (overwrite)
+          </Button>
+          <Button size="sm" variant="ghost" onClick={() => void autosave.loadTheirs()} data-testid="conflict-load-theirs">
+            Load theirs (undo brings mine back)
+          </Button>
+        </Banner>
+      )}
+      {offer && (
+        <Banner tone="warning" testId="backup-offer">
+          <span>
+            This browser kept changes from {new Date(offer.savedAt).toLocaleString()} that were never saved, but the draft has been saved elsewhere since.
+          </span>
+          <Button
+            size="sm"
+            onClick={() => {
+              api.getState().replaceDocument(offer.document);
+              setOffer(null);
+            }}
+          >
+            Restore them
+          </Button>
+          <Button
+            size="sm"
+            variant="ghost"
+            onClick={() => {
+              clearBackup(workflow.id);
+              setOffer(null);
+            }}
+          >
+            Discard
+          </Button>
+        </Banner>
+      )}
+
+      <div className="flex min-h-0 flex-1">
+        <Palette onAdd={(k) => addKind(k)} />
+        <div className="flex min-w-0 flex-1 flex-col">
+          <div ref={canvasRef} className="min-h-0 flex-1">
+            <Canvas snap={snap} onRequestAdd={(at) => setAddMenu({ at })} />
+          </div>
+          <ProblemsList />
+        </div>
+        <Inspector workflowPanel={<WorkflowPanel workflow={summary} draftDiffers={draftDiffers} />} />
+      </div>
+
+      <AddNodeMenu open={addMenu !== null} onClose={() => setAddMenu(null)} onPick={(k) => addKind(k, addMenu?.at)} context={addMenu?.at ? 'Adds where you clicked.' : 'Adds after the selected step (connected), or in the middle of the view.'} />
+      <ShortcutsHelp open={dialog === 'help'} onClose={() => setDialog(null)} />
+      <PublishDialog
+        open={dialog === 'publish'}
+        onClose={() => setDialog(null)}
+        draft={dialog === 'publish' ? api.getState().document() : EMPTY}
+        published={published.data?.document ?? null}
+        publishedVersion={summary.publishedVersion}
+        problems={problems}
+        busy={publish.isPending}
+        error={publishError ?? (publish.error ? errorMessage(publish.error) : null)}
+        onPublish={(text) => void doPublish(text)}
+      />
+      <VersionHistoryLazy
+        open={dialog === 'history'}
+        onClose={() => setDialog(null)}
+        workflowId={workflow.id}
+        onRestore={(version, doc) => {
+          api.getState().replaceDocument(doc);
+          setDialog(null);
+          requestAnimationFrame(() => void fitView({ padding: 0.2 }));
+          toast(`Version ${version} restored as the draft. Publish to make it current.`, { tone: 'success', action: { label: 'Undo', run: () => api.getState().undo() } });
+        }}
+      />
+      <RunDialog open={dialog === 'run'} onClose={() => setDialog(null)} workflowId={workflow.id} publishedVersion={summary.publishedVersion} draftChanged={draftDiffers} />
+      <Modal
+        open={importError !== null}
+        onClose={() => setImportError(null)}
+        title={importError?.title ?? ''}
+        description="Nothing was imported; the workflow is unchanged."
+        data-testid="import-error"
+        footer={<Button onClick={() => setImportError(null)}>OK</Button>}
+      >
+        <ImportIssues issues={importError?.issues ?? []} />
+      </Modal>
+    </div>
+  );
+}
+
+const EMPTY: WorkflowDocument = { formatVersion: 1, nodes: [], edges: [] };
+
+/** The history dialog reads the draft only while open. */
+function VersionHistoryLazy(props: { open: boolean; onClose: () => void; workflowId: string; onRestore: (v: number, d: WorkflowDocument) => void }) {
+  const api = useDesignerStoreApi();
+  const draft = useMemo(() => (props.open ? api.getState().document() : EMPTY), [api, props.open]);
+  return <VersionHistoryView {...props} draft={draft} />;
+}
+
+function SaveIndicator({ status }: { status: SaveStatus }) {
+  const [, tick] = useState(0);
+  useEffect(() => {
+    const t = setInterval(() => tick((n) => n + 1), 30_000);
+    return () => clearInterval(t);
+  }, []);
+  const text =
+    status.kind === 'saved' ? (status.at ? `Saved ${ago(status.at)}` : 'All changes saved') : status.kind === 'pending' ? 'Unsaved changes' : status.kind === 'saving' ? 'Saving…' : status.kind === 'conflict' ? 'Not saved: changed elsewhere' : `Not saved: ${status.message}`;
+  return (
+    <span role="status" data-testid="save-status" data-state={status.kind} className={cn('ml-1 text-xs', status.kind === 'conflict' || status.kind === 'error' ? 'text-rose-600 dark:text-rose-400' : 'text-zinc-500 dark:text-zinc-400')}>
+      {text}
+    </span>
+  );
+}
+
+function ago(at: number): string {
+  const s = Math.round((Date.now() - at) / 1000);
+  return s < 45 ? 'just now' : s < 3600 ? `${Math.round(s / 60)} min ago` : new Date(at).toLocaleTimeString();
+}
+
+function ToolButton({ label, keys, onClick, disabled, children, pressed, testId }: { label: string; keys?: string; onClick: () => void; disabled?: boolean; children: ReactNode; pressed?: boolean; testId?: string }) {
+  const title = keys ? `${label} (${keys.replace('Mod', 'Ctrl/⌘')})` : label;
+  return (
+    <Button size="sm" variant="ghost" onClick={onClick} disabled={disabled} aria-label={label} title={title} aria-pressed={pressed} data-testid={testId} className={cn(pressed && 'bg-zinc-100 text-zinc-900 dark:bg-zinc-800 dark:text-zinc-100')}>
+      {children}
+    </Button>
+  );
+}
+
+function MoreMenu({ onImport, onExport, onPaste, onHelp }: { onImport: () => void; onExport: () => void; onPaste: () => void; onHelp: () => void }) {
+  const [open, setOpen] = useState(false);
+  const ref = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (!open) return;
+    const close = (e: MouseEvent) => {
+      if (!ref.current?.contains(e.target as Node)) setOpen(false);
+    };
+    document.addEventListener('mousedown', close);
+    return () => document.removeEventListener('mousedown', close);
+  }, [open]);
+  const item = (label: string, run: () => void, testId: string) => (
+    <button
+      type="button"
+      role="menuitem"
+      data-testid={testId}
+      onClick={() => {
+        setOpen(false);
+        run();
+      }}
+      className="block w-full rounded px-3 py-1.5 text-left text-sm hover:bg-zinc-100 dark:hover:bg-zinc-800"
+    >
+      {label}
+    </button>
+  );
+  return (
+    <div ref={ref} className="relative">
+      <Button size="sm" variant="ghost" aria-haspopup="menu" aria-expanded={open} onClick={() => setOpen((o) => !o)} data-testid="more-menu">
+        ⋯
+      </Button>
+      {open && (
+        <div role="menu" className="absolute right-0 z-30 mt-1 w-52 rounded-lg border border-zinc-200 bg-white p-1 shadow-lg dark:border-zinc-800 dark:bg-zinc-900">
+          {item('Import JSON…', onImport, 'menu-import')}
+          {item('Export JSON', onExport, 'menu-export')}
+          {item('Paste nodes', onPaste, 'menu-paste')}
+          {item('Keyboard shortcuts', onHelp, 'menu-help')}
+        </div>
+      )}
+    </div>
+  );
+}
+
+function Banner({ tone, testId, children }: { tone: 'danger' | 'warning'; testId: string; children: ReactNode }) {
+  return (
+    <div
+      role="alert"
+      data-testid={testId}
+      className={cn(
+        'flex flex-wrap items-center gap-3 border-b px-4 py-2 text-sm',
+        tone === 'danger' ? 'border-rose-200 bg-rose-50 text-rose-900 dark:border-rose-900 dark:bg-rose-950 dark:text-rose-100' : 'border-amber-200 bg-amber-50 text-amber-900 dark:border-amber-900 dark:bg-amber-950 dark:text-amber-100',
+      )}
+    >
+      {children}
+    </div>
+  );
+}
