@@ -13,6 +13,11 @@ function apiKey(): string {
   return key;
 }
 
+/** Headers that authenticate a request to the public API with the run's admin API key. */
+export function apiHeaders(): Record<string, string> {
+  return { authorization: `Bearer ${apiKey()}` };
+}
+
 /** POST /api/v1/events; returns the committed seq and id. */
 export async function publish(request: APIRequestContext, event: { type: string; key?: string; payload?: unknown }) {
   const res = await request.post('/api/v1/events', { data: event, headers: { authorization: `Bearer ${apiKey()}` } });

@@ -13,14 +13,16 @@ import { ForbiddenError, isSpineError, SpineError } from '@/server/errors';
 import { getRuntime } from '@/server/runtime';
 import type { Spine } from '@/server/spine';
 import type { EngineService } from '@/server/engine';
-import { hasRole, LOCAL_OPERATOR, type Actor, type Role } from './actor';
+import { hasRole, type Actor, type Role } from './actor';
+import { isSameOrigin } from '@/server/auth/origin';
+import type { AuthService } from '@/server/auth/service';
 
 /* ---------------------------------------------------------------------------------------------------
  * 1. CONTEXT
  * ------------------------------------------------------------------------------------------------- */
 
 /** Long-lived services a procedure may call. Routers make one call on one of these and return. */
-export type Services = { spine: Spine; engine: EngineService };
+export type Services = { spine: Spine; engine: EngineService; auth?: AuthService };
 
 /**
  * The context without a request: tests build it directly.
@@ -33,13 +35,12 @@ export type Context = ReturnType<typeof createContextInner>;
 
 /** The context of one HTTP request (`app/api/trpc/[trpc]/route.ts`). */
 export async function createContext(opts: { req: Request }): Promise<Context> {
-  const { spine, engine } = await getRuntime();
-  // ── AUTH: resolve the actor from `opts.req` here (session cookie or API token). ──────────────────
-  // Authentication arrives in a later issue. Until then every caller is the local operator, so
-  // authedProcedure and roleProcedure admit everyone. This is the only line that has to change.
-  void opts.req;
-  const actor: Actor | null = LOCAL_OPERATOR;
-  return createContextInner({ actor, services: { spine, engine } });
+  const { spine, engine, auth } = await getRuntime();
+  // ── AUTH: the session cookie (browser) or `Authorization: Bearer` (scripts, keys). ──────────────────
+  // Cookie-authenticated mutations must come from this origin (CSRF); queries and subscriptions are reads.
+  let actor: Actor | null = await auth.authenticate(opts.req);
+  if (actor && opts.req.method === 'POST' && !opts.req.headers.get('authorization') && !isSameOrigin(opts.req)) actor = null;
+  return createContextInner({ actor, services: { spine, engine, auth } });
 }
 
 /* ---------------------------------------------------------------------------------------------------

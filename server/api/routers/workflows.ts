@@ -12,7 +12,7 @@ import { getRuntime } from '@/server/runtime';
 import { createWorkflowLibrary } from '@/server/workflows/library';
 import { WorkflowDocument } from '@/server/workflows/schema';
 import { DEMO_TEMPLATES } from '@/server/workflows/templates';
-import { authedProcedure, publicProcedure, roleProcedure, router } from '../trpc';
+import { authedProcedure, roleProcedure, router } from '../trpc';
 import type { Context } from '../trpc';
 
 const WorkflowId = z.string().min(1).max(128);
@@ -68,32 +68,32 @@ async function libraryOf(ctx: Context) {
 
 export const workflowsRouter = router({
   /** The library: every workflow with draft status, last run and runs in the last 24 h. */
-  list: publicProcedure
+  list: authedProcedure
     .input(z.object({ includeArchived: z.boolean().default(false) }).strict().default({ includeArchived: false }))
     .query(async ({ ctx, input }) => (await libraryOf(ctx)).overview(input)),
 
   /** The demo scenarios, offered as starting points. */
-  templates: publicProcedure.query(() => DEMO_TEMPLATES.map(({ slug, name, description, document }) => ({ slug, name, description, nodeCount: document.nodes.length }))),
+  templates: authedProcedure.query(() => DEMO_TEMPLATES.map(({ slug, name, description, document }) => ({ slug, name, description, nodeCount: document.nodes.length }))),
 
   /** A workflow with its current draft and draft revision. */
-  get: publicProcedure.input(WorkflowIdInput).query(({ ctx, input }) => ctx.engine.workflows.get(input.id)),
+  get: authedProcedure.input(WorkflowIdInput).query(({ ctx, input }) => ctx.engine.workflows.get(input.id)),
 
-  create: roleProcedure('operator')
+  create: roleProcedure('architect')
     .input(CreateWorkflowInput)
     .mutation(({ ctx, input: { template, ...input } }) => {
       const t = template === undefined ? undefined : DEMO_TEMPLATES.find((x) => x.slug === template);
       return ctx.engine.workflows.create({ ...input, ...(t && { description: input.description ?? t.description, document: input.document ?? t.document }) });
     }),
 
-  rename: roleProcedure('operator')
+  rename: roleProcedure('architect')
     .input(RenameWorkflowInput)
     .mutation(async ({ ctx, input: { id, ...rest } }) => (await libraryOf(ctx)).rename(id, rest)),
 
-  duplicate: roleProcedure('operator')
+  duplicate: roleProcedure('architect')
     .input(z.object({ id: WorkflowId, name: Name.optional() }).strict())
     .mutation(async ({ ctx, input }) => (await libraryOf(ctx)).duplicate(input.id, { name: input.name })),
 
-  setArchived: roleProcedure('operator')
+  setArchived: roleProcedure('architect')
     .input(z.object({ id: WorkflowId, archived: z.boolean() }).strict())
     .mutation(async ({ ctx, input }) => {
       const summary = await (await libraryOf(ctx)).setArchived(input.id, input.archived);
@@ -103,27 +103,27 @@ export const workflowsRouter = router({
     }),
 
   /** Saves the draft if `expectedRevision` is current; 409 `workflow.draft_conflict` if it was saved elsewhere. */
-  saveDraft: roleProcedure('operator')
+  saveDraft: roleProcedure('architect')
     .input(SaveDraftInput)
     .mutation(({ ctx, input }) => ctx.engine.workflows.saveDraft(input.id, input.document, input.expectedRevision)),
 
   /** Publishes the saved draft as the next immutable version; refused (400 `workflow.invalid`) with errors. */
-  publish: roleProcedure('operator')
+  publish: roleProcedure('architect')
     .input(PublishInput)
     .mutation(({ ctx, input }) => ctx.engine.publishWorkflow(input.id, { summary: input.summary, createdBy: ctx.actor.name })),
 
   /** Published versions, newest first. */
-  versions: publicProcedure.input(WorkflowIdInput).query(({ ctx, input }) => ctx.engine.workflows.versions(input.id)),
+  versions: authedProcedure.input(WorkflowIdInput).query(({ ctx, input }) => ctx.engine.workflows.versions(input.id)),
 
-  version: publicProcedure.input(VersionInput).query(({ ctx, input }) => ctx.engine.workflows.getVersion(input.id, input.version)),
+  version: authedProcedure.input(VersionInput).query(({ ctx, input }) => ctx.engine.workflows.getVersion(input.id, input.version)),
 
   /** Starts a run of the published version. */
-  startRun: authedProcedure
+  startRun: roleProcedure('operator')
     .input(StartWorkflowRunInput)
     .mutation(({ ctx, input: { id, ...run } }) => ctx.engine.startRun(id, run, ctx.actor.name)),
 
   /** A run's status and node states now (the first paint of the live canvas). */
-  runStates: publicProcedure.input(RunIdInput).query(async ({ ctx, input }) => {
+  runStates: authedProcedure.input(RunIdInput).query(async ({ ctx, input }) => {
     const run = await ctx.engine.getRun(input.runId);
     return statesOf(run, (await ctx.spine.getRun(input.runId))?.lastSeq ?? 0);
   }),
@@ -132,7 +132,7 @@ export const workflowsRouter = router({
    * The run's node states after each of its events, from its first event (or after `lastEventId`), then
    * live: every snapshot is tracked by the seq of the event it follows, so a reconnect resumes there.
    */
-  liveRunStates: publicProcedure.input(RunStatesInput).subscription(async function* ({ ctx, input, signal }) {
+  liveRunStates: authedProcedure.input(RunStatesInput).subscription(async function* ({ ctx, input, signal }) {
     const run = await ctx.engine.getRun(input.runId);
     const after = input.lastEventId == null ? undefined : Number(input.lastEventId);
     const startedSeq = (await ctx.spine.getRun(run.id))?.startedSeq ?? 1;
