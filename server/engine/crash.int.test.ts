@@ -15,9 +15,9 @@ import { spawnTs, waitForLine } from '@/server/testing/processes';
 import { freshDatabaseUrl, testDbKind } from '@/server/testing/testDb';
 
 const RUNS = 200;
-const AGENT_LATENCY_MS = 20;
+const AGENT_LATENCY_MS = 100;
 /** Kill once this many runs have completed: the rest are in flight. */
-const KILL_AFTER_COMPLETED = 30;
+const KILL_AFTER_COMPLETED = 5;
 
 function startServer(url: string, port: number): { child: ChildProcess; ready: Promise<unknown> } {
   const child = spawnTs('server/testing/engineServer.ts', [String(port), String(AGENT_LATENCY_MS)], { DATABASE_URL: url });
