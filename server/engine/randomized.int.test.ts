@@ -1,14 +1,16 @@
 /**
  * Randomized: random valid DAGs of fan-outs, joins (all / any / quorum), routers (conditions on `input` and
  * `results`) and echo agents with random latencies (0-20 ms), failure rates, retry policies and error
- * edges, published through the store and run concurrently on the selected database. Whatever happens:
- *   - every run ends (completed or failed) within the time limit;
+ * edges, published through the store and run concurrently on the selected database, while people patch
+ * the context (making work in progress stale) and cancel runs at random moments. Whatever happens:
+ *   - every run ends (completed, failed or cancelled) within the time limit, and the first terminal event
+ *     decides: the engine appends nothing after it;
  *   - every join fires at most once per run, and exactly once when the run went through it;
  *   - no (node, attempt) is dispatched, completed or failed twice, and none both completes and fails;
- *   - nothing is appended to a run after its terminal event;
  *   - folding each run's history from the log gives the engine's live state at the end, and the run
  *     index agrees on the outcome;
- *   - each agent call (idempotency key) is made once (no crash here, so at-least-once means once).
+ *   - each agent call through the adapter (idempotency key) is made once: no crash here, so at-least-once
+ *     means once. (Zero-latency builtins run inline inside the step and are not counted.)
  * The seed is in the test name and printed on failure; SPINE_TEST_SEED=<n> reruns the same workflows.
  */
 import { afterEach, describe, expect, it, onTestFailed, vi } from 'vitest';
