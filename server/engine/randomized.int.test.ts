@@ -70,16 +70,16 @@ describe(`randomized workflows (${testDbKind()}, seed ${SEED})`, () => {
     const { service } = h;
 
     // Publish the workflows (with their agents) through the store.
-    const workflows: { slug: string }[] = [];
-    for (let w = 0; w < WORKFLOWS; w++) {
-      const g = randomWorkflow(random, `r${w}`);
-      for (const a of g.agents) await service.agentStore.upsert({ name: a.name, kind: 'builtin', config: a.config });
-      service.agents.invalidate();
-      const slug = `random-${w}`;
-      await service.workflows.create({ name: `Random ${w}`, slug, document: g.document });
-      await service.publishWorkflow(slug, { summary: `seed ${SEED}` });
-      workflows.push({ slug });
-    }
+    const generated = Array.from({ length: WORKFLOWS }, (_, w) => ({ slug: `random-${w}`, ...randomWorkflow(random, `r${w}`) }));
+    await Promise.all(generated.flatMap((g) => g.agents.map((a) => service.agentStore.upsert({ name: a.name, kind: 'builtin', config: a.config }))));
+    service.agents.invalidate();
+    await Promise.all(
+      generated.map(async (g, w) => {
+        await service.workflows.create({ name: `Random ${w}`, slug: g.slug, document: g.document });
+        await service.publishWorkflow(g.slug, { summary: `seed ${SEED}` });
+      }),
+    );
+    const workflows = generated.map(({ slug }) => ({ slug }));
 
     const started = Date.now();
     const runIds: string[] = [];
