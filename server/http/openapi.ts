@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { EventInput } from '@/server/spine/events';
+import { ApprovalDecisionInput, ContextPatchInput, StartRunInput } from '@/server/engine';
 import { json } from './errors';
 
 const schema = (s: z.ZodType) => z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' });
@@ -35,6 +36,7 @@ const SpineEvent = {
 const errors = (...codes: number[]) =>
   Object.fromEntries(codes.map((c) => [String(c), { description: 'Error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } }]));
 const q = (name: string, description: string, schema: object = { type: 'string' }) => ({ name, in: 'query', required: false, description, schema });
+const pathParam = (name: string) => ({ name, in: 'path', required: true, schema: { type: 'string' } });
 
 export const openApiDocument = {
   openapi: '3.1.0',
@@ -80,6 +82,41 @@ export const openApiDocument = {
         parameters: [q('after', 'Exclusive cursor (seq)', { type: 'integer', minimum: 0 }), q('types', 'Type patterns'), q('key', 'Entity key'), q('runId', 'Run id'), q('format', 'spine or cloudevents')],
         responses: { '200': { description: 'text/event-stream' }, ...errors(400) },
       },
+    },
+    '/api/v1/workflows': {
+      get: { summary: 'Published workflows', responses: { '200': { description: '{ workflows: [{ id, slug, name, publishedVersion, triggerType }] }' }, ...errors(401) } },
+    },
+    '/api/v1/workflows/{workflowId}': {
+      get: { summary: 'A published workflow by id or stable slug (latest version, its document and version history)', parameters: [pathParam('workflowId')], responses: { '200': { description: 'Workflow' }, ...errors(401, 404) } },
+    },
+    '/api/v1/workflows/{workflowId}/runs': {
+      post: {
+        summary: 'Start a run of the published version (whatever the trigger)',
+        parameters: [pathParam('workflowId')],
+        requestBody: { required: true, content: { 'application/json': { schema: schema(StartRunInput) } } },
+        responses: { '202': { description: '{ runId }' }, '200': { description: 'Idempotent repeat: the original runId' }, ...errors(400, 401, 403, 404) },
+      },
+    },
+    '/api/v1/runs/{runId}': {
+      get: { summary: 'A run: { id, workflowId, version, status (running|waiting|completed|failed|cancelled), nodes: [{ id, kind, status, attempts }], output, envelope }', parameters: [pathParam('runId')], responses: { '200': { description: 'Run' }, ...errors(401, 404) } },
+    },
+    '/api/v1/runs/{runId}/events': {
+      get: { summary: "The run's events in seq order", parameters: [pathParam('runId')], responses: { '200': { description: '{ events }' }, ...errors(401, 404) } },
+    },
+    '/api/v1/runs/{runId}/cancel': {
+      post: { summary: 'Cancel a run (operator)', parameters: [pathParam('runId')], responses: { '200': { description: 'Cancelled' }, ...errors(401, 403, 404, 409) } },
+    },
+    '/api/v1/runs/{runId}/context': {
+      post: { summary: "Patch the run's shared state mid-run (JSON merge patch; optional expectedVersion)", parameters: [pathParam('runId')], requestBody: { required: true, content: { 'application/json': { schema: schema(ContextPatchInput) } } }, responses: { '200': { description: '{ envelopeVersion, seq }' }, ...errors(400, 401, 403, 404, 409) } },
+    },
+    '/api/v1/runs/{runId}/nodes/{nodeId}/retry': {
+      post: { summary: 'Retry a failed agent node by hand (reopens the failed run)', parameters: [pathParam('runId'), pathParam('nodeId')], responses: { '202': { description: 'Accepted' }, ...errors(401, 403, 404, 409) } },
+    },
+    '/api/v1/approvals': {
+      get: { summary: 'Pending approvals', parameters: [q('status', 'pending', { enum: ['pending'] })], responses: { '200': { description: '{ approvals }' }, ...errors(401, 403) } },
+    },
+    '/api/v1/approvals/{approvalId}/decision': {
+      post: { summary: 'Approve or reject (approver); a second concurrent decision gets 409', parameters: [pathParam('approvalId')], requestBody: { required: true, content: { 'application/json': { schema: schema(ApprovalDecisionInput) } } }, responses: { '200': { description: 'Decided' }, ...errors(400, 401, 403, 404, 409) } },
     },
     '/api/v1/runs/{runId}/envelope': {
       get: {

@@ -385,7 +385,7 @@ describe('injection: hostile text never executes and always ends quickly', () =>
       expect(isPlainJson(value)).toBe(true);
     }
     expect(checkExpression(src)).toHaveProperty('ok');
-    expect(ms).toBeLessThan(200);
+    expect(ms).toBeLessThan(1000);
   });
 
   it('executed nothing: no exit, no eval, sentinel and prototypes intact', () => {

@@ -78,7 +78,9 @@ export function eventsApi(services: ServicesGetter = runtimeServices) {
     }
     // After parsing: the type is known, so the publish scope can be checked before anything is stored.
     const actor = await authorize(req, svc, { kind: 'publish', type: input.type });
-    input = { ...input, source: { kind: actor.kind === 'apiKey' ? 'agent' : input.source?.kind === 'agent' ? 'agent' : 'user', name: input.source?.name && actor.kind === 'apiKey' ? input.source.name : actor.name } };
+    // The source is who is calling: a person is named as themselves; a key may name the agent it runs.
+    if (actor.kind === 'user') input = { ...input, source: { kind: 'user', name: actor.name } };
+    else if (actor.kind === 'apiKey') input = { ...input, source: { kind: 'agent', name: input.source?.name ?? actor.name } };
     const result = await spine.publish(input);
     return json({ seq: result.seq, id: result.id }, result.duplicate ? 200 : 201);
   });
