@@ -3,33 +3,26 @@
  * Change one's own password. The server checks the current one, ends every session of this person, and
  * the form then sends them to sign in again with the new one.
  */
-import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useRouter } from 'next/navigation';
+import { useMutation } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { Button } from '@/components/ui/Button';
 import { useTRPC } from '@/components/trpc/client';
 import { ErrorNote, Field, inputClass } from './Field';
 import { callError } from './trpcError';
-import { SIGN_IN_PATH } from './signInPath';
+import { signOut } from './signOut';
 
 const MIN_LENGTH = 10;
 
 export function ChangePasswordForm() {
   const trpc = useTRPC();
-  const router = useRouter();
-  const queryClient = useQueryClient();
   const [current, setCurrent] = useState('');
   const [next, setNext] = useState('');
   const [repeat, setRepeat] = useState('');
   const [mismatch, setMismatch] = useState(false);
   const change = useMutation(
     trpc.session.changePassword.mutationOptions({
-      onSuccess: async () => {
-        // Every session of this person has ended on the server, this one included.
-        await fetch('/api/auth/sign-out', { method: 'POST' }).catch(() => undefined);
-        queryClient.clear();
-        router.replace(`${SIGN_IN_PATH}?passwordChanged=1`);
-      },
+      // Every session of this person has ended on the server, this one included: clear the cookie too.
+      onSuccess: () => signOut('passwordChanged'),
     }),
   );
 

@@ -1,11 +1,9 @@
 'use client';
 /**
- * Email and password. Posts to `/api/auth/sign-in`, which sets the HttpOnly session cookie; then forgets
- * whatever was cached for the previous identity and goes to `next`. Wrong credentials and the sign-in rate
- * limit are shown as the server words them.
+ * Email and password. Posts to `/api/auth/sign-in`, which sets the HttpOnly session cookie, then loads
+ * `next` afresh: a full page load, so nothing cached for a previous identity survives the switch. Wrong
+ * credentials and the sign-in rate limit are shown as the server words them.
  */
-import { useQueryClient } from '@tanstack/react-query';
-import { useRouter } from 'next/navigation';
 import { useState, type FormEvent } from 'react';
 import { Button } from '@/components/ui/Button';
 import { Card, CardContent } from '@/components/ui/Card';
@@ -20,8 +18,6 @@ const NOTICES: Record<string, string> = {
 };
 
 export function SignInForm({ next, notice }: { next: string | null; notice: string | null }) {
-  const router = useRouter();
-  const queryClient = useQueryClient();
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const [pending, setPending] = useState(false);
@@ -38,8 +34,7 @@ export function SignInForm({ next, notice }: { next: string | null; notice: stri
         setPending(false);
         return;
       }
-      queryClient.clear();
-      router.replace(safeNext(next));
+      window.location.assign(safeNext(next));
     } catch {
       setError({ code: 'network', message: 'Could not reach Spine. Check your connection and try again.', httpStatus: null });
       setPending(false);

@@ -3,9 +3,8 @@
  * The signed-in person in the top bar: name and roles, a link to their settings, and sign out. Signed
  * out, a link to sign in.
  */
-import { useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
-import { usePathname, useRouter } from 'next/navigation';
+import { usePathname } from 'next/navigation';
 import { useState } from 'react';
 import { Badge } from '@/components/ui/Badge';
 import { Button } from '@/components/ui/Button';
@@ -16,8 +15,6 @@ import { useActor } from './useActor';
 
 export function UserMenu() {
   const { actor, status } = useActor();
-  const queryClient = useQueryClient();
-  const router = useRouter();
   const pathname = usePathname();
   const [leaving, setLeaving] = useState(false);
 
@@ -56,7 +53,7 @@ export function UserMenu() {
           disabled={leaving}
           onClick={() => {
             setLeaving(true);
-            void signOut(queryClient, (href) => router.replace(href));
+            void signOut();
           }}
         >
           Sign out

@@ -1,10 +1,11 @@
 'use client';
-import type { QueryClient } from '@tanstack/react-query';
 import { SIGN_IN_PATH } from './signInPath';
 
-/** Ends the session (the server deletes it and clears the cookie), forgets cached data, goes to sign-in. */
-export async function signOut(queryClient: QueryClient, go: (href: string) => void): Promise<void> {
+/**
+ * Ends the session (the server deletes it and clears the cookie) and loads the sign-in page afresh, so
+ * nothing cached for this identity stays in memory.
+ */
+export async function signOut(notice: 'signedOut' | 'passwordChanged' = 'signedOut'): Promise<void> {
   await fetch('/api/auth/sign-out', { method: 'POST' }).catch(() => undefined);
-  queryClient.clear();
-  go(`${SIGN_IN_PATH}?signedOut=1`);
+  window.location.assign(`${SIGN_IN_PATH}?${notice}=1`);
 }
