@@ -93,7 +93,8 @@ describe(`workflows router (${testDbKind()})`, () => {
   });
 
   it('pushes the node states of a run after each of its events until every node is done', async () => {
-    h = await openHarness();
+    // A 30 ms agent is called asynchronously, so the push shows it running (zero-latency ones run inline).
+    h = await openHarness({ agents: { echo: { latencyMs: 30 } } });
     const api = callerFor(h);
     const w = await api.workflows.create({ name: 'Live', document: straight });
     await api.workflows.publish({ id: w.id });
