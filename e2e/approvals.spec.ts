@@ -3,7 +3,7 @@
  * approver, in a second browser context, sees each of its two approvals arrive live and approves them with
  * a comment; an auditor watching the same inbox sees the decisions land live and can decide nothing (no
  * buttons, and the API answers 403). The run completes, and the decisions with the approver's name are in
- * the run's events and, once that route exists, in the audit export.
+ * the run's events (API and run page) and, once that route exists, in the audit export.
  *
  * People are created through the admin API with the run's admin key (SPINE_E2E_API_KEY), with unique
  * emails, so tests in parallel never share an account.
@@ -136,6 +136,13 @@ test('a large purchase: two approvals arrive live, are approved with comments, t
     ['contract-approval', 'approve', approver.email, approver.email, 'Terms reviewed, fine.'],
     ['extra-approval', 'approve', approver.email, approver.email, 'Budget confirmed.'],
   ]);
+
+  // The run's page (the dashboard's), reached from the card, shows both decisions with the approver's name.
+  await card(auditorPage, extra).getByRole('link', { name: 'Open run' }).click();
+  await expect(auditorPage).toHaveURL(`/runs/${runId}`);
+  const decidedRows = auditorPage.locator('[data-testid="run-event"][data-type="approval.decided"]');
+  await expect(decidedRows).toHaveCount(2);
+  for (const row of await decidedRows.all()) await expect(row).toContainText(approver.email);
 
   // The audit export (another part of this issue) carries the same decisions, once its route exists.
   if (existsSync(path.join(process.cwd(), 'app/api/v1/audit/export/route.ts'))) {
