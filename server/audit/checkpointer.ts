@@ -98,7 +98,7 @@ export class Checkpointer {
   }
 
   private onCommit(head: number) {
-    if (!this.last && !this.loaded) return;
+    if (!this.unsubscribe || (!this.last && !this.loaded)) return;
     if (this.signing) {
       this.pending = true;
       return;
@@ -124,7 +124,8 @@ export class Checkpointer {
         this.signing = null;
         if (this.pending) {
           this.pending = false;
-          void this.spine.head().then((h) => this.onCommit(h));
+          // After stop() the log may be closed: a late follow-up must not become an unhandled rejection.
+          if (this.unsubscribe) void this.spine.head().then((h) => this.onCommit(h)).catch(() => undefined);
         }
       }
     })();
