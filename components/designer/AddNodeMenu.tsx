@@ -11,12 +11,14 @@ import { matchesKind } from './Palette';
 
 export function AddNodeMenu({ open, onClose, onPick, context }: { open: boolean; onClose: () => void; onPick: (kind: NodeKind) => void; context?: string }) {
   const ref = useRef<HTMLDialogElement>(null);
+  const wanted = useRef(open);
   const [query, setQuery] = useState('');
   const [active, setActive] = useState(0);
   const listId = useId();
   const kinds = NODE_KINDS.filter((k) => matchesKind(k, query));
 
   useEffect(() => {
+    wanted.current = open;
     const d = ref.current;
     if (!d) return;
     if (open && !d.open) {
@@ -38,7 +40,10 @@ export function AddNodeMenu({ open, onClose, onPick, context }: { open: boolean;
       ref={ref}
       aria-label="Add a step"
       data-testid="add-node-menu"
-      onClose={onClose}
+      onClose={() => {
+        // A queued close event from an earlier close must not shut the menu once it is open again.
+        if (wanted.current && !ref.current?.open) onClose();
+      }}
       onCancel={(e) => {
         e.preventDefault();
         onClose();

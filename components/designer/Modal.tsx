@@ -19,8 +19,10 @@ type Props = {
 
 export function Modal({ open, onClose, title, description, children, footer, className, ...rest }: Props) {
   const ref = useRef<HTMLDialogElement>(null);
+  const wanted = useRef(open);
   const titleId = useId();
   useEffect(() => {
+    wanted.current = open;
     const d = ref.current;
     if (!d) return;
     if (open && !d.open) d.showModal();
@@ -31,7 +33,11 @@ export function Modal({ open, onClose, title, description, children, footer, cla
       ref={ref}
       aria-labelledby={titleId}
       data-testid={rest['data-testid']}
-      onClose={onClose}
+      onClose={() => {
+        // The close event is queued: one from an earlier close can arrive after the dialog was opened again.
+        // Only a close the browser made on its own (not asked for, dialog now shut) is reported.
+        if (wanted.current && !ref.current?.open) onClose();
+      }}
       onCancel={(e) => {
         e.preventDefault();
         onClose();

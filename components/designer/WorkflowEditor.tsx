@@ -40,6 +40,9 @@ import { clearBackup, errorMessage, readBackup, useAutosave, type Backup, type S
 import { VersionHistory as VersionHistoryView } from './VersionHistory';
 import { WorkflowPanel } from './WorkflowPanel';
 
+/** How Fit, auto-layout and imports frame the workflow. */
+const FIT = { padding: 0.1, duration: 200, maxZoom: 1.2 } as const;
+
 /** Where copied nodes also go, for browsers or pages where the system clipboard is unavailable. */
 const CLIPBOARD_FALLBACK_KEY = 'spine.designer.clipboard';
 
@@ -219,10 +222,10 @@ function EditorFrame({ workflow, store, opening: open }: { workflow: WorkflowDet
           return setAddMenu({});
         case 'layout':
           s.layout();
-          requestAnimationFrame(() => void fitView({ padding: 0.2, duration: 200 }));
+          requestAnimationFrame(() => void fitView(FIT));
           return;
         case 'fit':
-          return void fitView({ padding: 0.2, duration: 200 });
+          return void fitView(FIT);
         case 'save':
           return void autosave.flush();
         case 'help':
@@ -286,7 +289,7 @@ function EditorFrame({ workflow, store, opening: open }: { workflow: WorkflowDet
     const r = parseWorkflowFile(await file.text(), agents.data ? { agents: new Set(agents.data.map((a) => a.name)) } : {});
     if (!r.ok) return setImportError({ title: r.title, issues: r.issues });
     api.getState().replaceDocument(r.document);
-    requestAnimationFrame(() => void fitView({ padding: 0.2 }));
+    requestAnimationFrame(() => void fitView(FIT));
     toast(`Imported ${r.document.nodes.length} nodes from ${file.name}. Undo with Ctrl/⌘ Z.`, { tone: 'success', action: { label: 'Undo', run: () => api.getState().undo() } });
   };
 
@@ -341,12 +344,12 @@ function EditorFrame({ workflow, store, opening: open }: { workflow: WorkflowDet
             testId="auto-layout"
             onClick={() => {
               api.getState().layout();
-              requestAnimationFrame(() => void fitView({ padding: 0.2, duration: 200 }));
+              requestAnimationFrame(() => void fitView(FIT));
             }}
           >
             Layout
           </ToolButton>
-          <ToolButton label="Zoom to fit" keys="Shift 1" onClick={() => void fitView({ padding: 0.2, duration: 200 })} testId="fit-view">
+          <ToolButton label="Zoom to fit" keys="Shift 1" onClick={() => void fitView(FIT)} testId="fit-view">
             Fit
           </ToolButton>
           <ToolButton label={snap ? 'Snap to grid: on' : 'Snap to grid: off'} onClick={() => setSnap((v) => !v)} pressed={snap} testId="snap">
@@ -454,7 +457,7 @@ function EditorFrame({ workflow, store, opening: open }: { workflow: WorkflowDet
         onRestore={(version, doc) => {
           api.getState().replaceDocument(doc);
           setDialog(null);
-          requestAnimationFrame(() => void fitView({ padding: 0.2 }));
+          requestAnimationFrame(() => void fitView(FIT));
           toast(`Version ${version} restored as the draft. Publish to make it current.`, { tone: 'success', action: { label: 'Undo', run: () => api.getState().undo() } });
         }}
       />

@@ -15,7 +15,7 @@ const GRID = 16;
 /** Top-left positions by node id, snapped to the 16 px grid. Disconnected nodes get a place too. */
 export function autoLayout(nodes: readonly LayoutNode[], edges: readonly LayoutEdge[]): Map<string, { x: number; y: number }> {
   const g = new dagre.graphlib.Graph();
-  g.setGraph({ rankdir: 'LR', nodesep: 32, ranksep: 96, marginx: 0, marginy: 0 });
+  g.setGraph({ rankdir: 'LR', nodesep: 28, ranksep: 72, marginx: 0, marginy: 0 });
   g.setDefaultEdgeLabel(() => ({}));
   for (const n of nodes) g.setNode(n.id, { width: n.width ?? DEFAULT_NODE_SIZE.width, height: n.height ?? DEFAULT_NODE_SIZE.height });
   const ids = new Set(nodes.map((n) => n.id));
