@@ -26,7 +26,7 @@ const isKind = (v: string): v is NodeKind => (NODE_KINDS as readonly string[]).i
 const minimapColor = (n: DesignerNode) => KIND_LOOK[n.type].minimap;
 
 export function Canvas({ snap, onRequestAdd }: { snap: boolean; onRequestAdd: (at: { x: number; y: number }) => void }) {
-  const { nodes, edges, onNodesChange, onEdgesChange, onConnect, isValidConnection, endConnection, addNode, connectionHint } = useDesignerStore(
+  const { nodes, edges, onNodesChange, onEdgesChange, onConnect, isValidConnection, endConnection, addNode, connectionHint, readOnly } = useDesignerStore(
     useShallow((s) => ({
       nodes: s.nodes,
       edges: s.edges,
@@ -37,6 +37,7 @@ export function Canvas({ snap, onRequestAdd }: { snap: boolean; onRequestAdd: (a
       endConnection: s.endConnection,
       addNode: s.addNode,
       connectionHint: s.connectionHint,
+      readOnly: s.readOnly,
     })),
   );
   const { screenToFlowPosition } = useReactFlow();
@@ -84,7 +85,9 @@ export function Canvas({ snap, onRequestAdd }: { snap: boolean; onRequestAdd: (a
         onConnect={onConnect}
         onConnectEnd={endConnection}
         isValidConnection={validate}
-        onPaneContextMenu={onPaneContextMenu}
+        onPaneContextMenu={readOnly ? undefined : onPaneContextMenu}
+        nodesDraggable={!readOnly}
+        nodesConnectable={!readOnly}
         defaultEdgeOptions={{ type: 'workflow' }}
         snapToGrid={snap}
         snapGrid={SNAP_GRID}

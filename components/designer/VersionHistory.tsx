@@ -17,9 +17,9 @@ import { Modal } from './Modal';
 import { ReadOnlyCanvas } from './ReadOnlyCanvas';
 import type { DiffMark } from './store';
 
-type Props = { open: boolean; onClose: () => void; workflowId: string; draft: WorkflowDocument; onRestore: (version: number, doc: WorkflowDocument) => void };
+type Props = { open: boolean; onClose: () => void; workflowId: string; draft: WorkflowDocument; mayRestore: boolean; onRestore: (version: number, doc: WorkflowDocument) => void };
 
-export function VersionHistory({ open, onClose, workflowId, draft, onRestore }: Props) {
+export function VersionHistory({ open, onClose, workflowId, draft, mayRestore, onRestore }: Props) {
   const trpc = useTRPC();
   const versions = useQuery({ ...trpc.workflows.versions.queryOptions({ id: workflowId }), enabled: open });
   const [picked, setPicked] = useState<number | null>(null);
@@ -70,7 +70,8 @@ export function VersionHistory({ open, onClose, workflowId, draft, onRestore }: 
               <Button
                 size="sm"
                 className="ml-auto"
-                disabled={!version.data}
+                disabled={!version.data || !mayRestore}
+                title={mayRestore ? 'Replace the draft with this version (one undo step)' : 'Restoring needs the architect role'}
                 data-testid="restore-version"
                 onClick={() => {
                   if (version.data) onRestore(version.data.version, version.data.document);

@@ -15,6 +15,7 @@ import { Badge } from '@/components/ui/Badge';
 import { Button } from '@/components/ui/Button';
 import { Skeleton } from '@/components/ui/Skeleton';
 import { cn } from '@/components/ui/cn';
+import { useActor } from '@/components/auth/useActor';
 import { useTRPC } from '@/components/trpc/client';
 import type { WorkflowDetail } from '@/server/workflows/store';
 import { KIND_META, type NodeKind, type WorkflowDocument } from '@/server/workflows/schema';
@@ -134,6 +135,11 @@ function EditorFrame({ workflow, store, opening: open }: { workflow: WorkflowDet
     staleTime: Infinity,
   });
   const autosave = useAutosave({ workflowId: workflow.id, store, initialRevision: workflow.draftRevision, dirty: open.dirty });
+  // The server authorizes every call; this keeps the editor honest about what this person may do.
+  const { can, status: actorStatus } = useActor();
+  const mayEdit = actorStatus !== 'signedIn' || can('architect');
+  const mayRun = actorStatus !== 'signedIn' || can('operator');
+  useEffect(() => store.getState().setReadOnly(!mayEdit), [mayEdit, store]);
   const { undo, redo, pastCount, futureCount, problems, docRevision } = useDesignerStore(
     useShallow((s) => ({ undo: s.undo, redo: s.redo, pastCount: s.past.length, futureCount: s.future.length, problems: s.problems, docRevision: s.docRevision })),
   );
@@ -356,6 +362,7 @@ function EditorFrame({ workflow, store, opening: open }: { workflow: WorkflowDet
             Snap
           </ToolButton>
           <MoreMenu
+            mayEdit={mayEdit}
             onImport={() => fileRef.current?.click()}
             onExport={() => downloadText(`${summary.slug}.json`, serializeWorkflow(api.getState().document()))}
             onPaste={() => void pasteFromMenu()}
@@ -364,13 +371,21 @@ function EditorFrame({ workflow, store, opening: open }: { workflow: WorkflowDet
           <Button size="sm" variant="ghost" onClick={() => setDialog('history')} data-testid="open-history">
             History
           </Button>
-          <Button size="sm" onClick={() => setDialog('run')} disabled={summary.publishedVersion === null} title={summary.publishedVersion === null ? 'Publish first' : `Run v${summary.publishedVersion}`} data-testid="open-run">
+          <Button
+            size="sm"
+            onClick={() => setDialog('run')}
+            disabled={summary.publishedVersion === null || !mayRun}
+            title={!mayRun ? 'Starting runs needs the operator role' : summary.publishedVersion === null ? 'Publish first' : `Run v${summary.publishedVersion}`}
+            data-testid="open-run"
+          >
             ▶ Run
           </Button>
-          <Button size="sm" variant="primary" onClick={() => setDialog('publish')} data-testid="open-publish" title={errors ? `${errors} error(s) to fix first` : 'Publish the draft'}>
-            Publish
-            {errors > 0 && <span className="ml-1 rounded-full bg-rose-500 px-1.5 text-[10px] text-white">{errors}</span>}
-          </Button>
+          {mayEdit && (
+            <Button size="sm" variant="primary" onClick={() => setDialog('publish')} data-testid="open-publish" title={errors ? `${errors} error(s) to fix first` : 'Publish the draft'}>
+              Publish
+              {errors > 0 && <span className="ml-1 rounded-full bg-rose-500 px-1.5 text-[10px] text-white">{errors}</span>}
+            </Button>
+          )}
         </div>
         <input
           ref={fileRef}
@@ -386,6 +401,11 @@ function EditorFrame({ workflow, store, opening: open }: { workflow: WorkflowDet
         />
       </header>
 
+      {!mayEdit && (
+        <Banner tone="warning" testId="read-only">
+          <span>You are viewing this workflow. Editing and publishing need the architect role.</span>
+        </Banner>
+      )}
       {autosave.status.kind === 'conflict' && (
         <Banner tone="danger" testId="draft-conflict">
           <span>
@@ -427,7 +447,7 @@ function EditorFrame({ workflow, store, opening: open }: { workflow: WorkflowDet
       )}
 
       <div className="flex min-h-0 flex-1">
-        <Palette onAdd={(k) => addKind(k)} />
+        <Palette onAdd={(k) => addKind(k)} disabled={!mayEdit} />
         <div className="flex min-w-0 flex-1 flex-col">
           <div ref={canvasRef} className="min-h-0 flex-1">
             <Canvas snap={snap} onRequestAdd={(at) => setAddMenu({ at })} />
@@ -451,6 +471,7 @@ function EditorFrame({ workflow, store, opening: open }: { workflow: WorkflowDet
         onPublish={(text) => void doPublish(text)}
       />
       <VersionHistoryLazy
+        mayRestore={mayEdit}
         open={dialog === 'history'}
         onClose={() => setDialog(null)}
         workflowId={workflow.id}
@@ -479,7 +500,7 @@ function EditorFrame({ workflow, store, opening: open }: { workflow: WorkflowDet
 const EMPTY: WorkflowDocument = { formatVersion: 1, nodes: [], edges: [] };
 
 /** The history dialog reads the draft only while open. */
-function VersionHistoryLazy(props: { open: boolean; onClose: () => void; workflowId: string; onRestore: (v: number, d: WorkflowDocument) => void }) {
+function VersionHistoryLazy(props: { open: boolean; onClose: () => void; workflowId: string; mayRestore: boolean; onRestore: (v: number, d: WorkflowDocument) => void }) {
   const api = useDesignerStoreApi();
   const draft = useMemo(() => (props.open ? api.getState().document() : EMPTY), [api, props.open]);
   return <VersionHistoryView {...props} draft={draft} />;
@@ -514,7 +535,7 @@ function ToolButton({ label, keys, onClick, disabled, children, pressed, testId 
   );
 }
 
-function MoreMenu({ onImport, onExport, onPaste, onHelp }: { onImport: () => void; onExport: () => void; onPaste: () => void; onHelp: () => void }) {
+function MoreMenu({ mayEdit, onImport, onExport, onPaste, onHelp }: { mayEdit: boolean; onImport: () => void; onExport: () => void; onPaste: () => void; onHelp: () => void }) {
   const [open, setOpen] = useState(false);
   const ref = useRef<HTMLDivElement>(null);
   useEffect(() => {
@@ -546,9 +567,9 @@ function MoreMenu({ onImport, onExport, onPaste, onHelp }: { onImport: () => voi
       </Button>
       {open && (
         <div role="menu" className="absolute right-0 z-30 mt-1 w-52 rounded-lg border border-zinc-200 bg-white p-1 shadow-lg dark:border-zinc-800 dark:bg-zinc-900">
-          {item('Import JSON…', onImport, 'menu-import')}
+          {mayEdit && item('Import JSON…', onImport, 'menu-import')}
           {item('Export JSON', onExport, 'menu-export')}
-          {item('Paste nodes', onPaste, 'menu-paste')}
+          {mayEdit && item('Paste nodes', onPaste, 'menu-paste')}
           {item('Keyboard shortcuts', onHelp, 'menu-help')}
         </div>
       )}

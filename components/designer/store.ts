@@ -80,6 +80,8 @@ export type DesignerState = {
   paste(p: ClipboardPayload, place: { offset: { x: number; y: number } } | { at: { x: number; y: number } }): void;
   duplicateSelected(): void;
   setAgents(names: ReadonlySet<string>): void;
+  /** Viewing only (a version, a run, or someone without the architect role): nothing changes the document. */
+  setReadOnly(readOnly: boolean): void;
   setRunStates(states: Readonly<Record<string, NodeRunState>>): void;
   setMarks(marks: Readonly<Record<string, DiffMark>>): void;
   document(): WorkflowDocument;
@@ -127,6 +129,7 @@ export function createDesignerStore(initial: { document: WorkflowDocument; readO
     /** The one way the document changes. */
     function commit(next: Snapshot, opts: { coalesce?: string; origin?: Snapshot; structural?: boolean; history?: boolean } = {}) {
       const s = get();
+      if (s.readOnly) return;
       const before = opts.origin ?? { nodes: s.nodes, edges: s.edges };
       let past = s.past;
       let future = s.future;
@@ -371,6 +374,10 @@ export function createDesignerStore(initial: { document: WorkflowDocument; readO
       setAgents(names) {
         const s = get();
         set({ agents: names, ...validate(s.nodes, s.edges, names, s) });
+      },
+
+      setReadOnly(readOnly) {
+        if (get().readOnly !== readOnly) set({ readOnly });
       },
 
       setRunStates(next) {

@@ -13,6 +13,7 @@ import { Button } from '@/components/ui/Button';
 import { Card } from '@/components/ui/Card';
 import { Skeleton } from '@/components/ui/Skeleton';
 import { cn } from '@/components/ui/cn';
+import { useActor } from '@/components/auth/useActor';
 import { useTRPC, useTRPCClient } from '@/components/trpc/client';
 import { checkImportSize, downloadText, nameFromFileName, parseWorkflowFile, serializeWorkflow, type ImportIssue } from '@/components/designer/documentFile';
 import { ImportIssues } from '@/components/designer/ImportIssues';
@@ -31,6 +32,8 @@ export function WorkflowList() {
   const router = useRouter();
   const queryClient = useQueryClient();
   const [showArchived, setShowArchived] = useState(false);
+  const { can, status } = useActor();
+  const mayEdit = status !== 'signedIn' || can('architect');
   const list = useQuery(trpc.workflows.list.queryOptions({ includeArchived: showArchived }));
   const templates = useQuery(trpc.workflows.templates.queryOptions(undefined, { staleTime: Infinity }));
   const [creating, setCreating] = useState<{ template?: string; name: string } | null>(null);
@@ -89,12 +92,16 @@ export function WorkflowList() {
           <input type="checkbox" checked={showArchived} onChange={(e) => setShowArchived(e.target.checked)} className="accent-indigo-600" />
           Show archived
         </label>
-        <Button onClick={() => fileRef.current?.click()} data-testid="import-workflow">
-          Import JSON
-        </Button>
-        <Button variant="primary" onClick={() => setCreating({ name: '' })} data-testid="new-workflow">
-          New workflow
-        </Button>
+        {mayEdit && (
+          <>
+            <Button onClick={() => fileRef.current?.click()} data-testid="import-workflow">
+              Import JSON
+            </Button>
+            <Button variant="primary" onClick={() => setCreating({ name: '' })} data-testid="new-workflow">
+              New workflow
+            </Button>
+          </>
+        )}
         <input
           ref={fileRef}
           type="file"
@@ -120,7 +127,13 @@ export function WorkflowList() {
           Cannot load workflows: {errorMessage(list.error)}
         </Card>
       ) : active.length === 0 && !showArchived ? (
-        <EmptyState templates={templates.data ?? []} onBlank={() => setCreating({ name: '' })} onTemplate={(slug, name) => setCreating({ template: slug, name })} />
+        mayEdit ? (
+          <EmptyState templates={templates.data ?? []} onBlank={() => setCreating({ name: '' })} onTemplate={(slug, name) => setCreating({ template: slug, name })} />
+        ) : (
+          <Card className="px-6 py-10 text-center text-sm text-zinc-500" data-testid="workflows-empty">
+            No workflows yet. Someone with the architect role designs them here.
+          </Card>
+        )
       ) : (
         <Card className="overflow-x-auto">
           <table className="w-full text-sm">
@@ -171,6 +184,7 @@ export function WorkflowList() {
                   <td className="px-5 py-3">
                     <RowActions
                       workflow={w}
+                      mayEdit={mayEdit}
                       onRename={() => setRenaming(w)}
                       onDuplicate={() => duplicate.mutate({ id: w.id })}
                       onExport={() => void exportOne(w)}
@@ -366,7 +380,7 @@ function RenameDialog({ workflow, onClose, onDone }: { workflow: WorkflowOvervie
   );
 }
 
-function RowActions({ workflow, onRename, onDuplicate, onExport, onArchive }: { workflow: WorkflowOverview; onRename: () => void; onDuplicate: () => void; onExport: () => void; onArchive: () => void }) {
+function RowActions({ workflow, mayEdit, onRename, onDuplicate, onExport, onArchive }: { workflow: WorkflowOverview; mayEdit: boolean; onRename: () => void; onDuplicate: () => void; onExport: () => void; onArchive: () => void }) {
   const [open, setOpen] = useState(false);
   const item = (label: string, run: () => void, danger = false) => (
     <button
@@ -388,10 +402,10 @@ function RowActions({ workflow, onRename, onDuplicate, onExport, onArchive }: { 
       </Button>
       {open && (
         <div role="menu" className="absolute top-full right-0 z-30 mt-1 w-44 rounded-lg border border-zinc-200 bg-white p-1 shadow-lg dark:border-zinc-800 dark:bg-zinc-900">
-          {item('Rename…', onRename)}
-          {item('Duplicate', onDuplicate)}
+          {mayEdit && item('Rename…', onRename)}
+          {mayEdit && item('Duplicate', onDuplicate)}
           {item('Export JSON', onExport)}
-          {item(workflow.archived ? 'Restore' : 'Archive', onArchive, !workflow.archived)}
+          {mayEdit && item(workflow.archived ? 'Restore' : 'Archive', onArchive, !workflow.archived)}
         </div>
       )}
     </div>

@@ -29,6 +29,7 @@ import { useSample } from './sampleEnvelope';
 const HAS_EXPRESSIONS: ReadonlySet<NodeKind> = new Set(['agent', 'fanOut', 'router', 'delay', 'setContext', 'end']);
 
 export function Inspector({ workflowPanel }: { workflowPanel: ReactNode }) {
+  const readOnly = useDesignerStore((s) => s.readOnly);
   const nodeIds = useDesignerStore(useShallow((s) => s.nodes.filter((n) => n.selected).map((n) => n.id)));
   const edgeIds = useDesignerStore(useShallow((s) => s.edges.filter((e) => e.selected).map((e) => e.id)));
   let body: ReactNode;
@@ -38,7 +39,10 @@ export function Inspector({ workflowPanel }: { workflowPanel: ReactNode }) {
   else body = workflowPanel;
   return (
     <aside aria-label="Inspector" data-testid="inspector" className="flex h-full w-80 shrink-0 flex-col overflow-y-auto border-l border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900">
-      {body}
+      {/* A disabled fieldset disables every control inside: viewing only. */}
+      <fieldset disabled={readOnly} className="min-w-0">
+        {body}
+      </fieldset>
     </aside>
   );
 }
