@@ -15,16 +15,11 @@ import { cn } from '@/components/ui/cn';
 import { Skeleton } from '@/components/ui/Skeleton';
 import { ConnectionStatus } from '@/components/timeline/ConnectionStatus';
 import { ago, count, duration, percent, shortDuration, shortId } from '@/components/timeline/format';
-import type { MetricWindow, Overview as OverviewData } from '@/server/observability';
+import type { Overview as OverviewData } from '@/server/observability';
 import { Sparkline } from './Sparkline';
 import { useOverview } from './useOverview';
+import { WINDOWS, windowOf } from './windows';
 
-const WINDOWS: { id: MetricWindow; label: string }[] = [
-  { id: '15m', label: '15 min' },
-  { id: '1h', label: '1 hour' },
-  { id: '24h', label: '24 hours' },
-  { id: '7d', label: '7 days' },
-];
 
 export const STATUS_COLORS: Record<string, string> = {
   queued: '#a1a1aa', running: '#6366f1', waiting: '#f59e0b', completed: '#10b981', failed: '#f43f5e', cancelled: '#71717a',
@@ -43,8 +38,7 @@ export function Overview() {
   const params = useSearchParams();
   const router = useRouter();
   const pathname = usePathname();
-  const w = params.get('window');
-  const window: MetricWindow = WINDOWS.some((x) => x.id === w) ? (w as MetricWindow) : '1h';
+  const window = windowOf(params.get('window'));
   const { data, status, error, retry } = useOverview(window);
   const now = useClock();
 

@@ -18,19 +18,10 @@ import { useTRPC } from '@/components/trpc/client';
 import { ConnectionStatus } from '@/components/timeline/ConnectionStatus';
 import { count, duration, shortId, shownDateTime } from '@/components/timeline/format';
 import type { RunListRow } from '@/server/observability';
+import { PAGE, parseRunsUrl, runListInput, SORTS, STATUSES, type SortId } from './runsUrl';
 import { RunStatusBadge } from './RunStatusBadge';
 import { useLiveRefresh } from './useLiveRefresh';
 
-const STATUSES = ['queued', 'running', 'waiting', 'completed', 'failed', 'cancelled'] as const;
-const SORTS = [
-  { id: 'started', label: 'Started' },
-  { id: 'updated', label: 'Last activity' },
-  { id: 'duration', label: 'Duration' },
-  { id: 'status', label: 'Status' },
-  { id: 'workflow', label: 'Workflow' },
-] as const;
-type SortId = (typeof SORTS)[number]['id'];
-const PAGE = 50;
 const LIVE_TYPES = ['run.*', 'approval.*', 'task.*', 'timer.*'];
 const INPUT = 'h-8 rounded-md border border-zinc-200 bg-white px-2 text-sm focus:border-indigo-500 focus:outline-none dark:border-zinc-800 dark:bg-zinc-900';
 
@@ -49,23 +40,8 @@ export function RunsTable() {
   const pathname = usePathname();
   const trpc = useTRPC();
   const search = params.toString();
-  const q = useMemo(() => {
-    const p = new URLSearchParams(search);
-    const statuses = (p.get('status') ?? '').split(',').filter((s): s is (typeof STATUSES)[number] => (STATUSES as readonly string[]).includes(s));
-    const sort = (SORTS.some((s) => s.id === p.get('sort')) ? p.get('sort') : 'started') as SortId;
-    const page = Math.max(0, Number(p.get('page') ?? 1) - 1) || 0;
-    return {
-      statuses,
-      workflowId: p.get('workflow') || undefined,
-      key: p.get('key') || undefined,
-      startedBy: p.get('by') || undefined,
-      runId: p.get('q') || undefined,
-      sort,
-      dir: (p.get('dir') === 'asc' ? 'asc' : 'desc') as 'asc' | 'desc',
-      page,
-    };
-  }, [search]);
-  const input = { ...(q.statuses.length && { statuses: q.statuses }), workflowId: q.workflowId, key: q.key, startedBy: q.startedBy, runId: q.runId, sort: q.sort, dir: q.dir, offset: q.page * PAGE, limit: PAGE };
+  const q = useMemo(() => parseRunsUrl(new URLSearchParams(search)), [search]);
+  const input = runListInput(q);
   const list = useQuery(trpc.runs.list.queryOptions(input, { placeholderData: keepPreviousData, staleTime: 5_000 }));
   const choices = useQuery(trpc.runs.filters.queryOptions(undefined, { staleTime: 30_000 }));
   const live = useLiveRefresh({ queryKey: trpc.runs.list.queryKey(), types: LIVE_TYPES, throttleMs: 500 });

@@ -44,9 +44,9 @@ function paramsOf(d: Draft): URLSearchParams {
 
 export function TimelineFilters({ filter, problems, onApply }: { filter: TimelineFilter; problems: string[]; onApply(params: URLSearchParams): void }) {
   const trpc = useTRPC();
-  const choices = useQuery(trpc.runs.filters.queryOptions(undefined, { staleTime: 60_000 }));
   const [draft, setDraft] = useState<Draft>(() => draftOf(filter));
   const [open, setOpen] = useState(isFiltered(filter));
+  const choices = useQuery(trpc.runs.filters.queryOptions(undefined, { staleTime: 60_000, enabled: open }));
   const set = (k: keyof Draft) => (e: { target: { value: string } }) => setDraft((d) => ({ ...d, [k]: e.target.value }));
   const submit = (e: FormEvent) => {
     e.preventDefault();

@@ -7,6 +7,9 @@
 import { SOURCE_KINDS, TypePattern, type SourceKind } from '@/server/spine/events';
 import type { TimelineFilter } from '@/server/observability';
 
+/** Rows per timeline window (one query). */
+export const PAGE_SIZE = 100;
+
 export type TimelineUrl = { filter: TimelineFilter; jump: number | null; selected: number | null; problems: string[] };
 
 const SEQ = /^\d{1,15}$/;

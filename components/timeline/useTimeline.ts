@@ -15,10 +15,10 @@ import { useCallback, useEffect, useMemo, useReducer, useState } from 'react';
 import { useTRPC } from '@/components/trpc/client';
 import type { SpineEvent } from '@/server/spine/events';
 import type { TimelineFilter } from '@/server/observability';
-import { filterKey } from './filters';
+import { filterKey, PAGE_SIZE } from './filters';
 import type { LiveStatus } from './ConnectionStatus';
 
-export const PAGE_SIZE = 100;
+export { PAGE_SIZE };
 /** Live rows kept above the snapshot before the view re-anchors on a new one. */
 export const LIVE_CAP = 2000;
 /** Pending rows kept while paused; beyond this, resuming re-anchors instead of merging. */
@@ -85,9 +85,10 @@ export function useTimeline(filter: TimelineFilter): Timeline {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const fkey = filterKey(filter);
-  const snapshotOptions = trpc.events.snapshot.queryOptions({ filter }, { staleTime: Infinity, gcTime: 60_000, refetchOnWindowFocus: false, refetchOnReconnect: false });
+  const snapshotOptions = trpc.events.snapshot.queryOptions({ filter, firstLimit: PAGE_SIZE }, { staleTime: Infinity, gcTime: 60_000, refetchOnWindowFocus: false, refetchOnReconnect: false });
   const snap = useQuery(snapshotOptions);
   const topSeq = snap.data?.topSeq ?? null;
+  const windowKey = (offset: number) => trpc.events.window.queryKey({ filter, topSeq: topSeq ?? 0, offset, limit: PAGE_SIZE });
   const anchor = `${fkey}@${topSeq}`;
   const [s, dispatch] = useReducer(reducer, { anchor: '', live: [], pending: [], pendingCount: 0, seen: new Set<number>(), lastSeq: 0 });
   const [paused, setPaused] = useState(false);
@@ -134,7 +135,11 @@ export function useTimeline(filter: TimelineFilter): Timeline {
 
   const windows = useQueries({
     queries: pages.map((p) =>
-      trpc.events.window.queryOptions({ filter, topSeq: topSeq ?? 0, offset: p * PAGE_SIZE, limit: PAGE_SIZE }, { staleTime: Infinity, gcTime: 120_000, refetchOnWindowFocus: false }),
+      trpc.events.window.queryOptions(
+        { filter, topSeq: topSeq ?? 0, offset: p * PAGE_SIZE, limit: PAGE_SIZE },
+        // The snapshot carries its first window, so the first rows need no second request.
+        { staleTime: Infinity, gcTime: 120_000, refetchOnWindowFocus: false, ...(p === 0 && snap.data && { initialData: snap.data.first }) },
+      ),
     ),
   });
   const byPage = new Map<number, SpineEvent[]>();
@@ -147,7 +152,7 @@ export function useTimeline(filter: TimelineFilter): Timeline {
   const row = (i: number): SpineEvent | null => {
     if (i < liveCount) return s.live[i] ?? null;
     const k = i - liveCount;
-    const page = byPage.get(Math.floor(k / PAGE_SIZE)) ?? (queryClient.getQueryData(trpc.events.window.queryKey({ filter, topSeq: topSeq ?? 0, offset: Math.floor(k / PAGE_SIZE) * PAGE_SIZE, limit: PAGE_SIZE })) as SpineEvent[] | undefined);
+    const page = byPage.get(Math.floor(k / PAGE_SIZE)) ?? (queryClient.getQueryData(windowKey(Math.floor(k / PAGE_SIZE) * PAGE_SIZE)) as SpineEvent[] | undefined);
     return page?.[k % PAGE_SIZE] ?? null;
   };
 

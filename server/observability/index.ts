@@ -92,7 +92,7 @@ export function observability(deps: { spine: Spine; engine?: EngineService }) {
   const ref = (e: SpineEvent, relation: CauseRelation): EventRef => ({ seq: e.seq, id: e.id, type: e.type, runId: e.runId, relation, time: e.time, source: e.source });
 
   return {
-    timelineSnapshot: (f: TimelineFilter) => timelineSnapshot(log, f),
+    timelineSnapshot: (f: TimelineFilter, firstLimit = 0) => timelineSnapshot(log, f, firstLimit),
     timelineWindow: (f: TimelineFilter, topSeq: number, offset: number, limit: number) => timelineWindow(log, f, topSeq, offset, limit),
     timelineLocate: (f: TimelineFilter, topSeq: number, seq: number) => timelineLocate(log, f, topSeq, seq),
 

@@ -46,6 +46,16 @@ export type Overview = {
   joins: Percentiles;
 };
 
+/**
+ * Events committed in each bucket `[times[i], times[i+1])` (the last one open to the head), from the seq
+ * at each boundary: seq is commit-ordered and so is commit time, so a bucket's count is the difference of
+ * its boundary seqs, found by binary search instead of a scan of the window.
+ */
+async function countsPerBucket(log: EventLog, times: number[], head: number): Promise<{ t: number; n: number }[]> {
+  const bounds = await Promise.all(times.map((t) => seqAtTime(log, t, head)));
+  return times.map((t, i) => ({ t, n: Math.max(0, (i + 1 < bounds.length ? bounds[i + 1]! : head + 1) - bounds[i]!) }));
+}
+
 /** `WITH d(g, v)` → nearest-rank p50/p95 per g. */
 function percentilesSql(inner: string): string {
   return `WITH d AS (${inner}),
@@ -66,14 +76,18 @@ export async function overview(log: EventLog, raw: MetricsInput = {}, nowMs = Da
   const w = [fromSeq, since];
   const inWindow = 'seq >= ? AND time_ms >= ?';
 
-  const [recentRows, throughput, counts, staleReruns, agentP, agentCounts, dispatches, sparks, kinds, runStatus, approvals] = await Promise.all([
-    sql.all<{ b: unknown; n: unknown }>(`SELECT (time_ms - (time_ms % 1000)) AS b, count(*) AS n FROM events WHERE ${inWindow} GROUP BY b`, [lastMinuteSeq, nowMs - 60_000]),
-    sql.all<{ b: unknown; n: unknown }>(`SELECT (time_ms - (time_ms % ?)) AS b, count(*) AS n FROM events WHERE ${inWindow} GROUP BY b ORDER BY b`, [bucketMs, ...w]),
-    sql.all<{ type: string; n: unknown }>(
-      `SELECT type, count(*) AS n FROM events WHERE ${inWindow} AND type IN ('task.dispatched','task.completed','task.failed','task.retried','task.stale','run.started','run.completed','run.failed','run.cancelled') GROUP BY type`,
+  const firstBucket = since - (since % bucketMs);
+  const bucketTimes = Array.from({ length: Math.floor((nowMs - firstBucket) / bucketMs) + 1 }, (_, i) => firstBucket + i * bucketMs);
+  const secondTimes = Array.from({ length: 61 }, (_, i) => nowMs - 60_000 - (nowMs % 1000) + i * 1000);
+
+  const [throughput, recent, counts, agentP, agentCounts, dispatches, sparks, kinds, runStatus, approvals] = await Promise.all([
+    countsPerBucket(log, bucketTimes, head),
+    countsPerBucket(log, secondTimes, head),
+    sql.all<{ type: string; n: unknown; reruns: unknown }>(
+      `SELECT type, count(*) AS n, SUM(CASE WHEN type = 'task.stale' AND ${sql.jsonText('payload', 'policy')} = 'rerun' THEN 1 ELSE 0 END) AS reruns FROM events
+       WHERE ${inWindow} AND type IN ('task.dispatched','task.completed','task.failed','task.retried','task.stale','run.started','run.completed','run.failed','run.cancelled') GROUP BY type`,
       w,
     ),
-    sql.get<{ n: unknown }>(`SELECT count(*) AS n FROM events WHERE ${inWindow} AND type = 'task.stale' AND ${sql.jsonText('payload', 'policy')} = 'rerun'`, w),
     sql.all<PRow>(percentilesSql(`SELECT source_name AS g, ${sql.jsonNumber('payload', 'durationMs')} AS v FROM events WHERE ${inWindow} AND type = 'task.completed' AND source_kind = 'agent'`), w),
     sql.all<{ g: string; type: string; n: unknown }>(`SELECT source_name AS g, type, count(*) AS n FROM events WHERE ${inWindow} AND type IN ('task.completed','task.failed') AND source_kind = 'agent' GROUP BY source_name, type`, w),
     sql.all<{ g: string | null; n: unknown; retries: unknown }>(
@@ -90,14 +104,12 @@ export async function overview(log: EventLog, raw: MetricsInput = {}, nowMs = Da
   ]);
 
   const byType = Object.fromEntries(counts.map((c) => [c.type, num(c.n)]));
+  const staleReruns = counts.reduce((a, c) => a + num(c.reruns), 0);
   const t = (k: string) => byType[k] ?? 0;
   const rate = (a: number, b: number) => (b > 0 ? a / b : null);
   const runsByStatus = Object.fromEntries(RUN_STATUSES.map((s) => [s, 0])) as Record<RunStatus, number>;
   for (const r of runStatus) if ((RUN_STATUSES as readonly string[]).includes(r.status)) runsByStatus[r.status as RunStatus] = num(r.n);
 
-  const firstBucket = since - (since % bucketMs);
-  const bucketTimes = Array.from({ length: Math.floor((nowMs - firstBucket) / bucketMs) + 1 }, (_, i) => firstBucket + i * bucketMs);
-  const thr = new Map(throughput.map((r) => [num(r.b), num(r.n)]));
 
   const agents = new Map<string, AgentMetrics>();
   const agent = (name: string) => {
@@ -130,16 +142,16 @@ export async function overview(log: EventLog, raw: MetricsInput = {}, nowMs = Da
     fromSeq,
     bucketMs,
     eventsPerSecond: Math.max(0, head - lastMinuteSeq + 1) / 60,
-    recent: recentRows.map((r) => ({ t: num(r.b), n: num(r.n) })).sort((a, b) => a.t - b.t),
+    recent: recent.filter((r) => r.t < nowMs),
     eventsInWindow,
-    throughput: bucketTimes.map((b) => ({ t: b, n: thr.get(b) ?? 0 })),
+    throughput,
     runsByStatus,
     runsTotal: Object.values(runsByStatus).reduce((a, b) => a + b, 0),
     agents: [...agents.values()].sort((a, b) => b.dispatched - a.dispatched || a.agent.localeCompare(b.agent)),
     nodeKinds: ['agent', 'approval', 'delay', 'join', 'run'].map((kind) => ({ kind, ...toP(kinds.find((k) => k.g === kind)) })),
     tasks: {
       dispatched: t('task.dispatched'), completed: t('task.completed'), failed: t('task.failed'), retried: t('task.retried'), stale: t('task.stale'),
-      staleReruns: num(staleReruns?.n), failureRate: rate(t('task.failed'), t('task.dispatched')), retryRate: rate(t('task.retried'), t('task.dispatched')),
+      staleReruns, failureRate: rate(t('task.failed'), t('task.dispatched')), retryRate: rate(t('task.retried'), t('task.dispatched')),
     },
     runs: {
       started: t('run.started'), completed: t('run.completed'), failed: t('run.failed'), cancelled: t('run.cancelled'),
@@ -175,15 +187,19 @@ function nodeKindLatencies(sql: Sql): string {
 
 /**
  * `(g = 'join', v)`: for each join that fired in the window, the time from its first input's arrival (the
- * last event about that input node before the join) to firing. Parameters: the window (seq, ms).
+ * earliest completion, before the join, of a node it names as arrived) to firing. Parameters: the window
+ * (seq, ms).
  */
+const COMPLETIONS = "('task.completed','join.satisfied','route.chosen','approval.decided','fanout.started','node.completed','context.patched')";
 function joinWaits(sql: Sql): string {
   const arrived =
     sql.dialect === 'sqlite'
       ? "json_each(j.payload, '$.arrived') x"
       : "jsonb_array_elements_text(j.payload::jsonb -> 'arrived') AS x(value)";
-  return `SELECT 'join' AS g, j.time_ms - MIN((SELECT MAX(e.time_ms) FROM events e WHERE e.run_id = j.run_id AND e.seq < j.seq AND ${sql.jsonText('e.payload', 'nodeId')} = x.value)) AS v
-    FROM events j, ${arrived} WHERE j.seq >= ? AND j.time_ms >= ? AND j.type = 'join.satisfied' GROUP BY j.seq, j.time_ms`;
+  return `SELECT 'join' AS g, j.time_ms - MIN(e.time_ms) AS v
+    FROM events j CROSS JOIN ${arrived}
+    JOIN events e ON e.run_id = j.run_id AND e.seq < j.seq AND e.type IN ${COMPLETIONS} AND ${sql.jsonText('e.payload', 'nodeId')} = x.value
+    WHERE j.seq >= ? AND j.time_ms >= ? AND j.type = 'join.satisfied' GROUP BY j.seq, j.time_ms`;
 }
 
 /** Approvals requested in runs that are still active and not yet decided for good, oldest first. */

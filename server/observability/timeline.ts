@@ -57,9 +57,9 @@ function onlyTime(f: TimelineFilter): boolean {
  * follows seq (each batch takes the clock when it commits, in seq order); a clock stepping back only
  * blurs the boundary, and the exact time predicate in the query still holds.
  */
-export async function seqAtTime(log: EventLog, ms: number): Promise<number> {
+export async function seqAtTime(log: EventLog, ms: number, knownHead?: number): Promise<number> {
   const sql = sqlOf(log);
-  const head = await log.head();
+  const head = knownHead ?? (await log.head());
   let lo = 1;
   let hi = head + 1;
   while (lo < hi) {
@@ -136,20 +136,23 @@ function addFilterClauses(sql: Sql, f: TimelineFilter, w: Where) {
   }
 }
 
-export type TimelineSnapshot = { topSeq: number; total: number };
+export type TimelineSnapshot = { topSeq: number; total: number; /** The first `firstLimit` rows, so a view paints with one round trip. */ first: SpineEvent[] };
 
-/** The head the view is anchored at and how many events match up to it. */
-export async function timelineSnapshot(log: EventLog, f: TimelineFilter): Promise<TimelineSnapshot> {
+/** The head the view is anchored at, how many events match up to it, and its first rows. */
+export async function timelineSnapshot(log: EventLog, f: TimelineFilter, firstLimit = 0): Promise<TimelineSnapshot> {
   const topSeq = await log.head();
-  if (isEmptyFilter(f)) return { topSeq, total: topSeq };
+  const first = firstLimit > 0 ? await timelineWindow(log, f, topSeq, 0, firstLimit) : [];
+  if (isEmptyFilter(f)) return { topSeq, total: topSeq, first };
   const w = await filterWhere(log, f);
   const top = w.maxSeq === null ? topSeq : Math.min(topSeq, w.maxSeq);
-  if (onlyTime(f)) return { topSeq, total: Math.max(0, top - w.minSeq + 1) };
+  if (onlyTime(f)) return { topSeq, total: Math.max(0, top - w.minSeq + 1), first };
+  // Fewer rows than asked for: that is all of them, no count needed.
+  if (first.length < firstLimit) return { topSeq, total: first.length, first };
   const row = await sqlOf(log).get<{ n: unknown }>(
     `SELECT count(*) AS n FROM events WHERE seq >= ? AND seq <= ?${w.clauses.map((c) => ` AND ${c}`).join('')}`,
     [w.minSeq, top, ...w.params],
   );
-  return { topSeq, total: num(row?.n) };
+  return { topSeq, total: num(row?.n), first };
 }
 
 /** Rows `offset … offset + limit − 1` of the snapshot at `topSeq`, newest first. */

@@ -26,6 +26,7 @@ export const LiveEventsInput = TimelineFilter.extend({
 export type LiveEventsInput = z.input<typeof LiveEventsInput>;
 
 const Seq = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+export const SnapshotInput = z.object({ filter: TimelineFilter, /** @default 0 */ firstLimit: z.number().int().min(0).max(500).default(0) }).strict();
 export const WindowInput = z.object({ filter: TimelineFilter, topSeq: Seq, offset: Seq, limit: z.number().int().min(1).max(500) }).strict();
 export const LocateInput = z.object({ filter: TimelineFilter, topSeq: Seq, seq: Seq }).strict();
 export const SeqInput = z.object({ seq: Seq.min(1) }).strict();
@@ -36,8 +37,8 @@ export const eventsRouter = router({
     .input(LatestEventsInput)
     .query(({ ctx, input: { limit, ...filter } }) => ctx.spine.read({ after: 0, limit, filter, descending: true })),
 
-  /** The head a timeline view is anchored at, and how many events match up to it. */
-  snapshot: authedProcedure.input(z.object({ filter: TimelineFilter }).strict()).query(({ ctx, input }) => observability(ctx).timelineSnapshot(input.filter)),
+  /** The head a timeline view is anchored at, how many events match up to it, and its first rows. */
+  snapshot: authedProcedure.input(SnapshotInput).query(({ ctx, input }) => observability(ctx).timelineSnapshot(input.filter, input.firstLimit)),
 
   /** Rows `offset…offset+limit−1` of a snapshot, newest first. */
   window: authedProcedure.input(WindowInput).query(({ ctx, input }) => observability(ctx).timelineWindow(input.filter, input.topSeq, input.offset, input.limit)),
