@@ -372,11 +372,19 @@ test('copy nodes from one workflow and paste them into another', async ({ page }
 
   await createWorkflow(page, `Target ${randomUUID().slice(0, 6)}`);
   await clickPane(page);
-  await page.getByTestId('more-menu').click();
-  await page.getByTestId('menu-paste').click();
+  await page.keyboard.press('ControlOrMeta+v');
   await expect(nodes(page)).toHaveCount(2);
   await expect(node(page, 'case-law')).toBeVisible();
   await expect(node(page, 'precedent')).toBeVisible();
+  await expect(page.locator('.react-flow__node.selected')).toHaveCount(2);
+  // Pasting again (from the menu) gives the copies fresh ids.
+  await page.getByTestId('more-menu').click();
+  await page.getByTestId('menu-paste').click();
+  await expect(nodes(page)).toHaveCount(4);
+  await expect(node(page, 'case-law-1')).toBeVisible();
+  await expect(node(page, 'precedent-1')).toBeVisible();
+  await clickPane(page);
+  await page.keyboard.press('ControlOrMeta+z');
   await page.keyboard.press('ControlOrMeta+z');
   await expect(nodes(page)).toHaveCount(0);
 });
