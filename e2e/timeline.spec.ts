@@ -47,7 +47,8 @@ test('a run streams into the open timeline, and its nodes change state in the ru
   await page.goto(`/runs/${runId}`);
   await expect(page.getByTestId('connection-status')).toHaveAttribute('data-state', 'live', { timeout: 20_000 });
   await expect(node(page, 'contract-approval')).toHaveAttribute('data-status', 'waiting');
-  await expect(page.locator(`[data-testid="run-node"][data-node-id="contract-approval"]`)).toHaveAttribute('data-status', 'waiting');
+  const canvasNode = page.locator('[data-testid="run-canvas"] .react-flow__node[data-id="contract-approval"] [data-testid="designer-node"]');
+  await expect(canvasNode).toHaveAttribute('data-status', 'waiting');
   await expect(node(page, 'legal-review')).toHaveAttribute('data-status', 'done');
   await expect(page.getByRole('heading', { level: 1 }).getByTestId('run-status')).toHaveAttribute('data-status', 'waiting');
 
@@ -58,6 +59,7 @@ test('a run streams into the open timeline, and its nodes change state in the ru
   });
   expect(decided.status(), await decided.text()).toBe(200);
   await expect(node(page, 'contract-approval')).toHaveAttribute('data-status', 'done');
+  await expect(canvasNode).toHaveAttribute('data-status', 'done');
   await expect(page.getByRole('heading', { level: 1 }).getByTestId('run-status')).toHaveAttribute('data-status', 'completed', { timeout: 15_000 });
   await expect(page.locator('[data-testid="waterfall-row"][data-node-id="contract-approval"] [data-kind="approval-wait"]')).toHaveAttribute('data-outcome', 'ok');
   // Every event of the run is listed, and versions of its envelope can be compared.

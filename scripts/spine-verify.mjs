@@ -18,7 +18,7 @@
  *   - the signed trailer: SHA-256 of every byte before it and its signature (a file cut short, edited
  *     or reordered after export), and the server's own verification summary.
  *
- * Exit code: 0 verified, 1 problems found, 2 the file or the arguments could not be read.
+ * Exit code: 0 verified, 1 problems found, 2 the file is not an export or the arguments could not be read.
  * The same rules as server/spine/log/hashChain.ts (hashRow, canonicalJson), written out independently.
  */
 import { createHash, createPublicKey, verify as verifySignature } from 'node:crypto';
@@ -205,11 +205,15 @@ export function verifyExport(bytes, { publicKeys = [], format } = {}) {
   const fmt = format ?? (buf.subarray(0, 1).toString() === '{' ? 'jsonl' : 'csv');
   const { records, problems } = fmt === 'jsonl' ? readJsonl(buf) : readCsv(buf);
   const notes = [];
+  const events = [];
+  const anchors = new Map();
+  const checkpoints = [];
+  let prev = null;
   const bad = (code, message, seq) => problems.push(seq === undefined ? { code, message } : { code, seq, message });
 
   const header = records[0]?.record === 'header' ? records[0] : null;
   if (!header) {
-    bad('file.not_export', 'The file does not start with a Spine export header.');
+    if (!problems.some((p) => p.code === 'file.not_export')) bad('file.not_export', 'The file does not start with a Spine export header.');
     return finish();
   }
   if (header.format !== 'spine.audit.export' || header.formatVersion !== 1) bad('file.unsupported', `Unsupported export format ${header.format} v${header.formatVersion}.`);
@@ -247,9 +251,6 @@ export function verifyExport(bytes, { publicKeys = [], format } = {}) {
   }
 
   const scope = header.scope ?? {};
-  const events = [];
-  const anchors = new Map();
-  const checkpoints = [];
   for (const r of records.slice(1, trailer ? -1 : undefined)) {
     if (r.record === 'event') events.push(r);
     else if (r.record === 'anchor') anchors.set(r.seq, r.hash);
@@ -260,7 +261,6 @@ export function verifyExport(bytes, { publicKeys = [], format } = {}) {
 
   // Events: content against hash; order, numbering and links.
   const hashBySeq = new Map();
-  let prev = null;
   for (const r of events) {
     let e;
     try {
@@ -402,6 +402,11 @@ function main(argv) {
   if (r.ok) {
     console.log('VERIFIED: the chain, its checkpoints and the export are intact.');
     return 0;
+  }
+  if (r.problems.some((p) => p.code === 'file.not_export' || p.code === 'file.unsupported')) {
+    for (const p of r.problems) console.log(`  ✗ ${p.message}`);
+    console.log('\nNOT VERIFIED: this is not a Spine audit export (or a format this verifier does not know).');
+    return 2;
   }
   const shown = r.problems.slice(0, 50);
   for (const p of shown) console.log(`  ✗ ${p.message}`);

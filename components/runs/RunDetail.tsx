@@ -21,7 +21,7 @@ import { payloadPreview } from '@/components/timeline/eventList';
 import type { RunDetail as RunDetailData } from '@/server/observability';
 import type { SpineEvent } from '@/server/spine/events';
 import { EnvelopeVersions } from './EnvelopeVersions';
-import { RunGraph } from './RunGraph';
+import { RunCanvas } from '@/components/designer/RunCanvas';
 import { RunStatusBadge } from './RunStatusBadge';
 import { useLiveRefresh } from './useLiveRefresh';
 import { Waterfall } from './Waterfall';
@@ -169,7 +169,11 @@ function Loaded({ d, runId, now, live, openEvent }: { d: RunDetailData; runId: s
       )}
 
       <Section title="Workflow" description="Each node's state, live">
-        {d.document ? <RunGraph document={d.document} nodes={run.nodes} /> : <p className="px-5 py-6 text-sm text-zinc-500">The workflow version of this run is not available.</p>}
+        {d.document ? (
+          <RunCanvas key={`${run.workflowId}@${run.version}`} document={d.document} nodeStates={run.nodes} className="h-[26rem] border-b border-zinc-200 dark:border-zinc-800" />
+        ) : (
+          <p className="px-5 py-6 text-sm text-zinc-500">The workflow version of this run is not available.</p>
+        )}
         <NodeTable d={d} runId={runId} lastByNode={lastByNode} />
       </Section>
 
