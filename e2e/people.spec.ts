@@ -219,12 +219,20 @@ test('every response carries the security headers', async ({ request }) => {
   }
 });
 
-test('the pages run under the Content-Security-Policy without a violation, and refuse to be framed', async ({ browser, request, baseURL }) => {
+test('the pages run under the Content-Security-Policy without a violation or a script error, and refuse to be framed', async ({ browser, request, baseURL }) => {
   test.setTimeout(90_000);
   const tag = randomBytes(4).toString('hex');
   const admin = await createPerson(request, ['admin'], tag);
+  // A run that stays open (it waits for an approval): its page and the run list show durations that grow,
+  // which must still hydrate without a mismatch between the server's text and the browser's.
+  const started = await request.post('/api/v1/workflows/procurement/runs', { data: { input: { amount: 25_000, quantity: 2 }, intent: `Open run ${tag}` } });
+  expect(started.status(), await started.text()).toBe(202);
+  const { runId } = (await started.json()) as { runId: string };
   const page = await freshPage(browser);
   const violations: string[] = [];
+  // A hydration mismatch is a page error in a production build (React #418/#423/#425).
+  const scriptErrors: string[] = [];
+  page.on('pageerror', (e) => scriptErrors.push(`${page.url()}: ${e.message}`));
   await page.addInitScript(() => {
     document.addEventListener('securitypolicyviolation', (e) => {
       (window as unknown as { __cspViolations: string[] }).__cspViolations ??= [];
@@ -237,7 +245,7 @@ test('the pages run under the Content-Security-Policy without a violation, and r
   await page.goto('/sign-in?next=%2Fsettings');
   await signIn(page, admin.email, admin.password);
   await expect(page).toHaveURL('/settings');
-  for (const path of ['/', '/timeline', '/runs', '/workflows', '/approvals', '/audit', '/settings']) {
+  for (const path of ['/', '/timeline', '/runs', `/runs/${runId}`, '/workflows', '/approvals', '/audit', '/settings']) {
     await page.goto(path);
     await expect(page.getByTestId('user-name')).toHaveText(admin.name);
     await expect(page.locator('main')).not.toBeEmpty();
@@ -248,6 +256,7 @@ test('the pages run under the Content-Security-Policy without a violation, and r
   await page.reload();
   await expect(page.locator('html')).toHaveClass(/dark/);
   expect(violations).toEqual([]);
+  expect(scriptErrors).toEqual([]);
 
   // Framed by another page, Spine refuses to render.
   const framer = await (await browser.newContext({ extraHTTPHeaders: {} })).newPage();

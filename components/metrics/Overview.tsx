@@ -13,6 +13,7 @@ import { Button } from '@/components/ui/Button';
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '@/components/ui/Card';
 import { cn } from '@/components/ui/cn';
 import { Skeleton } from '@/components/ui/Skeleton';
+import { useClock } from '@/components/ui/useClock';
 import { ConnectionStatus } from '@/components/timeline/ConnectionStatus';
 import { ago, count, duration, percent, shortDuration, shortId } from '@/components/timeline/format';
 import type { Overview as OverviewData } from '@/server/observability';
@@ -25,22 +26,13 @@ export const STATUS_COLORS: Record<string, string> = {
   queued: '#a1a1aa', running: '#6366f1', waiting: '#f59e0b', completed: '#10b981', failed: '#f43f5e', cancelled: '#71717a',
 };
 
-function useClock(ms = 1000): number {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    const t = setInterval(() => setNow(Date.now()), ms);
-    return () => clearInterval(t);
-  }, [ms]);
-  return now;
-}
-
 export function Overview() {
   const params = useSearchParams();
   const router = useRouter();
   const pathname = usePathname();
   const window = windowOf(params.get('window'));
   const { data, status, error, retry } = useOverview(window);
-  const now = useClock();
+  const now = useClock(1000, { start: data?.asOfMs });
 
   return (
     <div className="space-y-6">

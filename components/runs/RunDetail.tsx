@@ -25,16 +25,7 @@ import { RunCanvas } from '@/components/designer/RunCanvas';
 import { RunStatusBadge } from './RunStatusBadge';
 import { useLiveRefresh } from './useLiveRefresh';
 import { Waterfall } from './Waterfall';
-
-function useClock(ms: number, on: boolean) {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    if (!on) return;
-    const t = setInterval(() => setNow(Date.now()), ms);
-    return () => clearInterval(t);
-  }, [ms, on]);
-  return now;
-}
+import { useClock } from '@/components/ui/useClock';
 
 const nodeOf = (e: SpineEvent): string | undefined => {
   const p = e.payload as { nodeId?: unknown; endNodeId?: unknown } | null;
@@ -45,10 +36,12 @@ export function RunDetail({ runId }: { runId: string }) {
   const trpc = useTRPC();
   const router = useRouter();
   const detail = useQuery(trpc.runs.detail.queryOptions({ runId }, { staleTime: 2_000, refetchOnWindowFocus: false, retry: (n, e) => n < 2 && !/not_found|No run/.test(e.message) }));
-  const live = useLiveRefresh({ queryKey: trpc.runs.detail.queryKey({ runId }), runId, throttleMs: 250 });
   const d = detail.data;
+  // Subscribe from the last event the page shows, so a step taken meanwhile is replayed, not missed.
+  const since = d ? (d.events.at(-1)?.seq ?? 0) : detail.isPending ? null : undefined;
+  const live = useLiveRefresh({ queryKey: trpc.runs.detail.queryKey({ runId }), runId, throttleMs: 250, since });
   const ended = d ? d.run.endedAt !== null : false;
-  const now = useClock(1000, !ended);
+  const now = useClock(1000, { on: !ended, start: d?.asOfMs });
   const openEvent = (seq: number) => router.push(`/timeline?run=${encodeURIComponent(runId)}&event=${seq}&seq=${seq}`);
 
   if (detail.isPending)

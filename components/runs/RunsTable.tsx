@@ -14,6 +14,7 @@ import { Button } from '@/components/ui/Button';
 import { Card } from '@/components/ui/Card';
 import { cn } from '@/components/ui/cn';
 import { Skeleton } from '@/components/ui/Skeleton';
+import { useClock } from '@/components/ui/useClock';
 import { useTRPC } from '@/components/trpc/client';
 import { ConnectionStatus } from '@/components/timeline/ConnectionStatus';
 import { count, duration, shortId, shownDateTime } from '@/components/timeline/format';
@@ -24,15 +25,6 @@ import { useLiveRefresh } from './useLiveRefresh';
 
 const LIVE_TYPES = ['run.*', 'approval.*', 'task.*', 'timer.*'];
 const INPUT = 'h-8 rounded-md border border-zinc-200 bg-white px-2 text-sm focus:border-indigo-500 focus:outline-none dark:border-zinc-800 dark:bg-zinc-900';
-
-function useClock(ms: number) {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    const t = setInterval(() => setNow(Date.now()), ms);
-    return () => clearInterval(t);
-  }, [ms]);
-  return now;
-}
 
 export function RunsTable() {
   const params = useSearchParams();
@@ -45,7 +37,7 @@ export function RunsTable() {
   const list = useQuery(trpc.runs.list.queryOptions(input, { placeholderData: keepPreviousData, staleTime: 5_000 }));
   const choices = useQuery(trpc.runs.filters.queryOptions(undefined, { staleTime: 30_000 }));
   const live = useLiveRefresh({ queryKey: trpc.runs.list.queryKey(), types: LIVE_TYPES, throttleMs: 500 });
-  const now = useClock(1000);
+  const now = useClock(1000, { start: list.data?.asOfMs });
 
   const set = (changes: Record<string, string | null>) => {
     const p = new URLSearchParams(search);
