@@ -109,7 +109,7 @@ function stabilize(next: Record<string, Problem[]>, prev: Readonly<Record<string
   return out;
 }
 
-export function problemsOf(s: Pick<DesignerState, 'nodeProblems'>, id: string): readonly Problem[] {
+export function problemsOf(s: { nodeProblems: DesignerState['nodeProblems'] }, id: string): readonly Problem[] {
   return s.nodeProblems[id] ?? EMPTY_PROBLEMS;
 }
 
@@ -119,7 +119,28 @@ function keepSelection<T extends { id: string; selected?: boolean }>(items: T[],
 
 const selectedIds = (items: readonly { id: string; selected?: boolean }[]) => new Set(items.filter((x) => x.selected).map((x) => x.id));
 
-export function createDesignerStore(initial: { document: WorkflowDocument; readOnly?: boolean; agents?: ReadonlySet<string> | null }): StoreApi<DesignerState> {
+/**
+ * What nodes and edges draw besides their data: problems, run states, diff marks, read-only. Mirrored from
+ * the designer state into a store of its own that changes only when these do, so the hundreds of node and
+ * edge subscriptions are not re-checked on every frame of a drag (which changes `nodes` each frame).
+ */
+export type Decorations = Pick<DesignerState, 'nodeProblems' | 'edgeProblems' | 'runStates' | 'marks' | 'readOnly'>;
+
+const decorationsOf = (s: DesignerState): Decorations => ({ nodeProblems: s.nodeProblems, edgeProblems: s.edgeProblems, runStates: s.runStates, marks: s.marks, readOnly: s.readOnly });
+
+export type DesignerStore = StoreApi<DesignerState> & { decorations: StoreApi<Decorations> };
+
+export function createDesignerStore(initial: { document: WorkflowDocument; readOnly?: boolean; agents?: ReadonlySet<string> | null }): DesignerStore {
+  const store = createGraphStore(initial);
+  const decorations = createStore<Decorations>()(() => decorationsOf(store.getState()));
+  store.subscribe((s, prev) => {
+    if (s.nodeProblems !== prev.nodeProblems || s.edgeProblems !== prev.edgeProblems || s.runStates !== prev.runStates || s.marks !== prev.marks || s.readOnly !== prev.readOnly)
+      decorations.setState(decorationsOf(s), true);
+  });
+  return Object.assign(store, { decorations });
+}
+
+function createGraphStore(initial: { document: WorkflowDocument; readOnly?: boolean; agents?: ReadonlySet<string> | null }): StoreApi<DesignerState> {
   const start = fromDocument(initial.document);
   const agents = initial.agents ?? null;
   return createStore<DesignerState>()((set, get) => {
@@ -403,8 +424,6 @@ export function createDesignerStore(initial: { document: WorkflowDocument; readO
   });
 }
 
-export type DesignerStore = StoreApi<DesignerState>;
-
 const DesignerContext = createContext<DesignerStore | null>(null);
 
 /** Provides a store made once from `create` (kept for the component's life). */
@@ -423,5 +442,10 @@ export function useDesignerStoreApi(): DesignerStore {
 /** Reads the designer state with a selector; wrap object selectors in `useShallow`. */
 export function useDesignerStore<T>(selector: (s: DesignerState) => T): T {
   return useStore(useDesignerStoreApi(), selector);
+}
+
+/** Reads a node's or edge's decorations (problems, run state, mark, read-only): for the many nodes and edges. */
+export function useDecorations<T>(selector: (d: Decorations) => T): T {
+  return useStore(useDesignerStoreApi().decorations, selector);
 }
 

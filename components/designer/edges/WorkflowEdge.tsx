@@ -9,12 +9,12 @@ import { memo } from 'react';
 import { cn } from '@/components/ui/cn';
 import { DEFAULT_HANDLE } from '@/server/workflows/schema';
 import type { DesignerEdge } from '../graph';
-import { useDesignerStore } from '../store';
+import { useDecorations } from '../store';
 
 export const WorkflowEdge = memo(function WorkflowEdge(props: EdgeProps<DesignerEdge>) {
   const { id, sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, sourceHandleId, data, selected, markerEnd } = props;
-  const problems = useDesignerStore((s) => s.edgeProblems[id]);
-  const mark = useDesignerStore((s) => s.marks[`edge:${id}`]);
+  const problems = useDecorations((d) => d.edgeProblems[id]);
+  const mark = useDecorations((d) => d.marks[`edge:${id}`]);
   const [path, labelX, labelY] = getBezierPath({ sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition });
   const handle = sourceHandleId && sourceHandleId !== DEFAULT_HANDLE ? sourceHandleId : null;
   const text = [handle, data?.label].filter(Boolean).join(' · ');

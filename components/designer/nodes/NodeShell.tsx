@@ -9,7 +9,7 @@ import { Handle, Position } from '@xyflow/react';
 import type { ReactNode } from 'react';
 import { cn } from '@/components/ui/cn';
 import { KIND_META, type NodeKind } from '@/server/workflows/schema';
-import { problemsOf, useDesignerStore } from '../store';
+import { problemsOf, useDecorations } from '../store';
 import { KIND_LOOK, KindIcon } from './kindLook';
 import { RunStatusPill } from './RunStatusPill';
 
@@ -27,10 +27,10 @@ type Props = {
 };
 
 export function NodeShell({ id, kind, selected, label, children, outputs }: Props) {
-  const problems = useDesignerStore((s) => problemsOf(s, id));
-  const run = useDesignerStore((s) => s.runStates[id]);
-  const mark = useDesignerStore((s) => s.marks[id]);
-  const readOnly = useDesignerStore((s) => s.readOnly);
+  const problems = useDecorations((d) => problemsOf(d, id));
+  const run = useDecorations((d) => d.runStates[id]);
+  const mark = useDecorations((d) => d.marks[id]);
+  const readOnly = useDecorations((d) => d.readOnly);
   const meta = KIND_META[kind];
   const errors = problems.filter((p) => p.severity === 'error').length;
   const warnings = problems.length - errors;
