@@ -38,6 +38,7 @@ async function main() {
   const { env } = await import('@/server/env');
   const { getRuntime } = await import('@/server/runtime');
   const { startDemo } = await import('@/server/demo/publisher');
+  const { PEER_HEADER } = await import('@/server/http/clientAddress');
   const { default: next } = await import('next');
 
   const { HOST: hostname, PORT: port, SPINE_DEMO } = env();
@@ -58,6 +59,8 @@ async function main() {
   const sockets = new Set<Socket>();
   const longLived = new Set<Socket>();
   const server = createServer((req, res) => {
+    // The connection's peer, for per-client limits (server/http/clientAddress.ts); never the client's say.
+    req.headers[PEER_HEADER] = req.socket.remoteAddress ?? 'unknown';
     if (req.headers.accept?.includes('text/event-stream')) {
       longLived.add(req.socket);
       res.on('close', () => longLived.delete(req.socket));

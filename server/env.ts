@@ -23,6 +23,11 @@ export const SpineEnv = z.object({
   SPINE_ADMIN_PASSWORD: z.string().min(10).optional(),
   /** An admin-scoped API key (spk_…) ensured at start, for automation. */
   SPINE_API_KEY: z.string().startsWith('spk_').min(24).optional(),
+  /**
+   * How many reverse proxies in front of Spine append to X-Forwarded-For. 0 (default): the header is
+   * ignored and a client is the connection's peer address; N: the Nth address from the right is the client.
+   */
+  SPINE_TRUSTED_PROXIES: z.coerce.number().int().min(0).max(10).default(0),
   /** Register the builtin agents and the five demo workflows at start (idempotent). @default true */
   SPINE_SEED: z
     .enum(['0', '1', 'true', 'false'])

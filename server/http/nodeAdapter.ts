@@ -4,6 +4,7 @@
  */
 import http from 'node:http';
 import { Readable } from 'node:stream';
+import { PEER_HEADER } from './clientAddress';
 
 export type Route = { method: string; path: string | RegExp; handler: (req: Request, ctx: { params: Promise<never> }) => Promise<Response> };
 
@@ -23,6 +24,7 @@ export function createNodeServer(routes: Route[]): http.Server {
       res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'not_found', message: 'No such route' } }));
       return;
     }
+    req.headers[PEER_HEADER] = req.socket.remoteAddress ?? 'unknown';
     const ac = new AbortController();
     res.on('close', () => ac.abort());
     const hasBody = req.method !== 'GET' && req.method !== 'HEAD';

@@ -145,6 +145,10 @@ describe(`authorization matrix (${testDbKind()})`, () => {
     for (let i = 0; i < 7; i++) statuses.push((await bad()).status);
     expect(statuses.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
     expect(statuses.at(-1)).toBe(429);
+    // The client's budget is spent too, and a made-up X-Forwarded-For does not buy a new one (no proxy is
+    // trusted here): another person's correct password from the same peer is refused as well.
+    const spoofed = await fetch(`${origin}/api/auth/sign-in`, { method: 'POST', headers: { 'content-type': 'application/json', origin, 'x-forwarded-for': '203.0.113.77' }, body: JSON.stringify({ email: 'operator@demo.spine', password: 'spine-demo-operator' }) });
+    expect(spoofed.status).toBe(429);
     const before = await h.spine.head();
     await call('operator', 'POST', '/api/v1/events', { type: 'case.noted', payload: { by: 'op' } });
     const [e] = await h.spine.read({ after: before, limit: 1 });

@@ -4,8 +4,10 @@
  */
 import { z } from 'zod';
 import { SESSION_COOKIE, SESSION_TTL_MS, readCookie } from '@/server/auth/service';
+import { env } from '@/server/env';
 import { UnavailableError, ValidationError } from '@/server/errors';
 import { authorize, isSameOrigin } from '../auth';
+import { clientAddress } from '../clientAddress';
 import { readJsonBody } from '../body';
 import { json, withErrorHandling } from '../errors';
 import { runtimeServices, type ServicesGetter } from '../services';
@@ -29,7 +31,7 @@ export function sessionApi(services: ServicesGetter = runtimeServices) {
       if (req.headers.get('origin') && !isSameOrigin(req)) throw new ValidationError('auth.csrf', 'Cross-site sign-in refused');
       const body = SignIn.safeParse(await readJsonBody(req, 4096));
       if (!body.success) throw new ValidationError('auth.invalid_request', 'Send { email, password }');
-      const client = req.headers.get('x-forwarded-for')?.split(',')[0]?.trim() ?? req.headers.get('x-real-ip') ?? 'local';
+      const client = clientAddress(req.headers, env().SPINE_TRUSTED_PROXIES);
       const r = await a.signIn(body.data, client);
       return json({ user: r.user, expiresAt: r.expiresAt }, 200, { 'set-cookie': cookie(req, r.token, SESSION_TTL_MS / 1000) });
     }),
