@@ -35,7 +35,7 @@ const nodeOf = (e: SpineEvent): string | undefined => {
 export function RunDetail({ runId }: { runId: string }) {
   const trpc = useTRPC();
   const router = useRouter();
-  const detail = useQuery(trpc.runs.detail.queryOptions({ runId }, { staleTime: 2_000, refetchOnWindowFocus: false, retry: (n, e) => n < 2 && !/not_found|No run/.test(e.message) }));
+  const detail = useQuery(trpc.runs.detail.queryOptions({ runId }, { staleTime: 2_000, refetchOnWindowFocus: false }));
   const d = detail.data;
   // Subscribe from the last event the page shows, so a step taken meanwhile is replayed, not missed.
   const since = d ? (d.events.at(-1)?.seq ?? 0) : detail.isPending ? null : undefined;
