@@ -145,6 +145,11 @@ export function createAuthService(opts: { db: Db; spine: Spine; now?: () => numb
       return (await db.user.findMany({ orderBy: { email: 'asc' } })).map(toUser);
     },
 
+    async getUser(userId: string): Promise<PublicUser | null> {
+      const u = await db.user.findUnique({ where: { id: userId } });
+      return u ? toUser(u) : null;
+    },
+
     async createUser(raw: unknown, by: Actor | string): Promise<PublicUser> {
       const input = parse(NewUser, raw, 'user.invalid');
       if (await db.user.findUnique({ where: { email: input.email } })) throw new ConflictError('user.exists', `A user with email ${input.email} exists`);

@@ -25,7 +25,7 @@ export const sessionRouter = router({
   me: publicProcedure.query(async ({ ctx }): Promise<Me | null> => {
     const a = ctx.actor;
     if (!a) return null;
-    const user = a.kind === 'user' && ctx.auth ? (await ctx.auth.listUsers()).find((u) => u.id === a.id) : undefined;
+    const user = a.kind === 'user' && ctx.auth ? await ctx.auth.getUser(a.id) : null;
     return { kind: a.kind, id: a.id, name: a.name, displayName: user?.name ?? a.name, email: user?.email ?? null, roles: [...a.roles] };
   }),
 
