@@ -25,6 +25,7 @@
  */
 import type { AppendResult, Envelope, Json, RunStatus, Spine, SpineEvent } from '@/server/spine';
 import { matchesType } from '@/server/spine/events';
+import { SpineError } from '@/server/errors';
 import type { AgentRegistry } from '@/server/agents/registry';
 import { isNonRetryable, retryAfterOf } from '@/server/agents/errors';
 import { BuiltinAdapter } from '@/server/agents/builtin/builtinAdapter';
@@ -44,7 +45,7 @@ export type EngineDeps = {
   agents: AgentRegistry;
   now?: () => number;
   random?: () => number;
-  /** Called when any process publishes a workflow version (scheduled triggers re-arm). */
+  /** Called when any process publishes, archives or restores a workflow (scheduled triggers re-arm). */
   onPublished?: () => void;
   /** Called when a run reaches a terminal state (tests, metrics). */
   onRunEnded?: (state: RunState) => void;
@@ -66,6 +67,8 @@ type Command = { kind: 'event'; event: SpineEvent } | { kind: 'result'; result: 
 
 const ENGINE = { kind: 'system' as const, name: ENGINE_SOURCE };
 const MAX_DECIDE_ROUNDS = 64;
+/** Tries to start a triggered run through a transient failure before recording `trigger.failed`. */
+const TRIGGER_ATTEMPTS = 6;
 
 export function toRunEvent(e: SpineEvent): RunEvent & { key: string | null } {
   return { type: e.type, payload: e.payload, seq: e.seq, id: e.id, time: e.time, envelopeVersion: e.envelopeVersion, source: e.source, key: e.key } as RunEvent & { key: string | null };
@@ -88,6 +91,12 @@ export class Engine {
   private loop?: Promise<void>;
   private offsetTimer?: NodeJS.Timeout;
   private lastSeen = 0;
+  /**
+   * Trigger events whose run is still being started (seq → starts in flight). The saved offset stays
+   * below the oldest, so a start cut short by a crash is made again from the log after a restart (its
+   * idempotency key makes that safe) instead of being lost.
+   */
+  private readonly pendingTriggers = new Map<number, number>();
   /** The head when this engine started: a run.started at or below it is a replay (see adopt). */
   private replayUntil = 0;
   readonly now: () => number;
@@ -121,7 +130,12 @@ export class Engine {
     const events = this.spine.subscribe({ after, signal: this.abort.signal });
     this.loop = (async () => {
       try {
-        for await (const e of events) this.route(e);
+        for await (const e of events) {
+          // A workflow published, archived or restored changes which events start runs: the events after
+          // it are routed with the triggers it left.
+          const changed = this.route(e);
+          if (changed) await changed;
+        }
       } catch (err) {
         if (!this.abort.signal.aborted) console.error('spine engine: subscription failed', err);
       }
@@ -224,7 +238,7 @@ export class Engine {
     this.enqueueKey(folded.state);
   }
 
-  private route(e: SpineEvent) {
+  private route(e: SpineEvent): Promise<void> | undefined {
     this.lastSeen = e.seq;
     this.scheduleOffsetCommit();
     if (e.runId) {
@@ -240,24 +254,58 @@ export class Engine {
       else if (e.type === 'run.reopened') void this.resume(e.runId);
       return;
     }
-    if (e.type === 'workflow.published') {
-      void this.refreshTriggers();
+    if (e.type === 'workflow.published' || e.type === 'workflow.archived' || e.type === 'workflow.restored') {
       this.deps.onPublished?.();
+      return this.refreshTriggers().catch((err: unknown) => console.error('spine engine: cannot re-read triggers', err));
     }
     if (e.source.name === ENGINE_SOURCE) return;
     for (const t of this.triggers) {
-      if (!matchesType(t.eventType, e.type)) continue;
-      const payload = e.payload !== null && typeof e.payload === 'object' && !Array.isArray(e.payload) ? e.payload : { value: e.payload };
-      void this.startRun({
-        workflowId: t.workflowId,
-        input: e.payload,
-        intent: typeof payload.intent === 'string' ? payload.intent : `${e.type}${e.key ? ` for ${e.key}` : ''}`,
-        key: e.key ?? undefined,
-        idempotencyKey: `trigger:${t.workflowId}:${e.id}`,
-        causationId: e.id,
-        startedBy: e.source.name,
-        trigger: { kind: 'event', eventSeq: e.seq, eventType: e.type },
-      }).catch((err) => console.error(`spine engine: trigger of ${t.slug} by seq ${e.seq} failed`, err));
+      if (matchesType(t.eventType, e.type)) void this.trigger(t, e);
+    }
+  }
+
+  /**
+   * Starts `t`'s workflow for a trigger event. A transient failure (the database busy or gone for a
+   * moment) is retried with backoff; a permanent one (the event is not valid input for the workflow) is
+   * recorded as `trigger.failed`, so the event that started nothing is visible in the log and the timeline.
+   */
+  private async trigger(t: (typeof this.triggers)[number], e: SpineEvent): Promise<void> {
+    this.pendingTriggers.set(e.seq, (this.pendingTriggers.get(e.seq) ?? 0) + 1);
+    const payload = e.payload !== null && typeof e.payload === 'object' && !Array.isArray(e.payload) ? e.payload : { value: e.payload };
+    try {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await this.startRun({
+            workflowId: t.workflowId,
+            input: e.payload,
+            intent: typeof payload.intent === 'string' ? payload.intent : `${e.type}${e.key ? ` for ${e.key}` : ''}`,
+            key: e.key ?? undefined,
+            idempotencyKey: `trigger:${t.workflowId}:${e.id}`,
+            causationId: e.id,
+            startedBy: e.source.name,
+            trigger: { kind: 'event', eventSeq: e.seq, eventType: e.type },
+          });
+          return;
+        } catch (err) {
+          if (this.stopping) return; // the offset stays below this event: the next start replays it
+          const permanent = err instanceof SpineError && err.httpStatus < 500;
+          if (!permanent && attempt < TRIGGER_ATTEMPTS) {
+            await new Promise((r) => setTimeout(r, Math.min(5_000, 50 * 2 ** attempt)));
+            continue;
+          }
+          console.error(`spine engine: trigger of ${t.slug} by seq ${e.seq} failed`, err);
+          const error = err instanceof SpineError ? { code: err.code, message: err.message } : { code: 'trigger.start_failed', message: err instanceof Error ? err.message : String(err) };
+          await this.spine
+            .append([{ type: 'trigger.failed', source: ENGINE, causationId: e.id, idempotencyKey: `trigger.failed:${t.workflowId}:${e.id}`, payload: { workflowId: t.workflowId, workflowSlug: t.slug, version: t.version, eventSeq: e.seq, eventType: e.type, error } }])
+            .catch((appendErr: unknown) => console.error('spine engine: cannot record trigger.failed', appendErr));
+          return;
+        }
+      }
+    } finally {
+      const left = (this.pendingTriggers.get(e.seq) ?? 1) - 1;
+      if (left > 0) this.pendingTriggers.set(e.seq, left);
+      else this.pendingTriggers.delete(e.seq);
+      this.scheduleOffsetCommit();
     }
   }
 
@@ -479,7 +527,9 @@ export class Engine {
   }
 
   private async commitOffset() {
-    if (this.lastSeen > 0) await this.spine.log.saveOffset('engine', this.lastSeen, {}).catch(() => undefined);
+    let offset = this.lastSeen;
+    for (const seq of this.pendingTriggers.keys()) offset = Math.min(offset, seq - 1);
+    if (offset > 0) await this.spine.log.saveOffset('engine', offset, {}).catch(() => undefined);
   }
 
   /** Runs a zero-latency builtin agent synchronously for a dispatch decision; undefined when not inline. */

@@ -7,6 +7,7 @@ import type { SpineEvent } from '@/server/spine';
 import { hotel } from '@/server/agents/builtin/agents';
 import { openHarness, waitForEvent, waitForRun, type Harness } from '@/server/testing/engineHarness';
 import { testDbKind } from '@/server/testing/testDb';
+import { createWorkflowLibrary } from '@/server/workflows/library';
 
 const nodeOf = (e: SpineEvent) => (e.payload as { nodeId?: string }).nodeId;
 const idx = (events: SpineEvent[], type: string, nodeId?: string) => events.findIndex((e) => e.type === type && (nodeId === undefined || nodeOf(e) === nodeId));
@@ -101,6 +102,29 @@ describe(`scenarios (${testDbKind()})`, () => {
     const badEvents = await waitForRun(h.spine, bad.runId);
     expect(count(badEvents, 'task.dispatched', 'translator')).toBe(0);
     expect(badEvents.at(-1)).toMatchObject({ type: 'run.failed', payload: { nodeId: 'rejected' } });
+  });
+
+  it('an archived workflow is not started by its trigger event, a restored one is again; both changes are events', async () => {
+    h = await openHarness();
+    const library = createWorkflowLibrary({ db: h.db, workflows: h.service.workflows, spine: h.spine });
+    // No call into the engine: it learns of the change from the events, as the leader in another process would.
+    await library.setArchived('legal-case-analysis', true, 'ada');
+    const ignored = await h.spine.publish({ type: 'case.opened', key: 'case:archived', payload: { facts: 'while archived' } });
+    await library.setArchived('legal-case-analysis', false, 'ada');
+    const counted = await h.spine.publish({ type: 'case.opened', key: 'case:restored', payload: { facts: 'after restore' } });
+    const started = await waitForTrigger(h, counted.seq);
+    expect(started.payload).toMatchObject({ workflowSlug: 'legal-case-analysis' });
+    const ignoredEvent = await h.spine.getEvent(ignored.seq);
+    const starts = await h.spine.read({ after: 0, limit: 1000, filter: { types: ['run.started'] } });
+    expect(starts.filter((e) => e.causationId === ignoredEvent.id)).toEqual([]);
+    const changes = await h.spine.read({ after: 0, limit: 1000, filter: { types: ['workflow.archived', 'workflow.restored'] } });
+    expect(changes.map((e) => [e.type, e.source.name, (e.payload as { slug: string }).slug])).toEqual([
+      ['workflow.archived', 'ada', 'legal-case-analysis'],
+      ['workflow.restored', 'ada', 'legal-case-analysis'],
+    ]);
+    // Archiving what is archived already changes nothing and records nothing.
+    await library.setArchived('legal-case-analysis', false, 'ada');
+    expect(await h.spine.read({ after: 0, limit: 1000, filter: { types: ['workflow.restored'] } })).toHaveLength(1);
   });
 
   it('shipping label: the address changes mid-run and the stale label is re-run on the new address', async () => {

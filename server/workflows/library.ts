@@ -91,10 +91,17 @@ export function createWorkflowLibrary(deps: { db: Db; workflows: WorkflowStore; 
       return workflows.create({ name: opts.name ?? `${source.name} (copy)`.slice(0, 200), description: source.description, document: WorkflowDocument.parse(source.draft) });
     },
 
-    /** Archives (hides it from the list and from event triggers once the engine refreshes them) or restores a workflow. */
-    async setArchived(idOrSlug: string, archived: boolean): Promise<WorkflowSummary> {
+    /**
+     * Archives a workflow (hidden from the list, no longer started by events) or restores it, and records
+     * `workflow.archived` / `workflow.restored`: the audit trail shows who did it, and every Spine process's
+     * engine re-reads its triggers when the event reaches it.
+     */
+    async setArchived(idOrSlug: string, archived: boolean, by = 'system'): Promise<WorkflowSummary> {
       const id = await idOf(idOrSlug);
+      const before = await workflows.get(id);
+      if (before.archived === archived) return summaryOf(before);
       await db.workflow.update({ where: { id }, data: { archived } });
+      await spine.publish({ type: archived ? 'workflow.archived' : 'workflow.restored', key: `workflow:${id}`, source: { kind: 'user', name: by }, payload: { workflowId: id, slug: before.slug } });
       return summaryOf(await workflows.get(id));
     },
   };

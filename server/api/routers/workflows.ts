@@ -96,8 +96,9 @@ export const workflowsRouter = router({
   setArchived: roleProcedure('architect')
     .input(z.object({ id: WorkflowId, archived: z.boolean() }).strict())
     .mutation(async ({ ctx, input }) => {
-      const summary = await (await libraryOf(ctx)).setArchived(input.id, input.archived);
-      // An archived workflow no longer starts on events: have the engine re-read its triggers now.
+      const summary = await (await libraryOf(ctx)).setArchived(input.id, input.archived, ctx.actor.name);
+      // An archived workflow no longer starts on events. The leading engine re-reads its triggers when the
+      // event reaches it; this process's engine does so now, so the change holds from this answer on.
       await ctx.engine.engine.refreshTriggers();
       return summary;
     }),
