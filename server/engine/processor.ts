@@ -210,9 +210,9 @@ export class Engine {
     if (!state.key) return;
     const q = this.keyQueues.get(state.key) ?? [];
     if (q.includes(state.runId)) return;
-    const startedSeq = (id: string) => this.actors.get(id)?.state.startedSeq ?? Number.MAX_SAFE_INTEGER;
+    const joinedAt = (id: string) => (id === state.runId ? state.keySeq : this.actors.get(id)?.state.keySeq) ?? Number.MAX_SAFE_INTEGER;
     q.push(state.runId);
-    q.sort((a, b) => startedSeq(a) - startedSeq(b));
+    q.sort((a, b) => joinedAt(a) - joinedAt(b));
     this.keyQueues.set(state.key, q);
   }
 

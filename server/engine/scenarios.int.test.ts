@@ -127,6 +127,64 @@ describe(`scenarios (${testDbKind()})`, () => {
     expect(await h.spine.read({ after: 0, limit: 1000, filter: { types: ['workflow.restored'] } })).toHaveLength(1);
   });
 
+  it('a failed keyed run retried by hand queues behind the run holding its key, then fails or finishes again like any run', async () => {
+    // echo fails its first 4 attempts: a run's 3 attempts fail; retried by hand, attempt 4 fails, 5 succeeds.
+    h = await openHarness({ agents: { echo: { failFirst: 4 } } });
+    const fast = { maxAttempts: 3, initialBackoffMs: 1, backoffMultiplier: 1, maxBackoffMs: 1, jitter: 0 };
+    const w = await h.service.workflows.create({
+      name: 'Fail or wait',
+      document: {
+        formatVersion: 1,
+        nodes: [
+          { id: 'start', kind: 'trigger', label: 'Start', position: { x: 0, y: 0 }, config: { mode: 'manual' } },
+          { id: 'which', kind: 'router', label: 'Which', position: { x: 1, y: 0 }, config: { routes: [{ id: 'work', condition: 'input.work == true' }] } },
+          { id: 'echo', kind: 'agent', label: 'Echo', position: { x: 2, y: 0 }, config: { agent: 'echo', retry: fast } },
+          { id: 'hold', kind: 'approval', label: 'Hold the key', position: { x: 2, y: 1 }, config: {} },
+          { id: 'done', kind: 'end', label: 'Done', position: { x: 3, y: 0 }, config: { outcome: 'success' } },
+          { id: 'held', kind: 'end', label: 'Held', position: { x: 3, y: 1 }, config: { outcome: 'success' } },
+          { id: 'refused', kind: 'end', label: 'Refused', position: { x: 3, y: 2 }, config: { outcome: 'failure' } },
+        ],
+        edges: [
+          { id: 'e1', source: 'start', target: 'which' },
+          { id: 'e2', source: 'which', sourceHandle: 'work', target: 'echo' },
+          { id: 'e3', source: 'which', sourceHandle: 'default', target: 'hold' },
+          { id: 'e4', source: 'echo', target: 'done' },
+          { id: 'e5', source: 'hold', sourceHandle: 'approved', target: 'held' },
+          { id: 'e6', source: 'hold', sourceHandle: 'rejected', target: 'refused' },
+        ],
+      },
+    });
+    await h.service.publishWorkflow(w.id);
+    const a = await h.service.startRun(w.id, { input: { work: true }, key: 'room:9' }, 'tom');
+    expect((await waitForRun(h.spine, a.runId)).at(-1)).toMatchObject({ type: 'run.failed', payload: { nodeId: 'echo' } });
+
+    // Another run takes the free key and holds it at its approval.
+    const b = await h.service.startRun(w.id, { input: { work: false }, key: 'room:9' }, 'tom');
+    const asked = await waitForEvent(h.spine, b.runId, (e) => e.type === 'approval.requested');
+
+    // Retried by hand, A queues behind B: no attempt while B holds the key.
+    await h.service.retryNode(a.runId, 'echo', 'ops');
+    await waitForEvent(h.spine, a.runId, (e) => e.type === 'run.queued' && e.seq > asked.seq);
+    await new Promise((r) => setTimeout(r, 200));
+    const held = await h.spine.read({ after: asked.seq, limit: 1000, filter: { runId: a.runId } });
+    expect(held.filter((e) => e.type === 'task.dispatched')).toEqual([]);
+
+    await h.service.decideApproval((asked.payload as { approvalId: string }).approvalId, { decision: 'approve' }, { name: 'paula' });
+    const bEvents = await waitForRun(h.spine, b.runId);
+    // Attempt 4 fails, and the run ends failed a second time (not stuck on its first end's idempotency key).
+    const again = await waitForEvent(h.spine, a.runId, (e) => e.type === 'run.failed' && e.seq > asked.seq);
+    const dispatched = await h.spine.read({ after: asked.seq, limit: 1000, filter: { runId: a.runId, types: ['task.dispatched'] } });
+    expect(dispatched.map((e) => (e.payload as { attempt: number }).attempt)).toEqual([4]);
+    expect(dispatched[0]!.seq).toBeGreaterThan(bEvents.at(-1)!.seq);
+    expect(await h.service.getRun(a.runId)).toMatchObject({ status: 'failed' });
+
+    // Retried once more, attempt 5 succeeds and the run completes.
+    await h.service.retryNode(a.runId, 'echo', 'ops');
+    const done = await waitForEvent(h.spine, a.runId, (e) => e.type === 'run.completed');
+    expect(done.seq).toBeGreaterThan(again.seq);
+    expect(await h.service.getRun(a.runId)).toMatchObject({ status: 'completed' });
+  });
+
   it('shipping label: the address changes mid-run and the stale label is re-run on the new address', async () => {
     h = await openHarness({ agents: { 'label-printer': { latencyMs: 300 } } });
     const { runId } = await h.service.startRun('shipping-label', { input: { address: 'Old Street 1' } }, 'sam');

@@ -31,7 +31,8 @@ export function basisOf(c: DecideContext): { seq: number; version: number } {
 }
 
 export function decision(c: DecideContext, type: RunEventType, payload: Json, ...keyParts: (string | number)[]): Decision {
-  return { type, payload, idempotencyKey: decisionKey(c.state.runId, type, ...keyParts), ...(c.state.key && { key: c.state.key }) };
+  const life = c.state.reopened > 0 ? [`r${c.state.reopened}`] : [];
+  return { type, payload, idempotencyKey: decisionKey(c.state.runId, type, ...keyParts, ...life), ...(c.state.key && { key: c.state.key }) };
 }
 
 export function expressionContext(s: RunState, now: number, item?: unknown): ExpressionContext {

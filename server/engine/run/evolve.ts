@@ -82,6 +82,13 @@ export type RunState = {
   output: Json | null;
   error: { reason: string; code: string; nodeId?: string } | null;
   startedSeq: number;
+  /**
+   * Where the run stands in its entity key's line: the seq it joined at (its start, or its last reopening).
+   * Runs on one key take turns in this order.
+   */
+  keySeq: number;
+  /** How often the run was reopened; decisions of a later life get idempotency keys of their own. */
+  reopened: number;
   lastSeq: number;
   startedAt: string;
   endedAt: string | null;
@@ -94,7 +101,7 @@ export function initialState(runId: string): RunState {
   return {
     runId, workflowId: '', slug: '', version: 0, key: null, status: 'running', gate: 'pending', startedBy: '', input: null, intent: null,
     constraints: {}, deadline: null, deadlinePassed: false, state: {}, envelopeVersion: 0, externalPatchVersion: 0, externalPatchSeq: 0, nodes: {}, edges: {},
-    results: {}, timers: {}, approvals: {}, output: null, error: null, startedSeq: 0, lastSeq: 0, startedAt: '', endedAt: null,
+    results: {}, timers: {}, approvals: {}, output: null, error: null, startedSeq: 0, keySeq: 0, reopened: 0, lastSeq: 0, startedAt: '', endedAt: null,
   };
 }
 
@@ -116,7 +123,7 @@ export function applyEvent(wf: CompiledWorkflow, s: RunState, e: RunEvent & { ke
       Object.assign(s, {
         workflowId: p.workflowId, slug: p.workflowSlug, version: p.version, key: e.key ?? null, startedBy: p.startedBy, input: p.input,
         intent: p.intent ?? null, constraints: p.constraints ?? {}, deadline: p.deadline ?? null, state: p.state ?? {},
-        gate: e.key ? 'pending' : 'open', startedSeq: e.seq, startedAt: e.time,
+        gate: e.key ? 'pending' : 'open', startedSeq: e.seq, keySeq: e.seq, startedAt: e.time,
       });
       for (const id of wf.nodes.keys()) s.nodes[id] = { status: 'pending', attempt: 0 };
       return;
@@ -270,6 +277,12 @@ export function applyEvent(wf: CompiledWorkflow, s: RunState, e: RunEvent & { ke
       s.status = 'running';
       s.error = null;
       s.endedAt = null;
+      s.reopened += 1;
+      // Its key was released when it failed: it lines up for it again, behind whoever holds it now.
+      if (s.key) {
+        s.gate = 'pending';
+        s.keySeq = e.seq;
+      }
       const n = node(e.payload.nodeId);
       n.status = 'running';
       n.redispatch = true;
