@@ -66,6 +66,7 @@ type PersonCommand = {
 type Command = { kind: 'event'; event: SpineEvent } | { kind: 'result'; result: TaskResult } | { kind: 'timer'; timerId: string } | { kind: 'kick' } | PersonCommand;
 
 const ENGINE = { kind: 'system' as const, name: ENGINE_SOURCE };
+type WorkflowVersion = Awaited<ReturnType<WorkflowStore['getVersion']>>;
 const MAX_DECIDE_ROUNDS = 64;
 /** Tries to start a triggered run through a transient failure before recording `trigger.failed`. */
 const TRIGGER_ATTEMPTS = 6;
@@ -84,6 +85,7 @@ export class Engine {
   private readonly starting = new Map<string, { events: SpineEvent[]; until?: number; actor?: RunActor }>();
   private readonly keyQueues = new Map<string, string[]>();
   private readonly compiled = new Map<string, Promise<CompiledWorkflow>>();
+  private readonly published = new Map<string, Promise<WorkflowVersion>>();
   private readonly inflight = new Map<string, AbortController>();
   private triggers: { workflowId: string; slug: string; version: number; eventType: string }[] = [];
   private readonly abort = new AbortController();
@@ -154,7 +156,24 @@ export class Engine {
   }
 
   async refreshTriggers() {
+    this.published.clear();
     this.triggers = await this.deps.workflows.eventTriggers();
+  }
+
+  /**
+   * The version a run of `idOrSlug` starts on when none is named: its published one. Kept in memory while
+   * this engine follows the log (which is how it hears of a publish, archive or restore anywhere: each
+   * re-reads the triggers and clears this); read from the database otherwise.
+   */
+  private publishedVersion(idOrSlug: string): Promise<WorkflowVersion> {
+    if (!this.loop) return this.deps.workflows.getVersion(idOrSlug);
+    let p = this.published.get(idOrSlug);
+    if (!p) {
+      p = this.deps.workflows.getVersion(idOrSlug);
+      p.catch(() => this.published.delete(idOrSlug));
+      this.published.set(idOrSlug, p);
+    }
+    return p;
   }
 
   async workflow(workflowId: string, version: number): Promise<CompiledWorkflow> {
@@ -435,7 +454,7 @@ export class Engine {
     workflowId: string; version?: number; input?: Json; intent?: string; constraints?: Record<string, Json>; deadline?: string;
     key?: string; idempotencyKey?: string; causationId?: string; startedBy: string; trigger?: RunStarted['payload']['trigger'];
   }): Promise<{ runId: string; duplicate: boolean }> {
-    const v = await this.deps.workflows.getVersion(req.workflowId, req.version);
+    const v = req.version === undefined ? await this.publishedVersion(req.workflowId) : await this.deps.workflows.getVersion(req.workflowId, req.version);
     const runId = crypto.randomUUID();
     const payload: RunStarted['payload'] = {
       workflowId: v.workflowId, workflowSlug: v.slug, version: v.version, input: req.input ?? {}, startedBy: req.startedBy,

@@ -46,6 +46,10 @@ class Tail {
     this.wake?.();
   }
 
+  hasChunks(): boolean {
+    return this.chunks.length > 0;
+  }
+
   dropBuffer() {
     this.overflow = true;
     this.chunks = [];
@@ -89,18 +93,7 @@ export async function* subscribe(log: EventLog, opts: SubscribeOptions = {}): As
     let known = await log.head();
     let cursor = opts.after ?? (opts.fromSeq !== undefined ? opts.fromSeq - 1 : known);
     while (!opts.signal?.aborted) {
-      // 1. Catch up from the database up to the head known before the read.
-      while (cursor < known && !opts.signal?.aborted) {
-        const target = known;
-        const page = await log.read({ after: cursor, limit: pageSize, filter });
-        for (const e of page) {
-          if (e.seq <= cursor) continue;
-          cursor = e.seq;
-          yield e;
-        }
-        if (page.length < pageSize) cursor = Math.max(cursor, target);
-      }
-      // 2. Live: take buffered local commits that continue the cursor, straight from memory.
+      // 1. Live: take buffered local commits that continue the cursor, straight from memory.
       let gap = false;
       for (const chunk of tail.take()) {
         const last = chunk[chunk.length - 1]!;
@@ -116,10 +109,25 @@ export async function* subscribe(log: EventLog, opts: SubscribeOptions = {}): As
         }
       }
       known = Math.max(known, tail.head);
-      if (gap || cursor < known) continue;
-      // 3. Idle: wait for the next commit wake-up (or abort).
-      await tail.wait(opts.signal);
-      known = Math.max(known, tail.head);
+      if (cursor >= known) {
+        // 3. Idle: wait for the next commit wake-up (or abort).
+        await tail.wait(opts.signal);
+        continue;
+      }
+      // Commits buffered while those events were handled continue from memory too.
+      if (!gap && tail.hasChunks()) continue;
+      // 2. Catch up from the database up to the head known before the read: the backlog, another
+      //    process's commits, or what a buffer overflow dropped.
+      while (cursor < known && !opts.signal?.aborted) {
+        const target = known;
+        const page = await log.read({ after: cursor, limit: pageSize, filter });
+        for (const e of page) {
+          if (e.seq <= cursor) continue;
+          cursor = e.seq;
+          yield e;
+        }
+        if (page.length < pageSize) cursor = Math.max(cursor, target);
+      }
     }
   } finally {
     unsubscribe();
