@@ -706,14 +706,20 @@ export class RunActor {
     const wf = this.wf!;
     const wasAdopted = this.adopted;
     let refold = false;
+    let changed = false;
     for (const c of batch) {
       if (c.kind === 'result') this.engine.resultTaken(this.state.runId, c.result);
+      if (c.kind !== 'event') changed = true;
       if (c.kind !== 'event' || !isRunEvent(c.event)) continue;
       const e = c.event;
       if (this.applied.has(e.seq)) continue;
+      changed = true;
       if (e.seq < this.state.lastSeq) refold = true;
       else this.apply(e);
     }
+    // Only echoes of this actor's own commits: the state is what the last step left, and that step decided
+    // until nothing followed, so deciding again would find nothing.
+    if (!changed && wasAdopted) return;
     if (refold) {
       const folded = await this.engine.fold(this.state.runId);
       if (folded) {
