@@ -8,8 +8,9 @@
  * so a verifier can tell which of several published keys signed something.
  */
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
-import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { readOrCreateSecretFile } from '@/server/secretFiles';
 
 export type SigningKey = {
   readonly keyId: string;
@@ -27,24 +28,8 @@ export function keyIdOf(publicKey: KeyObject): string {
 
 /** Loads the key pair from `file`, creating it (0600) if it does not exist yet. */
 export function loadSigningKey(file: string): SigningKey {
-  const abs = path.resolve(file);
-  let pem: string;
-  try {
-    pem = readFileSync(abs, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-    mkdirSync(path.dirname(abs), { recursive: true });
-    const { privateKey } = generateKeyPairSync('ed25519');
-    const fresh = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-    try {
-      // `wx`: if another process created it meanwhile, use theirs.
-      writeFileSync(abs, fresh, { mode: 0o600, flag: 'wx' });
-      pem = fresh;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      pem = readFileSync(abs, 'utf8');
-    }
-  }
+  const abs = path.resolve(/*turbopackIgnore: true*/ file);
+  const pem = readOrCreateSecretFile(abs, () => generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString());
   tightenMode(abs);
   const privateKey = createPrivateKey(pem);
   if (privateKey.asymmetricKeyType !== 'ed25519') throw new Error(`${abs} does not hold an Ed25519 private key`);

@@ -5,8 +5,9 @@
  * whoever reads the database or an export sees only that.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync } from 'node:fs';
 import path from 'node:path';
+import { readOrCreateSecretFile } from '@/server/secretFiles';
 
 export const SECRET_FIELDS = ['secret', 'apiKey', 'token', 'password', 'authorization'] as const;
 let cached: Buffer | undefined;
@@ -19,13 +20,10 @@ function key(): Buffer {
     if (k.length !== 32) throw new Error('SPINE_SECRET_KEY must be 32 bytes, base64-encoded');
     return (cached = k);
   }
-  const file = path.resolve(process.env.SPINE_SECRET_KEY_FILE ?? path.join('data', 'secret.key'));
-  if (!existsSync(file)) {
-    mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(file, randomBytes(32).toString('base64'), { mode: 0o600 });
-  }
+  const file = path.resolve(/*turbopackIgnore: true*/ process.env.SPINE_SECRET_KEY_FILE ?? path.join('data', 'secret.key'));
+  const stored = readOrCreateSecretFile(file, () => randomBytes(32).toString('base64'));
   chmodSync(file, 0o600);
-  const k = Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');
+  const k = Buffer.from(stored.trim(), 'base64');
   if (k.length !== 32) throw new Error(`${file} must hold 32 bytes, base64-encoded`);
   return (cached = k);
 }
