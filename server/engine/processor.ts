@@ -285,11 +285,12 @@ export class Engine {
 
   /**
    * Starts `t`'s workflow for a trigger event. A transient failure (the database busy or gone for a
-   * moment) is retried with backoff; a permanent one (the event is not valid input for the workflow) is
+   * moment) is retried with backoff; a permanent one (a 4xx, such as a workflow no longer published) is
    * recorded as `trigger.failed`, so the event that started nothing is visible in the log and the timeline.
    */
   private async trigger(t: (typeof this.triggers)[number], e: SpineEvent): Promise<void> {
     this.pendingTriggers.set(e.seq, (this.pendingTriggers.get(e.seq) ?? 0) + 1);
+    let settled = true;
     const payload = e.payload !== null && typeof e.payload === 'object' && !Array.isArray(e.payload) ? e.payload : { value: e.payload };
     try {
       for (let attempt = 1; ; attempt++) {
@@ -306,7 +307,10 @@ export class Engine {
           });
           return;
         } catch (err) {
-          if (this.stopping) return; // the offset stays below this event: the next start replays it
+          if (this.stopping) {
+            settled = false; // the saved offset stays below this event: the next start replays it
+            return;
+          }
           const permanent = err instanceof SpineError && err.httpStatus < 500;
           if (!permanent && attempt < TRIGGER_ATTEMPTS) {
             await new Promise((r) => setTimeout(r, Math.min(5_000, 50 * 2 ** attempt)));
@@ -321,10 +325,12 @@ export class Engine {
         }
       }
     } finally {
-      const left = (this.pendingTriggers.get(e.seq) ?? 1) - 1;
-      if (left > 0) this.pendingTriggers.set(e.seq, left);
-      else this.pendingTriggers.delete(e.seq);
-      this.scheduleOffsetCommit();
+      if (settled) {
+        const left = (this.pendingTriggers.get(e.seq) ?? 1) - 1;
+        if (left > 0) this.pendingTriggers.set(e.seq, left);
+        else this.pendingTriggers.delete(e.seq);
+        this.scheduleOffsetCommit();
+      }
     }
   }
 
