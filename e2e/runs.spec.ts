@@ -20,6 +20,10 @@ test("a summarizer result's reasoning path leads back to the intent, complete an
   await page.goto(`/runs/${runId}`);
   const summarizer = page.locator('[data-testid="node-row"][data-node-id="summarizer"]');
   await expect(summarizer).toHaveAttribute('data-status', 'done', { timeout: 20_000 });
+  // The run drawn on its workflow, each node with its state.
+  const canvas = page.getByTestId('run-canvas');
+  await expect(canvas.locator('.react-flow__node[data-id="summarizer"]')).toContainText('done');
+  expect((await canvas.boundingBox())?.height ?? 0).toBeGreaterThan(300);
   await summarizer.getByRole('link', { name: /Reasoning path of Summarize/ }).click();
 
   const path = page.getByTestId('reasoning-path');

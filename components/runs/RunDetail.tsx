@@ -163,7 +163,9 @@ function Loaded({ d, runId, now, live, openEvent }: { d: RunDetailData; runId: s
 
       <Section title="Workflow" description="Each node's state, live">
         {d.document ? (
-          <RunCanvas key={`${run.workflowId}@${run.version}`} document={d.document} nodeStates={run.nodes} className="h-[26rem] border-b border-zinc-200 dark:border-zinc-800" />
+          <div className="h-[26rem] border-b border-zinc-200 dark:border-zinc-800">
+            <RunCanvas key={`${run.workflowId}@${run.version}`} document={d.document} nodeStates={run.nodes} />
+          </div>
         ) : (
           <p className="px-5 py-6 text-sm text-zinc-500">The workflow version of this run is not available.</p>
         )}
