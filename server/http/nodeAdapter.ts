@@ -3,7 +3,6 @@
  * this adapter lets tests and the crash/latency harnesses run the very same handlers without a build.
  */
 import http from 'node:http';
-import { Readable } from 'node:stream';
 import { PEER_HEADER } from './clientAddress';
 
 export type Route = { method: string; path: string | RegExp; handler: (req: Request, ctx: { params: Promise<never> }) => Promise<Response> };
@@ -31,7 +30,7 @@ export function createNodeServer(routes: Route[]): http.Server {
     const request = new Request(url, {
       method: req.method,
       headers: req.headers as Record<string, string>,
-      body: hasBody ? (Readable.toWeb(req) as ReadableStream<Uint8Array>) : undefined,
+      body: hasBody ? bodyOf(req) : undefined,
       signal: ac.signal,
       ...(hasBody && { duplex: 'half' }),
     } as RequestInit);
@@ -50,5 +49,34 @@ export function createNodeServer(routes: Route[]): http.Server {
       /* client went away */
     }
     res.end();
+  });
+}
+
+/**
+ * The request body as a web stream. Not `Readable.toWeb`: when a handler stops reading early (a body over
+ * its limit), that one still pushes the chunks already buffered into the closed stream and throws.
+ * Reads without backpressure: this adapter serves tests and harnesses, not production traffic.
+ */
+function bodyOf(req: http.IncomingMessage): ReadableStream<Uint8Array> {
+  let open = true;
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      req.on('data', (chunk: Buffer) => {
+        if (open) controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+      });
+      req.on('end', () => {
+        if (open) controller.close();
+        open = false;
+      });
+      req.on('error', (e) => {
+        if (open) controller.error(e);
+        open = false;
+      });
+    },
+    cancel() {
+      // Discard the rest rather than destroy the socket, which would take the answer (a 413) with it.
+      open = false;
+      req.resume();
+    },
   });
 }
