@@ -245,7 +245,7 @@ test('the pages run under the Content-Security-Policy without a violation or a s
   await page.goto('/sign-in?next=%2Fsettings');
   await signIn(page, admin.email, admin.password);
   await expect(page).toHaveURL('/settings');
-  for (const path of ['/', '/timeline', '/runs', `/runs/${runId}`, '/workflows', '/approvals', '/audit', '/settings']) {
+  for (const path of ['/', '/timeline', '/runs', `/runs/${runId}`, '/workflows', '/workflows/procurement', '/approvals', '/audit', '/settings']) {
     await page.goto(path);
     await expect(page.getByTestId('user-name')).toHaveText(admin.name);
     await expect(page.locator('main')).not.toBeEmpty();

@@ -9,7 +9,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { ReactFlowProvider, useReactFlow } from '@xyflow/react';
 import Link from 'next/link';
-import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore, type ReactNode } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { Badge } from '@/components/ui/Badge';
 import { Button } from '@/components/ui/Button';
@@ -47,10 +47,16 @@ const FIT = { padding: 0.1, duration: 200, maxZoom: 1.2 } as const;
 /** Where copied nodes also go, for browsers or pages where the system clipboard is unavailable. */
 const CLIPBOARD_FALLBACK_KEY = 'spine.designer.clipboard';
 
+const noSubscription = () => () => {};
+
 export function WorkflowEditor({ workflowId }: { workflowId: string }) {
   const trpc = useTRPC();
   const wf = useQuery(trpc.workflows.get.queryOptions({ id: workflowId }, { staleTime: Infinity, refetchOnWindowFocus: false }));
-  if (wf.isPending) return <EditorSkeleton />;
+  // The workflow comes with the page (prefetched on the server), but the editor itself is drawn in the
+  // browser only: what it opens on may be this browser's unsaved backup (localStorage), which the server
+  // cannot know. The server and the first browser render both show the skeleton; the editor follows at once.
+  const inBrowser = useSyncExternalStore(noSubscription, () => true, () => false);
+  if (wf.isPending || !inBrowser) return <EditorSkeleton />;
   if (wf.isError)
     return (
       <div className="mx-auto max-w-md py-16 text-center" role="alert">
