@@ -110,13 +110,13 @@ export async function* subscribe(log: EventLog, opts: SubscribeOptions = {}): As
       }
       known = Math.max(known, tail.head);
       if (cursor >= known) {
-        // 3. Idle: wait for the next commit wake-up (or abort).
+        // 2. Idle: wait for the next commit wake-up (or abort).
         await tail.wait(opts.signal);
         continue;
       }
       // Commits buffered while those events were handled continue from memory too.
       if (!gap && tail.hasChunks()) continue;
-      // 2. Catch up from the database up to the head known before the read: the backlog, another
+      // 3. Catch up from the database up to the head known before the read: the backlog, another
       //    process's commits, or what a buffer overflow dropped.
       while (cursor < known && !opts.signal?.aborted) {
         const target = known;
