@@ -9,7 +9,7 @@ import { shortId, shownTime } from './format';
 
 export const ROW_HEIGHT = 44;
 
-const SOURCE_TONE: Record<SourceKind, BadgeTone> = { agent: 'info', user: 'success', node: 'neutral', system: 'neutral' };
+const SOURCE_TONE: Record<SourceKind, BadgeTone> = { engine: 'neutral', agent: 'info', user: 'success', apiKey: 'warning', system: 'neutral', node: 'neutral' };
 
 /**
  * One event on one line: seq, time, type, source, key, run and the payload shortened. Every field is a

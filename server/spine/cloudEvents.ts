@@ -70,16 +70,26 @@ export function fromCloudEvent(raw: unknown): EventInput {
   const ce = parsed.data;
   if (ce.datacontenttype && !ce.datacontenttype.startsWith('application/json'))
     throw new ValidationError('event.invalid_cloudevent', 'datacontenttype must be application/json');
-  const m = /^\/spine\/([a-z]+)\/(.+)$/.exec(ce.source);
-  const kind = m && (SOURCE_KINDS as readonly string[]).includes(m[1]!) ? (m[1] as (typeof SOURCE_KINDS)[number]) : 'agent';
-  const name = m ? decodeURIComponent(m[2]!) : ce.source;
+  // A `/spine/<kind>/<name>` source claims a Spine principal: publishAs refuses it unless it is the caller.
+  // Any other URI is the producer's own context (CloudEvents dedupe on source + id): it stays in the
+  // idempotency key, and the event's source is the authenticated caller.
+  const m = /^\/spine\/([a-zA-Z]+)\/(.+)$/.exec(ce.source);
+  const claimed = m ? { kind: (SOURCE_KINDS as readonly string[]).includes(m[1]!) ? (m[1] as (typeof SOURCE_KINDS)[number]) : 'agent', name: decodeSegment(m[2]!).slice(0, 128) } : undefined;
   return {
     type: ce.type,
     ...(ce.subject !== undefined && { key: ce.subject }),
     ...(ce.runid !== undefined && { runId: ce.runid }),
     ...(ce.causationid !== undefined && { causationId: ce.causationid }),
-    source: { kind, name: name.slice(0, 128) },
+    ...(claimed && { source: claimed }),
     payload: ce.data ?? {},
     idempotencyKey: `ce:${ce.source}:${ce.id}`.slice(0, 256),
   };
+}
+
+function decodeSegment(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    throw new ValidationError('event.invalid_cloudevent', 'source: not a valid percent-encoded URI reference');
+  }
 }

@@ -8,8 +8,27 @@
  */
 import { z } from 'zod';
 
-export const SOURCE_KINDS = ['agent', 'node', 'user', 'system'] as const;
+/**
+ * Who wrote an event. The server sets it from the authenticated principal, never from a request body:
+ * - `engine`: the workflow engine's own decisions (no client can be this kind);
+ * - `agent`: an agent's result, recorded by the engine for the task it dispatched;
+ * - `user`: a signed-in person; `apiKey`: automation holding an API key (named by the key);
+ * - `system`: Spine's own services (audit checkpoints, the demo publisher, account changes);
+ * - `node`: kept for histories written before sources were assigned by the server.
+ */
+export const SOURCE_KINDS = ['engine', 'agent', 'user', 'apiKey', 'system', 'node'] as const;
 export type SourceKind = (typeof SOURCE_KINDS)[number];
+
+/** The source of every event the engine decides. */
+export const ENGINE_SOURCE = { kind: 'engine', name: 'engine' } as const satisfies { kind: SourceKind; name: string };
+
+/**
+ * Whether the engine wrote this event. Histories from before the `engine` kind existed name the engine as
+ * `system/engine`; `system` is never assigned to a client either, so both forms are the engine's.
+ */
+export function isEngineSource(source: { kind: string; name: string }): boolean {
+  return source.kind === 'engine' || (source.kind === 'system' && source.name === 'engine');
+}
 
 const SEGMENT = '[a-z][a-zA-Z0-9_-]*';
 export const EVENT_TYPE_REGEX = new RegExp(`^${SEGMENT}(\\.${SEGMENT})+$`);
@@ -36,7 +55,10 @@ export type EventSource = z.infer<typeof EventSource>;
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 export const Json: z.ZodType<Json> = z.json();
 
-/** What a publisher supplies. Everything else (seq, id, time, hashes, envelope version) Spine assigns. */
+/**
+ * What a publisher supplies. Everything else (seq, id, time, hashes, envelope version) Spine assigns. Over
+ * the public API `source` is the server's to set: a body may repeat the caller's own source, never another.
+ */
 export const EventInput = z
   .object({
     type: EventType,
@@ -50,6 +72,18 @@ export const EventInput = z
   })
   .strict();
 export type EventInput = z.input<typeof EventInput>;
+
+/**
+ * What the server's own code paths append (never parsed from a client): an event may bring its id, chosen
+ * in advance with `newEventId()` so that events of the same append can name it as their cause, and
+ * `basedOnIndex`, which writes the seq the event at that index of the same append receives into
+ * `payload.basedOnSeq` (a decision made in the commit that starts a run records the real seq it saw).
+ */
+export const AppendInput = EventInput.extend({
+  id: z.uuid().optional(),
+  basedOnIndex: z.number().int().min(0).optional(),
+}).strict();
+export type AppendInput = z.input<typeof AppendInput>;
 
 /** A committed event as every reader sees it. */
 export type SpineEvent = {

@@ -7,7 +7,7 @@
 import { migratePostgres, migrateSqlite, isPostgresUrl } from '@/server/db/migrate';
 import { sqlitePathFromUrl } from '@/server/db/sqlite';
 import { NotFoundError } from '@/server/errors';
-import type { EventFilter, EventInput, SpineEvent } from './events';
+import type { AppendInput, EventFilter, EventInput, SpineEvent } from './events';
 import type { Envelope } from './envelope';
 import type { EventLog, ReadQuery } from './log/eventLog';
 import type { VerifyResult } from './log/hashChain';
@@ -18,10 +18,12 @@ import { openConsumer, subscribe, type Consumer, type SubscribeOptions } from '.
 import type { RunIndexRow, RunStatus } from './runIndex';
 import type { RunQuery } from './log/rows';
 
-export type { SpineEvent, EventInput, EventFilter, Envelope, AppendResult, VerifyResult, SubscribeOptions, Consumer, EventLog, RunIndexRow, RunStatus, RunQuery };
+export type { SpineEvent, EventInput, AppendInput, EventFilter, Envelope, AppendResult, VerifyResult, SubscribeOptions, Consumer, EventLog, RunIndexRow, RunStatus, RunQuery };
 export { RUN_STATUSES, TERMINAL_STATUSES } from './runIndex';
 export type { Json } from './events';
-export { EventType, TypePattern, matchesType, matchesFilter } from './events';
+export { EventType, TypePattern, matchesType, matchesFilter, ENGINE_SOURCE, isEngineSource } from './events';
+export { newEventId } from './log/sequencer';
+export { publishAs, reservedNamespaceOf, RESERVED_EVENT_NAMESPACES, type Principal } from './publishing';
 export { toCloudEvent, fromCloudEvent, CLOUDEVENTS_CONTENT_TYPE } from './cloudEvents';
 
 export type SpineOptions = {
@@ -41,9 +43,9 @@ export type Spine = {
    * Appends events atomically; resolves after commit with one result per input.
    * @example const [{ seq }] = await spine.append([{ type: 'case.opened', key: 'case:7', payload: { title } }]);
    */
-  append(events: EventInput[]): Promise<AppendResult[]>;
+  append(events: AppendInput[]): Promise<AppendResult[]>;
   /** Appends one event. @example const { seq, duplicate } = await spine.publish({ type: 'order.placed', payload }); */
-  publish(event: EventInput): Promise<AppendResult>;
+  publish(event: AppendInput): Promise<AppendResult>;
   /** Events after a cursor, in seq order. @example await spine.read({ after: 0, limit: 100 }) */
   read(q: ReadQuery): Promise<SpineEvent[]>;
   head(): Promise<number>;

@@ -82,7 +82,9 @@ describe(`HTTP API v1 events (${testDbKind()})`, () => {
       [{ body: JSON.stringify({ type: 'a.b', payload: { s: 'x'.repeat(MAX) } }) }, 413, 'event.payload_too_large'],
       [{ body: JSON.stringify({ type: 'a.b', payload: { s: 'x'.repeat(MAX * 10) } }) }, 413, 'request.too_large'],
       [{ body: JSON.stringify({ type: 'a.b' }), headers: { 'content-type': 'text/plain' } }, 415, 'request.unsupported_media_type'],
-      [{ body: JSON.stringify({ type: 'context.patched', runId: 'r', payload: { patch: 'no' } }) }, 400, 'envelope.invalid_patch'],
+      [{ body: JSON.stringify({ type: 'context.patched', runId: 'r', payload: { patch: 'no' } }) }, 403, 'event.reserved_type'],
+      [{ body: JSON.stringify({ type: 'run.completed', runId: 'r', payload: {} }) }, 403, 'event.reserved_type'],
+      [{ body: JSON.stringify({ type: 'a.b', source: { kind: 'engine', name: 'engine' } }) }, 400, 'event.source_not_allowed'],
     ];
     for (const [init, status, code] of cases) {
       const res = await fetch(`${base}/events`, { method: 'POST', headers: { 'content-type': 'application/json', ...(init.headers as object) }, body: init.body });
@@ -103,7 +105,9 @@ describe(`HTTP API v1 events (${testDbKind()})`, () => {
     const { seq } = (await res.json()) as { seq: number };
     expect((await post(JSON.stringify(ce), 'application/cloudevents+json')).status).toBe(200);
     const page = (await (await fetch(`${base}/events?after=${seq - 1}&limit=1&format=cloudevents`)).json()) as { events: Record<string, unknown>[] };
-    expect(page.events[0]).toMatchObject({ specversion: '1.0', type: 'price.quoted', subject: 'sku:9', data: { eur: 10 }, seq, source: '/spine/agent/%2Fagents%2Fpricing' });
+    // The producer's source URI is its context (kept in the dedupe key); the event's source is the caller.
+    expect(page.events[0]).toMatchObject({ specversion: '1.0', type: 'price.quoted', subject: 'sku:9', data: { eur: 10 }, seq, source: '/spine/system/system' });
+    expect(page.events[0]!.idempotencykey).toContain('ce:/agents/pricing:ce-1');
     const bad = await post(JSON.stringify({ ...ce, specversion: '0.3' }), 'application/cloudevents+json');
     expect(bad.status).toBe(400);
   });

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { ValidationError } from '@/server/errors';
-import { CLOUDEVENTS_CONTENT_TYPE, fromCloudEvent, toCloudEvent, type SpineEvent } from '@/server/spine';
+import { CLOUDEVENTS_CONTENT_TYPE, fromCloudEvent, publishAs, toCloudEvent, type SpineEvent } from '@/server/spine';
 import { EventInput, TypePattern } from '@/server/spine/events';
 import { authorize, readableTypes } from '../auth';
 import { readJsonBody } from '../body';
@@ -78,10 +78,8 @@ export function eventsApi(services: ServicesGetter = runtimeServices) {
     }
     // After parsing: the type is known, so the publish scope can be checked before anything is stored.
     const actor = await authorize(req, svc, { kind: 'publish', type: input.type });
-    // The source is who is calling: a person is named as themselves; a key may name the agent it runs.
-    if (actor.kind === 'user') input = { ...input, source: { kind: 'user', name: actor.name } };
-    else if (actor.kind === 'apiKey') input = { ...input, source: { kind: 'agent', name: input.source?.name ?? actor.name } };
-    const result = await spine.publish(input);
+    // Reserved types are refused and the source is the caller, whatever the body says (server/spine/publishing.ts).
+    const result = await publishAs(spine, actor, input);
     return json({ seq: result.seq, id: result.id }, result.duplicate ? 200 : 201);
   });
 

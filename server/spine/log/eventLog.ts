@@ -10,7 +10,7 @@
  * - every row is hash-chained to its predecessor, and `verify` names the first bad seq.
  */
 import { PayloadTooLargeError, ValidationError } from '@/server/errors';
-import { EventInput, type EventFilter, type Json, type SpineEvent } from '../events';
+import { AppendInput, type EventFilter, type Json, type SpineEvent } from '../events';
 import type { Envelope } from '../envelope';
 import { canonicalJson, type VerifyResult } from './hashChain';
 import { GroupCommitter, type CommitOutcome } from './groupCommit';
@@ -32,7 +32,7 @@ export type CommitListener = (head: number, events?: SpineEvent[]) => void;
 
 export interface EventLog {
   readonly dialect: 'sqlite' | 'postgresql';
-  append(inputs: EventInput[]): Promise<AppendResult[]>;
+  append(inputs: AppendInput[]): Promise<AppendResult[]>;
   read(q: ReadQuery): Promise<SpineEvent[]>;
   /** Last committed seq (0 when empty). */
   head(): Promise<number>;
@@ -61,7 +61,7 @@ export function prepareInputs(inputs: unknown[], maxPayloadBytes: number): Prepa
   if (inputs.length > MAX_EVENTS_PER_APPEND)
     throw new ValidationError('event.too_many', `at most ${MAX_EVENTS_PER_APPEND} events per append`);
   return inputs.map((raw, index) => {
-    const parsed = EventInput.safeParse(raw);
+    const parsed = AppendInput.safeParse(raw);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
       const where = issue.path.length ? `${issue.path.join('.')}: ` : '';
@@ -88,6 +88,8 @@ export function prepareInputs(inputs: unknown[], maxPayloadBytes: number): Prepa
       payload: e.payload as Json,
       payloadText,
       idempotencyKey: e.idempotencyKey ?? null,
+      id: e.id ?? null,
+      basedOnIndex: e.basedOnIndex ?? null,
     };
   });
 }
@@ -115,7 +117,7 @@ export abstract class BaseEventLog implements EventLog {
     this.committer = new GroupCommitter((batch) => this.commitBatch(batch));
   }
 
-  append(inputs: EventInput[]): Promise<AppendResult[]> {
+  append(inputs: AppendInput[]): Promise<AppendResult[]> {
     let prepared: PreparedEvent[];
     try {
       prepared = prepareInputs(inputs, this.maxPayloadBytes);

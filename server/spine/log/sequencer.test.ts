@@ -3,7 +3,7 @@ import { GENESIS_HASH, ChainVerifier, canonicalJson } from './hashChain';
 import { planBatch, type PreparedEvent } from './sequencer';
 
 const ev = (type: string, extra: Partial<PreparedEvent> = {}): PreparedEvent => ({
-  type, key: null, runId: null, causationId: null, sourceKind: 'system', sourceName: 'test', payload: {}, payloadText: '{}', idempotencyKey: null, ...extra,
+  type, key: null, runId: null, causationId: null, sourceKind: 'system', sourceName: 'test', payload: {}, payloadText: '{}', idempotencyKey: null, id: null, basedOnIndex: null, ...extra,
 });
 let n = 0;
 const ctx = (over: Partial<Parameters<typeof planBatch>[2]> = {}) => ({ existing: new Map(), envelopes: new Map(), nowMs: 1_700_000_000_000, newId: () => `id-${++n}`, ...over });
@@ -70,5 +70,21 @@ describe('canonicalJson as the payload check', () => {
     cyclic.self = cyclic;
     for (const [bad, where] of [[{ a: undefined === undefined ? () => 1 : 1 }, '$.a'], [{ n: NaN }, '$.n'], [[1, 2n], '$[1]'], [new Date(0), '$'], [{ deep: cyclic }, 'deeper'], [[undefined], '$[0]']] as const)
       expect(() => canonicalJson(bad)).toThrow(where);
+  });
+
+  it('keeps an id chosen in advance, and a cause naming a duplicate points at the original', () => {
+    const existing = new Map([['k-dup', { seq: 7, id: 'original-7' }]]);
+    const plan = planBatch({ seq: 10, hash: 'h10' }, [[
+      ev('a.dup', { id: 'chosen-1', idempotencyKey: 'k-dup' }),
+      ev('a.next', { id: 'chosen-2', causationId: 'chosen-1' }),
+      ev('a.last', { causationId: 'chosen-2' }),
+    ]], ctx({ existing }));
+    expect(plan.rows.map((r) => [r.seq, r.id, r.causationId])).toEqual([[11, 'chosen-2', 'original-7'], [12, expect.stringMatching(/^id-/), 'chosen-2']]);
+  });
+
+  it('writes the seq of an earlier event of the same append into payload.basedOnSeq, and hashes that text', () => {
+    const plan = planBatch({ seq: 99, hash: 'h99' }, [[ev('a.first'), ev('task.dispatched', { payload: { nodeId: 'a' }, payloadText: '{"nodeId":"a"}', basedOnIndex: 0 })]], ctx());
+    expect(plan.events[1]!.payload).toEqual({ nodeId: 'a', basedOnSeq: 100 });
+    expect(plan.rows[1]!.payload).toBe(canonicalJson({ nodeId: 'a', basedOnSeq: 100 }));
   });
 });

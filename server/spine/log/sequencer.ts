@@ -15,7 +15,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { isSpineError } from '@/server/errors';
 import type { Json, SourceKind, SpineEvent } from '../events';
 import { evolveEnvelope, type EnvelopeRecord } from '../envelope';
-import { hashRow, type ChainedRow } from './hashChain';
+import { canonicalJson, hashRow, type ChainedRow } from './hashChain';
 import { evolveRunIndex, touchesRunIndex, type RunIndexRow } from '../runIndex';
 import type { CommitOutcome } from './groupCommit';
 
@@ -31,6 +31,10 @@ export type PreparedEvent = {
   /** Canonical JSON of payload: the exact stored and hashed text. */
   payloadText: string;
   idempotencyKey: string | null;
+  /** Chosen in advance by the engine (so later events of the same append can name it as their cause). */
+  id: string | null;
+  /** Index in the same append whose seq goes into `payload.basedOnSeq` (see AppendInput). */
+  basedOnIndex: number | null;
 };
 
 /** UUIDv7 with random bytes drawn from a pool: one getRandomValues call per 256 ids instead of one each. */
@@ -115,24 +119,29 @@ export function planBatch(head: Head, batch: PreparedEvent[][], ctx: PlanContext
     const localIdem = new Map<string, { seq: number; id: string }>();
     const localRuns = new Map<string, RunIndexRow>();
     const results: AppendResult[] = [];
+    // An id chosen in advance whose event turned out to be a duplicate stands for the original: a later
+    // event of the same append that names it as its cause then points at the event that is in the log.
+    const aliases = new Map<string, string>();
     try {
-      for (const e of sub) {
+      for (let e of sub) {
         const dup = e.idempotencyKey ? (localIdem.get(e.idempotencyKey) ?? existing.get(e.idempotencyKey)) : undefined;
         if (dup) {
+          if (e.id) aliases.set(e.id, dup.id);
           results.push({ ...dup, duplicate: true });
           continue;
         }
+        if (e.basedOnIndex !== null) e = withBasedOnSeq(e, results[e.basedOnIndex]?.seq);
         const s = seq + 1;
         const current = e.runId ? (localEnvelopes.get(e.runId) ?? envelopes.get(e.runId)) : undefined;
         const next = evolveEnvelope(current, e);
         if (next && e.runId) localEnvelopes.set(e.runId, { ...next, openedSeq: current?.openedSeq ?? s, updatedSeq: s });
         const row: StoredRow = {
           seq: s,
-          id: newId(),
+          id: e.id ?? newId(),
           type: e.type,
           key: e.key,
           runId: e.runId,
-          causationId: e.causationId,
+          causationId: e.causationId === null ? null : (aliases.get(e.causationId) ?? e.causationId),
           sourceKind: e.sourceKind,
           sourceName: e.sourceName,
           timeMs: ctx.nowMs,
@@ -174,6 +183,13 @@ export function planBatch(head: Head, batch: PreparedEvent[][], ctx: PlanContext
     }
   }
   return { rows, events, envelopes: touched, runs: touchedRuns, outcomes, head: { seq, hash } };
+}
+
+/** Writes the seq an earlier event of the same append received into the payload (`basedOnSeq`). */
+function withBasedOnSeq(e: PreparedEvent, seq: number | undefined): PreparedEvent {
+  if (seq === undefined || e.payload === null || typeof e.payload !== 'object' || Array.isArray(e.payload)) return e;
+  const payload = { ...e.payload, basedOnSeq: seq };
+  return { ...e, payload, payloadText: canonicalJson(payload) };
 }
 
 export function toEvent(row: StoredRow, payload: Json, time?: string): SpineEvent {
