@@ -50,5 +50,9 @@ export function isRunEvent(e: { type: string }): e is RunEvent {
   return RUN_EVENT_SET.has(e.type);
 }
 
-/** What decide() returns: an event to append (the log assigns seq, time and envelope version). */
-export type Decision = { type: RunEventType; payload: Json; idempotencyKey: string; key?: string };
+/**
+ * What decide() returns: an event to append (the log assigns seq, time and envelope version).
+ * `causationId` names the event it follows from; `id` is chosen by the processor before the append, so a
+ * decision of the same commit can name this one as its cause.
+ */
+export type Decision = { type: RunEventType; payload: Json; idempotencyKey: string; key?: string; causationId?: string; id?: string };

@@ -16,7 +16,7 @@ import { AgentRegistry } from '@/server/agents/registry';
 import { createWorkflowStore, type WorkflowStore } from '@/server/workflows/store';
 import type { NodeKind } from '@/server/workflows/schema';
 import { submitDecision } from './primitives/approval';
-import { Engine, type CommandEvent, type EngineDeps } from './processor';
+import { commandInputs, Engine, type CommandEvent, type EngineDeps } from './processor';
 import { acquireLeadership } from '@/server/db/leader';
 import { Scheduler } from './schedules';
 import type { NodeStatus, RunState } from './run/evolve';
@@ -110,7 +110,7 @@ export async function startEngine(opts: { spine: Spine; db: Db; run?: boolean; d
     const viaActor = await engine.command(runId, build, source);
     if (viaActor) return viaActor;
     const { state } = await folded(runId);
-    return spine.append(build(state).map((d) => ({ type: d.type, runId, payload: d.payload, source, ...(d.idempotencyKey && { idempotencyKey: d.idempotencyKey }), ...(d.key && { key: d.key }) })));
+    return spine.append(commandInputs(state, build(state), source));
   }
 
   return {

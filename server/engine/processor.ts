@@ -23,11 +23,11 @@
  *   decide is level-triggered, so whatever a crash interrupted is re-issued, and idempotency keys make the
  *   log drop anything that had already been appended.
  */
-import type { AppendResult, Envelope, Json, RunStatus, Spine, SpineEvent } from '@/server/spine';
+import { ENGINE_SOURCE, isEngineSource, newEventId, type AppendInput, type AppendResult, type Envelope, type Json, type RunStatus, type Spine, type SpineEvent } from '@/server/spine';
 import { matchesType } from '@/server/spine/events';
-import { SpineError } from '@/server/errors';
+import { isSpineError, SpineError } from '@/server/errors';
 import type { AgentRegistry } from '@/server/agents/registry';
-import { isNonRetryable, retryAfterOf } from '@/server/agents/errors';
+import { isNonRetryable, NonRetryableAgentError, retryAfterOf } from '@/server/agents/errors';
 import { BuiltinAdapter } from '@/server/agents/builtin/builtinAdapter';
 import type { WorkflowStore } from '@/server/workflows/store';
 import type { AgentNode } from '@/server/workflows/schema';
@@ -36,7 +36,8 @@ import { compileWorkflow, type CompiledWorkflow } from './graph';
 import { idempotencyKey } from './ids';
 import { acceptResult, type TaskResult } from './primitives/handoff';
 import { decide } from './run/decide';
-import { applyEvent, ENGINE_SOURCE, initialState, type RunState } from './run/evolve';
+import { applyEvent, initialState, type RunState } from './run/evolve';
+import { causeOf, decision as decisionOf, failRun, type DecideContext } from './primitives/context';
 import { TimerService } from './timers';
 
 export type EngineDeps = {
@@ -53,7 +54,7 @@ export type EngineDeps = {
 
 /** An event a person's command appends (no idempotency key for a context patch). */
 export type CommandEvent = Omit<Decision, 'idempotencyKey'> & { idempotencyKey?: string };
-type Source = { kind: 'user' | 'system' | 'agent'; name: string };
+type Source = { kind: 'user' | 'apiKey' | 'system' | 'agent'; name: string };
 type PersonCommand = {
   kind: 'command';
   /** Validates against the run's committed state (throw to refuse) and returns the events to append. */
@@ -65,7 +66,9 @@ type PersonCommand = {
 };
 type Command = { kind: 'event'; event: SpineEvent } | { kind: 'result'; result: TaskResult } | { kind: 'timer'; timerId: string } | { kind: 'kick' } | PersonCommand;
 
-const ENGINE = { kind: 'system' as const, name: ENGINE_SOURCE };
+const ENGINE = ENGINE_SOURCE;
+/** A step that fails for a reason outside the run (the database gone for a moment) is tried again this often. */
+const STEP_ATTEMPTS = 5;
 type WorkflowVersion = Awaited<ReturnType<WorkflowStore['getVersion']>>;
 const MAX_DECIDE_ROUNDS = 64;
 /** Tries to start a triggered run through a transient failure before recording `trigger.failed`. */
@@ -225,6 +228,11 @@ export class Engine {
     return this.keyQueues.get(state.key)?.[0] === state.runId;
   }
 
+  /** The run first in line for the state's entity key (what a queued run waits behind). */
+  keyHolder(state: RunState): string | undefined {
+    return state.key ? this.keyQueues.get(state.key)?.[0] : undefined;
+  }
+
   private enqueueKey(state: RunState) {
     if (!state.key) return;
     const q = this.keyQueues.get(state.key) ?? [];
@@ -277,7 +285,8 @@ export class Engine {
       this.deps.onPublished?.();
       return this.refreshTriggers().catch((err: unknown) => console.error('spine engine: cannot re-read triggers', err));
     }
-    if (e.source.name === ENGINE_SOURCE) return;
+    // The engine's own events start nothing; no client can write as the engine (server/spine/publishing.ts).
+    if (isEngineSource(e.source)) return;
     for (const t of this.triggers) {
       if (matchesType(t.eventType, e.type)) void this.trigger(t, e);
     }
@@ -355,6 +364,12 @@ export class Engine {
       console.error(`spine engine: run ${runId} names an unknown workflow version`, err);
       this.actors.delete(runId);
       placeholder.abandon();
+      if (!isSpineError(err) || err.httpStatus >= 500) return;
+      // Nothing can run it: say so in the log rather than leave it running forever.
+      const reason = `the run names workflow ${p.workflowId} version ${p.version}, which cannot be loaded: ${err instanceof Error ? err.message : String(err)}`;
+      await this.spine
+        .append([{ type: 'run.failed', runId, source: ENGINE, causationId: e.id, idempotencyKey: `engine:${runId}:run.failed:failed`, payload: { code: 'workflow.unavailable', reason }, ...(e.key && { key: e.key }) }])
+        .catch((appendErr: unknown) => console.error(`spine engine: cannot record the failure of run ${runId}`, appendErr));
     }
   }
 
@@ -418,7 +433,10 @@ export class Engine {
     void (async () => {
       let result: TaskResult;
       try {
-        const { agent, adapter } = await this.deps.agents.resolve(node.config.agent);
+        // An agent that is not registered (or has no adapter) will not appear by retrying: the task fails for good.
+        const { agent, adapter } = await this.deps.agents.resolve(node.config.agent).catch((e: unknown) => {
+          throw new NonRetryableAgentError(e instanceof Error ? e.message : String(e), { cause: e });
+        });
         const envelope = agent.kind === 'builtin' ? mirrorEnvelope(s) : await this.spine.envelope(s.runId);
         const output = await adapter.invoke(agent, { runId: s.runId, nodeId: node.id, attempt, idempotencyKey: key, input, envelope, event: { seq: ns.dispatchSeq ?? 0, id: ns.dispatchId ?? '', type: 'task.dispatched' } }, ac.signal);
         result = { ok: true, nodeId: node.id, attempt, output: output ?? null, envelopeVersion: envelope.version, durationMs: this.now() - started };
@@ -475,7 +493,7 @@ export class Engine {
     if (this.loop && !this.stopping && req.idempotencyKey === undefined && (!req.key || !this.keyQueues.has(req.key)))
       return this.startInOneCommit(runId, payload, req);
     const [r] = await this.spine.append([{
-      type: 'run.started', runId, payload: payload as unknown as Json, source: req.trigger?.kind === 'event' ? ENGINE : { kind: 'user', name: req.startedBy },
+      type: 'run.started', runId, payload: payload as unknown as Json, source: startSource(req),
       ...(req.key !== undefined && { key: req.key }),
       ...(req.idempotencyKey !== undefined && { idempotencyKey: `run:${req.idempotencyKey}` }),
       ...(req.causationId !== undefined && { causationId: req.causationId }),
@@ -488,32 +506,42 @@ export class Engine {
   private async startInOneCommit(runId: string, payload: RunStarted['payload'], req: { key?: string; causationId?: string; startedBy: string; trigger?: RunStarted['payload']['trigger'] }): Promise<{ runId: string; duplicate: boolean }> {
     const wf = await this.workflow(payload.workflowId, payload.version);
     const now = this.now();
-    const source = req.trigger?.kind === 'event' ? ENGINE : { kind: 'user' as const, name: req.startedBy };
+    const source = startSource(req);
+    const startedId = newEventId();
     const draft = initialState(runId);
-    applyEvent(wf, draft, { type: 'run.started', payload, seq: 1, time: new Date(now).toISOString(), envelopeVersion: 1, source, key: req.key ?? null } as RunEvent & { key: string | null });
-    const decisions = planDecisions(this, wf, draft, [], now, true);
-    const inputs = [
-      { type: 'run.started', runId, payload: payload as unknown as Json, source, ...(req.key !== undefined && { key: req.key }), ...(req.causationId !== undefined && { causationId: req.causationId }) },
-      ...decisions.map((d) => ({ type: d.type, runId, payload: d.payload, idempotencyKey: d.idempotencyKey, source: d.type === 'task.completed' || d.type === 'task.failed' ? { kind: 'agent' as const, name: agentOf(wf, d) } : ENGINE, ...(d.key && { key: d.key }) })),
+    applyEvent(wf, draft, { type: 'run.started', id: startedId, payload, seq: 1, time: new Date(now).toISOString(), envelopeVersion: 1, source, key: req.key ?? null } as RunEvent & { key: string | null });
+    const decisions = planDecisions(this, wf, draft, [], now, { holdsKey: true });
+    // Every dispatch of this commit was decided on the state as of run.started: the log writes its real seq
+    // into basedOnSeq (the draft only had a placeholder).
+    const inputs: AppendInput[] = [
+      { type: 'run.started', id: startedId, runId, payload: payload as unknown as Json, source, ...(req.key !== undefined && { key: req.key }), ...(req.causationId !== undefined && { causationId: req.causationId }) },
+      ...decisionInputs(wf, runId, decisions, { basedOnIndex: 0 }),
     ];
     const entry: { events: SpineEvent[]; until?: number; actor?: RunActor } = { events: [] };
     this.starting.set(runId, entry);
+    let results: AppendResult[];
     try {
-      const results = await this.spine.append(inputs);
-      const actor = new RunActor(this, wf, initialState(runId), new Set());
-      actor.adoptCommitted(results.map((r, i) => ({
-        seq: r.seq, id: r.id, type: inputs[i]!.type, key: req.key ?? null, runId, causationId: i === 0 ? (req.causationId ?? null) : null, source: inputs[i]!.source,
-        time: r.time ?? new Date(now).toISOString(), envelopeVersion: r.envelopeVersion ?? null, payload: inputs[i]!.payload as Json, idempotencyKey: null, prevHash: '', hash: '',
-      })));
-      this.actors.set(runId, actor);
-      entry.actor = actor;
-      entry.until = results[results.length - 1]!.seq;
-      this.afterCommit(actor, true);
-      if (this.lastSeen >= entry.until) this.flushStarting(runId);
+      results = await this.spine.append(inputs);
     } catch (e) {
       this.starting.delete(runId);
+      // A first step the log refuses (a mapped input over the payload limit) must not refuse the start: the
+      // run starts alone, and its actor records that step's failure like any other.
+      if (isSpineError(e) && e.httpStatus < 500 && Number((e.details as { index?: number } | undefined)?.index) > 0) return this.startAlone(runId, payload, req);
       throw e;
     }
+    const actor = new RunActor(this, wf, initialState(runId), new Set());
+    actor.adoptCommitted(results.map((r, i) => committed(inputs[i]!, r, runId, now, results[0]!.seq)));
+    this.actors.set(runId, actor);
+    entry.actor = actor;
+    entry.until = results[results.length - 1]!.seq;
+    this.afterCommit(actor, true);
+    if (this.lastSeen >= entry.until) this.flushStarting(runId);
+    return { runId, duplicate: false };
+  }
+
+  /** run.started on its own; the engine adopts the run when the event comes back from the spine. */
+  private async startAlone(runId: string, payload: RunStarted['payload'], req: { key?: string; causationId?: string; startedBy: string; trigger?: RunStarted['payload']['trigger'] }) {
+    await this.spine.append([{ type: 'run.started', runId, payload: payload as unknown as Json, source: startSource(req), ...(req.key !== undefined && { key: req.key }), ...(req.causationId !== undefined && { causationId: req.causationId }) }]);
     return { runId, duplicate: false };
   }
 
@@ -538,8 +566,8 @@ export class Engine {
   }
 
   /** Appends decisions made outside the engine's own loop (API commands). */
-  appendFacts(decisions: Decision[], source: { kind: 'user' | 'system' | 'agent'; name: string }, runId: string) {
-    return this.spine.append(decisions.map((d) => ({ type: d.type, runId, payload: d.payload, idempotencyKey: d.idempotencyKey, source, ...(d.key && { key: d.key }) })));
+  appendFacts(decisions: Decision[], source: Source, runId: string) {
+    return this.spine.append(decisions.map((d) => ({ type: d.type, runId, payload: d.payload, idempotencyKey: d.idempotencyKey, source, ...(d.causationId && { causationId: d.causationId }), ...(d.key && { key: d.key }) })));
   }
 
   private scheduleOffsetCommit() {
@@ -597,6 +625,11 @@ function isTerminal(status: RunStatus | undefined): boolean {
   return status === 'completed' || status === 'failed' || status === 'cancelled';
 }
 
+/** A run started by a trigger event is the engine's act; any other start is the person's or key's who asked. */
+function startSource(req: { startedBy: string; trigger?: RunStarted['payload']['trigger']; startedByKind?: Source['kind'] }): AppendInput['source'] {
+  return req.trigger?.kind === 'event' ? ENGINE : { kind: req.startedByKind ?? 'user', name: req.startedBy };
+}
+
 function isEngineRun(p: Json): boolean {
   return p !== null && typeof p === 'object' && !Array.isArray(p) && typeof p.workflowId === 'string' && typeof p.version === 'number';
 }
@@ -610,6 +643,7 @@ export class RunActor {
   private inbox: Command[] = [];
   private running?: Promise<void>;
   private adopted: boolean;
+  private stepFailures = 0;
 
   constructor(
     private readonly engine: Engine,
@@ -661,14 +695,35 @@ export class RunActor {
         while (this.inbox.length > 0 && this.wf && !this.engine.stopping) {
           const batch = this.inbox.splice(0);
           await this.step(batch);
+          this.stepFailures = 0;
         }
       } catch (err) {
-        console.error(`spine engine: step of run ${this.state.runId} failed`, err);
+        this.stepFailed(err);
       } finally {
         this.running = undefined;
         if (this.inbox.length > 0) this.pump();
       }
     })();
+  }
+
+  /**
+   * A step threw (the database unavailable for a moment, or a fault in the engine): it is taken again after
+   * a backoff, since decide is level-triggered; after STEP_ATTEMPTS the run fails with the error as its
+   * reason instead of staying "running" with nothing happening.
+   */
+  private stepFailed(err: unknown) {
+    this.stepFailures += 1;
+    console.error(`spine engine: step ${this.stepFailures} of run ${this.state.runId} failed`, err);
+    if (this.engine.stopping || this.state.startedSeq === 0) return;
+    if (this.stepFailures < STEP_ATTEMPTS) {
+      setTimeout(() => this.submit({ kind: 'kick' }), Math.min(5_000, 100 * 2 ** this.stepFailures)).unref?.();
+      return;
+    }
+    const reason = `the engine could not take the run's next step: ${err instanceof Error ? err.message : String(err)}`;
+    const c = { wf: this.wf!, state: this.state, now: this.engine.now(), random: this.engine.random, holdsKey: true };
+    this.engine.spine
+      .append(decisionInputs(this.wf!, this.state.runId, [failRun(c, 'engine.step_failed', reason)]))
+      .catch((appendErr: unknown) => console.error(`spine engine: cannot record the failure of run ${this.state.runId}`, appendErr));
   }
 
   /** Events this process committed for a run it started in one commit. */
@@ -685,16 +740,16 @@ export class RunActor {
     } catch (err) {
       return c.fail(err);
     }
+    const inputs = commandInputs(this.state, events, c.source);
     let results: AppendResult[];
     try {
-      results = await this.engine.spine.append(events.map((d) => ({ type: d.type, runId: this.state.runId, payload: d.payload, source: c.source, ...(d.idempotencyKey && { idempotencyKey: d.idempotencyKey }), ...(d.key && { key: d.key }) })));
+      results = await this.engine.spine.append(inputs);
     } catch (err) {
       return c.fail(err);
     }
     results.forEach((r, i) => {
-      const d = events[i]!;
       if (r.duplicate || this.applied.has(r.seq) || r.seq < this.state.lastSeq) return;
-      this.apply({ seq: r.seq, id: r.id, type: d.type, key: d.key ?? null, runId: this.state.runId, causationId: null, source: c.source, time: r.time ?? new Date(this.engine.now()).toISOString(), envelopeVersion: r.envelopeVersion ?? null, payload: d.payload, idempotencyKey: d.idempotencyKey ?? null, prevHash: '', hash: '' });
+      this.apply(committed(inputs[i]!, r, this.state.runId, this.engine.now()));
     });
     c.done(results);
   }
@@ -744,35 +799,56 @@ export class RunActor {
 
     const now = this.engine.now();
     const basis = { seq: this.state.lastSeq, version: this.state.envelopeVersion };
-    const ctx = (state: RunState) => ({ wf, state, now, random: this.engine.random, holdsKey: this.engine.holdsKey(this.state), basis });
+    const key = { holdsKey: this.engine.holdsKey(this.state), keyHolder: this.engine.keyHolder(this.state) };
+    const ctx = (state: RunState): DecideContext => ({ wf, state, now, random: this.engine.random, ...key, basis });
     const decisions: Decision[] = [];
     for (const c of batch) {
       if (c.kind === 'result') {
         const node = wf.nodes.get(c.result.nodeId);
-        if (node?.kind === 'agent') decisions.push(...acceptResult(ctx(this.state), node, c.result));
+        if (node?.kind === 'agent') decisions.push(...outputCausedByResult(acceptResult(ctx(this.state), node, c.result)));
       } else if (c.kind === 'timer' && this.state.timers[c.timerId]) {
         decisions.push({ type: 'timer.fired', payload: { timerId: c.timerId }, idempotencyKey: `engine:${this.state.runId}:timer.fired:${c.timerId}`, ...(this.state.key && { key: this.state.key }) });
       }
     }
     const draft = structuredClone(this.state);
-    decisions.splice(0, decisions.length, ...planDecisions(this.engine, wf, draft, decisions, now, this.engine.holdsKey(this.state)));
+    decisions.splice(0, decisions.length, ...planDecisions(this.engine, wf, draft, decisions, now, key));
     if (decisions.length === 0) {
       this.engine.afterCommit(this, false);
       return;
     }
-    const results = await this.engine.spine.append(decisions.map((d) => ({
-      type: d.type, runId: this.state.runId, payload: d.payload, idempotencyKey: d.idempotencyKey,
-      source: d.type === 'task.completed' || d.type === 'task.failed' ? { kind: 'agent' as const, name: agentOf(wf, d) } : ENGINE,
-      ...(d.key && { key: d.key }),
-    })));
+    const { inputs, results, cut } = await this.appendOrSubstitute(ctx(this.state), decisions);
     results.forEach((r, i) => {
       if (r.duplicate || this.applied.has(r.seq)) return;
-      const d = decisions[i]!;
-      const source = d.type === 'task.completed' || d.type === 'task.failed' ? { kind: 'agent' as const, name: agentOf(wf, d) } : ENGINE;
       if (r.seq < this.state.lastSeq) return; // an external event slipped in between; the next step refolds
-      this.apply({ seq: r.seq, id: r.id, type: d.type, key: d.key ?? null, runId: this.state.runId, causationId: null, source, time: r.time ?? new Date(now).toISOString(), envelopeVersion: r.envelopeVersion ?? null, payload: d.payload, idempotencyKey: d.idempotencyKey, prevHash: '', hash: '' });
+      this.apply(committed(inputs[i]!, r, this.state.runId, now));
     });
     this.engine.afterCommit(this, false);
+    // Decisions after a refused one were made on a draft that never committed: decide again on what did.
+    if (cut) this.submit({ kind: 'kick' });
+  }
+
+  /**
+   * Appends a step's decisions. When the log refuses one for what it is (over the payload limit, invalid),
+   * the decisions before it are kept, it is replaced by the failure it amounts to (substituteFor), and the
+   * rest is dropped to be decided again: the step always ends in a recorded fact.
+   */
+  private async appendOrSubstitute(c: DecideContext, decisions: Decision[]): Promise<{ inputs: AppendInput[]; results: AppendResult[]; cut: boolean }> {
+    let batch = decisions;
+    let cut = false;
+    for (let attempt = 0; ; attempt++) {
+      const inputs = decisionInputs(c.wf, this.state.runId, batch);
+      try {
+        return { inputs, results: await this.engine.spine.append(inputs), cut };
+      } catch (err) {
+        if (!isSpineError(err) || err.httpStatus >= 500 || attempt >= 2) throw err;
+        const index = Number((err.details as { index?: number } | undefined)?.index ?? 0);
+        const refused = batch[index];
+        if (!refused) throw err;
+        console.warn(`spine engine: run ${this.state.runId}: ${refused.type} refused by the log (${err.code}); recording the failure instead`);
+        batch = attempt === 0 ? [...batch.slice(0, index), ...substituteFor(c, refused, err)] : [{ ...failRun(c, err.code, `the engine could not record its next step: ${err.message}`), id: newEventId() }];
+        cut = true;
+      }
+    }
   }
 }
 
@@ -781,29 +857,36 @@ export class RunActor {
  * decide for what follows until nothing does, running zero-latency builtin agents inline so their results
  * join the same commit. Returns every decision, in order; the draft is left as if they had committed.
  */
-function planDecisions(engine: Engine, wf: CompiledWorkflow, draft: RunState, seed: Decision[], now: number, holdsKey: boolean): Decision[] {
+function planDecisions(engine: Engine, wf: CompiledWorkflow, draft: RunState, seed: Decision[], now: number, key: { holdsKey: boolean; keyHolder?: string }): Decision[] {
   const decisions: Decision[] = [];
   const seen = new Set<string>();
   let fakeSeq = draft.lastSeq;
   // Dispatches record the committed state they were decided on (staleness is judged from it), not the
   // draft's provisional seqs.
-  const ctx = { wf, state: draft, now, random: engine.random, holdsKey, basis: { seq: draft.lastSeq, version: draft.envelopeVersion } };
+  const ctx: DecideContext = { wf, state: draft, now, random: engine.random, ...key, basis: { seq: draft.lastSeq, version: draft.envelopeVersion } };
+  // Each decision gets its event id now: a decision it leads to in the same commit names it as its cause.
   const provisional = (d: Decision) => {
+    d.id ??= newEventId();
     seen.add(d.idempotencyKey);
     decisions.push(d);
     const version = d.type === 'context.patched' ? draft.envelopeVersion + 1 : draft.envelopeVersion;
-    applyEvent(wf, draft, { type: d.type, payload: d.payload, seq: ++fakeSeq, time: new Date(now).toISOString(), envelopeVersion: version, source: ENGINE } as RunEvent);
+    applyEvent(wf, draft, { type: d.type, id: d.id, payload: d.payload, seq: ++fakeSeq, time: new Date(now).toISOString(), envelopeVersion: version, source: sourceOf(wf, d) } as RunEvent);
   };
   seed.forEach(provisional);
   for (let round = 0; round < MAX_DECIDE_ROUNDS; round++) {
     const next = decide(ctx).filter((d) => !seen.has(d.idempotencyKey));
     if (next.length === 0) break;
+    next.forEach(provisional);
+    // Only a dispatch whose task is still open runs: one decided together with its failure (an input
+    // mapping that failed) must not also complete.
     for (const d of next) {
-      provisional(d);
       if (d.type !== 'task.dispatched') continue;
+      const p = d.payload as { nodeId: string; attempt: number };
+      const ns = draft.nodes[p.nodeId];
+      if (!ns || ns.status !== 'running' || ns.attempt !== p.attempt || ns.failure) continue;
       const result = engine.runInline(draft, d);
       const node = result && wf.nodes.get(result.nodeId);
-      if (result && node?.kind === 'agent') for (const r of acceptResult(ctx, node, result)) if (!seen.has(r.idempotencyKey)) provisional(r);
+      if (result && node?.kind === 'agent') for (const r of outputCausedByResult(acceptResult(ctx, node, result))) if (!seen.has(r.idempotencyKey)) provisional(r);
     }
   }
   return decisions;
@@ -812,5 +895,77 @@ function planDecisions(engine: Engine, wf: CompiledWorkflow, draft: RunState, se
 function agentOf(wf: CompiledWorkflow, d: Decision): string {
   const nodeId = (d.payload as { nodeId?: string }).nodeId;
   const node = nodeId ? wf.nodes.get(nodeId) : undefined;
-  return node?.kind === 'agent' ? node.config.agent : ENGINE_SOURCE;
+  return node?.kind === 'agent' ? node.config.agent : ENGINE_SOURCE.name;
+}
+
+/**
+ * A person's command as appends, under their name. An approval decision answers the request: it names what
+ * last moved the gate (the request, or the decision before it) as its cause; other commands are a person's
+ * own act and have none.
+ */
+export function commandInputs(state: RunState, events: CommandEvent[], source: Source): AppendInput[] {
+  return events.map((d) => {
+    const causationId = d.type === 'approval.decided' ? causeOf(state, d.payload) : undefined;
+    return { type: d.type, runId: state.runId, payload: d.payload, source, ...(d.idempotencyKey && { idempotencyKey: d.idempotencyKey }), ...(causationId && { causationId }), ...(d.key && { key: d.key }) };
+  });
+}
+
+/** An agent's output written to the context follows from its result, not from the dispatch before it. */
+function outputCausedByResult(decisions: Decision[]): Decision[] {
+  const completed = decisions.find((d) => d.type === 'task.completed');
+  if (!completed) return decisions;
+  completed.id ??= newEventId();
+  for (const d of decisions) if (d.type === 'context.patched' && (d.payload as { reason?: string }).reason === 'output') d.causationId = completed.id;
+  return decisions;
+}
+
+/** Who records a decision: the agent whose result it is, else the engine. */
+function sourceOf(wf: CompiledWorkflow, d: Decision): { kind: 'agent' | 'engine'; name: string } {
+  return d.type === 'task.completed' || d.type === 'task.failed' ? { kind: 'agent', name: agentOf(wf, d) } : ENGINE;
+}
+
+/**
+ * The one way the engine turns decisions into appends: each carries the id chosen for it when it was
+ * decided (its effects in the same commit name it as their cause), its cause and its source.
+ */
+export function decisionInputs(wf: CompiledWorkflow, runId: string, decisions: Decision[], opts: { basedOnIndex?: number } = {}): AppendInput[] {
+  return decisions.map((d) => ({
+    type: d.type, runId, payload: d.payload, idempotencyKey: d.idempotencyKey, source: sourceOf(wf, d),
+    ...(d.id && { id: d.id }),
+    ...(d.causationId && { causationId: d.causationId }),
+    ...(d.key && { key: d.key }),
+    ...(opts.basedOnIndex !== undefined && d.type === 'task.dispatched' && { basedOnIndex: opts.basedOnIndex }),
+  }));
+}
+
+/** The committed event an append result stands for, as every reader will see it. */
+function committed(input: AppendInput, r: AppendResult, runId: string, nowMs: number, basedOnSeq?: number): SpineEvent {
+  let payload = input.payload as Json;
+  // The log wrote the seq of the event at basedOnIndex into the stored payload; the state folds the same.
+  if (input.basedOnIndex !== undefined && basedOnSeq !== undefined && payload !== null && typeof payload === 'object' && !Array.isArray(payload)) payload = { ...payload, basedOnSeq };
+  return {
+    seq: r.seq, id: r.id, type: input.type, key: input.key ?? null, runId, causationId: input.causationId ?? null, source: input.source as SpineEvent['source'],
+    time: r.time ?? new Date(nowMs).toISOString(), envelopeVersion: r.envelopeVersion ?? null, payload, idempotencyKey: input.idempotencyKey ?? null, prevHash: '', hash: '',
+  };
+}
+
+/**
+ * What to append instead of a decision the log refused (its payload over the limit, say): the task it was
+ * about fails with the reason, as an input or output the agent cannot fix (error edges and the node's
+ * policy apply); any other decision fails the run. A run is never left running on a step it cannot take.
+ */
+function substituteFor(c: DecideContext, d: Decision, err: SpineError): Decision[] {
+  const p = d.payload as { nodeId?: string; attempt?: number; agent?: string; idempotencyKey?: string; timeoutMs?: number };
+  const node = p.nodeId ? c.wf.nodes.get(p.nodeId) : undefined;
+  const ns = p.nodeId ? c.state.nodes[p.nodeId] : undefined;
+  const what = d.type === 'task.dispatched' ? 'input' : d.type === 'task.completed' || d.type === 'context.patched' ? 'output' : d.type;
+  const reason = `${what} could not be recorded: ${err.message} (${err.code})`;
+  if (node?.kind === 'agent' && p.nodeId) {
+    const attempt = p.attempt ?? ns?.attempt ?? 1;
+    const failed = decisionOf(c, 'task.failed', { nodeId: p.nodeId, attempt, error: reason, errorKind: d.type === 'task.dispatched' ? 'input' : 'non_retryable', retryable: false, durationMs: 0 }, p.nodeId, attempt, 'failed');
+    if (d.type !== 'task.dispatched') return ns?.status === 'running' && ns.attempt === attempt ? [failed] : [failRun(c, err.code, reason, p.nodeId)];
+    const dispatched: Decision = { ...d, payload: { ...(d.payload as Record<string, Json>), input: null, inputRefused: { code: err.code, message: err.message } } };
+    return [dispatched, { ...failed, causationId: d.id ?? failed.causationId, id: newEventId() }];
+  }
+  return [{ ...failRun(c, err.code, reason, p.nodeId), id: newEventId() }];
 }

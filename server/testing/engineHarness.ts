@@ -16,9 +16,11 @@ export async function openHarness(opts: {
   url?: string; agents?: Record<string, Record<string, Json>>; random?: () => number; now?: () => number; seed?: boolean;
   /** The engine's in-memory state of each run as it ends (to compare with a fold of its history). */
   onRunEnded?: (state: RunState) => void;
+  /** The log's payload limit (a small one makes an oversized step easy to provoke). */
+  maxPayloadBytes?: number;
 } = {}): Promise<Harness> {
   const url = opts.url ?? (await freshDatabaseUrl());
-  const spine = await openSpine({ databaseUrl: url });
+  const spine = await openSpine({ databaseUrl: url, ...(opts.maxPayloadBytes !== undefined && { maxPayloadBytes: opts.maxPayloadBytes }) });
   const db = createDb(url);
   const service = await startEngine({ spine, db, random: opts.random, now: opts.now, databaseUrl: url, onRunEnded: opts.onRunEnded });
   await service.leading();

@@ -20,7 +20,8 @@ import type { Decision, RunEvent, RunEventType } from '@/server/engine/events';
 import { compileWorkflow, type CompiledWorkflow } from '@/server/engine/graph';
 import { acceptResult, type TaskResult } from '@/server/engine/primitives/handoff';
 import { decide } from '@/server/engine/run/decide';
-import { applyEvent, ENGINE_SOURCE, initialState, type RunState } from '@/server/engine/run/evolve';
+import { applyEvent, initialState, type RunState } from '@/server/engine/run/evolve';
+import { ENGINE_SOURCE } from '@/server/spine/events';
 
 export const RUN_ID = 'run-1';
 /** The clock every spec starts at; fact n is stamped T0 + n ms unless it says otherwise. */
@@ -89,7 +90,7 @@ export const timerScheduled = (timerId: string, purpose: 'delay' | 'joinTimeout'
 export const timerFired = (timerId: string) => fact('timer.fired', { timerId });
 /** A change of the shared state. `by` a person (the default) makes running agents' results stale. */
 export const contextPatched = (patch: Record<string, Json>, o: { by?: string; nodeId?: string; reason?: string } = {}) =>
-  fact('context.patched', { patch, nodeId: o.nodeId, reason: o.reason }, { source: o.by === ENGINE_SOURCE ? { kind: 'system', name: ENGINE_SOURCE } : { kind: 'user', name: o.by ?? 'customer' } });
+  fact('context.patched', { patch, nodeId: o.nodeId, reason: o.reason }, { source: o.by === 'engine' ? ENGINE_SOURCE : { kind: 'user', name: o.by ?? 'customer' } });
 export const runCompleted = (endNodeId: string, output: Json = {}) => fact('run.completed', { output, endNodeId });
 export const runFailed = (code?: string, nodeId?: string) => fact('run.failed', { code, nodeId, reason: undefined });
 export const runCancelled = (actor = 'olga') => fact('run.cancelled', { reason: 'cancelled by user', actor }, { source: { kind: 'user', name: actor } });
@@ -108,7 +109,7 @@ export function stamp(facts: Fact[], from: { seq: number; version: number } = { 
     else if (f.type === 'context.patched') version++;
     return {
       type: f.type, payload: f.payload, seq, id: `ev-${seq}`, time: new Date(f.at ?? T0 + seq).toISOString(), envelopeVersion: version || null,
-      source: f.source ?? { kind: 'system', name: ENGINE_SOURCE }, key: f.key ?? null,
+      source: f.source ?? ENGINE_SOURCE, key: f.key ?? null,
     } as RunEvent & { key: string | null };
   });
 }
@@ -126,7 +127,7 @@ export type DecideOptions = { now?: number; random?: () => number; holdsKey?: bo
 export function asFact(d: Decision): Fact {
   const nodeId = (d.payload as { nodeId?: string }).nodeId;
   const byAgent = d.type === 'task.completed' || d.type === 'task.failed';
-  return { type: d.type, payload: d.payload as Record<string, Json>, source: byAgent ? { kind: 'agent', name: nodeId ?? 'agent' } : { kind: 'system', name: ENGINE_SOURCE }, ...(d.key && { key: d.key }) };
+  return { type: d.type, payload: d.payload as Record<string, Json>, source: byAgent ? { kind: 'agent', name: nodeId ?? 'agent' } : ENGINE_SOURCE, ...(d.key && { key: d.key }) };
 }
 
 /**

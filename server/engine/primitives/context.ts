@@ -19,6 +19,8 @@ export type DecideContext = {
   random: () => number;
   /** Whether this run is first in line for its entity key. */
   holdsKey: boolean;
+  /** The run first in line for the key when this one is not (recorded in run.queued). */
+  keyHolder?: string;
   /**
    * The committed state the decision starts from: last seq and envelope version. The processor decides on a
    * draft that already holds its step's own provisional events, whose seqs are not real. @default the state's
@@ -32,7 +34,19 @@ export function basisOf(c: DecideContext): { seq: number; version: number } {
 
 export function decision(c: DecideContext, type: RunEventType, payload: Json, ...keyParts: (string | number)[]): Decision {
   const life = c.state.reopened > 0 ? [`r${c.state.reopened}`] : [];
-  return { type, payload, idempotencyKey: decisionKey(c.state.runId, type, ...keyParts, ...life), ...(c.state.key && { key: c.state.key }) };
+  const causationId = causeOf(c.state, payload);
+  return { type, payload, idempotencyKey: decisionKey(c.state.runId, type, ...keyParts, ...life), ...(c.state.key && { key: c.state.key }), ...(causationId && { causationId }) };
+}
+
+/**
+ * The recorded event a decision about `payload`'s node follows from: what last moved that node (its timer's
+ * scheduling, for a timer); for a decision about the run as a whole, the newest event folded.
+ */
+export function causeOf(s: RunState, payload: Json): string | undefined {
+  const p = (payload ?? {}) as { nodeId?: unknown; endNodeId?: unknown; timerId?: unknown };
+  if (typeof p.timerId === 'string' && s.timers[p.timerId]?.scheduledBy) return s.timers[p.timerId]!.scheduledBy;
+  const nodeId = typeof p.nodeId === 'string' ? p.nodeId : typeof p.endNodeId === 'string' ? p.endNodeId : undefined;
+  return (nodeId && s.nodes[nodeId]?.causeId) || (s.lastEventId ?? undefined);
 }
 
 export function expressionContext(s: RunState, now: number, item?: unknown): ExpressionContext {

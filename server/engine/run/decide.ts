@@ -27,7 +27,7 @@ export function decide(c: DecideContext): Decision[] {
   if (s.status !== 'running') return [];
   if (s.gate !== 'open') {
     if (c.holdsKey) return [decision(c, 'run.key_acquired', { key: s.key! }, 'key')];
-    return s.gate === 'pending' ? [decision(c, 'run.queued', { key: s.key!, behind: '' }, 'queued')] : [];
+    return s.gate === 'pending' ? [decision(c, 'run.queued', { key: s.key!, behind: c.keyHolder ?? '' }, 'queued')] : [];
   }
   const deadline = decideDeadline(c);
   if (deadline.some((d) => d.type === 'run.failed')) return deadline;

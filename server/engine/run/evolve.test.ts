@@ -183,7 +183,7 @@ describe('join: fires exactly once per run, however completions arrive', () => {
     const before = given(...history).state;
     const after = given(...history).when(taskCompleted('c', { by: 'c', again: true }));
     after.then([{ type: 'task.dispatched', payload: { nodeId: 'after' } }]);
-    expect({ ...after.state, lastSeq: 0 }).toStrictEqual({ ...before, lastSeq: 0 });
+    expect({ ...after.state, lastSeq: 0, lastEventId: null }).toStrictEqual({ ...before, lastSeq: 0, lastEventId: null });
     expect(after.state.results.c).toEqual({ by: 'c' });
   });
 
@@ -266,7 +266,7 @@ describe('retry: backoff decided once, exhausted retries take the error edge or 
     for (const seed of [1, 2, 3]) {
       const o = given(...history).when(nothingNew, { random: seededRandom(seed), now: T0 + 5_000 });
       o.thenNothing();
-      expect(o.state.timers['retry:a:1']).toEqual({ dueAt: iso(T0 + 1_077), purpose: 'retry', nodeId: 'a' });
+      expect(o.state.timers['retry:a:1']).toEqual({ dueAt: iso(T0 + 1_077), purpose: 'retry', nodeId: 'a', scheduledBy: expect.any(String) });
       expect(o.state.nodes.a).toMatchObject({ status: 'waiting', attempt: 1 });
     }
     given(...history).when(timerFired('retry:a:1')).then([{ type: 'task.dispatched', payload: { nodeId: 'a', attempt: 2 } }]);

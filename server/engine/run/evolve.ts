@@ -9,6 +9,7 @@
  * on downstream (dead-path elimination). Which pending node is ready is then decide's question.
  */
 import { applyMergePatch } from '@/server/spine/envelope';
+import { isEngineSource } from '@/server/spine/events';
 import type { Json } from '@/server/spine';
 import { assertNever } from '@/server/errors';
 import type { RunEvent } from '../events';
@@ -40,6 +41,11 @@ export type NodeState = {
   endedAt?: string;
   timedOut?: boolean;
   lapsed?: boolean;
+  /**
+   * The event that moved this node last: what took the edge into it, then its own progress (dispatch,
+   * result, decision, timer). A decision about the node names it as its cause (`causationId`).
+   */
+  causeId?: string;
 };
 
 export type Approval = {
@@ -77,7 +83,7 @@ export type RunState = {
   nodes: Record<string, NodeState>;
   edges: Record<string, 'taken' | 'skipped'>;
   results: Record<string, Json>;
-  timers: Record<string, { dueAt: string; purpose: string; nodeId: string | null }>;
+  timers: Record<string, { dueAt: string; purpose: string; nodeId: string | null; scheduledBy?: string }>;
   approvals: Record<string, Approval>;
   output: Json | null;
   error: { reason: string; code: string; nodeId?: string } | null;
@@ -90,18 +96,18 @@ export type RunState = {
   /** How often the run was reopened; decisions of a later life get idempotency keys of their own. */
   reopened: number;
   lastSeq: number;
+  /** Id of the newest event folded in: the cause of a decision that no single node explains. */
+  lastEventId: string | null;
   startedAt: string;
   endedAt: string | null;
 };
-
-export const ENGINE_SOURCE = 'engine';
 
 /** The state before any event: only meaningful once run.started is folded in. */
 export function initialState(runId: string): RunState {
   return {
     runId, workflowId: '', slug: '', version: 0, key: null, status: 'running', gate: 'pending', startedBy: '', input: null, intent: null,
     constraints: {}, deadline: null, deadlinePassed: false, state: {}, envelopeVersion: 0, externalPatchVersion: 0, externalPatchSeq: 0, nodes: {}, edges: {},
-    results: {}, timers: {}, approvals: {}, output: null, error: null, startedSeq: 0, keySeq: 0, reopened: 0, lastSeq: 0, startedAt: '', endedAt: null,
+    results: {}, timers: {}, approvals: {}, output: null, error: null, startedSeq: 0, keySeq: 0, reopened: 0, lastSeq: 0, lastEventId: null, startedAt: '', endedAt: null,
   };
 }
 
@@ -112,8 +118,28 @@ export function evolve(wf: CompiledWorkflow, state: RunState, event: RunEvent & 
   return next;
 }
 
-/** The same fold step, in place (the engine owns its state and clones once per step). */
+/** Events that do not move their node on (a timer being set, a context write): they cause nothing about it. */
+const NOT_NODE_PROGRESS = new Set<string>(['timer.scheduled', 'context.patched']);
+
+/**
+ * The same fold step, in place (the engine owns its state and clones once per step). Besides the state it
+ * keeps who caused what: the event's id becomes the cause of the node it moved and of the nodes whose
+ * incoming edge it took (see NodeState.causeId).
+ */
 export function applyEvent(wf: CompiledWorkflow, s: RunState, e: RunEvent & { key?: string | null }): void {
+  if (!e.id) return fold(wf, s, e);
+  const p = e.payload as { nodeId?: unknown; timerId?: unknown };
+  const nodeId = e.type === 'timer.fired' ? s.timers[String(p.timerId)]?.nodeId : typeof p.nodeId === 'string' ? p.nodeId : undefined;
+  s.lastEventId = e.id;
+  const tracked = nodeId && !NOT_NODE_PROGRESS.has(e.type) ? s.nodes[nodeId] : undefined;
+  // Only an event that changed the node moves its cause (a late duplicate result changes nothing).
+  const before = tracked && JSON.stringify(tracked);
+  fold(wf, s, e);
+  const n = nodeId ? s.nodes[nodeId] : undefined;
+  if (n && !NOT_NODE_PROGRESS.has(e.type) && (n !== tracked || JSON.stringify(n) !== before)) n.causeId = e.id;
+}
+
+function fold(wf: CompiledWorkflow, s: RunState, e: RunEvent & { key?: string | null }): void {
   s.lastSeq = Math.max(s.lastSeq, e.seq);
   if (e.envelopeVersion !== null && e.envelopeVersion > s.envelopeVersion) s.envelopeVersion = e.envelopeVersion;
   const node = (id: string): NodeState => (s.nodes[id] ??= { status: 'pending', attempt: 0 });
@@ -182,7 +208,7 @@ export function applyEvent(wf: CompiledWorkflow, s: RunState, e: RunEvent & { ke
         return;
       }
       n.status = 'waiting';
-      s.timers[e.payload.timerId] = { dueAt: e.payload.dueAt, purpose: 'retry', nodeId: e.payload.nodeId };
+      s.timers[e.payload.timerId] = { dueAt: e.payload.dueAt, purpose: 'retry', nodeId: e.payload.nodeId, ...(e.id && { scheduledBy: e.id }) };
       return;
     }
     case 'task.stale': {
@@ -216,7 +242,7 @@ export function applyEvent(wf: CompiledWorkflow, s: RunState, e: RunEvent & { ke
       return;
     }
     case 'timer.scheduled':
-      s.timers[e.payload.timerId] = { dueAt: e.payload.dueAt, purpose: e.payload.purpose, nodeId: e.payload.nodeId };
+      s.timers[e.payload.timerId] = { dueAt: e.payload.dueAt, purpose: e.payload.purpose, nodeId: e.payload.nodeId, ...(e.id && { scheduledBy: e.id }) };
       if (e.payload.purpose === 'delay' && e.payload.nodeId) {
         node(e.payload.nodeId).status = 'waiting';
         node(e.payload.nodeId).startedAt = e.time;
@@ -238,7 +264,7 @@ export function applyEvent(wf: CompiledWorkflow, s: RunState, e: RunEvent & { ke
     }
     case 'context.patched': {
       s.state = applyMergePatch(s.state, e.payload.patch) as Record<string, Json>;
-      if (e.source.name !== ENGINE_SOURCE) {
+      if (!isEngineSource(e.source)) {
         if (e.envelopeVersion !== null) s.externalPatchVersion = Math.max(s.externalPatchVersion, e.envelopeVersion);
         s.externalPatchSeq = Math.max(s.externalPatchSeq, e.seq);
       }
@@ -311,6 +337,7 @@ function complete(wf: CompiledWorkflow, s: RunState, nodeId: string, handle: str
     const taken = kind === 'fanOut' || kind === 'trigger' || kind === 'join' || kind === 'delay' || kind === 'setContext' ? h !== 'error' : h === handle;
     s.edges[edge.id] = taken ? 'taken' : 'skipped';
     if (!taken) skipIfDead(wf, s, edge.target);
+    else if (s.lastEventId && s.nodes[edge.target]?.status === 'pending') s.nodes[edge.target]!.causeId = s.lastEventId;
   }
 }
 
