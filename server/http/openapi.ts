@@ -3,7 +3,8 @@
  * from the same zod schemas the handlers parse with, so the document cannot drift from the validation.
  */
 import { z } from 'zod';
-import { EventInput } from '@/server/spine/events';
+import { EventInput, SOURCE_KINDS } from '@/server/spine/events';
+import { RESERVED_EVENT_NAMESPACES } from '@/server/spine/publishing';
 import { ApprovalDecisionInput, ContextPatchInput, StartRunInput } from '@/server/engine';
 import { json } from './errors';
 
@@ -23,8 +24,8 @@ const SpineEvent = {
     type: { type: 'string', example: 'case.opened' },
     key: { type: ['string', 'null'], description: 'Entity key for per-entity ordering, e.g. booking:42' },
     runId: { type: ['string', 'null'] },
-    causationId: { type: ['string', 'null'] },
-    source: { type: 'object', properties: { kind: { enum: ['agent', 'node', 'user', 'system'] }, name: { type: 'string' } } },
+    causationId: { type: ['string', 'null'], description: 'Id of the event that caused this one (engine events always name it)' },
+    source: { type: 'object', description: 'Who wrote the event, set by the server from the authenticated caller', properties: { kind: { enum: [...SOURCE_KINDS] }, name: { type: 'string' } } },
     time: { type: 'string', format: 'date-time' },
     envelopeVersion: { type: ['integer', 'null'] },
     payload: {},
@@ -45,7 +46,11 @@ export const openApiDocument = {
     '/api/v1/events': {
       post: {
         summary: 'Publish an event',
-        description: 'Appends one event. With an idempotencyKey seen before, returns the original seq and id with 200 and appends nothing. Also accepts a structured CloudEvent (application/cloudevents+json); its source+id becomes the idempotency key.',
+        description:
+          'Appends one event. With an idempotencyKey seen before (from the same caller), returns the original seq and id with 200 and appends nothing. Also accepts a structured CloudEvent (application/cloudevents+json); its source+id becomes the idempotency key.\n\n' +
+          'The source is the authenticated caller (`user` for a person, `apiKey` for a key); a body whose `source` names anyone else gets 400 `event.source_not_allowed`, and a CloudEvent source of the form `/spine/<kind>/<name>` must be the caller.\n\n' +
+          '**Reserved event types** (403 `event.reserved_type`, nothing appended): only Spine appends these; the message names the endpoint to use instead.\n' +
+          Object.entries(RESERVED_EVENT_NAMESPACES).map(([ns, use]) => `- \`${ns === 'context.patched' ? ns : `${ns}.*`}\`: ${use}`).join('\n'),
         requestBody: {
           required: true,
           content: {
@@ -56,7 +61,7 @@ export const openApiDocument = {
         responses: {
           '201': { description: 'Appended', content: { 'application/json': { schema: { type: 'object', properties: { seq: { type: 'integer' }, id: { type: 'string' } } } } } },
           '200': { description: 'Idempotent repeat: the original event' },
-          ...errors(400, 413, 415),
+          ...errors(400, 401, 403, 413, 415),
         },
       },
       get: {
@@ -164,7 +169,7 @@ export const openApiDocument = {
       },
     },
   },
-  components: { schemas: { Error, SpineEvent, EventInput: schema(EventInput) } },
+  components: { schemas: { Error, SpineEvent, EventInput: schema(EventInput) }, 'x-reserved-event-namespaces': RESERVED_EVENT_NAMESPACES },
 };
 
 export async function openApiHandler(): Promise<Response> {

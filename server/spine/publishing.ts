@@ -33,6 +33,7 @@ export const RESERVED_EVENT_NAMESPACES = {
   workflow: 'change workflows in the designer or through the workflows API',
   user: 'manage people in Settings (admin)',
   apikey: 'manage API keys in Settings (admin)',
+  auth: 'sign-ins are recorded by Spine when people sign in',
   audit: 'audit checkpoints are signed by Spine; see /audit',
   'context.patched': 'patch a run\'s context with POST /api/v1/runs/{runId}/context',
 } as const;
