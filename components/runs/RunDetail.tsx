@@ -84,6 +84,15 @@ function Loaded({ d, runId, now, live, openEvent }: { d: RunDetailData; runId: s
   }, [d.events]);
   const lastEvent = d.events[d.events.length - 1];
   const waiting = index?.waitingOn ?? [];
+  // The run a queued run waits behind for its entity key (from its latest run.queued, until it acquires).
+  const queuedBehind = useMemo(() => {
+    let behind: string | undefined;
+    for (const e of d.events) {
+      if (e.type === 'run.queued') behind = (e.payload as { behind?: string }).behind || undefined;
+      else if (e.type === 'run.key_acquired') behind = undefined;
+    }
+    return behind;
+  }, [d.events]);
 
   return (
     <div className="space-y-5">
@@ -143,6 +152,11 @@ function Loaded({ d, runId, now, live, openEvent }: { d: RunDetailData; runId: s
                   {w.kind} {w.label}
                 </Badge>
               ))}
+              {queuedBehind && (run.status === 'running' || run.status === 'waiting') && (
+                <Link href={`/runs/${encodeURIComponent(queuedBehind)}`} className="text-xs text-indigo-600 hover:underline dark:text-indigo-400" data-testid="queued-behind">
+                  behind run {shortId(queuedBehind)}
+                </Link>
+              )}
             </span>
           )}
         </Fact>

@@ -13,6 +13,8 @@ export type RunStarted = EngineEvent<'run.started', {
 }>;
 export type RunQueued = EngineEvent<'run.queued', { key: string; behind: string }>;
 export type RunKeyAcquired = EngineEvent<'run.key_acquired', { key: string }>;
+/** The run has nothing to do until a person or a timer acts: it lets the next run on its key go first. */
+export type RunKeyReleased = EngineEvent<'run.key_released', { key: string; waitingOn: string[] }>;
 export type NodeCompleted = EngineEvent<'node.completed', { nodeId: string; handle?: string }>;
 export type NodeSkipped = EngineEvent<'node.skipped', { nodeId: string }>;
 export type FanOutStarted = EngineEvent<'fanout.started', { nodeId: string; branches: string[] }>;
@@ -35,13 +37,13 @@ export type RunCancelled = EngineEvent<'run.cancelled', { reason: string; actor:
 export type RunReopened = EngineEvent<'run.reopened', { nodeId: string; actor: string }>;
 
 export type RunEvent =
-  | RunStarted | RunQueued | RunKeyAcquired | NodeCompleted | NodeSkipped | FanOutStarted | TaskDispatched | TaskCompleted | TaskFailed
+  | RunStarted | RunQueued | RunKeyAcquired | RunKeyReleased | NodeCompleted | NodeSkipped | FanOutStarted | TaskDispatched | TaskCompleted | TaskFailed
   | TaskRetried | TaskStale | JoinSatisfied | RouteChosen | ApprovalRequested | ApprovalDecided | TimerScheduled | TimerFired
   | ContextPatched | RunCompleted | RunFailed | RunCancelled | RunReopened;
 
 export type RunEventType = RunEvent['type'];
 export const RUN_EVENT_TYPES: readonly RunEventType[] = [
-  'run.started', 'run.queued', 'run.key_acquired', 'node.completed', 'node.skipped', 'fanout.started', 'task.dispatched', 'task.completed',
+  'run.started', 'run.queued', 'run.key_acquired', 'run.key_released', 'node.completed', 'node.skipped', 'fanout.started', 'task.dispatched', 'task.completed',
   'task.failed', 'task.retried', 'task.stale', 'join.satisfied', 'route.chosen', 'approval.requested', 'approval.decided', 'timer.scheduled',
   'timer.fired', 'context.patched', 'run.completed', 'run.failed', 'run.cancelled', 'run.reopened',
 ];

@@ -171,7 +171,7 @@ describe(`no run left hanging (${testDbKind()})`, () => {
     const gate: WorkflowDocument = {
       formatVersion: 1,
       nodes: [
-        { id: 'start', kind: 'trigger', label: 'Start', position: { x: 0, y: 0 }, config: { mode: 'manual' } },
+        { id: 'start', kind: 'trigger', label: 'Start', position: { x: 0, y: 0 }, config: { mode: 'manual', keyHold: 'run' } },
         { id: 'hold', kind: 'approval', label: 'Hold', position: { x: 1, y: 0 }, config: {} },
         { id: 'done', kind: 'end', label: 'Done', position: { x: 2, y: 0 }, config: { outcome: 'success' } },
       ],

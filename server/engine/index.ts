@@ -75,6 +75,14 @@ export function runStatusOf(s: RunState): { status: RunView['status']; waitingOn
 
 export type EngineService = Awaited<ReturnType<typeof startEngine>>;
 
+/**
+ * Who asks the engine for something: the authenticated principal (recorded as the source of what it
+ * appends: a person as `user`, a key as `apiKey`), or a bare name for a person (tests, the demo).
+ */
+export type Requester = string | { kind: 'user' | 'apiKey' | 'system'; name: string; roles?: readonly string[] };
+const requesterName = (r: Requester) => (typeof r === 'string' ? r : r.name);
+const requesterSource = (r: Requester) => (typeof r === 'string' ? { kind: 'user' as const, name: r } : { kind: r.kind, name: r.name });
+
 export async function startEngine(opts: { spine: Spine; db: Db; run?: boolean; databaseUrl?: string } & Partial<Pick<EngineDeps, 'now' | 'random' | 'onRunEnded'>>) {
   const workflows: WorkflowStore = createWorkflowStore(opts.db);
   const agentStore: AgentStore = createAgentStore(opts.db);
@@ -106,7 +114,7 @@ export async function startEngine(opts: { spine: Spine; db: Db; run?: boolean; d
    * A person's command: through the run's actor when this process drives the run (judged on its live state,
    * between steps), else validated against the log's fold and appended.
    */
-  async function command(runId: string, build: (s: RunState) => CommandEvent[], source: { kind: 'user'; name: string }): Promise<AppendResult[]> {
+  async function command(runId: string, build: (s: RunState) => CommandEvent[], source: ReturnType<typeof requesterSource>): Promise<AppendResult[]> {
     const viaActor = await engine.command(runId, build, source);
     if (viaActor) return viaActor;
     const { state } = await folded(runId);
@@ -119,11 +127,15 @@ export async function startEngine(opts: { spine: Spine; db: Db; run?: boolean; d
     agents,
     agentStore,
 
-    async startRun(workflowIdOrSlug: string, raw: StartRunInput | unknown, actor: string) {
+    async startRun(workflowIdOrSlug: string, raw: StartRunInput | unknown, actor: Requester) {
       const parsed = StartRunInput.safeParse(raw);
       if (!parsed.success) throw new ValidationError('run.invalid_input', parsed.error.issues[0]!.message, { issues: parsed.error.issues.slice(0, 5) });
       const i = parsed.data;
-      return engine.startRun({ workflowId: workflowIdOrSlug, version: i.version, input: i.input as Json, intent: i.intent, constraints: i.constraints as Record<string, Json>, deadline: i.deadline, key: i.key, idempotencyKey: i.idempotencyKey, startedBy: actor });
+      return engine.startRun({
+        workflowId: workflowIdOrSlug, version: i.version, input: i.input as Json, intent: i.intent, constraints: i.constraints as Record<string, Json>, deadline: i.deadline, key: i.key,
+        // A requester's idempotency key is theirs alone: it cannot name the start a trigger will make.
+        idempotencyKey: i.idempotencyKey === undefined ? undefined : `by:${requesterSource(actor).kind}:${requesterName(actor)}:${i.idempotencyKey}`,
+        startedBy: requesterName(actor), startedByKind: requesterSource(actor).kind });
     },
 
     async getRun(runId: string): Promise<RunView> {
@@ -139,38 +151,40 @@ export async function startEngine(opts: { spine: Spine; db: Db; run?: boolean; d
       };
     },
 
-    async cancelRun(runId: string, actor: string, reason = 'cancelled by user') {
+    async cancelRun(runId: string, by: Requester, reason = 'cancelled by user') {
+      const actor = requesterName(by);
       const build = (s: RunState): CommandEvent[] => {
         if (s.status !== 'running') throw new ConflictError('run.not_running', `Run '${runId}' is ${s.status}`, { runId });
         return [{ type: 'run.cancelled', payload: { reason, actor }, idempotencyKey: `engine:${runId}:run.cancelled`, ...(s.key && { key: s.key }) }];
       };
-      await command(runId, build, { kind: 'user', name: actor });
+      await command(runId, build, requesterSource(by));
       return { runId, status: 'cancelled' as RunStatus };
     },
 
     /** Retries a failed agent node by hand: reopens a failed run at that node. */
-    async retryNode(runId: string, nodeId: string, actor: string) {
+    async retryNode(runId: string, nodeId: string, by: Requester) {
+      const actor = requesterName(by);
       const { state: s, wf } = await folded(runId);
       const node = wf.nodes.get(nodeId);
       if (!node || node.kind !== 'agent') throw new NotFoundError('node.not_found', `Run '${runId}' has no agent node '${nodeId}'`, { runId, nodeId });
       if (s.status !== 'failed' || s.nodes[nodeId]?.status !== 'failed')
         throw new ConflictError('node.not_failed', `Node '${nodeId}' of run '${runId}' has not failed`, { runId, nodeId });
-      await engine.appendFacts([{ type: 'run.reopened', payload: { nodeId, actor }, idempotencyKey: `engine:${runId}:run.reopened:${s.lastSeq}`, ...(s.key && { key: s.key }) }], { kind: 'user', name: actor }, runId);
+      await engine.appendFacts([{ type: 'run.reopened', payload: { nodeId, actor }, idempotencyKey: `engine:${runId}:run.reopened:${s.lastSeq}`, ...(s.key && { key: s.key }) }], requesterSource(by), runId);
       return { runId, nodeId };
     },
 
-    async patchContext(runId: string, raw: unknown, actor: string) {
+    async patchContext(runId: string, raw: unknown, by: Requester) {
       const parsed = ContextPatchInput.safeParse(raw);
       if (!parsed.success) throw new ValidationError('context.invalid_patch', parsed.error.issues[0]!.message);
       const build = (s: RunState): CommandEvent[] => {
         if (s.status !== 'running') throw new ConflictError('run.not_running', `Run '${runId}' is ${s.status}`, { runId });
         return [{ type: 'context.patched', payload: parsed.data as Json, ...(s.key && { key: s.key }) }];
       };
-      const [r] = await command(runId, build, { kind: 'user', name: actor });
+      const [r] = await command(runId, build, requesterSource(by));
       return { runId, envelopeVersion: r!.envelopeVersion ?? null, seq: r!.seq };
     },
 
-    async decideApproval(approvalId: string, raw: unknown, actor: { name: string; roles?: readonly string[] }) {
+    async decideApproval(approvalId: string, raw: unknown, actor: { kind?: 'user' | 'apiKey' | 'system'; name: string; roles?: readonly string[] }) {
       const parsed = ApprovalDecisionInput.safeParse(raw);
       if (!parsed.success) throw new ValidationError('approval.invalid_decision', parsed.error.issues[0]!.message);
       const runId = approvalId.slice(0, approvalId.lastIndexOf(':'));
@@ -178,7 +192,7 @@ export async function startEngine(opts: { spine: Spine; db: Db; run?: boolean; d
       const build = (state: RunState): CommandEvent[] => [
         submitDecision(state, { approvalId, decision: parsed.data.decision, actor: actor.name, actorRoles: actor.roles, ...(parsed.data.comment !== undefined && { comment: parsed.data.comment }) }),
       ];
-      const [r] = await command(runId, build, { kind: 'user', name: actor.name }).catch((e: unknown) => {
+      const [r] = await command(runId, build, requesterSource({ kind: actor.kind ?? 'user', name: actor.name })).catch((e: unknown) => {
         if (isSpineError(e) && e.code === 'run.not_found') throw new NotFoundError('approval.not_found', `No approval '${approvalId}'`, { approvalId });
         throw e;
       });

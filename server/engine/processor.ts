@@ -35,7 +35,7 @@ import { isRunEvent, type Decision, type RunEvent, type RunStarted } from './eve
 import { compileWorkflow, type CompiledWorkflow } from './graph';
 import { idempotencyKey } from './ids';
 import { acceptResult, type TaskResult } from './primitives/handoff';
-import { decide } from './run/decide';
+import { decide, wantsKey } from './run/decide';
 import { applyEvent, initialState, type RunState } from './run/evolve';
 import { causeOf, decision as decisionOf, failRun, type DecideContext } from './primitives/context';
 import { TimerService } from './timers';
@@ -233,17 +233,26 @@ export class Engine {
     return state.key ? this.keyQueues.get(state.key)?.[0] : undefined;
   }
 
-  private enqueueKey(state: RunState) {
-    if (!state.key) return;
+  /**
+   * Lines a run up for its key: in the order runs joined (start or reopening), behind any run that holds
+   * the key now. A run that released its key (it waits on a person) is not in line until it has work again.
+   */
+  enqueueKey(state: RunState) {
+    if (!state.key || state.gate === 'released') return;
     const q = this.keyQueues.get(state.key) ?? [];
     if (q.includes(state.runId)) return;
-    const joinedAt = (id: string) => (id === state.runId ? state.keySeq : this.actors.get(id)?.state.keySeq) ?? Number.MAX_SAFE_INTEGER;
+    const of = (id: string) => (id === state.runId ? state : this.actors.get(id)?.state);
+    const place = (id: string) => [of(id)?.gate === 'open' ? 0 : 1, of(id)?.keySeq ?? Number.MAX_SAFE_INTEGER] as const;
     q.push(state.runId);
-    q.sort((a, b) => joinedAt(a) - joinedAt(b));
+    q.sort((a, b) => {
+      const [ha, sa] = place(a);
+      const [hb, sb] = place(b);
+      return ha - hb || sa - sb;
+    });
     this.keyQueues.set(state.key, q);
   }
 
-  private releaseKey(state: RunState) {
+  releaseKey(state: RunState) {
     if (!state.key) return;
     const q = this.keyQueues.get(state.key);
     if (!q) return;
@@ -412,6 +421,8 @@ export class Engine {
       this.deps.onRunEnded?.(s);
       return;
     }
+    // Waiting on a person or a delay: the next run on the key goes first (key hold `working`).
+    if (s.gate === 'released') this.releaseKey(s);
     for (const [timerId, t] of Object.entries(s.timers)) this.timers.arm(s.runId, timerId, t.dueAt);
     for (const [nodeId, ns] of Object.entries(s.nodes)) {
       if (ns.status !== 'running' || ns.failure || ns.redispatch || ns.attempt < 1) continue;
@@ -476,7 +487,7 @@ export class Engine {
    */
   async startRun(req: {
     workflowId: string; version?: number; input?: Json; intent?: string; constraints?: Record<string, Json>; deadline?: string;
-    key?: string; idempotencyKey?: string; causationId?: string; startedBy: string; trigger?: RunStarted['payload']['trigger'];
+    key?: string; idempotencyKey?: string; causationId?: string; startedBy: string; startedByKind?: Source['kind']; trigger?: RunStarted['payload']['trigger'];
   }): Promise<{ runId: string; duplicate: boolean }> {
     const v = req.version === undefined ? await this.publishedVersion(req.workflowId) : await this.deps.workflows.getVersion(req.workflowId, req.version);
     const runId = crypto.randomUUID();
@@ -503,7 +514,7 @@ export class Engine {
     return { runId: original.runId!, duplicate: true };
   }
 
-  private async startInOneCommit(runId: string, payload: RunStarted['payload'], req: { key?: string; causationId?: string; startedBy: string; trigger?: RunStarted['payload']['trigger'] }): Promise<{ runId: string; duplicate: boolean }> {
+  private async startInOneCommit(runId: string, payload: RunStarted['payload'], req: StartRequest): Promise<{ runId: string; duplicate: boolean }> {
     const wf = await this.workflow(payload.workflowId, payload.version);
     const now = this.now();
     const source = startSource(req);
@@ -540,7 +551,7 @@ export class Engine {
   }
 
   /** run.started on its own; the engine adopts the run when the event comes back from the spine. */
-  private async startAlone(runId: string, payload: RunStarted['payload'], req: { key?: string; causationId?: string; startedBy: string; trigger?: RunStarted['payload']['trigger'] }) {
+  private async startAlone(runId: string, payload: RunStarted['payload'], req: StartRequest) {
     await this.spine.append([{ type: 'run.started', runId, payload: payload as unknown as Json, source: startSource(req), ...(req.key !== undefined && { key: req.key }), ...(req.causationId !== undefined && { causationId: req.causationId }) }]);
     return { runId, duplicate: false };
   }
@@ -626,7 +637,9 @@ function isTerminal(status: RunStatus | undefined): boolean {
 }
 
 /** A run started by a trigger event is the engine's act; any other start is the person's or key's who asked. */
-function startSource(req: { startedBy: string; trigger?: RunStarted['payload']['trigger']; startedByKind?: Source['kind'] }): AppendInput['source'] {
+type StartRequest = { key?: string; causationId?: string; startedBy: string; startedByKind?: Source['kind']; trigger?: RunStarted['payload']['trigger'] };
+
+function startSource(req: StartRequest): AppendInput['source'] {
   return req.trigger?.kind === 'event' ? ENGINE : { kind: req.startedByKind ?? 'user', name: req.startedBy };
 }
 
@@ -799,6 +812,8 @@ export class RunActor {
 
     const now = this.engine.now();
     const basis = { seq: this.state.lastSeq, version: this.state.envelopeVersion };
+    // A run that released its key lines up again once it has work (its approval decided, its delay over).
+    if (this.state.gate === 'released' && wantsKey({ wf, state: this.state, now, random: this.engine.random, holdsKey: false })) this.engine.enqueueKey({ ...this.state, gate: 'queued' });
     const key = { holdsKey: this.engine.holdsKey(this.state), keyHolder: this.engine.keyHolder(this.state) };
     const ctx = (state: RunState): DecideContext => ({ wf, state, now, random: this.engine.random, ...key, basis });
     const decisions: Decision[] = [];

@@ -136,7 +136,8 @@ describe(`scenarios (${testDbKind()})`, () => {
       document: {
         formatVersion: 1,
         nodes: [
-          { id: 'start', kind: 'trigger', label: 'Start', position: { x: 0, y: 0 }, config: { mode: 'manual' } },
+          // Its approval holds the key: key hold `run` (the default `working` would let it go while it waits).
+          { id: 'start', kind: 'trigger', label: 'Start', position: { x: 0, y: 0 }, config: { mode: 'manual', keyHold: 'run' } },
           { id: 'which', kind: 'router', label: 'Which', position: { x: 1, y: 0 }, config: { routes: [{ id: 'work', condition: 'input.work == true' }] } },
           { id: 'echo', kind: 'agent', label: 'Echo', position: { x: 2, y: 0 }, config: { agent: 'echo', retry: fast } },
           { id: 'hold', kind: 'approval', label: 'Hold the key', position: { x: 2, y: 1 }, config: {} },

@@ -39,7 +39,7 @@ describe('nodes: defaults', () => {
   });
 
   it.each([
-    ['trigger', {}, { mode: 'manual' }],
+    ['trigger', {}, { mode: 'manual', keyHold: 'working' }],
     ['fanOut', undefined, { mode: 'static' }],
     ['fanOut', { mode: 'map', items: 'input.xs' }, { mode: 'map', items: 'input.xs', concurrency: 4 }],
     ['join', {}, { mode: 'all', onTimeout: 'fail' }],

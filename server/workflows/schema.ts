@@ -177,6 +177,8 @@ export const CronExpression = z
 // ---------------------------------------------------------------------------------------------------------
 
 export const TRIGGER_MODES = ['event', 'manual', 'schedule'] as const;
+export const KEY_HOLDS = ['working', 'run'] as const;
+export type KeyHold = (typeof KEY_HOLDS)[number];
 
 /** How a run starts. Any published workflow can also be started through the API, whatever its mode. */
 export const TriggerConfig = z
@@ -187,6 +189,12 @@ export const TriggerConfig = z
     eventType: TypePattern.optional(),
     /** 5-field cron, UTC. Required when mode = schedule. */
     cron: CronExpression.optional(),
+    /**
+     * How long a run holds its entity key: `working` (only while it has work to do: waiting on a person or a
+     * delay releases the key, and the run takes it back in its turn after) or `run` (its whole life).
+     * @default 'working'
+     */
+    keyHold: z.enum(KEY_HOLDS).default('working'),
   })
   .strict()
   .superRefine((c, ctx) => {

@@ -56,7 +56,7 @@ export const approvalsRouter = router({
   /** Approve or reject with an optional comment; recorded as `approval.decided` with the caller's name. */
   decide: roleProcedure('approver')
     .input(DecideInput)
-    .mutation(({ ctx, input: { approvalId, ...decision } }) => ctx.engine.decideApproval(approvalId, decision, { name: ctx.actor.name, roles: ctx.actor.roles })),
+    .mutation(({ ctx, input: { approvalId, ...decision } }) => ctx.engine.decideApproval(approvalId, decision, { kind: ctx.actor.kind, name: ctx.actor.name, roles: ctx.actor.roles })),
 
   /** Inbox changes after `lastEventId`, then live, each tracked by its seq. */
   live: readerProcedure.input(LiveApprovalsInput).subscription(async function* ({ ctx, input, signal }) {

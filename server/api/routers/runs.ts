@@ -17,6 +17,6 @@ export const runsRouter = router({
   filters: authedProcedure.query(({ ctx }) => observability(ctx).runFilters()),
   detail: authedProcedure.input(RunIdInput).query(({ ctx, input }) => observability(ctx).runDetail(input.runId)),
   path: authedProcedure.input(PathInput).query(({ ctx, input }) => observability(ctx).reasoningPath(input.runId, input.event)),
-  cancel: roleProcedure('operator').input(CancelInput).mutation(({ ctx, input }) => ctx.engine.cancelRun(input.runId, ctx.actor.name, input.reason)),
-  retryNode: roleProcedure('operator').input(RetryNodeInput).mutation(({ ctx, input }) => ctx.engine.retryNode(input.runId, input.nodeId, ctx.actor.name)),
+  cancel: roleProcedure('operator').input(CancelInput).mutation(({ ctx, input }) => ctx.engine.cancelRun(input.runId, ctx.actor, input.reason)),
+  retryNode: roleProcedure('operator').input(RetryNodeInput).mutation(({ ctx, input }) => ctx.engine.retryNode(input.runId, input.nodeId, ctx.actor)),
 });

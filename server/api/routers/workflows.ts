@@ -121,7 +121,7 @@ export const workflowsRouter = router({
   /** Starts a run of the published version. */
   startRun: roleProcedure('operator')
     .input(StartWorkflowRunInput)
-    .mutation(({ ctx, input: { id, ...run } }) => ctx.engine.startRun(id, run, ctx.actor.name)),
+    .mutation(({ ctx, input: { id, ...run } }) => ctx.engine.startRun(id, run, ctx.actor)),
 
   /** A run's status and node states now (the first paint of the live canvas). */
   runStates: authedProcedure.input(RunIdInput).query(async ({ ctx, input }) => {

@@ -25,9 +25,15 @@ export type { DecideContext };
 export function decide(c: DecideContext): Decision[] {
   const s = c.state;
   if (s.status !== 'running') return [];
+  if (s.gate === 'released') {
+    // Back in line only once there is work again (the approval decided, the delay over).
+    if (!wantsKey(c)) return [];
+    if (c.holdsKey) return [decision(c, 'run.key_acquired', { key: s.key! }, 'key', ...keyTurn(s))];
+    return [decision(c, 'run.queued', { key: s.key!, behind: c.keyHolder ?? '' }, 'queued', ...keyTurn(s))];
+  }
   if (s.gate !== 'open') {
-    if (c.holdsKey) return [decision(c, 'run.key_acquired', { key: s.key! }, 'key')];
-    return s.gate === 'pending' ? [decision(c, 'run.queued', { key: s.key!, behind: c.keyHolder ?? '' }, 'queued')] : [];
+    if (c.holdsKey) return [decision(c, 'run.key_acquired', { key: s.key! }, 'key', ...keyTurn(s))];
+    return s.gate === 'pending' ? [decision(c, 'run.queued', { key: s.key!, behind: c.keyHolder ?? '' }, 'queued', ...keyTurn(s))] : [];
   }
   const deadline = decideDeadline(c);
   if (deadline.some((d) => d.type === 'run.failed')) return deadline;
@@ -41,7 +47,44 @@ export function decide(c: DecideContext): Decision[] {
     }
   }
   if (out.length === 0 && isStuck(c)) return [failRun(c, 'run.stuck', 'No node can make progress: every branch ended without reaching an end node')];
+  if (out.length === 0) return releaseKey(c);
   return out;
+}
+
+/**
+ * key hold `working`: a run whose only open steps wait on people or a delay (no agent at work, no retry
+ * pending) lets the next run on its key go first. `run`: it holds the key until it ends.
+ */
+function releaseKey(c: DecideContext): Decision[] {
+  const s = c.state;
+  if (!s.key || keyHoldOf(c) !== 'working') return [];
+  const waitingOn: string[] = [];
+  for (const [id, n] of Object.entries(s.nodes)) {
+    if (n.status === 'running') return [];
+    if (n.status !== 'waiting') continue;
+    const kind = c.wf.nodes.get(id)?.kind;
+    if (kind !== 'approval' && kind !== 'delay') return [];
+    waitingOn.push(id);
+  }
+  if (waitingOn.length === 0) return [];
+  return [decision(c, 'run.key_released', { key: s.key, waitingOn }, 'released', (s.keyReleases ?? 0) + 1)];
+}
+
+/** Whether a run that released its key would take a step if it held it again. */
+export function wantsKey(c: DecideContext): boolean {
+  if (c.state.gate !== 'released') return false;
+  const open: DecideContext = { ...c, state: { ...c.state, gate: 'open' } };
+  return decide(open).some((d) => d.type !== 'run.key_released');
+}
+
+function keyHoldOf(c: DecideContext): 'working' | 'run' {
+  const trigger = c.wf.doc.nodes.find((n) => n.kind === 'trigger');
+  return trigger?.kind === 'trigger' ? (trigger.config.keyHold ?? 'working') : 'working';
+}
+
+/** Each time a run lines up for its key again after releasing it, its key decisions are keyed by that turn. */
+function keyTurn(s: DecideContext['state']): string[] {
+  return s.keyReleases ? [`t${s.keyReleases}`] : [];
 }
 
 function decideNode(c: DecideContext, node: WorkflowNode): Decision[] {

@@ -65,8 +65,15 @@ export type RunState = {
   version: number;
   key: string | null;
   status: 'running' | 'completed' | 'failed' | 'cancelled';
-  /** Entity-key gate: `pending` until decide acquires or queues on the key. */
-  gate: 'open' | 'pending' | 'queued';
+  /**
+   * Entity-key gate: `pending` until decide acquires or queues on the key; `open` while the run holds it
+   * (or has no key); `released` while it waits on a person or a delay and lets others use the key.
+   */
+  gate: 'open' | 'pending' | 'queued' | 'released';
+  /** The run a queued run waits behind (from its latest run.queued). */
+  queuedBehind?: string;
+  /** How often the run released its key (key hold `working`). */
+  keyReleases?: number;
   startedBy: string;
   input: Json;
   intent: string | null;
@@ -156,9 +163,16 @@ function fold(wf: CompiledWorkflow, s: RunState, e: RunEvent & { key?: string | 
     }
     case 'run.queued':
       s.gate = 'queued';
+      if (e.payload.behind) s.queuedBehind = e.payload.behind;
       return;
     case 'run.key_acquired':
       s.gate = 'open';
+      delete s.queuedBehind;
+      return;
+    case 'run.key_released':
+      if (s.gate !== 'open') return;
+      s.gate = 'released';
+      s.keyReleases = (s.keyReleases ?? 0) + 1;
       return;
     case 'node.completed':
       complete(wf, s, e.payload.nodeId, e.payload.handle ?? 'default', e.time);

@@ -29,7 +29,7 @@ export function approvalsApi(services: ServicesGetter = runtimeServices) {
       if (!approvalId || approvalId.length > 300) throw new ValidationError('request.invalid_id', 'approvalId is required');
       const body = await readJsonBody(req, 64 * 1024);
       const engine = requireEngine(svc);
-      return json(await engine.decideApproval(approvalId, body, { name: actor.name, roles: actor.roles }));
+      return json(await engine.decideApproval(approvalId, body, { kind: actor.kind, name: actor.name, roles: actor.roles }));
     }),
   };
 }

@@ -33,7 +33,7 @@ export function runsApi(services: ServicesGetter = runtimeServices) {
       const workflowId = await param(ctx, 'workflowId');
       const body = await readJsonBody(req, BODY_LIMIT);
       const engine = requireEngine(svc);
-      const r = await engine.startRun(workflowId, body, actor.name);
+      const r = await engine.startRun(workflowId, body, actor);
       return json({ runId: r.runId }, r.duplicate ? 200 : 202);
     }),
     get: withErrorHandling(async (req: Request, ctx: Params<'runId'>) => {
@@ -51,19 +51,19 @@ export function runsApi(services: ServicesGetter = runtimeServices) {
     cancel: withErrorHandling(async (req: Request, ctx: Params<'runId'>) => {
       const { actor, svc } = await guard(req, OPERATOR);
       const engine = requireEngine(svc);
-      return json(await engine.cancelRun(await param(ctx, 'runId'), actor.name));
+      return json(await engine.cancelRun(await param(ctx, 'runId'), actor));
     }),
     context: withErrorHandling(async (req: Request, ctx: Params<'runId'>) => {
       const { actor, svc } = await guard(req, OPERATOR);
       const runId = await param(ctx, 'runId');
       const body = await readJsonBody(req, BODY_LIMIT);
       const engine = requireEngine(svc);
-      return json(await engine.patchContext(runId, body, actor.name));
+      return json(await engine.patchContext(runId, body, actor));
     }),
     retryNode: withErrorHandling(async (req: Request, ctx: Params<'runId' | 'nodeId'>) => {
       const { actor, svc } = await guard(req, OPERATOR);
       const engine = requireEngine(svc);
-      return json(await engine.retryNode(await param(ctx, 'runId'), await param(ctx, 'nodeId'), actor.name), 202);
+      return json(await engine.retryNode(await param(ctx, 'runId'), await param(ctx, 'nodeId'), actor), 202);
     }),
     envelope: withErrorHandling(async (req: Request, ctx: Params<'runId'>) => {
       const { svc } = await guard(req, { kind: 'read' });
