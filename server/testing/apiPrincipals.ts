@@ -14,7 +14,7 @@ import { createAuthService, type AuthService } from '@/server/auth/service';
 import { SYSTEM_ACTOR, type KeyScopes, type Role } from '@/server/auth/roles';
 import { createNodeServer } from '@/server/http/nodeAdapter';
 import { sessionApi } from '@/server/http/v1/session';
-import type { EventSource } from '@/server/spine';
+import type { EventSource } from '@/server/spine/events';
 import { openHarness, type Harness } from './engineHarness';
 import { v1Routes } from './v1Routes';
 

@@ -8,7 +8,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hotel } from '@/server/agents/builtin/agents';
-import type { EventSource, SpineEvent } from '@/server/spine';
+import type { SpineEvent } from '@/server/spine';
+import type { EventSource } from '@/server/spine/events';
 import { openApiHarness, type ApiHarness, type Principal } from '@/server/testing/apiPrincipals';
 import { waitForEvent, waitForRun } from '@/server/testing/engineHarness';
 import { testDbKind } from '@/server/testing/testDb';
@@ -29,7 +30,10 @@ beforeAll(async () => {
   api = await openApiHarness({
     agents: { 'case-law': { latencyMs: 30 }, precedent: { latencyMs: 5 }, sentiment: { latencyMs: 15 }, 'booking-desk': { latencyMs: 250 }, 'label-printer': { latencyMs: 300 } },
   });
-  [operator, approver, admin, auditor] = await Promise.all((['operator', 'approver', 'admin', 'auditor'] as const).map((r) => api.user(r)));
+  operator = await api.user('operator');
+  approver = await api.user('approver');
+  admin = await api.user('admin');
+  auditor = await api.user('auditor');
   intake = await api.key('intake', { publish: ['case.*'], subscribe: ['case.*'] });
   booking = await api.key('booking', { publish: ['booking.*'] });
   runner = await api.key('runner', { startRuns: true });
@@ -59,7 +63,10 @@ async function readRun(runId: string): Promise<SpineEvent[]> {
   return r.body.events;
 }
 
-/** Resolves once nothing has been appended for a moment (every run under test waits or has ended). */
+/**
+ * The head once nothing has been appended for a moment. Call it only when every run waits on a person or has
+ * ended: an agent at work (up to 300 ms here) can be silent for longer than the moment.
+ */
 async function quietHead(): Promise<number> {
   for (let last = await api.spine.head(); ; ) {
     await new Promise((r) => setTimeout(r, 100));
