@@ -164,7 +164,7 @@ describe(`HTTP API v1 runs, approvals and workflows (${testDbKind()})`, () => {
     expect((await call('GET', `/runs/${body.runId}`)).body).toMatchObject({ status: 'waiting' });
     expect(await call('POST', `/runs/${body.runId}/cancel`)).toEqual({ status: 200, body: { runId: body.runId, status: 'cancelled' } });
     const events = await waitForRun(h.spine, body.runId);
-    expect(events.at(-1)).toMatchObject({ type: 'run.cancelled', source: { kind: 'user', name: 'key:ops' } });
+    expect(events.at(-1)).toMatchObject({ type: 'run.cancelled', source: { kind: 'apiKey', name: 'key:ops' } });
     expect((await call('GET', `/runs/${body.runId}`)).body).toMatchObject({ status: 'cancelled', error: { code: 'run.cancelled' } });
     expect(await call('POST', `/runs/${body.runId}/cancel`)).toMatchObject({ status: 409, body: { error: { code: 'run.not_running' } } });
     expect((await call('GET', '/approvals', { as: 'anna' })).body.approvals.map((a: { runId: string }) => a.runId)).not.toContain(body.runId);

@@ -261,11 +261,8 @@ describe(`seed scenarios through keys and roles (${testDbKind()})`, () => {
     ]);
   });
 
-  // KNOWN BUG (passes while the bug is there; remove `.fails` once fixed): a key's run start, cancel and
-  // approval decision are recorded with source kind 'user' (server/engine/processor.ts startSource defaults
-  // startedByKind to 'user' and nobody passes it; server/engine/index.ts cancelRun/patchContext/retryNode/
-  // decideApproval hard-code { kind: 'user' }), although publishing.ts records a key's events as 'apiKey'.
-  it.fails('KNOWN BUG: what a key does through the run and approval endpoints has source kind apiKey', () => {
+  // Found by this suite and fixed: these were recorded as kind 'user' (the engine took only the key's name).
+  it('what a key does through the run and approval endpoints has source kind apiKey', () => {
     expect(keyActs).toHaveLength(4);
     expect(keyActs.map((e) => e.source.kind)).toEqual(['apiKey', 'apiKey', 'apiKey', 'apiKey']);
   });
