@@ -24,6 +24,7 @@ import { createCaller } from '@/server/api/root';
 import { createContextInner } from '@/server/api/trpc';
 import type { EngineService } from '@/server/engine';
 import { createNodeServer } from '@/server/http/nodeAdapter';
+import { openApiDocument } from '@/server/http/openapi';
 import { auditApi, type AuditVerifyResult } from '@/server/http/v1/audit';
 import { openSpine, type Spine } from '@/server/spine';
 import { sqlitePathFromUrl } from '@/server/db/sqlite';
@@ -139,6 +140,11 @@ describe(`verified means chain and checkpoints, everywhere (${testDbKind()})`, (
     // The nearest checkpoint at or after the range's end covers it: the chain was recomputed up to it.
     expect(api.vouchedBy).toEqual({ number: 3, seq: 300, keyId: d.audit.keyId, signedAt: at300.signedAt, hash: at300.hash, reason: 'manual' });
     expect(api.checked).toBe(300 - 150 + 1);
+    // The response is the one the OpenAPI document describes.
+    const documented = openApiDocument.paths['/api/v1/audit/verify'].get.responses['200'].content['application/json'].schema;
+    expect(Object.keys(api).sort()).toEqual([...documented.required].sort());
+    expect(Object.keys(api.checkpoints).sort()).toEqual([...documented.properties.checkpoints.required].sort());
+    expect(Object.keys(api.vouchedBy!).sort()).toEqual([...(documented.properties.vouchedBy.oneOf[0] as { required: string[] }).required].sort());
     const whole = await apiVerify(d);
     expect(whole).toMatchObject({ ok: true, vouchedBy: null, unvouched: { fromSeq: 341, toSeq: 341 }, checkpoints: { latest: { seq: 340 } } });
 
