@@ -2,7 +2,8 @@
  * Audit in the browser: a run exported as JSONL from the audit page verifies offline with
  * `npx spine-verify` and the published key; a row tampered in the database (its immutability trigger
  * dropped, as an attacker with database access would) is named by "verify integrity" and marked in the
- * timeline. The tampered row is restored afterwards so the other tests see an intact log.
+ * timeline. The tampered row is restored afterwards so the other tests see an intact log. An auditor is
+ * not offered "Sign a checkpoint now"; an admin is.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -52,6 +53,9 @@ test('a run exported as JSONL from the audit page by an auditor verifies offline
 
   const auditor = await auditorPage(browser, request, '/audit');
   await expect(auditor.getByTestId('key-id')).toHaveText(/^[0-9a-f]{16}$/);
+  // An auditor changes nothing: signing a checkpoint by hand is not offered (the server refuses it too).
+  await expect(auditor.getByTestId('checkpoints')).toBeVisible();
+  await expect(auditor.getByRole('button', { name: 'Sign a checkpoint now' })).toHaveCount(0);
   await auditor.getByLabel('Run id').fill(runId);
   const [download] = await Promise.all([auditor.waitForEvent('download'), auditor.getByTestId('export-download').click()]);
   expect(download.suggestedFilename()).toBe(`spine-audit-run-${runId}.jsonl`);
@@ -103,6 +107,8 @@ test('a row tampered in the database is named by verify integrity and marked in 
     await page.goto('/audit');
     const verify = page.getByRole('form', { name: 'Verify a range' });
     await expect(verify).toBeVisible({ timeout: 15_000 });
+    // The admin is offered what the auditor is not.
+    await expect(page.getByRole('button', { name: 'Sign a checkpoint now' })).toBeVisible();
     await verify.getByLabel('From seq').fill(String(Math.max(1, seq - 3)));
     await verify.getByLabel('To seq').fill(String(seq));
     await verify.getByTestId('verify-button').click();

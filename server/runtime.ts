@@ -4,10 +4,13 @@
  * from scripts/serve.ts, so the instance lives on `globalThis`: whichever side asks first opens it,
  * everyone else gets the same one.
  *
- * Start-up order: migrate + open the spine → Prisma → engine (recovers active runs from the log, then
+ * Start-up order: migrate + open the spine → the audit service (it signs checkpoints from boot on: the
+ * first at the first commit, then every SPINE_AUDIT_CHECKPOINT_EVENTS events or SPINE_AUDIT_CHECKPOINT_MS,
+ * whether or not anyone opens the audit pages) → Prisma → engine (recovers active runs from the log, then
  * follows the spine) → seed (the builtin agents and the five demo workflows, unless SPINE_SEED=0). The demo
  * event publisher (SPINE_DEMO) is started by scripts/serve.ts.
  */
+import { auditOptionsFromEnv, openAudit, type Audit } from './audit';
 import { createDb, type Db } from './db/client';
 import { createAuthService, type AuthService } from './auth/service';
 import { env } from './env';
@@ -20,6 +23,8 @@ export type Runtime = {
   db: Db;
   engine: EngineService;
   auth: AuthService;
+  /** The audit service (signing key, checkpointer), started at boot; `auditFor(spine)` returns it. */
+  audit: Audit;
   config: { maxPayloadBytes: number; databaseUrl: string; demo: boolean };
   close(): Promise<void>;
 };
@@ -39,6 +44,8 @@ export function getRuntime(): Promise<Runtime> {
 async function startRuntime(): Promise<Runtime> {
   const e = env();
   const spine = await openSpine({ databaseUrl: e.DATABASE_URL, maxPayloadBytes: e.SPINE_MAX_PAYLOAD_BYTES, synchronous: e.SPINE_SQLITE_SYNCHRONOUS });
+  // Before the engine and the seed commit anything: the checkpointer follows commits from the first one.
+  const audit = openAudit(spine, auditOptionsFromEnv(process.env, spine));
   const db = createDb(e.DATABASE_URL);
   const engine = await startEngine({ spine, db, databaseUrl: e.DATABASE_URL });
   if (e.SPINE_SEED) await seedDemo(engine);
@@ -49,9 +56,11 @@ async function startRuntime(): Promise<Runtime> {
     db,
     engine,
     auth,
+    audit,
     config: { maxPayloadBytes: e.SPINE_MAX_PAYLOAD_BYTES, databaseUrl: e.DATABASE_URL, demo: e.SPINE_DEMO },
     async close() {
       await engine.stop();
+      audit.stop();
       await db.$disconnect();
       await spine.close();
       delete (globalThis as Holder)[KEY];

@@ -1,8 +1,9 @@
 'use client';
 /**
  * Audit: export a run or a range of the log with its hash chain and signed checkpoints, verify the log's
- * integrity over a range (the first broken seq, unmistakably), and the signing key and checkpoints that
- * let anyone check an export offline with `npx spine-verify`.
+ * integrity over a range (the chain and the signed checkpoints: the first broken seq, unmistakably, or
+ * the checkpoint that vouches for the range), and the signing key and checkpoints that let anyone check
+ * an export offline with `npx spine-verify`. Signing a checkpoint by hand is shown to admins only.
  */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
@@ -12,6 +13,7 @@ import { Button } from '@/components/ui/Button';
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '@/components/ui/Card';
 import { cn } from '@/components/ui/cn';
 import { Skeleton } from '@/components/ui/Skeleton';
+import { useActor } from '@/components/auth/useActor';
 import { useTRPC } from '@/components/trpc/client';
 import { CopyButton } from '@/components/timeline/JsonViewer';
 import { count, duration, shownDateTime } from '@/components/timeline/format';
@@ -166,7 +168,7 @@ function VerifyCard() {
       <CardHeader>
         <div>
           <CardTitle>Verify integrity</CardTitle>
-          <CardDescription>Recompute the hash chain and check every signed checkpoint against it</CardDescription>
+          <CardDescription>Recompute the hash chain, check the signed checkpoints against it, and name the checkpoint that vouches for the range</CardDescription>
         </div>
       </CardHeader>
       <CardContent className="space-y-4">
@@ -192,9 +194,28 @@ function VerifyCard() {
             <div data-testid="verify-result" data-state="ok" className="rounded-lg border border-emerald-300 bg-emerald-50 px-4 py-3 text-emerald-900 dark:border-emerald-900 dark:bg-emerald-950/40 dark:text-emerald-200">
               <p className="text-base font-semibold">✓ Intact</p>
               <p className="mt-1 text-sm">
-                {count(r.chain.checked)} events from #{r.fromSeq} to #{r.toSeq} recomputed; every hash matches and links to the one before. {r.checkpoints.matching} signed checkpoint
-                {r.checkpoints.matching === 1 ? '' : 's'} in range agree{r.checkpoints.matching === 1 ? 's' : ''} with the chain.
+                {count(r.chain.checked)} events from #{r.fromSeq} to #{r.chain.toSeq} recomputed; every hash matches and links to the one before. {r.checkpoints.matching} signed checkpoint
+                {r.checkpoints.matching === 1 ? '' : 's'} agree{r.checkpoints.matching === 1 ? 's' : ''} with the chain.
               </p>
+              {r.vouchedBy && (
+                <p className="mt-1 text-sm" data-testid="verify-vouched-by">
+                  Vouched for by <b>checkpoint #{r.vouchedBy.number}</b> (seq{' '}
+                  <Link href={`/timeline?seq=${r.vouchedBy.seq}&event=${r.vouchedBy.seq}`} className="font-mono underline">
+                    {r.vouchedBy.seq}
+                  </Link>
+                  , signed at {shownDateTime(r.vouchedBy.signedAt)}, key <span className="font-mono">{r.vouchedBy.keyId}</span>, hash{' '}
+                  <span className="font-mono" title={r.vouchedBy.hash}>
+                    {r.vouchedBy.hash.slice(0, 12)}…
+                  </span>
+                  ).
+                </p>
+              )}
+              {r.unvouched && (
+                <p className="mt-1 text-sm" data-testid="verify-unvouched">
+                  Seq {r.unvouched.fromSeq} to {r.unvouched.toSeq} {r.unvouched.fromSeq === r.unvouched.toSeq ? 'comes' : 'come'} after the latest signed checkpoint: checked by the chain only until the next
+                  checkpoint is signed.
+                </p>
+              )}
             </div>
           ) : (
             <div role="alert" data-testid="verify-result" data-state="tampered" className="rounded-lg border-2 border-rose-600 bg-rose-50 px-4 py-3 text-rose-900 dark:bg-rose-950/60 dark:text-rose-100">
@@ -220,6 +241,7 @@ function VerifyCard() {
 
 function KeyCard() {
   const trpc = useTRPC();
+  const { can } = useActor();
   const queryClient = useQueryClient();
   const status = useQuery(trpc.audit.status.queryOptions(undefined, { staleTime: 5_000 }));
   const checkpoints = useQuery(trpc.audit.checkpoints.queryOptions({ limit: 20 }, { staleTime: 5_000 }));
@@ -245,9 +267,12 @@ function KeyCard() {
           <a href="/api/v1/audit/public-key" download className="inline-flex h-8 items-center rounded-md border border-zinc-200 px-2.5 text-xs font-medium hover:bg-zinc-50 dark:border-zinc-800 dark:hover:bg-zinc-800">
             Download public key
           </a>
-          <Button size="sm" onClick={() => sign.mutate()} disabled={sign.isPending}>
-            Sign a checkpoint now
-          </Button>
+          {/* Signing appends to the log: admins only (the server refuses everyone else). */}
+          {can('admin') && (
+            <Button size="sm" onClick={() => sign.mutate()} disabled={sign.isPending}>
+              Sign a checkpoint now
+            </Button>
+          )}
         </div>
       </CardHeader>
       <CardContent className="space-y-4">

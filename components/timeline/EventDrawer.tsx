@@ -1,8 +1,9 @@
 'use client';
 /**
- * One event in full: its fields, the envelope version it carried, whether its hash still matches its
- * content (a tampered event is marked unmistakably), its payload as a tree or as text, what caused it and
- * what it caused (links that open those events), and the reasoning path of a run event.
+ * One event in full: its fields, the envelope version it carried, whether it is as it was written (its
+ * hash, its link, and the signed checkpoint that vouches for it; a tampered event is marked
+ * unmistakably), its payload as a tree or as text, what caused it and what it caused (links that open
+ * those events), and the reasoning path of a run event.
  */
 import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
@@ -12,6 +13,7 @@ import { Button } from '@/components/ui/Button';
 import { cn } from '@/components/ui/cn';
 import { Skeleton } from '@/components/ui/Skeleton';
 import { useTRPC } from '@/components/trpc/client';
+import type { EventIntegrity } from '@/server/audit';
 import type { EventRef } from '@/server/observability';
 import { CopyButton, JsonViewer } from './JsonViewer';
 import { shownDateTime, shownTime } from './format';
@@ -164,17 +166,44 @@ function Links({ title, empty, refs, onOpen }: { title: string; empty: string; r
   );
 }
 
-type IntegrityState = 'loading' | 'error' | null | { ok: boolean; hashOk: boolean; linkOk: boolean; previousMissing: boolean; storedHash: string; computedHash: string };
+type IntegrityState = 'loading' | 'error' | null | EventIntegrity;
 
-/** Whether the event is as it was written. A failure is impossible to miss. */
+/**
+ * Whether the event is as it was written: its hash, its link to the event before, and the signed
+ * checkpoint that vouches for it (the chain from the event to it reproduces the signed hash). A failure
+ * is impossible to miss.
+ */
 function Integrity({ state }: { state: IntegrityState }) {
   if (state === 'loading' || state === null) return null;
   if (state === 'error') return <p className="text-xs text-zinc-500">Integrity could not be checked (your role may not allow it).</p>;
   if (state.ok)
     return (
-      <p data-testid="event-integrity" data-state="ok" className="flex items-center gap-2 rounded-md bg-emerald-50 px-3 py-2 text-sm text-emerald-800 dark:bg-emerald-950/40 dark:text-emerald-300">
-        <span aria-hidden>✓</span> Hash verified: the content matches its hash and it links to the event before it.
-      </p>
+      <div
+        data-testid="event-integrity"
+        data-state="ok"
+        data-vouched-by={state.vouchedBy?.seq ?? ''}
+        className="rounded-md bg-emerald-50 px-3 py-2 text-sm text-emerald-800 dark:bg-emerald-950/40 dark:text-emerald-300"
+      >
+        <p className="flex items-center gap-2">
+          <span aria-hidden>✓</span>
+          {state.vouchedBy ? (
+            <span>
+              Verified: vouched for by <b>checkpoint #{state.vouchedBy.number}</b> (seq{' '}
+              <Link href={`/timeline?seq=${state.vouchedBy.seq}&event=${state.vouchedBy.seq}`} className="font-mono underline">
+                {state.vouchedBy.seq}
+              </Link>
+              , signed at <time dateTime={state.vouchedBy.signedAt}>{shownDateTime(state.vouchedBy.signedAt)}</time>).
+            </span>
+          ) : (
+            <span>Hash verified: the content matches its hash and it links to the event before it.</span>
+          )}
+        </p>
+        <p className="mt-0.5 pl-6 text-xs opacity-80">
+          {state.vouchedBy
+            ? `Its content matches its hash, and the chain from it to seq ${state.vouchedBy.seq} reproduces the hash signed there with key ${state.vouchedBy.keyId}.`
+            : 'No checkpoint is signed at or after it yet: the next one will vouch for it.'}
+        </p>
+      </div>
     );
   return (
     <div role="alert" data-testid="event-integrity" data-state="tampered" className="rounded-lg border-2 border-rose-600 bg-rose-50 px-4 py-3 text-rose-900 dark:bg-rose-950/60 dark:text-rose-100">
@@ -182,7 +211,13 @@ function Integrity({ state }: { state: IntegrityState }) {
       <ul className="mt-1 list-disc space-y-0.5 pl-5 text-sm">
         {!state.hashOk && <li>Its content no longer matches the hash recorded when it was written: it was edited.</li>}
         {!state.linkOk && <li>{state.previousMissing ? 'The event before it is missing: a row was deleted.' : 'It does not link to the event before it: rows were replaced or reordered.'}</li>}
+        {state.problems.map((p) => (
+          <li key={p.code} data-problem={p.code}>
+            {p.message}
+          </li>
+        ))}
       </ul>
+      <p className="mt-1 text-xs">No signed checkpoint vouches for this event as it is now.</p>
       {!state.hashOk && (
         <dl className="mt-2 grid grid-cols-[6rem_1fr] gap-x-2 font-mono text-[11px] break-all">
           <dt>recorded</dt>

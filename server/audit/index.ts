@@ -20,6 +20,8 @@
  */
 import { z } from 'zod';
 import type { Spine } from '@/server/spine';
+import type { SqliteEventLog } from '@/server/spine/log/sqliteEventLog';
+import type { PostgresEventLog } from '@/server/spine/log/postgresEventLog';
 import { Checkpointer, type CheckpointerOptions, type CheckpointerStatus } from './checkpointer';
 import type { SignedCheckpoint } from './checkpoint';
 import { prepareExport, type ExportRequest, type PreparedExport } from './export';
@@ -30,7 +32,9 @@ import { verifyLog, type AuditVerification } from './verifyLog';
 
 export { CHECKPOINT_EVENT_TYPE, type SignedCheckpoint } from './checkpoint';
 export { EXPORT_FORMATS, type ExportFormat } from './exportFormat';
-export type { AuditVerification, EventIntegrity, CheckpointerStatus, PreparedExport, ExportRequest };
+export type { AuditVerification, CheckpointRef } from './verifyLog';
+export type { EventIntegrity, IntegrityProblem } from './integrity';
+export type { CheckpointerStatus, PreparedExport, ExportRequest };
 
 export const AuditEnv = z.object({
   SPINE_AUDIT_KEY_FILE: z.string().min(1).default('./data/audit-signing-key.pem'),
@@ -72,7 +76,7 @@ export function openAudit(spine: Spine, opts: AuditOptions): Audit {
     checkpoints: () => checkpointer.all(),
     signNow: () => checkpointer.signNow('manual'),
     verify: async (from, to) => verifyLog(spine, key, await checkpointer.all(), from, to),
-    checkEvent: (seq) => checkEvent(spine.log, seq),
+    checkEvent: async (seq) => checkEvent(spine, key, await checkpointer.all(), seq),
     export: (req) => prepareExport({ spine, key, checkpointer }, req),
     stop: () => checkpointer.stop(),
   };
@@ -81,11 +85,17 @@ export function openAudit(spine: Spine, opts: AuditOptions): Audit {
   return audit;
 }
 
-export function auditOptionsFromEnv(source: Record<string, string | undefined> = process.env): AuditOptions {
+/**
+ * Options from the environment. The default journal is chosen by the database the spine really uses
+ * (`spine`, when given) rather than by DATABASE_URL: a process serving another database (a test, a
+ * tool) must not read or write the installation's journal.
+ */
+export function auditOptionsFromEnv(source: Record<string, string | undefined> = process.env, spine?: Spine): AuditOptions {
   const e = AuditEnv.parse(source);
+  const databaseUrl = (spine && databaseUrlOf(spine)) ?? e.DATABASE_URL;
   return {
     keyFile: e.SPINE_AUDIT_KEY_FILE,
-    journalFile: e.SPINE_AUDIT_JOURNAL_FILE ?? defaultJournalFile(e.SPINE_AUDIT_KEY_FILE, e.DATABASE_URL),
+    journalFile: e.SPINE_AUDIT_JOURNAL_FILE ?? defaultJournalFile(e.SPINE_AUDIT_KEY_FILE, databaseUrl),
     everyEvents: e.SPINE_AUDIT_CHECKPOINT_EVENTS,
     everyMs: e.SPINE_AUDIT_CHECKPOINT_MS,
   };
@@ -99,7 +109,17 @@ type Holder = { [KEY]?: WeakMap<Spine, Audit> };
  * (like the runtime) so route bundles and the server share one checkpointer per spine.
  */
 export function auditFor(spine: Spine): Audit {
-  return registry().get(spine) ?? openAudit(spine, auditOptionsFromEnv());
+  return registry().get(spine) ?? openAudit(spine, auditOptionsFromEnv(process.env, spine));
+}
+
+/** The database a spine's log is open on, as a URL (`file:` + path for SQLite), or null if unknown. */
+export function databaseUrlOf(spine: Spine): string | null {
+  // The dialect tells which implementation it is (as in server/observability/sql.ts).
+  if (spine.dialect === 'sqlite') {
+    const name = (spine.log as Partial<SqliteEventLog>).database?.name;
+    return name ? `file:${name}` : null;
+  }
+  return (spine.log as Partial<PostgresEventLog>).pool?.options.connectionString ?? null;
 }
 
 function registry(): WeakMap<Spine, Audit> {

@@ -78,3 +78,20 @@ export function readableTypes(actor: Actor, requested: string[] | undefined): st
   }
   return requested;
 }
+
+/**
+ * The same scope as a test on one event type, for routes that return events (or event summaries, like an
+ * envelope's history) found by something other than their type: a run's events, an envelope. A key that
+ * may read nothing gets a test that refuses every type.
+ */
+export function readableType(actor: Actor): (type: string) => boolean {
+  const scope = actor.kind === 'apiKey' ? (actor.scopes?.subscribe ?? []) : ['*'];
+  if (scope.includes('*') || hasRole(actor, 'admin')) return () => true;
+  return (type) => scope.some((p) => matchesType(p, type));
+}
+
+/** Whether the actor may read every event type (an export holds every event of its range, whatever its type). */
+export function readsEveryType(actor: Actor): boolean {
+  const scope = actor.kind === 'apiKey' ? (actor.scopes?.subscribe ?? []) : ['*'];
+  return scope.includes('*') || hasRole(actor, 'admin');
+}

@@ -160,11 +160,75 @@ export const openApiDocument = {
     },
     '/api/v1/audit/verify': {
       get: {
-        summary: 'Verify the hash chain',
-        parameters: [q('from', 'First seq', { type: 'integer', minimum: 1 }), q('to', 'Last seq', { type: 'integer', minimum: 1 })],
+        summary: 'Verify integrity: the hash chain and the signed checkpoints',
+        description:
+          'Recomputes the hash chain over the range and checks the signed checkpoints against it: those in the range, those beyond the head, the latest one, and the one that ' +
+          'vouches for the range (the nearest checkpoint at or after its end; the chain is recomputed up to it, so its signed hash covers every event of the range). ' +
+          'A chain rewritten with every hash recomputed, or a tail cut off with the head fixed, answers ok: false with the first bad seq and the problems. ' +
+          'Events after the latest checkpoint are checked by the chain only (unvouched). Needs the auditor role.',
+        parameters: [q('from', 'First seq (default 1)', { type: 'integer', minimum: 1 }), q('to', 'Last seq (default the head)', { type: 'integer', minimum: 1 })],
         responses: {
-          '200': { description: 'Verdict', content: { 'application/json': { schema: { type: 'object', properties: { ok: { type: 'boolean' }, checked: { type: 'integer' }, firstBadSeq: { type: 'integer' } } } } } },
-          ...errors(400),
+          '200': {
+            description: 'Verdict',
+            content: {
+              'application/json': {
+                schema: (() => {
+                  const seq = { type: 'integer', minimum: 1 };
+                  const checkpoint = {
+                    type: 'object',
+                    required: ['number', 'seq', 'keyId', 'signedAt', 'hash', 'reason'],
+                    properties: {
+                      number: { type: 'integer', description: "Its place among this installation's checkpoints (1 = the first signed)" },
+                      seq: { ...seq, description: 'The seq whose hash was signed' },
+                      keyId: { type: 'string', description: 'The signing key (see /api/v1/audit/public-key)' },
+                      signedAt: { type: 'string', format: 'date-time' },
+                      hash: { type: 'string', description: 'The chain hash at seq, as signed' },
+                      reason: { enum: ['interval', 'export', 'manual'] },
+                    },
+                  };
+                  const finding = {
+                    type: 'object',
+                    required: ['seq', 'signedAt', 'keyId', 'signedHash', 'storedHash'],
+                    properties: { seq, signedAt: { type: 'string', format: 'date-time' }, keyId: { type: 'string' }, signedHash: { type: 'string' }, storedHash: { type: ['string', 'null'], description: 'null: the row is gone' } },
+                  };
+                  const findings = (description: string) => ({ type: 'array', description, items: finding });
+                  return {
+                    title: 'AuditVerifyResult',
+                    type: 'object',
+                    required: ['ok', 'fromSeq', 'toSeq', 'head', 'checked', 'firstBadSeq', 'reason', 'problems', 'vouchedBy', 'unvouched', 'checkpoints'],
+                    properties: {
+                      ok: { type: 'boolean', description: 'The chain verifies and no checked checkpoint disagrees with it' },
+                      fromSeq: seq,
+                      toSeq: { type: 'integer', minimum: 0 },
+                      head: { type: 'integer', minimum: 0, description: 'The last seq of the log now' },
+                      checked: { type: 'integer', description: 'Events whose hashes were recomputed (the range, and on to the vouching checkpoint)' },
+                      firstBadSeq: { type: ['integer', 'null'], description: 'The lowest seq at which something is wrong; for a rewrite, the first seq no checkpoint vouches for any more' },
+                      reason: { enum: ['hash_mismatch', 'broken_link', 'seq_gap', 'head_mismatch', null], description: 'The hash chain’s own finding, when the chain breaks' },
+                      problems: { type: 'array', items: { type: 'string' }, description: 'What is wrong, for people, first finding first' },
+                      vouchedBy: { oneOf: [checkpoint, { type: 'null' }], description: 'The signed checkpoint whose hash covers the whole range (null when none does, or when the verdict is not ok)' },
+                      unvouched: {
+                        oneOf: [{ type: 'object', required: ['fromSeq', 'toSeq'], properties: { fromSeq: seq, toSeq: seq } }, { type: 'null' }],
+                        description: 'The part of the range after the latest signed checkpoint: checked by the chain only',
+                      },
+                      checkpoints: {
+                        type: 'object',
+                        required: ['checked', 'matching', 'mismatched', 'beyondHead', 'unverified', 'latest'],
+                        properties: {
+                          checked: { type: 'integer' },
+                          matching: { type: 'integer' },
+                          mismatched: findings('The seq no longer has the signed hash, or is gone: the chain was rewritten or rows deleted'),
+                          beyondHead: findings('Signed for a seq the log no longer reaches: its tail was cut off'),
+                          unverified: findings("Not signed by this installation's key"),
+                          latest: { oneOf: [checkpoint, { type: 'null' }], description: 'The latest checkpoint signed by this key' },
+                        },
+                      },
+                    },
+                  };
+                })(),
+              },
+            },
+          },
+          ...errors(400, 401, 403),
         },
       },
     },

@@ -7,10 +7,10 @@
  * Public key: the Ed25519 key that signs checkpoints and exports, as PEM, for verifiers to keep.
  */
 import { z } from 'zod';
-import { ValidationError } from '@/server/errors';
+import { ForbiddenError, ValidationError } from '@/server/errors';
 import { auditFor, EXPORT_FORMATS } from '@/server/audit';
 import { seqAtTime } from '@/server/observability/timeline';
-import { authorize } from '../auth';
+import { authorize, readsEveryType } from '../auth';
 import { withErrorHandling } from '../errors';
 import { runtimeServices, type ServicesGetter } from '../services';
 import { parseQuery } from './events';
@@ -32,7 +32,9 @@ export const ExportQuery = z
 export function auditExportApi(services: ServicesGetter = runtimeServices) {
   const exportHandler = withErrorHandling(async (req: Request) => {
     const svc = await services();
-    await authorize(req, svc, { kind: 'role', roles: ['auditor'] });
+    const actor = await authorize(req, svc, { kind: 'role', roles: ['auditor'] });
+    // An export holds every event of its range (the chain needs them all): only for readers of every type.
+    if (!readsEveryType(actor)) throw new ForbiddenError('auth.forbidden', 'An export holds every event type; this key’s read scope does not cover them all');
     const q = parseQuery(ExportQuery, new URL(req.url));
     const ranged = q.from !== undefined || q.to !== undefined || q.since !== undefined || q.until !== undefined;
     if (q.runId && ranged) throw new ValidationError('request.invalid_query', 'Give either runId or a range (from/to or since/until), not both');

@@ -1,11 +1,13 @@
 /**
  * `/api/v1/workflows/{id}/runs` and `/api/v1/runs/...`: start runs of published workflows, read them
  * (status, node states, output, envelope, events) and steer them (cancel, patch the context mid-run,
- * retry a failed node). Thin: parse, authenticate, one engine call.
+ * retry a failed node). Thin: parse, authenticate, one engine call. What is read is cut to the caller's
+ * read scope: a key sees only the run events (and envelope history entries) whose types it may read.
  */
 import { z } from 'zod';
 import { ValidationError } from '@/server/errors';
-import { authorize, type Need } from '../auth';
+import type { Envelope } from '@/server/spine';
+import { authorize, readableType, type Need } from '../auth';
 import { readJsonBody } from '../body';
 import { json, withErrorHandling } from '../errors';
 import { requireEngine, runtimeServices, type ServicesGetter } from '../services';
@@ -19,6 +21,13 @@ async function param<K extends string>(ctx: Params<K>, name: K): Promise<string>
   const parsed = Id.safeParse(v);
   if (!parsed.success) throw new ValidationError('request.invalid_id', `${name} must be 1 to 128 characters`);
   return parsed.data;
+}
+
+/** An envelope with its history cut to the event types the reader may read (the rest counted as omitted). */
+function envelopeFor<E extends Envelope | null>(env: E, may: (type: string) => boolean): E {
+  if (!env) return env;
+  const entries = env.history.entries.filter((h) => may(h.type));
+  return { ...env, history: { entries, omitted: env.history.omitted + (env.history.entries.length - entries.length) } };
 }
 
 export function runsApi(services: ServicesGetter = runtimeServices) {
@@ -37,16 +46,19 @@ export function runsApi(services: ServicesGetter = runtimeServices) {
       return json({ runId: r.runId }, r.duplicate ? 200 : 202);
     }),
     get: withErrorHandling(async (req: Request, ctx: Params<'runId'>) => {
-      const { svc } = await guard(req, { kind: 'read' });
+      const { actor, svc } = await guard(req, { kind: 'read' });
       const engine = requireEngine(svc);
-      return json(await engine.getRun(await param(ctx, 'runId')));
+      const run = await engine.getRun(await param(ctx, 'runId'));
+      return json({ ...run, envelope: envelopeFor(run.envelope, readableType(actor)) });
     }),
+    // Only the event types the caller's read scope covers (as GET /api/v1/events).
     events: withErrorHandling(async (req: Request, ctx: Params<'runId'>) => {
-      const { svc } = await guard(req, { kind: 'read' });
+      const { actor, svc } = await guard(req, { kind: 'read' });
       const runId = await param(ctx, 'runId');
       const engine = requireEngine(svc);
       await engine.getRun(runId);
-      return json({ events: await engine.engine.runEvents(runId) });
+      const may = readableType(actor);
+      return json({ events: (await engine.engine.runEvents(runId)).filter((e) => may(e.type)) });
     }),
     cancel: withErrorHandling(async (req: Request, ctx: Params<'runId'>) => {
       const { actor, svc } = await guard(req, OPERATOR);
@@ -66,8 +78,8 @@ export function runsApi(services: ServicesGetter = runtimeServices) {
       return json(await engine.retryNode(await param(ctx, 'runId'), await param(ctx, 'nodeId'), actor), 202);
     }),
     envelope: withErrorHandling(async (req: Request, ctx: Params<'runId'>) => {
-      const { svc } = await guard(req, { kind: 'read' });
-      return json(await svc.spine.envelope(await param(ctx, 'runId')));
+      const { actor, svc } = await guard(req, { kind: 'read' });
+      return json(envelopeFor(await svc.spine.envelope(await param(ctx, 'runId')), readableType(actor)));
     }),
   };
 }
