@@ -131,6 +131,10 @@ export const publicProcedure = t.procedure.use(spineErrors);
 /** The caller is a known actor; `ctx.actor` is non-null. */
 export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
   if (!ctx.actor) throw new SpineError('auth.unauthenticated', 'Sign in to continue', 401);
+  // The dashboard's views (timeline, runs, paths, audit) show every event type: a key whose read scope is
+  // narrower reads through /api/v1, which filters by it, never through here.
+  if (ctx.actor.kind === 'apiKey' && !hasRole(ctx.actor, 'admin') && !(ctx.actor.scopes?.subscribe ?? []).includes('*'))
+    throw new ForbiddenError('auth.key_scope', "This key may read only some event types; use /api/v1, which filters what it returns by the key's scope", { actor: ctx.actor.name });
   return next({ ctx: { actor: ctx.actor } });
 });
 
