@@ -14,6 +14,7 @@ import { randomFillSync } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
 import { isSpineError } from '@/server/errors';
 import type { Json, SourceKind, SpineEvent } from '../events';
+import type { PreparedBlob } from '../blobs';
 import { evolveEnvelope, type EnvelopeRecord } from '../envelope';
 import { hashRow, type ChainedRow } from './hashChain';
 import { evolveRunIndex, touchesRunIndex, type RunIndexRow } from '../runIndex';
@@ -28,9 +29,11 @@ export type PreparedEvent = {
   sourceKind: SourceKind;
   sourceName: string;
   payload: Json;
-  /** Canonical JSON of payload: the exact stored and hashed text. */
+  /** Canonical JSON of payload, or the stub of its blob: the exact stored and hashed text. */
   payloadText: string;
   idempotencyKey: string | null;
+  /** Set when the payload is over the inline limit: written before (SQLite) or with (PostgreSQL) the row. */
+  blob?: PreparedBlob;
 };
 
 /** UUIDv7 with random bytes drawn from a pool: one getRandomValues call per 256 ids instead of one each. */
