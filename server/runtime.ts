@@ -38,7 +38,7 @@ export function getRuntime(): Promise<Runtime> {
 
 async function startRuntime(): Promise<Runtime> {
   const e = env();
-  const spine = await openSpine({ databaseUrl: e.DATABASE_URL, maxPayloadBytes: e.SPINE_MAX_PAYLOAD_BYTES, synchronous: e.SPINE_SQLITE_SYNCHRONOUS });
+  const spine = await openSpine({ databaseUrl: e.DATABASE_URL, maxPayloadBytes: e.SPINE_MAX_PAYLOAD_BYTES, inlinePayloadBytes: e.SPINE_INLINE_PAYLOAD_BYTES, synchronous: e.SPINE_SQLITE_SYNCHRONOUS });
   const db = createDb(e.DATABASE_URL);
   const engine = await startEngine({ spine, db, databaseUrl: e.DATABASE_URL });
   if (e.SPINE_SEED) await seedDemo(engine);
