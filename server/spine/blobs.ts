@@ -6,8 +6,8 @@
  *
  *   {"$blob":{"bytes":5242880,"sha256":"9f86…"},"attempt":1,"nodeId":"summarize"}
  *
- * that is, the reference plus the payload's short top-level scalars (identifier keys only, a few hundred
- * bytes at most), so SQL over `payload` (metrics, run listings) still finds `nodeId`, `attempt` or
+ * that is, the reference plus the payload's short top-level scalars (identifier keys only, cheapest first,
+ * 512 bytes at most), so SQL over `payload` (metrics, run listings) still finds `nodeId`, `attempt` or
  * `durationMs`. The hash chain covers the stub exactly as it covers an inline payload, and the stub names the
  * blob's SHA-256, so the blob's content is bound by the chain: changing one byte of it is caught by
  * `verify` (and offline by spine-verify), naming the event's seq.
@@ -50,16 +50,20 @@ export function prepareBlob(payloadText: string): PreparedBlob {
 export function blobStub(payload: Json, ref: BlobRef): string {
   const stub: Record<string, Json> = { [BLOB_KEY]: { bytes: ref.bytes, sha256: ref.sha256 } };
   if (payload !== null && typeof payload === 'object' && !Array.isArray(payload)) {
-    let budget = STUB_SCALAR_BUDGET_BYTES;
-    for (const key of Object.keys(payload).sort()) {
+    // Cheapest first (ids, counters, flags before long strings), so many short fields fit the budget.
+    const candidates: { key: string; value: Json; cost: number }[] = [];
+    for (const key of Object.keys(payload)) {
       const v = payload[key];
       if (!IDENTIFIER.test(key) || v === undefined) continue;
       const scalar = v === null || typeof v === 'boolean' || typeof v === 'number' || (typeof v === 'string' && v.length <= STUB_MAX_STRING_CHARS);
-      if (!scalar) continue;
-      const cost = Buffer.byteLength(key) + Buffer.byteLength(canonicalJson(v)) + 4;
-      if (cost > budget) continue;
-      budget -= cost;
-      stub[key] = v;
+      if (scalar) candidates.push({ key, value: v, cost: Buffer.byteLength(key) + Buffer.byteLength(canonicalJson(v)) + 4 });
+    }
+    candidates.sort((a, b) => a.cost - b.cost || (a.key < b.key ? -1 : 1));
+    let budget = STUB_SCALAR_BUDGET_BYTES;
+    for (const c of candidates) {
+      if (c.cost > budget) break;
+      budget -= c.cost;
+      stub[c.key] = c.value;
     }
   }
   return canonicalJson(stub);
