@@ -13,6 +13,7 @@ import { openSpine, type Spine } from '@/server/spine';
 import { SqliteEventLog } from '@/server/spine/log/sqliteEventLog';
 import { freshDatabaseUrl } from '@/server/testing/testDb';
 import { verifyExport, type VerifyReport } from '@/scripts/spine-verify.mjs';
+import { observability } from '@/server/observability';
 import { openAudit, type Audit, type ExportFormat } from './index';
 
 type Db = { url: string; spine: Spine; audit: Audit };
@@ -137,5 +138,17 @@ describe('exports of payloads stored by reference', () => {
       expect(bad(r, 'event.blob_missing')).toEqual([seq]);
       expect(codes(r)).not.toContain('event.hash_mismatch');
     }
+  });
+
+  it('the event drawer’s integrity check and the run views see a payload stored by reference as its content', async () => {
+    const d = await fresh();
+    const { seq } = await runWithBlob(d);
+    const big = 'Anlage '.repeat(2000);
+    const patched = await d.spine.publish({ type: 'context.patched', runId: 'run-b', payload: { patch: { appendix: big } } });
+    const { versions } = await observability({ spine: d.spine }).reasoningPath('run-b', String(patched.seq));
+    expect(versions.at(-1)).toMatchObject({ seq: patched.seq, state: { appendix: big } });
+    expect(await d.audit.checkEvent(seq)).toMatchObject({ ok: true, hashOk: true });
+    await tamperBlobOnServer(d, seq, 'edit');
+    expect(await d.audit.checkEvent(seq)).toMatchObject({ ok: false, hashOk: false, linkOk: true });
   });
 });

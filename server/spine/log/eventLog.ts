@@ -53,6 +53,8 @@ export interface EventLog {
   eventsFromRows(rows: DbRow[]): Promise<SpineEvent[]>;
   /** The stored bytes of a blob, unchecked (null when absent): for exports, which report rather than refuse. */
   readBlob(sha256: string): Promise<Buffer | null>;
+  /** For a row's stored payload text: inline, or the state of the blob its stub names (one event's integrity check). */
+  blobStatus(storedPayload: string): Promise<'inline' | 'ok' | 'missing' | 'mismatch'>;
   loadOffset(consumer: string): Promise<number | null>;
   saveOffset(consumer: string, seq: number, filter: EventFilter): Promise<void>;
   onCommit(listener: CommitListener): () => void;
@@ -179,6 +181,11 @@ export abstract class BaseEventLog implements EventLog {
       e.payload = JSON.parse(content.toString('utf8')) as Json;
     }
     return events;
+  }
+
+  async blobStatus(storedPayload: string): Promise<'inline' | 'ok' | 'missing' | 'mismatch'> {
+    const ref = blobRefOf(storedPayload);
+    return ref ? this.checkBlob(ref) : 'inline';
   }
 
   /**
