@@ -13,7 +13,10 @@
  *
  * Payloads over the inline limit go to the `blobs` table (sha256 primary key) in the same transaction as
  * the events that reference them, `ON CONFLICT DO NOTHING`: the same payload twice is one row, and an event
- * is never visible without its blob.
+ * is never visible without its blob. They are inserted *before* the head lock is taken, so a large write
+ * never holds up the writers of every process, and in hash order, so two transactions inserting the same
+ * blobs cannot deadlock on them. (A blob of a submission the sequencer then refuses stays, unreferenced:
+ * harmless, as a blob file left by a crash is on SQLite.)
  */
 import pg from 'pg';
 import type { EventFilter, SpineEvent } from '../events';
@@ -72,6 +75,7 @@ export class PostgresEventLog extends BaseEventLog {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
+      await insertBlobs(client, batch);
       const head = (await client.query('SELECT seq, hash FROM spine_head WHERE id = 1 FOR UPDATE')).rows[0] as { seq: number; hash: string };
       const { idempotencyKeys, runIds, indexedRunIds } = keysNeeded(batch);
       const existing = new Map<string, { seq: number; id: string }>();
@@ -100,7 +104,6 @@ export class PostgresEventLog extends BaseEventLog {
           `INSERT INTO events (${EVENT_COLUMNS}) SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bigint[], $10::int[], $11::text[], $12::text[], $13::text[], $14::text[])`,
           cols,
         );
-        await insertBlobs(client, batch, plan.rows);
         for (const env of plan.envelopes.values()) {
           const p = envelopeToParams(env);
           await client.query(
@@ -234,19 +237,14 @@ export class PostgresEventLog extends BaseEventLog {
   }
 }
 
-/** The blobs of the rows this transaction inserts (a refused submission's blob is not written). */
-async function insertBlobs(client: pg.PoolClient, batch: PreparedEvent[][], rows: { payload: string }[]): Promise<void> {
+/** The batch's blobs, each once, in hash order (see the file comment). */
+async function insertBlobs(client: pg.PoolClient, batch: PreparedEvent[][]): Promise<void> {
   const byHash = new Map<string, PreparedBlob>();
   for (const sub of batch) for (const e of sub) if (e.blob) byHash.set(e.blob.sha256, e.blob);
-  if (byHash.size === 0) return;
-  const wanted = new Map<string, PreparedBlob>();
-  for (const r of rows) {
-    const ref = blobRefOf(r.payload);
-    const blob = ref && byHash.get(ref.sha256);
-    if (blob) wanted.set(blob.sha256, blob);
-  }
-  for (const b of wanted.values())
+  for (const sha of [...byHash.keys()].sort()) {
+    const b = byHash.get(sha)!;
     await client.query('INSERT INTO blobs (sha256, bytes, content) VALUES ($1, $2, $3) ON CONFLICT (sha256) DO NOTHING', [b.sha256, b.bytes, b.content]);
+  }
 }
 
 function numbered(sql: string): string {
