@@ -388,6 +388,17 @@ export function describeEventLogContract(name: string, open: OpenSpine, raw: Raw
         expect(await spine.verify()).toMatchObject({ ok: true, checked: 2 });
       });
 
+      it('two spines on one database appending the same blobs at once, in opposite orders, store each once', async () => {
+        const first = await fresh({ inlinePayloadBytes: 4096 });
+        const second = await fresh({ url: first.url, inlinePayloadBytes: 4096 });
+        const [x, y] = [large(40_000), large(40_000)];
+        const appends = Array.from({ length: 12 }, (_, i) => (i % 2 ? first : second).spine.append(i % 3 ? [{ type: 'doc.pair', payload: x }, { type: 'doc.pair', payload: y }] : [{ type: 'doc.pair', payload: y }, { type: 'doc.pair', payload: x }]));
+        expect((await Promise.all(appends)).flat()).toHaveLength(24);
+        expect(await blobCount(first.spine, first.url)).toBe(2);
+        expect(await first.spine.verify()).toMatchObject({ ok: true, checked: 24 });
+        expect(new Set((await second.spine.read({ after: 0, limit: 30 })).map((e) => canonicalJson(e.payload))).size).toBe(2);
+      });
+
       it('refuses a payload that uses the reserved top-level key $blob, whatever its size', async () => {
         const { spine } = await fresh();
         await expect(spine.publish({ type: 'x.forged', payload: { $blob: { sha256: 'a'.repeat(64), bytes: 1 } } })).rejects.toMatchObject({ code: 'event.invalid', httpStatus: 400 });
