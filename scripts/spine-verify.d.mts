@@ -7,6 +7,8 @@ export type VerifyReport = {
   exportedAt: string | null;
   head: { seq: number; hash: string | null } | null;
   events: number;
+  /** Events whose payload is stored by reference (a blob), each checked against the SHA-256 its stub names. */
+  blobs: number;
   checkpoints: number;
   trusted: boolean;
   firstBadSeq: number | null;
@@ -15,6 +17,7 @@ export type VerifyReport = {
 };
 export const GENESIS_HASH: string;
 export function canonicalJson(v: unknown): string;
+export function blobRefOf(storedText: string): { sha256: string; bytes: number } | null;
 export function hashEvent(e: {
   prevHash: string; seq: number; id: string; type: string; key: string | null; runId: string | null; causationId: string | null;
   sourceKind: string; sourceName: string; timeMs: number; envelopeVersion: number | null; idempotencyKey: string | null; payloadText: string;

@@ -11,6 +11,8 @@
  *
  * What it checks, and what each check catches:
  *   - every event's hash, recomputed from its content (an edited event);
+ *   - every payload stored by reference (a blob): its content against the SHA-256 and size that its
+ *     event's hashed stub names (an edited blob), and that the export carries it at all;
  *   - numbering and links between consecutive events (a deleted, inserted or swapped event);
  *   - every signed checkpoint: its Ed25519 signature, and that the event (or anchor) at its seq still
  *     has the signed hash (a chain rewritten from some point on, hashes and all);
@@ -41,6 +43,21 @@ export function canonicalJson(v) {
     return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(v[k])}`).join(',')}}`;
   }
   throw new TypeError(`${typeof v} is not JSON`);
+}
+
+const BLOB_STUB_PREFIX = '{"$blob":';
+
+/** The blob a stored payload text refers to (`{"$blob":{"bytes":N,"sha256":"…"},…}`), or null. */
+export function blobRefOf(storedText) {
+  if (typeof storedText !== 'string' || !storedText.startsWith(BLOB_STUB_PREFIX)) return null;
+  let ref;
+  try {
+    ref = JSON.parse(storedText).$blob;
+  } catch {
+    return null;
+  }
+  if (typeof ref !== 'object' || ref === null || typeof ref.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(ref.sha256) || !Number.isSafeInteger(ref.bytes) || ref.bytes < 0) return null;
+  return { sha256: ref.sha256, bytes: ref.bytes };
 }
 
 /** sha256(JSON([prevHash, seq, id, type, key, runId, causationId, sourceKind, sourceName, timeMs, envelopeVersion, idempotencyKey]) + "\n" + payload) */
@@ -175,7 +192,17 @@ function readCsv(buf) {
     }
     if (c.record === 'event') {
       const nul = (s) => (s === '' ? null : s);
+      let stored;
+      if (c.detail !== '') {
+        try {
+          stored = JSON.parse(c.detail).payloadStored;
+        } catch {
+          problems.push({ code: 'file.bad_line', message: `Row ${n}: the detail column is not valid JSON.` });
+          continue;
+        }
+      }
       records.push({
+        ...(stored !== undefined && { payloadStored: stored }),
         record: 'event', seq: Number(c.seq), id: c.id, type: c.type, key: nul(c.key), runId: nul(c.run_id), causationId: nul(c.causation_id),
         source: { kind: c.source_kind, name: c.source_name }, time: c.time, timeMs: Number(c.time_ms),
         envelopeVersion: c.envelope_version === '' ? null : Number(c.envelope_version), idempotencyKey: nul(c.idempotency_key),
@@ -209,6 +236,7 @@ export function verifyExport(bytes, { publicKeys = [], format } = {}) {
   const anchors = new Map();
   const checkpoints = [];
   let prev = null;
+  let byReference = 0;
   const bad = (code, message, seq) => problems.push(seq === undefined ? { code, message } : { code, seq, message });
 
   const header = records[0]?.record === 'header' ? records[0] : null;
@@ -216,7 +244,7 @@ export function verifyExport(bytes, { publicKeys = [], format } = {}) {
     if (!problems.some((p) => p.code === 'file.not_export')) bad('file.not_export', 'The file does not start with a Spine export header.');
     return finish();
   }
-  if (header.format !== 'spine.audit.export' || header.formatVersion !== 1) bad('file.unsupported', `Unsupported export format ${header.format} v${header.formatVersion}.`);
+  if (header.format !== 'spine.audit.export' || (header.formatVersion !== 1 && header.formatVersion !== 2)) bad('file.unsupported', `Unsupported export format ${header.format} v${header.formatVersion}.`);
 
   // Keys: the trusted ones, or the export's own (integrity only).
   const keys = new Map();
@@ -263,11 +291,15 @@ export function verifyExport(bytes, { publicKeys = [], format } = {}) {
   const hashBySeq = new Map();
   for (const r of events) {
     let e;
+    let content;
     try {
+      // `payload` (or `payloadText`) is the event's payload; `payloadStored`, when present, is the stub its
+      // row holds instead (a payload stored by reference), which is what the chain hashed.
+      content = typeof r.payloadText === 'string' ? r.payloadText : canonicalJson(r.payload);
       e = {
         seq: r.seq, id: r.id, type: r.type, key: r.key ?? null, runId: r.runId ?? null, causationId: r.causationId ?? null, sourceKind: r.source?.kind,
         sourceName: r.source?.name, timeMs: r.timeMs, envelopeVersion: r.envelopeVersion ?? null, idempotencyKey: r.idempotencyKey ?? null,
-        payloadText: typeof r.payloadText === 'string' ? r.payloadText : canonicalJson(r.payload), prevHash: r.prevHash, hash: r.hash,
+        payloadText: r.payloadStored !== undefined ? canonicalJson(r.payloadStored) : content, prevHash: r.prevHash, hash: r.hash,
       };
     } catch {
       bad('event.bad_record', `Line ${r._line}: the event cannot be read.`, r.seq);
@@ -278,6 +310,16 @@ export function verifyExport(bytes, { publicKeys = [], format } = {}) {
       continue;
     }
     if (hashEvent(e) !== e.hash) bad('event.hash_mismatch', `Seq ${e.seq}: the event’s content does not match its recorded hash (it was edited).`, e.seq);
+    const ref = blobRefOf(e.payloadText);
+    if (ref) {
+      byReference++;
+      if (r.payloadStored === undefined) bad('event.blob_missing', `Seq ${e.seq}: its payload is stored by reference (blob ${ref.sha256.slice(0, 12)}…) and the export does not carry it: it was missing on the server.`, e.seq);
+      else {
+        const bytes = Buffer.from(content, 'utf8');
+        if (bytes.length !== ref.bytes || createHash('sha256').update(bytes).digest('hex') !== ref.sha256)
+          bad('event.blob_mismatch', `Seq ${e.seq}: its payload (stored by reference, blob ${ref.sha256.slice(0, 12)}…) does not match the SHA-256 its event records: the payload was altered.`, e.seq);
+      }
+    } else if (r.payloadStored !== undefined) bad('event.bad_record', `Line ${r._line}: seq ${e.seq} has a payloadStored that is not a blob reference.`, e.seq);
     if (typeof r.time === 'string' && Number.isFinite(e.timeMs) && new Date(e.timeMs).toISOString() !== r.time) bad('event.time_mismatch', `Seq ${e.seq}: its time field disagrees with the hashed timeMs.`, e.seq);
     if (hashBySeq.has(e.seq)) bad('event.duplicate', `Seq ${e.seq} appears twice.`, e.seq);
     if (prev && e.seq < prev.seq) bad('event.out_of_order', `Seq ${e.seq} comes after seq ${prev.seq}: events were reordered.`, e.seq);
@@ -337,6 +379,7 @@ export function verifyExport(bytes, { publicKeys = [], format } = {}) {
       exportedAt: header?.exportedAt ?? null,
       head: header?.head ?? null,
       events: events.length,
+      blobs: byReference,
       checkpoints: checkpoints.length,
       trusted: publicKeys.length > 0,
       firstBadSeq: seqs.length ? Math.min(...seqs) : null,
@@ -394,7 +437,7 @@ function main(argv) {
   console.log(`spine-verify ${files[0]}`);
   console.log(`  scope        ${what}`);
   if (r.exportedAt) console.log(`  exported     ${r.exportedAt}, log head at seq ${r.head?.seq}`);
-  console.log(`  events       ${r.events} checked`);
+  console.log(`  events       ${r.events} checked${r.blobs ? ` (${r.blobs} with a payload stored by reference)` : ''}`);
   console.log(`  checkpoints  ${r.checkpoints} checked`);
   console.log(`  keys         ${r.trusted ? 'trusted (--pubkey)' : 'UNTRUSTED: the export’s own key'}`);
   for (const n of r.notes) console.log(`  note: ${n}`);

@@ -9,7 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { canonicalJson as spineCanonical, hashRow } from '@/server/spine/log/hashChain';
 import type { SpineEvent } from '@/server/spine';
 import { csvCell } from '@/server/audit/exportFormat';
-import { canonicalJson, hashEvent, verifyExport } from './spine-verify.mjs';
+import { blobRefOf as spineBlobRefOf, blobStub, prepareBlob } from '@/server/spine/blobs';
+import { blobRefOf, canonicalJson, hashEvent, verifyExport } from './spine-verify.mjs';
 
 const fixtures = path.join(import.meta.dirname, '../server/engine/__fixtures__');
 
@@ -31,6 +32,17 @@ describe('spine-verify, written independently, agrees with the log', () => {
   it('writes the same canonical JSON for awkward values', () => {
     const values = [{ b: 1, a: [true, null, -0.5, 1e21, 'x"\n\u2028é'] }, [], {}, 'plain', 0, { z: { y: { x: [{ c: 1, b: 2 }] } } }, { undef: undefined, k: 1 }];
     for (const v of values) expect(canonicalJson(v)).toBe(spineCanonical(v));
+  });
+
+  it('reads the blob reference in the stubs the log writes, and nothing else', () => {
+    for (const payload of [{ nodeId: 'n', attempt: 2, doc: 'x'.repeat(500), '!k': 1 }, ['a', 'b'], 'just text']) {
+      const blob = prepareBlob(spineCanonical(payload));
+      const stub = blobStub(payload, blob);
+      expect(blobRefOf(stub)).toEqual({ sha256: blob.sha256, bytes: blob.bytes });
+      expect(blobRefOf(stub)).toEqual(spineBlobRefOf(stub));
+    }
+    for (const text of ['{"a":1}', '{"$blob":1}', `{"$blob":{"bytes":1.5,"sha256":"${'a'.repeat(64)}"}}`, '{"$blob":{"bytes":1,"sha256":"A"}}', '{"$blob":'])
+      expect([text, blobRefOf(text)]).toEqual([text, spineBlobRefOf(text)]);
   });
 
   it('refuses a file that is not an export, with a coded problem', () => {

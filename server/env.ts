@@ -11,8 +11,13 @@ export const SpineEnv = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   /** Interface to bind. @default 127.0.0.1 */
   HOST: z.string().default('127.0.0.1'),
-  /** Largest accepted event payload (serialized JSON bytes). @default 262144 (256 KiB) */
-  SPINE_MAX_PAYLOAD_BYTES: z.coerce.number().int().min(1024).default(256 * 1024),
+  /** Largest accepted event payload (canonical JSON bytes); over it: 413, nothing stored. @default 67108864 (64 MiB) */
+  SPINE_MAX_PAYLOAD_BYTES: z.coerce.number().int().min(1024).max(512 * 1024 * 1024).default(64 * 1024 * 1024),
+  /**
+   * Payloads over this are stored by reference: a content-addressed blob (files in `<db dir>/blobs` on SQLite,
+   * the `blobs` table on PostgreSQL) whose SHA-256 the event row keeps in a small stub. @default 65536 (64 KiB)
+   */
+  SPINE_INLINE_PAYLOAD_BYTES: z.coerce.number().int().min(1024).default(64 * 1024),
   /**
    * SQLite durability. `FULL` (default): an acknowledged event survives power loss. `NORMAL`: survives a
    * process crash (kill -9) but the last commits may be lost on power loss; faster.

@@ -4,12 +4,16 @@
  * by page, so a range of 100,000 events never sits in memory, and a SHA-256 runs over every byte written
  * until the signed trailer closes the file.
  *
+ * A payload stored by reference is exported whole (its blob read beside the row, exportFormat.ts), one event
+ * per chunk, so a page of large payloads is never concatenated in memory.
+ *
  * Before reading, a checkpoint of the head is signed (if the chain since the last checkpoint verifies), so
  * an export always carries a fresh signature of the chain it was taken from.
  */
 import { createHash } from 'node:crypto';
 import { NotFoundError, ValidationError } from '@/server/errors';
 import type { Spine } from '@/server/spine';
+import { blobRefOf } from '@/server/spine/blobs';
 import { GENESIS_HASH } from '@/server/spine/log/hashChain';
 import { EVENT_COLUMNS, type DbRow } from '@/server/spine/log/rows';
 import { sqlOf } from '@/server/observability/sql';
@@ -92,7 +96,12 @@ async function* produce(deps: { spine: Spine; key: SigningKey; checkpointer: Che
         : await sql.all<DbRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?`, [after, to, PAGE]);
     let chunk = '';
     for (const r of rows) {
-      chunk += ev(r);
+      const ref = blobRefOf(r.payload);
+      if (ref) {
+        if (chunk) yield emit(chunk);
+        chunk = '';
+        yield emit(ev(r, await spine.log.readBlob(ref.sha256)));
+      } else chunk += ev(r);
       exported.add(Number(r.seq));
       records++;
     }

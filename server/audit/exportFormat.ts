@@ -9,9 +9,17 @@
  * the export breaks the chain or a checkpoint. scripts/spine-verify.mjs checks all of it offline.
  *
  * Event payloads are written as the exact canonical text the log hashed, so hashes recompute byte for
- * byte. CSV cells that a spreadsheet would run as a formula (leading `=`, `+`, `-`, `@`, tab, CR) are
- * prefixed with `'`, as is a cell that already starts with `'`; the verifier strips exactly one.
+ * byte. A payload stored by reference (a blob, server/spine/blobs.ts) is exported like an inline one: its
+ * full content as `payload`, plus `payloadStored`, the stub the row holds and the chain hashed (JSONL: a
+ * field; CSV: the event row's `detail` cell, `{"payloadStored":…}`). The verifier hashes the stub into the
+ * chain and checks the content against the SHA-256 the stub names. Content that no longer matches is
+ * written as `payloadText` (the exact stored text, JSONL); a blob missing on the server leaves only the
+ * stub as `payload`. Format version 2 added `payloadStored`; version 1 files still verify.
+ *
+ * CSV cells that a spreadsheet would run as a formula (leading `=`, `+`, `-`, `@`, tab, CR) are prefixed
+ * with `'`, as is a cell that already starts with `'`; the verifier strips exactly one.
  */
+import { blobMatches, blobRefOf } from '@/server/spine/blobs';
 import { canonicalJson } from '@/server/spine/log/hashChain';
 import type { DbRow } from '@/server/spine/log/rows';
 import type { SignedCheckpoint } from './checkpoint';
@@ -19,7 +27,7 @@ import type { SignedCheckpoint } from './checkpoint';
 export const EXPORT_FORMATS = ['jsonl', 'csv'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 export const EXPORT_FORMAT_NAME = 'spine.audit.export';
-export const EXPORT_FORMAT_VERSION = 1;
+export const EXPORT_FORMAT_VERSION = 2;
 
 export type ExportScope =
   | { kind: 'range'; fromSeq: number; toSeq: number }
@@ -71,8 +79,14 @@ export const CSV_COLUMNS = [
   'envelope_version', 'idempotency_key', 'payload', 'prev_hash', 'hash', 'detail',
 ] as const;
 
-/** An event row as an export line (JSONL), payload embedded as stored. */
-export function eventJsonl(r: DbRow): string {
+/**
+ * The content of a blob row's payload as read from the blob store (null: missing), or undefined for an
+ * inline row.
+ */
+export type BlobContent = Buffer | null | undefined;
+
+/** An event row as an export line (JSONL), payload embedded as stored (a blob's content beside its stub). */
+export function eventJsonl(r: DbRow, blob?: BlobContent): string {
   const timeMs = Number(r.time_ms);
   const fields = {
     record: 'event',
@@ -91,6 +105,14 @@ export function eventJsonl(r: DbRow): string {
     hash: r.hash,
   };
   const head = JSON.stringify(fields);
+  const ref = blob ? blobRefOf(r.payload) : null;
+  if (ref && blob) {
+    // Content that matches its hash is the canonical text Spine wrote: embed it as JSON. Anything else is
+    // kept verbatim as a string, so the verifier hashes exactly what is stored.
+    const text = blob.toString('utf8');
+    const content = blobMatches(ref, blob) ? `"payload":${text}` : `"payloadText":${JSON.stringify(text)}`;
+    return `${head.slice(0, -1)},"payloadStored":${r.payload},${content}}\n`;
+  }
   // The stored text is canonical JSON (the log wrote it); a row that is not JSON at all was not written
   // by Spine: keep it verbatim as text, so the verifier hashes exactly what is stored.
   let valid = true;
@@ -123,11 +145,13 @@ export function csvHeaderRow(): string {
   return `${CSV_COLUMNS.join(',')}\r\n`;
 }
 
-export function eventCsv(r: DbRow): string {
+export function eventCsv(r: DbRow, blob?: BlobContent): string {
   const timeMs = Number(r.time_ms);
+  const stored = blob && blobRefOf(r.payload) ? r.payload : null;
   return csvRow([
     'event', Number(r.seq), r.id, r.type, r.key, r.run_id, r.causation_id, r.source_kind, r.source_name, new Date(timeMs).toISOString(), timeMs,
-    r.envelope_version === null ? null : Number(r.envelope_version), r.idempotency_key, r.payload, r.prev_hash, r.hash, null,
+    r.envelope_version === null ? null : Number(r.envelope_version), r.idempotency_key, stored && blob ? blob.toString('utf8') : r.payload, r.prev_hash, r.hash,
+    stored === null ? null : `{"payloadStored":${stored}}`,
   ]);
 }
 

@@ -44,7 +44,9 @@ export async function checkEvent(spine: Spine, key: SigningKey, checkpoints: Sig
   const prev = rows.find((r) => Number(r.seq) === seq - 1);
   const stored = toStoredRow(row);
   const computedHash = hashRow(stored.prevHash, stored);
-  const hashOk = computedHash === stored.hash;
+  // A payload stored by reference is part of the content: its blob must match the SHA-256 the row names.
+  const blob = await spine.log.blobStatus(stored.payload);
+  const hashOk = computedHash === stored.hash && (blob === 'inline' || blob === 'ok');
   const previousMissing = seq > 1 && !prev;
   const linkOk = seq === 1 ? stored.prevHash === GENESIS_HASH : !!prev && prev.hash === stored.prevHash;
 

@@ -949,8 +949,15 @@ export function decisionInputs(wf: CompiledWorkflow, runId: string, decisions: D
     ...(d.id && { id: d.id }),
     ...(d.causationId && { causationId: d.causationId }),
     ...(d.key && { key: d.key }),
-    ...(opts.basedOnIndex !== undefined && d.type === 'task.dispatched' && { basedOnIndex: opts.basedOnIndex }),
+    ...(opts.basedOnIndex !== undefined && d.type === 'task.dispatched' && { basedOnIndex: opts.basedOnIndex, payload: withoutPlaceholder(d.payload) }),
   }));
+}
+
+/** A dispatch decided on a draft carries the draft's placeholder basedOnSeq; the log writes the real one. */
+function withoutPlaceholder(payload: Json): Json {
+  if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) return payload;
+  const { basedOnSeq: _placeholder, ...rest } = payload;
+  return rest;
 }
 
 /** The committed event an append result stands for, as every reader will see it. */

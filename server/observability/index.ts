@@ -67,7 +67,7 @@ export function observability(deps: { spine: Spine; engine?: EngineService }) {
 
   async function runEvents(runId: string): Promise<SpineEvent[]> {
     const rows = await sqlOf(log).all<DbRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE run_id = ? ORDER BY seq`, [runId]);
-    return rows.map(rowToEvent);
+    return log.eventsFromRows(rows);
   }
 
   async function workflowOf(events: SpineEvent[]): Promise<CompiledWorkflow | null> {
@@ -86,7 +86,7 @@ export function observability(deps: { spine: Spine; engine?: EngineService }) {
 
   async function eventById(id: string): Promise<SpineEvent | null> {
     const row = await sqlOf(log).get<DbRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE id = ?`, [id]);
-    return row ? rowToEvent(row) : null;
+    return row ? (await log.eventsFromRows([row]))[0]! : null;
   }
 
   const ref = (e: SpineEvent, relation: CauseRelation): EventRef => ({ seq: e.seq, id: e.id, type: e.type, runId: e.runId, relation, time: e.time, source: e.source });

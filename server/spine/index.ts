@@ -28,8 +28,13 @@ export { toCloudEvent, fromCloudEvent, CLOUDEVENTS_CONTENT_TYPE } from './cloudE
 
 export type SpineOptions = {
   databaseUrl: string;
-  /** @default 262144 */
+  /** Largest payload (canonical JSON bytes); over it: 413 `event.payload_too_large`. @default 67108864 (64 MiB) */
   maxPayloadBytes?: number;
+  /**
+   * Payloads over this are stored by reference (a content-addressed blob; the row keeps a small stub):
+   * files in `<db dir>/blobs` on SQLite, the `blobs` table on PostgreSQL. @default 65536 (64 KiB)
+   */
+  inlinePayloadBytes?: number;
   /** SQLite only. @default 'FULL' */
   synchronous?: 'FULL' | 'NORMAL';
   /** Apply pending migrations before opening. @default true */
@@ -60,7 +65,10 @@ export type Spine = {
   getRun(runId: string): Promise<RunIndexRow | null>;
   /** Runs, newest first by default. @example await spine.listRuns({ statuses: ['running'], limit: 50 }) */
   listRuns(q: RunQuery): Promise<RunIndexRow[]>;
-  /** Recomputes the hash chain. @example const { ok, firstBadSeq } = await spine.verify() */
+  /**
+   * Recomputes the hash chain and checks every blob it references (a missing or altered blob is a
+   * `hash_mismatch` at its event's seq, with `blob` set). @example const { ok, firstBadSeq } = await spine.verify()
+   */
   verify(fromSeq?: number, toSeq?: number): Promise<VerifyResult>;
   /** Commits pending appends and closes the database. */
   close(): Promise<void>;
@@ -71,11 +79,11 @@ export async function openSpine(opts: SpineOptions): Promise<Spine> {
   let log: EventLog;
   if (isPostgresUrl(databaseUrl)) {
     if (opts.migrate !== false) await migratePostgres(databaseUrl);
-    log = await PostgresEventLog.open(databaseUrl, { maxPayloadBytes: opts.maxPayloadBytes });
+    log = await PostgresEventLog.open(databaseUrl, { maxPayloadBytes: opts.maxPayloadBytes, inlinePayloadBytes: opts.inlinePayloadBytes });
   } else {
     const file = sqlitePathFromUrl(databaseUrl);
     if (opts.migrate !== false) migrateSqlite(file);
-    log = new SqliteEventLog(file, { maxPayloadBytes: opts.maxPayloadBytes, synchronous: opts.synchronous });
+    log = new SqliteEventLog(file, { maxPayloadBytes: opts.maxPayloadBytes, inlinePayloadBytes: opts.inlinePayloadBytes, synchronous: opts.synchronous });
   }
   return spineOver(log);
 }

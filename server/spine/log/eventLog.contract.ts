@@ -4,13 +4,20 @@
  * the log's own words: append, read, idempotency, immutability, chain verification, envelopes,
  * subscriptions and durable consumers.
  */
+import { randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Spine } from '@/server/spine';
-import type { SpineEvent } from '@/server/spine/events';
+import type { Json, SpineEvent } from '@/server/spine/events';
+import { blobRefOf, type BlobRef } from '@/server/spine/blobs';
+import { canonicalJson } from './hashChain';
+import { SqliteEventLog } from './sqliteEventLog';
 
-export type OpenSpine = (opts?: { maxPayloadBytes?: number; url?: string }) => Promise<{ spine: Spine; url: string }>;
+type OpenOptions = { maxPayloadBytes?: number; inlinePayloadBytes?: number; url?: string };
+export type OpenSpine = (opts?: OpenOptions) => Promise<{ spine: Spine; url: string }>;
 /** Runs raw SQL against the test database, bypassing Spine (to tamper, as an attacker with DB access would). */
-export type RawSql = (url: string, sql: string) => Promise<void>;
+export type RawSql = (url: string, sql: string) => Promise<Record<string, unknown>[]>;
 
 async function take(it: AsyncGenerator<SpineEvent>, n: number): Promise<SpineEvent[]> {
   const out: SpineEvent[] = [];
@@ -25,7 +32,7 @@ async function take(it: AsyncGenerator<SpineEvent>, n: number): Promise<SpineEve
 export function describeEventLogContract(name: string, open: OpenSpine, raw: RawSql) {
   describe(`event log contract: ${name}`, () => {
     const opened: Spine[] = [];
-    const fresh = async (opts?: { maxPayloadBytes?: number; url?: string }) => {
+    const fresh = async (opts?: OpenOptions) => {
       const r = await open(opts);
       opened.push(r.spine);
       return r;
@@ -256,6 +263,157 @@ export function describeEventLogContract(name: string, open: OpenSpine, raw: Raw
       expect((await spine.listRuns({ limit: 10 })).map((r) => r.id)).toEqual(['ix-2', 'ix-1']);
       expect((await spine.listRuns({ statuses: ['running'], limit: 10 })).map((r) => r.id)).toEqual(['ix-2']);
       expect(await spine.getRun('nope')).toBeNull();
+    });
+
+    describe('large payloads by reference (claim-check)', () => {
+      const MiB = 1024 * 1024;
+      const UNIT = 'Zusammenfassung — ü ';
+      /** A payload of about `bytes` bytes, unique per call, with multi-byte text and nesting. */
+      const large = (bytes: number, extra: Record<string, Json> = {}): { [k: string]: Json } => ({
+        nodeId: 'summarize',
+        attempt: 2,
+        ok: true,
+        note: null,
+        marker: randomBytes(8).toString('hex'),
+        nested: { z: [1, 2.5, -3e-7, 'é€😀'], a: { deep: 'x"\\n' } },
+        doc: UNIT.repeat(Math.ceil(bytes / Buffer.byteLength(UNIT))),
+        ...extra,
+      });
+      const storedPayload = async (url: string, seq: number) => String((await raw(url, `SELECT payload FROM events WHERE seq = ${seq}`))[0]!.payload);
+      const refAt = async (url: string, seq: number): Promise<BlobRef> => blobRefOf(await storedPayload(url, seq))!;
+      const blobCount = async (spine: Spine, url: string): Promise<number> => {
+        if (spine.log instanceof SqliteEventLog) {
+          const dir = spine.log.blobs.dir;
+          if (!existsSync(dir)) return 0;
+          return readdirSync(dir, { recursive: true, withFileTypes: true }).filter((d) => d.isFile() && !d.name.startsWith('.')).length;
+        }
+        return Number((await raw(url, 'SELECT count(*) AS n FROM blobs'))[0]!.n);
+      };
+      /** Alters (or removes) a stored blob behind Spine's back. */
+      const tamperBlob = async (spine: Spine, url: string, sha256: string, how: 'edit' | 'delete') => {
+        if (spine.log instanceof SqliteEventLog) {
+          const file = spine.log.blobs.pathOf(sha256);
+          if (how === 'delete') rmSync(file);
+          else writeFileSync(file, readFileSync(file, 'utf8').replace('Zusammenfassung', 'Zusammenfassunk'));
+          return;
+        }
+        await raw(url, `DROP TRIGGER blobs_no_${how === 'edit' ? 'update' : 'delete'} ON blobs`);
+        if (how === 'delete') await raw(url, `DELETE FROM blobs WHERE sha256 = '${sha256}'`);
+        else await raw(url, `UPDATE blobs SET content = convert_to(replace(convert_from(content, 'UTF8'), 'Zusammenfassung', 'Zusammenfassunk'), 'UTF8') WHERE sha256 = '${sha256}'`);
+      };
+
+      it('a 5 MiB payload appends, reads back byte-identical everywhere, its row stays under 1 KiB and verify passes', async () => {
+        const { spine, url } = await fresh();
+        const payload = large(5 * MiB);
+        const text = canonicalJson(payload);
+        expect(Buffer.byteLength(text)).toBeGreaterThan(5 * MiB);
+        const live = take(spine.subscribe(), 2);
+        await new Promise((r) => setTimeout(r, 20));
+        await spine.publish({ type: 'small.before', payload: { n: 1 } });
+        const [big] = await spine.append([{ type: 'task.completed', runId: 'r-big', payload }]);
+        expect(big!.seq).toBe(2);
+
+        const stored = await storedPayload(url, 2);
+        expect(Buffer.byteLength(stored)).toBeLessThan(1024);
+        expect(blobRefOf(stored)).toEqual({ sha256: expect.stringMatching(/^[0-9a-f]{64}$/), bytes: Buffer.byteLength(text) });
+        // The stub keeps the short top-level scalars, so SQL over payload still finds them.
+        expect(JSON.parse(stored)).toMatchObject({ nodeId: 'summarize', attempt: 2, ok: true, note: null });
+        expect(JSON.parse(stored)).not.toHaveProperty('doc');
+
+        const viaRead = (await spine.read({ after: 1, limit: 10 }))[0]!;
+        const viaGet = await spine.getEvent(2);
+        const viaLive = (await live)[1]!;
+        const viaHistory = (await take(spine.subscribe({ fromSeq: 2 }), 1))[0]!;
+        for (const e of [viaRead, viaGet, viaLive, viaHistory]) {
+          expect(e.seq).toBe(2);
+          expect(canonicalJson(e.payload)).toBe(text);
+        }
+        expect(viaRead.hash).toBe(viaLive.hash);
+        expect(await spine.verify()).toMatchObject({ ok: true, checked: 2 });
+      }, 60_000);
+
+      it('a blob altered or removed behind Spine’s back is caught by verify at its event’s seq, and reading it fails loudly', async () => {
+        const { spine, url } = await fresh({ inlinePayloadBytes: 4096 });
+        await spine.publish({ type: 'ledger.entry', payload: { i: 1 } });
+        await spine.publish({ type: 'doc.attached', payload: large(20_000) });
+        await spine.publish({ type: 'ledger.entry', payload: { i: 2 } });
+        await spine.publish({ type: 'doc.attached', payload: large(30_000) });
+        expect(await spine.verify()).toMatchObject({ ok: true, checked: 4 });
+        const ref4 = await refAt(url, 4);
+        await tamperBlob(spine, url, ref4.sha256, 'edit');
+        expect(await spine.verify()).toMatchObject({ ok: false, firstBadSeq: 4, reason: 'hash_mismatch', blob: { sha256: ref4.sha256, problem: 'mismatch' } });
+        expect(await spine.verify(1, 3)).toMatchObject({ ok: true, checked: 3 });
+        await expect(spine.getEvent(4)).rejects.toMatchObject({ code: 'event.blob_unreadable', details: { seq: 4, problem: 'mismatch' } });
+        const ref2 = await refAt(url, 2);
+        await tamperBlob(spine, url, ref2.sha256, 'delete');
+        expect(await spine.verify()).toMatchObject({ ok: false, firstBadSeq: 2, reason: 'hash_mismatch', blob: { sha256: ref2.sha256, problem: 'missing' } });
+        await expect(spine.read({ after: 0, limit: 10 })).rejects.toMatchObject({ code: 'event.blob_unreadable', details: { seq: 2, problem: 'missing' } });
+        expect((await spine.read({ after: 0, limit: 1 }))[0]!.payload).toEqual({ i: 1 });
+      });
+
+      it('a payload over the maximum is refused with 413 and stores neither an event nor a blob', async () => {
+        const { spine, url } = await fresh({ maxPayloadBytes: MiB, inlinePayloadBytes: 4096 });
+        await expect(spine.publish({ type: 'doc.attached', payload: large(MiB + 10) })).rejects.toMatchObject({ code: 'event.payload_too_large', httpStatus: 413, details: { limit: MiB } });
+        await expect(spine.append([{ type: 'doc.small', payload: large(10_000) }, { type: 'doc.attached', payload: large(2 * MiB) }])).rejects.toMatchObject({ code: 'event.payload_too_large', details: { index: 1 } });
+        expect(await spine.head()).toBe(0);
+        expect(await blobCount(spine, url)).toBe(0);
+        await spine.publish({ type: 'doc.attached', payload: large(MiB - 1000) });
+        expect(await blobCount(spine, url)).toBe(1);
+      });
+
+      it('the same payload twice is stored as one blob, referenced by both events', async () => {
+        const { spine, url } = await fresh({ inlinePayloadBytes: 4096 });
+        const payload = large(50_000);
+        await spine.append([{ type: 'doc.attached', payload }, { type: 'doc.attached', payload }]);
+        await spine.publish({ type: 'doc.attached', payload });
+        expect(await blobCount(spine, url)).toBe(1);
+        expect(new Set([await storedPayload(url, 1), await storedPayload(url, 2), await storedPayload(url, 3)]).size).toBe(1);
+        expect((await spine.read({ after: 0, limit: 5 })).map((e) => e.payload)).toEqual([payload, payload, payload]);
+        expect(await spine.verify()).toMatchObject({ ok: true, checked: 3 });
+      });
+
+      it('a refused submission in a batch fails whole while its neighbours commit with their blobs', async () => {
+        const { spine, url } = await fresh({ inlinePayloadBytes: 4096 });
+        await spine.publish({ type: 'run.started', runId: 'rb', payload: { state: { n: 0 } } });
+        const kept = large(10_000);
+        const results = await Promise.allSettled([
+          spine.publish({ type: 'doc.attached', payload: kept }),
+          spine.append([{ type: 'doc.attached', runId: 'rb', payload: large(10_000) }, { type: 'context.patched', runId: 'rb', payload: { patch: { n: 1 }, expectedVersion: 9 } }]),
+        ]);
+        expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected']);
+        expect((await spine.getEvent(2)).payload).toEqual(kept);
+        // Both blobs were stored before the sequencer refused one submission: unreferenced, and harmless.
+        expect(await blobCount(spine, url)).toBe(2);
+        expect(await spine.head()).toBe(2);
+        expect(await spine.verify()).toMatchObject({ ok: true, checked: 2 });
+      });
+
+      it('two spines on one database appending the same blobs at once, in opposite orders, store each once', async () => {
+        const first = await fresh({ inlinePayloadBytes: 4096 });
+        const second = await fresh({ url: first.url, inlinePayloadBytes: 4096 });
+        const [x, y] = [large(40_000), large(40_000)];
+        const appends = Array.from({ length: 12 }, (_, i) => (i % 2 ? first : second).spine.append(i % 3 ? [{ type: 'doc.pair', payload: x }, { type: 'doc.pair', payload: y }] : [{ type: 'doc.pair', payload: y }, { type: 'doc.pair', payload: x }]));
+        expect((await Promise.all(appends)).flat()).toHaveLength(24);
+        expect(await blobCount(first.spine, first.url)).toBe(2);
+        expect(await first.spine.verify()).toMatchObject({ ok: true, checked: 24 });
+        expect(new Set((await second.spine.read({ after: 0, limit: 30 })).map((e) => canonicalJson(e.payload))).size).toBe(2);
+      });
+
+      it('refuses a payload that uses the reserved top-level key $blob, whatever its size', async () => {
+        const { spine } = await fresh();
+        await expect(spine.publish({ type: 'x.forged', payload: { $blob: { sha256: 'a'.repeat(64), bytes: 1 } } })).rejects.toMatchObject({ code: 'event.invalid', httpStatus: 400 });
+        await expect(spine.publish({ type: 'x.forged', payload: { $blob: 1, pad: 'x'.repeat(100_000) } })).rejects.toMatchObject({ code: 'event.invalid' });
+        await spine.publish({ type: 'x.fine', payload: { nested: { $blob: 1 }, list: [{ $blob: 2 }] } });
+        expect((await spine.getEvent(1)).payload).toEqual({ nested: { $blob: 1 }, list: [{ $blob: 2 }] });
+      });
+
+      it('payloads of any JSON shape round-trip through a blob: arrays, strings, objects with awkward keys', async () => {
+        const { spine } = await fresh({ inlinePayloadBytes: 1024 });
+        const values: Json[] = [Array.from({ length: 500 }, (_, i) => ({ i })), 'y'.repeat(5000), { '!first': 1, 'with space': 'v', z: 'x'.repeat(3000) }];
+        for (const payload of values) await spine.publish({ type: 'shape.test', payload });
+        expect((await spine.read({ after: 0, limit: 5 })).map((e) => e.payload)).toEqual(values);
+        expect(await spine.verify()).toMatchObject({ ok: true, checked: 3 });
+      });
     });
 
     it('numbering continues without a gap after the spine is reopened', async () => {

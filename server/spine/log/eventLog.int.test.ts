@@ -9,24 +9,24 @@ describeEventLogContract(
   testDbKind(),
   async (opts) => {
     const url = opts?.url ?? (await freshDatabaseUrl());
-    return { url, spine: await openSpine({ databaseUrl: url, maxPayloadBytes: opts?.maxPayloadBytes }) };
+    return { url, spine: await openSpine({ databaseUrl: url, maxPayloadBytes: opts?.maxPayloadBytes, inlinePayloadBytes: opts?.inlinePayloadBytes }) };
   },
   async (url, sql) => {
     if (url.startsWith('postgres')) {
       const c = new pg.Client({ connectionString: url });
       await c.connect();
       try {
-        await c.query(sql);
+        return (await c.query(sql)).rows;
       } finally {
         await c.end();
       }
-    } else {
-      const db = new Database(sqlitePathFromUrl(url));
-      try {
-        db.exec(sql);
-      } finally {
-        db.close();
-      }
+    }
+    const db = new Database(sqlitePathFromUrl(url));
+    try {
+      const st = db.prepare(sql);
+      return st.reader ? (st.all() as Record<string, unknown>[]) : (st.run(), []);
+    } finally {
+      db.close();
     }
   },
 );

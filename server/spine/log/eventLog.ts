@@ -7,16 +7,20 @@
  * - seq is global, strictly increasing by one, and commit-ordered: a reader that sees seq n sees every seq < n;
  * - the same idempotency key appends once and afterwards returns the original seq and id;
  * - rows are never updated or deleted (the database refuses it with triggers);
- * - every row is hash-chained to its predecessor, and `verify` names the first bad seq.
+ * - every row is hash-chained to its predecessor, and `verify` names the first bad seq;
+ * - a payload over the inline limit is stored as a blob (claim-check, see ../blobs.ts) that is durable or
+ *   in the same transaction before its event commits; every reader returns the full payload, and `verify`
+ *   checks each blob against the SHA-256 its chained stub names.
  */
-import { PayloadTooLargeError, ValidationError } from '@/server/errors';
+import { PayloadTooLargeError, SpineError, ValidationError } from '@/server/errors';
 import { AppendInput, type EventFilter, type Json, type SpineEvent } from '../events';
 import type { Envelope } from '../envelope';
+import { blobMatches, blobRefOf, blobStub, prepareBlob, usesReservedBlobKey, BLOB_KEY, type BlobRef, type PreparedBlob } from '../blobs';
 import { canonicalJson, type VerifyResult } from './hashChain';
 import { GroupCommitter, type CommitOutcome } from './groupCommit';
 import type { AppendResult, PreparedEvent } from './sequencer';
 import type { RunIndexRow } from '../runIndex';
-import type { RunQuery } from './rows';
+import { rowToEvent, type DbRow, type RunQuery } from './rows';
 
 export type ReadQuery = {
   /** Exclusive cursor: events with seq > after. */
@@ -40,7 +44,17 @@ export interface EventLog {
   getEnvelope(runId: string): Promise<Envelope | null>;
   getRun(runId: string): Promise<RunIndexRow | null>;
   listRuns(q: RunQuery): Promise<RunIndexRow[]>;
+  /** Recomputes the chain over the range and checks every blob a row in it references. */
   verify(fromSeq?: number, toSeq?: number): Promise<VerifyResult>;
+  /**
+   * Events from raw `events` rows (read elsewhere with EVENT_COLUMNS), payloads stored as blobs loaded and
+   * checked against their hash. Throws `event.blob_unreadable` when a blob is missing or altered.
+   */
+  eventsFromRows(rows: DbRow[]): Promise<SpineEvent[]>;
+  /** The stored bytes of a blob, unchecked (null when absent): for exports, which report rather than refuse. */
+  readBlob(sha256: string): Promise<Buffer | null>;
+  /** For a row's stored payload text: inline, or the state of the blob its stub names (one event's integrity check). */
+  blobStatus(storedPayload: string): Promise<'inline' | 'ok' | 'missing' | 'mismatch'>;
   loadOffset(consumer: string): Promise<number | null>;
   saveOffset(consumer: string, seq: number, filter: EventFilter): Promise<void>;
   onCommit(listener: CommitListener): () => void;
@@ -48,15 +62,21 @@ export interface EventLog {
 }
 
 export type LogOptions = {
-  /** @default 262144 */
+  /** Largest payload (canonical JSON bytes); over it an append is refused with 413. @default 67108864 (64 MiB) */
   maxPayloadBytes?: number;
+  /** Payloads over this many bytes are stored as blobs, the row keeps a small stub. @default 65536 (64 KiB) */
+  inlinePayloadBytes?: number;
 };
 
-export const DEFAULT_MAX_PAYLOAD_BYTES = 256 * 1024;
+export const DEFAULT_MAX_PAYLOAD_BYTES = 64 * 1024 * 1024;
+export const DEFAULT_INLINE_PAYLOAD_BYTES = 64 * 1024;
 export const MAX_EVENTS_PER_APPEND = 1000;
 
-/** Validates inputs before they reach a transaction, so a bad event never holds the write lock. */
-export function prepareInputs(inputs: unknown[], maxPayloadBytes: number): PreparedEvent[] {
+/**
+ * Validates inputs before they reach a transaction, so a bad event never holds the write lock. A payload
+ * over `inlinePayloadBytes` leaves with its blob and the stub that its row stores (../blobs.ts).
+ */
+export function prepareInputs(inputs: unknown[], maxPayloadBytes: number, inlinePayloadBytes = DEFAULT_INLINE_PAYLOAD_BYTES): PreparedEvent[] {
   if (inputs.length === 0) throw new ValidationError('event.empty_append', 'append needs at least one event');
   if (inputs.length > MAX_EVENTS_PER_APPEND)
     throw new ValidationError('event.too_many', `at most ${MAX_EVENTS_PER_APPEND} events per append`);
@@ -74,9 +94,16 @@ export function prepareInputs(inputs: unknown[], maxPayloadBytes: number): Prepa
     } catch (err) {
       throw new ValidationError('event.invalid', `payload: ${(err as Error).message.replace(/^\$/, 'payload')}`, { index });
     }
+    if (usesReservedBlobKey(e.payload))
+      throw new ValidationError('event.invalid', `payload: the top-level key '${BLOB_KEY}' is reserved (it marks a payload stored by reference)`, { index });
     const bytes = Buffer.byteLength(payloadText);
     if (bytes > maxPayloadBytes)
       throw new PayloadTooLargeError('event.payload_too_large', `payload is ${bytes} bytes; the limit is ${maxPayloadBytes}`, { index, bytes, limit: maxPayloadBytes });
+    let blob: PreparedBlob | undefined;
+    if (bytes > inlinePayloadBytes) {
+      blob = prepareBlob(payloadText);
+      payloadText = blobStub(e.payload as Json, blob);
+    }
     return {
       type: e.type,
       key: e.key ?? null,
@@ -90,8 +117,15 @@ export function prepareInputs(inputs: unknown[], maxPayloadBytes: number): Prepa
       idempotencyKey: e.idempotencyKey ?? null,
       id: e.id ?? null,
       basedOnIndex: e.basedOnIndex ?? null,
+      ...(blob && { blob }),
     };
   });
+}
+
+/** A blob found wrong while reading: the event cannot be served with its real payload. */
+function unreadable(seq: number, ref: BlobRef, problem: 'missing' | 'mismatch'): SpineError {
+  const what = problem === 'missing' ? 'is missing' : 'no longer matches its SHA-256 (altered)';
+  return new SpineError('event.blob_unreadable', `Event ${seq}: its payload, stored as blob ${ref.sha256}, ${what}`, 500, { seq, sha256: ref.sha256, problem });
 }
 
 /** `case.*` → `^case\.[^.]+(\.[^.]+)*$`-style regex source, usable by both databases. */
@@ -105,26 +139,76 @@ export function typePatternToRegex(pattern: string): string {
   return `^${out.join('\\.')}$`;
 }
 
-/** Shared plumbing: validation, group commit and commit listeners. */
+/** Shared plumbing: validation, blobs, group commit and commit listeners. */
 export abstract class BaseEventLog implements EventLog {
   abstract readonly dialect: 'sqlite' | 'postgresql';
   protected readonly maxPayloadBytes: number;
+  protected readonly inlinePayloadBytes: number;
   private readonly committer: GroupCommitter<PreparedEvent, AppendResult[]>;
   private readonly listeners = new Set<CommitListener>();
 
   constructor(opts: LogOptions) {
     this.maxPayloadBytes = opts.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
+    this.inlinePayloadBytes = Math.min(opts.inlinePayloadBytes ?? DEFAULT_INLINE_PAYLOAD_BYTES, this.maxPayloadBytes);
     this.committer = new GroupCommitter((batch) => this.commitBatch(batch));
   }
 
   append(inputs: AppendInput[]): Promise<AppendResult[]> {
     let prepared: PreparedEvent[];
     try {
-      prepared = prepareInputs(inputs, this.maxPayloadBytes);
+      prepared = prepareInputs(inputs, this.maxPayloadBytes, this.inlinePayloadBytes);
     } catch (e) {
       return Promise.reject(e);
     }
-    return this.committer.submit(prepared);
+    const blobs = prepared.flatMap((p) => (p.blob ? [p.blob] : []));
+    if (blobs.length === 0) return this.committer.submit(prepared);
+    // Outside the group commit: a large write never holds up the batch that other appends are in.
+    return this.storeBlobsBeforeCommit(blobs).then(() => this.committer.submit(prepared));
+  }
+
+  async eventsFromRows(rows: DbRow[]): Promise<SpineEvent[]> {
+    const events = rows.map(rowToEvent);
+    const refs = new Map<number, BlobRef>();
+    rows.forEach((r, i) => {
+      const ref = blobRefOf(r.payload);
+      if (ref) refs.set(i, ref);
+    });
+    if (refs.size === 0) return events;
+    const contents = await this.loadBlobs([...new Set([...refs.values()].map((r) => r.sha256))]);
+    for (const [i, ref] of refs) {
+      const e = events[i]!;
+      const content = contents.get(ref.sha256);
+      if (!content) throw unreadable(e.seq, ref, 'missing');
+      if (!blobMatches(ref, content)) throw unreadable(e.seq, ref, 'mismatch');
+      e.payload = JSON.parse(content.toString('utf8')) as Json;
+    }
+    return events;
+  }
+
+  async blobStatus(storedPayload: string): Promise<'inline' | 'ok' | 'missing' | 'mismatch'> {
+    const ref = blobRefOf(storedPayload);
+    return ref ? this.checkBlob(ref) : 'inline';
+  }
+
+  /**
+   * Adds the blob checks to a chain verdict: `refs` are the blobs referenced by the rows the chain walk
+   * accepted, in seq order. A missing or altered blob makes its event's content differ from its hash, so it
+   * is reported as `hash_mismatch` at that seq (with `blob` saying which and why) unless the chain broke
+   * earlier.
+   */
+  protected async withBlobChecks(chain: VerifyResult, refs: { seq: number; ref: BlobRef }[]): Promise<VerifyResult> {
+    const seen = new Map<string, 'ok' | 'missing' | 'mismatch'>();
+    for (const { seq, ref } of refs) {
+      if (chain.firstBadSeq !== undefined && seq >= chain.firstBadSeq) break;
+      const key = `${ref.sha256}:${ref.bytes}`;
+      let state = seen.get(key);
+      if (!state) {
+        state = await this.checkBlob(ref);
+        seen.set(key, state);
+      }
+      if (state !== 'ok') return { ...chain, ok: false, firstBadSeq: seq, reason: 'hash_mismatch', blob: { sha256: ref.sha256, problem: state } };
+    }
+    return chain;
   }
 
   onCommit(listener: CommitListener): () => void {
@@ -143,6 +227,12 @@ export abstract class BaseEventLog implements EventLog {
   }
 
   protected abstract commitBatch(batch: PreparedEvent[][]): Promise<CommitOutcome<AppendResult[]>[]>;
+  /** Makes blobs durable before the appends that reference them are committed (a no-op where the commit writes them). */
+  protected abstract storeBlobsBeforeCommit(blobs: PreparedBlob[]): Promise<void>;
+  /** Stored bytes by SHA-256; absent keys are missing blobs. */
+  protected abstract loadBlobs(sha256s: string[]): Promise<Map<string, Buffer>>;
+  protected abstract checkBlob(ref: BlobRef): Promise<'ok' | 'missing' | 'mismatch'>;
+  abstract readBlob(sha256: string): Promise<Buffer | null>;
   protected abstract closeDatabase(): Promise<void>;
   abstract read(q: ReadQuery): Promise<SpineEvent[]>;
   abstract head(): Promise<number>;

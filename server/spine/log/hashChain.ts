@@ -90,6 +90,8 @@ export type VerifyResult = {
   /** First seq whose stored hash, link or numbering is wrong. */
   firstBadSeq?: number;
   reason?: 'hash_mismatch' | 'broken_link' | 'seq_gap' | 'head_mismatch';
+  /** When the bad seq's payload is a blob that is missing or no longer matches the SHA-256 its row names. */
+  blob?: { sha256: string; problem: 'missing' | 'mismatch' };
 };
 
 /**

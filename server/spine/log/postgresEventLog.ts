@@ -10,6 +10,13 @@
  * Wake-ups cross processes with `NOTIFY spine_events, '<head seq>'`, sent inside the transaction (so only
  * committed heads are announced); a listener connection turns them into commit notifications. Subscribers
  * then read by seq; nothing sleeps and polls.
+ *
+ * Payloads over the inline limit go to the `blobs` table (sha256 primary key) in the same transaction as
+ * the events that reference them, `ON CONFLICT DO NOTHING`: the same payload twice is one row, and an event
+ * is never visible without its blob. They are inserted *before* the head lock is taken, so a large write
+ * never holds up the writers of every process, and in hash order, so two transactions inserting the same
+ * blobs cannot deadlock on them. (A blob of a submission the sequencer then refuses stays, unreferenced:
+ * harmless, as a blob file left by a crash is on SQLite.)
  */
 import pg from 'pg';
 import type { EventFilter, SpineEvent } from '../events';
@@ -18,8 +25,9 @@ import { ChainVerifier, GENESIS_HASH, type VerifyResult } from './hashChain';
 import { BaseEventLog, type LogOptions, type ReadQuery } from './eventLog';
 import { keysNeeded, planBatch, type AppendResult, type PreparedEvent } from './sequencer';
 import type { CommitOutcome } from './groupCommit';
-import { EVENT_COLUMNS, RUN_COLUMNS, RUN_UPSERT_SET, rowToEvent, runFromRow, runListSql, runToParams, toStoredRow, type DbRow, type EnvelopeRow, type RunDbRow, type RunQuery } from './rows';
+import { EVENT_COLUMNS, RUN_COLUMNS, RUN_UPSERT_SET, runFromRow, runListSql, runToParams, toStoredRow, type DbRow, type EnvelopeRow, type RunDbRow, type RunQuery } from './rows';
 import type { RunIndexRow } from '../runIndex';
+import { blobRefOf, blobMatches, type BlobRef, type PreparedBlob } from '../blobs';
 import { envelopeFromRow, envelopeToParams, filterSql, verdict, withHistory } from './sqliteEventLog';
 
 export const NOTIFY_CHANNEL = 'spine_events';
@@ -67,6 +75,7 @@ export class PostgresEventLog extends BaseEventLog {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
+      await insertBlobs(client, batch);
       const head = (await client.query('SELECT seq, hash FROM spine_head WHERE id = 1 FOR UPDATE')).rows[0] as { seq: number; hash: string };
       const { idempotencyKeys, runIds, indexedRunIds } = keysNeeded(batch);
       const existing = new Map<string, { seq: number; id: string }>();
@@ -121,6 +130,26 @@ export class PostgresEventLog extends BaseEventLog {
     }
   }
 
+  protected async storeBlobsBeforeCommit(): Promise<void> {
+    // Written inside the appending transaction (commitBatch).
+  }
+
+  protected async loadBlobs(sha256s: string[]): Promise<Map<string, Buffer>> {
+    const r = await this.pool.query('SELECT sha256, content FROM blobs WHERE sha256 = ANY($1::text[])', [sha256s]);
+    return new Map((r.rows as { sha256: string; content: Buffer }[]).map((b) => [b.sha256, b.content]));
+  }
+
+  protected async checkBlob(ref: BlobRef): Promise<'ok' | 'missing' | 'mismatch'> {
+    const content = await this.readBlob(ref.sha256);
+    if (!content) return 'missing';
+    return blobMatches(ref, content) ? 'ok' : 'mismatch';
+  }
+
+  async readBlob(sha256: string): Promise<Buffer | null> {
+    const r = await this.pool.query('SELECT content FROM blobs WHERE sha256 = $1', [sha256]);
+    return (r.rows[0]?.content as Buffer | undefined) ?? null;
+  }
+
   protected async closeDatabase(): Promise<void> {
     this.closing = true;
     await this.listener?.end().catch(() => undefined);
@@ -133,7 +162,7 @@ export class PostgresEventLog extends BaseEventLog {
     const args = q.descending ? (q.after > 0 ? [q.after] : []) : [q.after];
     const sql = numbered(`SELECT ${EVENT_COLUMNS} FROM events WHERE ${cursor}${where.replaceAll('REGEXP', '~')} ORDER BY seq ${q.descending ? 'DESC' : 'ASC'} LIMIT ?`);
     const r = await this.pool.query(sql, [...args, ...params, q.limit]);
-    return (r.rows as DbRow[]).map(rowToEvent);
+    return this.eventsFromRows(r.rows as DbRow[]);
   }
 
   async head(): Promise<number> {
@@ -143,7 +172,7 @@ export class PostgresEventLog extends BaseEventLog {
 
   async getEvent(seq: number): Promise<SpineEvent | null> {
     const r = await this.pool.query(`SELECT ${EVENT_COLUMNS} FROM events WHERE seq = $1`, [seq]);
-    return r.rows[0] ? rowToEvent(r.rows[0] as DbRow) : null;
+    return r.rows[0] ? (await this.eventsFromRows([r.rows[0] as DbRow]))[0]! : null;
   }
 
   async getEnvelope(runId: string): Promise<Envelope | null> {
@@ -175,19 +204,23 @@ export class PostgresEventLog extends BaseEventLog {
     const v = new ChainVerifier(from, prev ?? GENESIS_HASH);
     let cursor = from - 1;
     const PAGE = 5000;
+    const blobs: { seq: number; ref: BlobRef }[] = [];
     for (;;) {
       const r = await this.pool.query(`SELECT ${EVENT_COLUMNS} FROM events WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3`, [cursor, last, PAGE]);
       let stop = false;
       for (const row of r.rows as DbRow[]) {
-        if (!v.push(toStoredRow(row))) {
+        const stored = toStoredRow(row);
+        if (!v.push(stored)) {
           stop = true;
           break;
         }
+        const ref = blobRefOf(stored.payload);
+        if (ref) blobs.push({ seq: stored.seq, ref });
         cursor = Number(row.seq);
       }
       if (stop || r.rows.length < PAGE) break;
     }
-    return verdict(v, from, last, Number(head.seq), head.hash);
+    return this.withBlobChecks(verdict(v, from, last, Number(head.seq), head.hash), blobs);
   }
 
   async loadOffset(consumer: string): Promise<number | null> {
@@ -201,6 +234,16 @@ export class PostgresEventLog extends BaseEventLog {
        ON CONFLICT (name) DO UPDATE SET "offset" = excluded."offset", filter = excluded.filter, updated_ms = excluded.updated_ms`,
       [consumer, seq, JSON.stringify(filter), Date.now()],
     );
+  }
+}
+
+/** The batch's blobs, each once, in hash order (see the file comment). */
+async function insertBlobs(client: pg.PoolClient, batch: PreparedEvent[][]): Promise<void> {
+  const byHash = new Map<string, PreparedBlob>();
+  for (const sub of batch) for (const e of sub) if (e.blob) byHash.set(e.blob.sha256, e.blob);
+  for (const sha of [...byHash.keys()].sort()) {
+    const b = byHash.get(sha)!;
+    await client.query('INSERT INTO blobs (sha256, bytes, content) VALUES ($1, $2, $3) ON CONFLICT (sha256) DO NOTHING', [b.sha256, b.bytes, b.content]);
   }
 }
 

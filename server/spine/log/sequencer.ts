@@ -14,6 +14,7 @@ import { randomFillSync } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
 import { isSpineError } from '@/server/errors';
 import type { Json, SourceKind, SpineEvent } from '../events';
+import type { PreparedBlob } from '../blobs';
 import { evolveEnvelope, type EnvelopeRecord } from '../envelope';
 import { canonicalJson, hashRow, type ChainedRow } from './hashChain';
 import { evolveRunIndex, touchesRunIndex, type RunIndexRow } from '../runIndex';
@@ -28,13 +29,15 @@ export type PreparedEvent = {
   sourceKind: SourceKind;
   sourceName: string;
   payload: Json;
-  /** Canonical JSON of payload: the exact stored and hashed text. */
+  /** Canonical JSON of payload, or the stub of its blob: the exact stored and hashed text. */
   payloadText: string;
   idempotencyKey: string | null;
   /** Chosen in advance by the engine (so later events of the same append can name it as their cause). */
   id: string | null;
   /** Index in the same append whose seq goes into `payload.basedOnSeq` (see AppendInput). */
   basedOnIndex: number | null;
+  /** Set when the payload is over the inline limit: written before (SQLite) or with (PostgreSQL) the row. */
+  blob?: PreparedBlob;
 };
 
 /** UUIDv7 with random bytes drawn from a pool: one getRandomValues call per 256 ids instead of one each. */
@@ -187,6 +190,9 @@ export function planBatch(head: Head, batch: PreparedEvent[][], ctx: PlanContext
 
 /** Writes the seq an earlier event of the same append received into the payload (`basedOnSeq`). */
 function withBasedOnSeq(e: PreparedEvent, seq: number | undefined): PreparedEvent {
+  // A payload kept as a blob was written before its seq was known and stays as it is: without basedOnSeq a
+  // dispatch reads as decided on the state at its own seq, which within one commit is the same state.
+  if (e.blob) return e;
   if (seq === undefined || e.payload === null || typeof e.payload !== 'object' || Array.isArray(e.payload)) return e;
   const payload = { ...e.payload, basedOnSeq: seq };
   return { ...e, payload, payloadText: canonicalJson(payload) };

@@ -6,7 +6,11 @@
  * the head. SQLite serializes writers, so seq order is commit order even if another process opens the
  * same file. Durability: WAL with `synchronous=FULL` by default (an acknowledged event survives power
  * loss); `NORMAL` is the documented faster trade-off (survives kill -9, not power loss).
+ *
+ * Payloads over the inline limit are blob files beside the database (blobFiles.ts), written and fsynced
+ * before the append enters group commit, so an event is never committed before its blob is durable.
  */
+import path from 'node:path';
 import type Database from 'better-sqlite3';
 import type { Statement } from 'better-sqlite3';
 import { openSqliteDatabase } from '@/server/db/sqlite';
@@ -16,17 +20,22 @@ import { ChainVerifier, GENESIS_HASH, type VerifyResult } from './hashChain';
 import { BaseEventLog, typePatternToRegex, type LogOptions, type ReadQuery } from './eventLog';
 import { keysNeeded, planBatch, type AppendResult, type PreparedEvent } from './sequencer';
 import type { CommitOutcome } from './groupCommit';
-import { EVENT_COLUMNS, RUN_COLUMNS, RUN_UPSERT_SET, rowToEvent, runFromRow, runListSql, runToParams, toStoredRow, type DbRow, type EnvelopeRow, type RunDbRow, type RunQuery } from './rows';
+import { EVENT_COLUMNS, RUN_COLUMNS, RUN_UPSERT_SET, runFromRow, runListSql, runToParams, toStoredRow, type DbRow, type EnvelopeRow, type RunDbRow, type RunQuery } from './rows';
 import type { RunIndexRow } from '../runIndex';
+import { blobRefOf, type BlobRef, type PreparedBlob } from '../blobs';
+import { BlobFiles } from './blobFiles';
 
 export type SqliteLogOptions = LogOptions & {
   /** @default 'FULL' */
   synchronous?: 'FULL' | 'NORMAL';
+  /** Where blob files go. @default `<directory of the database file>/blobs` */
+  blobDir?: string;
 };
 
 export class SqliteEventLog extends BaseEventLog {
   readonly dialect = 'sqlite' as const;
   private readonly db: Database.Database;
+  readonly blobs: BlobFiles;
   private readonly stmts: {
     head: Statement;
     moveHead: Statement;
@@ -47,6 +56,7 @@ export class SqliteEventLog extends BaseEventLog {
   constructor(file: string, opts: SqliteLogOptions = {}) {
     super(opts);
     this.db = openSqliteDatabase(file, opts.synchronous ?? 'FULL');
+    this.blobs = new BlobFiles(opts.blobDir ?? path.join(path.dirname(file), 'blobs'));
     const db = this.db;
     this.stmts = {
       head: db.prepare('SELECT seq, hash FROM spine_head WHERE id = 1'),
@@ -112,6 +122,27 @@ export class SqliteEventLog extends BaseEventLog {
     this.db.close();
   }
 
+  protected storeBlobsBeforeCommit(blobs: PreparedBlob[]): Promise<void> {
+    return this.blobs.write(blobs);
+  }
+
+  protected async loadBlobs(sha256s: string[]): Promise<Map<string, Buffer>> {
+    const out = new Map<string, Buffer>();
+    for (const sha of sha256s) {
+      const content = await this.blobs.read(sha);
+      if (content) out.set(sha, content);
+    }
+    return out;
+  }
+
+  protected checkBlob(ref: BlobRef): Promise<'ok' | 'missing' | 'mismatch'> {
+    return this.blobs.check(ref);
+  }
+
+  readBlob(sha256: string): Promise<Buffer | null> {
+    return this.blobs.read(sha256);
+  }
+
   /** The raw connection, for tests that tamper with rows and for the benchmark floor. */
   get database(): Database.Database {
     return this.db;
@@ -125,7 +156,7 @@ export class SqliteEventLog extends BaseEventLog {
     const rows = this.db
       .prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE ${cursor}${where} ORDER BY seq ${order} LIMIT ?`)
       .all(...args, ...params, q.limit) as DbRow[];
-    return rows.map(rowToEvent);
+    return this.eventsFromRows(rows);
   }
 
   async head(): Promise<number> {
@@ -134,7 +165,7 @@ export class SqliteEventLog extends BaseEventLog {
 
   async getEvent(seq: number): Promise<SpineEvent | null> {
     const row = this.stmts.bySeq.get(seq) as DbRow | undefined;
-    return row ? rowToEvent(row) : null;
+    return row ? (await this.eventsFromRows([row]))[0]! : null;
   }
 
   async getEnvelope(runId: string): Promise<Envelope | null> {
@@ -162,8 +193,14 @@ export class SqliteEventLog extends BaseEventLog {
     const prev = from > 1 ? (this.stmts.bySeq.get(from - 1) as DbRow | undefined)?.hash : GENESIS_HASH;
     const v = new ChainVerifier(from, prev ?? GENESIS_HASH);
     const it = this.db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE seq >= ? AND seq <= ? ORDER BY seq`).iterate(from, last);
-    for (const r of it) if (!v.push(toStoredRow(r as DbRow))) break;
-    return verdict(v, from, last, Number(head.seq), head.hash);
+    const blobs: { seq: number; ref: BlobRef }[] = [];
+    for (const r of it) {
+      const row = toStoredRow(r as DbRow);
+      if (!v.push(row)) break;
+      const ref = blobRefOf(row.payload);
+      if (ref) blobs.push({ seq: row.seq, ref });
+    }
+    return this.withBlobChecks(verdict(v, from, last, Number(head.seq), head.hash), blobs);
   }
 
   async loadOffset(consumer: string): Promise<number | null> {
