@@ -190,7 +190,8 @@ export function observability(deps: { spine: Spine; engine?: EngineService }) {
       if (!target) throw new NotFoundError('event.not_in_run', `Run '${runId}' has no event '${eventRef}'`, { runId, event: eventRef });
       let path = buildReasoningPath(t, wf, target.seq);
       if (t.external) path = withTriggerEvent(path, await triggerOf(t), t.external);
-      const name = wf && engine ? await engine.workflows.getVersion(wf.workflowId, wf.version).then((v) => v.name).catch(() => null) : null;
+      // Only the workflow's name is needed: one indexed read, not the version's document parsed again.
+      const name = wf ? ((await sqlOf(log).get<{ name: string }>('SELECT name FROM workflows WHERE id = ?', [wf.workflowId]))?.name ?? null) : null;
       return {
         ...path,
         versions: envelopeVersions(events).versions.filter((v) => v.version <= path.maxEnvelopeVersion),

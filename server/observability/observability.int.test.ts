@@ -128,7 +128,7 @@ describe(`event details and reasoning paths (${testDbKind()})`, () => {
     expect(path.hops[1]).toMatchObject({ kind: 'start' });
     expect(path.intent).toBe('Assess the case');
     expect(path.hops.at(-1)).toMatchObject({ id: 'node:summarizer', actor: { name: 'summarizer' } });
-    expect(path.workflow).toMatchObject({ slug: 'legal-case-analysis' });
+    expect(path.workflow).toMatchObject({ slug: 'legal-case-analysis', name: (await h.service.workflows.getVersion('legal-case-analysis')).name });
     expect(path.versions[0]).toMatchObject({ version: 1, intent: 'Assess the case' });
     // The same path by event id.
     expect((await obs.reasoningPath(legalRun, summary.id)).hops.map((x) => x.id)).toEqual(path.hops.map((x) => x.id));
