@@ -3,7 +3,9 @@
  * The reasoning path of one result: the chain of steps it depends on, from the user's intent and the
  * trigger to the event asked about, each with who acted, what it was given, what it produced, the
  * envelope version it read and when. Laid out to be read on screen and printed whole (print styles
- * expand every value and drop the navigation).
+ * expand every value and drop the navigation). Links between steps are read from the log (each event names
+ * its cause); a link reconstructed from the workflow, for events recorded before they named causes, is
+ * marked "inferred".
  */
 import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
@@ -24,6 +26,8 @@ const KIND: Record<string, { label: string; tone: BadgeTone }> = {
   delay: { label: 'Delay', tone: 'neutral' }, setContext: { label: 'Set context', tone: 'neutral' }, end: { label: 'End', tone: 'success' }, context: { label: 'Context change', tone: 'warning' },
   event: { label: 'Event', tone: 'neutral' },
 };
+
+const INFERRED_TITLE = 'Not recorded in the log: this event was written before events named their cause, so the link is inferred from the workflow.';
 
 const RELATION: Record<string, string> = {
   causation: 'caused', trigger: 'triggered', flow: 'came after', attempt: 'attempt of', retry: 'retry after', context: 'read context from', decision: 'decision on', timer: 'timer of', failure: 'failure in', queue: 'queued after',
@@ -89,6 +93,11 @@ export function ReasoningPath({ runId, eventRef }: { runId: string; eventRef: st
           ) : (
             <Badge tone="danger" data-testid="path-incomplete">
               Incomplete
+            </Badge>
+          )}
+          {p.links.inferred > 0 && (
+            <Badge tone="warning" data-testid="path-inferred" title={INFERRED_TITLE}>
+              {p.links.inferred} {p.links.inferred === 1 ? 'link' : 'links'} inferred
             </Badge>
           )}
           <Button size="sm" onClick={() => window.print()}>
@@ -175,9 +184,14 @@ function HopCard({ hop, n, number, target, runId }: { hop: Hop; n: number; numbe
           {hop.causes.length > 0 && (
             <Row label="Because of">
               {hop.causes.map((c, i) => (
-                <span key={c.hop}>
+                <span key={c.hop} data-testid="hop-cause" data-inferred={c.inferred}>
                   {i > 0 && ', '}
                   <span className="text-zinc-500">{RELATION[c.relation] ?? c.relation}</span> step {number.get(c.hop) ?? '?'}
+                  {c.inferred && (
+                    <span className="ml-1 text-xs text-amber-700 italic dark:text-amber-400" title={INFERRED_TITLE}>
+                      (inferred)
+                    </span>
+                  )}
                 </span>
               ))}
             </Row>

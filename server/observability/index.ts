@@ -30,16 +30,22 @@ export { TimelineFilter } from './timeline';
 export { RunListQuery, RUN_SORTS } from './runList';
 export { MetricsInput, METRIC_WINDOWS } from './metrics';
 export type { Overview, RunList, RunListRow, ReasoningPath, Waterfall, EnvelopeVersion, CauseRelation };
-export type { Hop, HopKind, HopAttempt } from './reasoningPath';
+export type { Hop, HopKind, HopAttempt, HopCause } from './reasoningPath';
 export type { Span, SpanKind, SpanOutcome, WaterfallRow } from './waterfall';
 export type { AgentMetrics, Percentiles, MetricWindow } from './metrics';
 export type { TimelineSnapshot } from './timeline';
 
-export type EventRef = { seq: number; id: string; type: string; runId: string | null; relation: CauseRelation; time: string; source: { kind: string; name: string } };
+/**
+ * A cause or effect of an event. `inferred` marks a link reconstructed from the workflow graph (an event
+ * recorded without causationId); every other link was read from the log.
+ */
+export type EventRef = { seq: number; id: string; type: string; runId: string | null; relation: CauseRelation; inferred: boolean; time: string; source: { kind: string; name: string } };
 
 export type EventDetail = {
   event: SpineEvent;
+  /** What the event follows from: its recorded cause (causationId) first, then what it records itself. */
   causes: EventRef[];
+  /** Events that follow from it, in seq order: those naming it as their cause, and the run it triggered. */
   effects: EventRef[];
   run: { id: string; workflowId: string; workflowSlug: string | null; version: number; status: string } | null;
 };
@@ -89,7 +95,14 @@ export function observability(deps: { spine: Spine; engine?: EngineService }) {
     return row ? (await log.eventsFromRows([row]))[0]! : null;
   }
 
-  const ref = (e: SpineEvent, relation: CauseRelation): EventRef => ({ seq: e.seq, id: e.id, type: e.type, runId: e.runId, relation, time: e.time, source: e.source });
+  const ref = (e: SpineEvent, relation: CauseRelation, inferred = false): EventRef => ({ seq: e.seq, id: e.id, type: e.type, runId: e.runId, relation, inferred, time: e.time, source: e.source });
+
+  /** The event outside the run that started it (by causationId, or by the trigger's seq in older runs). */
+  async function triggerOf(t: RunTrace): Promise<SpineEvent | null> {
+    if (!t.external) return null;
+    if (t.external.id) return eventById(t.external.id);
+    return t.external.seq ? log.getEvent(t.external.seq).catch(() => null) : null;
+  }
 
   return {
     timelineSnapshot: (f: TimelineFilter, firstLimit = 0) => timelineSnapshot(log, f, firstLimit),
@@ -111,12 +124,11 @@ export function observability(deps: { spine: Spine; engine?: EngineService }) {
       let run: EventDetail['run'] = null;
       if (event.runId) {
         const { trace: t } = await trace(event.runId);
-        for (const c of t.causes.get(seq) ?? []) causes.push(ref(t.bySeq.get(c.seq)!, c.relation));
-        for (const c of t.effects.get(seq) ?? []) effects.push(ref(t.bySeq.get(c.seq)!, c.relation));
-        if (event.type === 'run.started' && t.external) {
-          const trigger = t.external.id ? await eventById(t.external.id) : t.external.seq ? await log.getEvent(t.external.seq) : null;
-          if (trigger) causes.unshift(ref(trigger, 'trigger'));
-        }
+        for (const c of t.causes.get(seq) ?? []) causes.push(ref(t.bySeq.get(c.seq)!, c.relation, c.inferred));
+        for (const c of t.effects.get(seq) ?? []) effects.push(ref(t.bySeq.get(c.seq)!, c.relation, c.inferred));
+        // A recorded cause outside the run: the trigger of run.started, or whatever another publisher named.
+        const beyond = event.type === 'run.started' ? await triggerOf(t) : t.outside.has(seq) ? await eventById(t.outside.get(seq)!) : null;
+        if (beyond) causes.unshift(ref(beyond, event.type === 'run.started' ? 'trigger' : 'causation'));
         const idx = await log.getRun(event.runId);
         if (idx) {
           const wf = await sqlOf(log).get<{ slug: string }>('SELECT slug FROM workflows WHERE id = ?', [idx.workflowId]);
@@ -128,7 +140,11 @@ export function observability(deps: { spine: Spine; engine?: EngineService }) {
       }
       // Events that name this one as their cause: later in the log, so the scan starts after it.
       const caused = await sqlOf(log).all<DbRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE seq > ? AND causation_id = ? ORDER BY seq LIMIT 50`, [seq, event.id]);
-      for (const row of caused) if (!effects.some((x) => x.seq === Number(row.seq))) effects.push(ref(rowToEvent(row), 'causation'));
+      for (const row of caused) {
+        const e = rowToEvent(row);
+        if (!effects.some((x) => x.seq === e.seq)) effects.push(ref(e, e.type === 'run.started' ? 'trigger' : 'causation'));
+      }
+      effects.sort((a, b) => a.seq - b.seq);
       return { event, causes, effects, run };
     },
 
@@ -173,11 +189,9 @@ export function observability(deps: { spine: Spine; engine?: EngineService }) {
       const target = /^\d+$/.test(eventRef) ? t.bySeq.get(Number(eventRef)) : events.find((e) => e.id === eventRef);
       if (!target) throw new NotFoundError('event.not_in_run', `Run '${runId}' has no event '${eventRef}'`, { runId, event: eventRef });
       let path = buildReasoningPath(t, wf, target.seq);
-      if (t.external) {
-        const trigger = t.external.id ? await eventById(t.external.id) : t.external.seq ? await log.getEvent(t.external.seq) : null;
-        path = withTriggerEvent(path, trigger, t.external);
-      }
-      const name = wf && engine ? await engine.workflows.getVersion(wf.workflowId, wf.version).then((v) => v.name).catch(() => null) : null;
+      if (t.external) path = withTriggerEvent(path, await triggerOf(t), t.external);
+      // Only the workflow's name is needed: one indexed read, not the version's document parsed again.
+      const name = wf ? ((await sqlOf(log).get<{ name: string }>('SELECT name FROM workflows WHERE id = ?', [wf.workflowId]))?.name ?? null) : null;
       return {
         ...path,
         versions: envelopeVersions(events).versions.filter((v) => v.version <= path.maxEnvelopeVersion),

@@ -1,9 +1,12 @@
 /**
  * The dashboard's queries on the real database (SQLite or PostgreSQL by SPINE_TEST_DB), over real runs of
  * the demo workflows: timeline filters agree with the live filter, windows page through a snapshot
- * without gaps or repeats, the run list filters and sorts, a summary's reasoning path reaches the event
- * that triggered its run, and the metrics agree with a count of the log.
+ * without gaps or repeats, the run list filters and sorts, a summary's reasoning path follows the recorded
+ * causes (causationId) back to the event that triggered its run, a history recorded without causes still
+ * gets a path (its links marked inferred), and the metrics agree with a count of the log.
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SpineEvent } from '@/server/spine';
 import { openHarness, waitForEvent, waitForRun, type Harness } from '@/server/testing/engineHarness';
@@ -117,24 +120,60 @@ describe(`event details and reasoning paths (${testDbKind()})`, () => {
     const summary = all.find((e) => e.runId === legalRun && e.type === 'task.completed' && (e.payload as { nodeId: string }).nodeId === 'summarizer')!;
     const path = await obs.reasoningPath(legalRun, String(summary.seq));
     expect(path.complete).toBe(true);
+    // Every link is read from the log, except one inferred for each event the engine appended without a cause.
+    const uncaused = all.filter((e) => path.hops.some((h) => h.events.includes(e.seq)) && !e.causationId && e.type !== 'run.started' && e.runId === legalRun);
+    expect(uncaused.map((e) => e.type)).toEqual(uncaused.map(() => 'timer.fired'));
+    expect(path.links.inferred).toBeLessThanOrEqual(uncaused.length);
     expect(path.hops[0]).toMatchObject({ kind: 'trigger', label: 'case.opened', actor: { kind: 'agent', name: 'intake' } });
     expect(path.hops[1]).toMatchObject({ kind: 'start' });
     expect(path.intent).toBe('Assess the case');
     expect(path.hops.at(-1)).toMatchObject({ id: 'node:summarizer', actor: { name: 'summarizer' } });
-    expect(path.workflow).toMatchObject({ slug: 'legal-case-analysis' });
+    expect(path.workflow).toMatchObject({ slug: 'legal-case-analysis', name: (await h.service.workflows.getVersion('legal-case-analysis')).name });
     expect(path.versions[0]).toMatchObject({ version: 1, intent: 'Assess the case' });
     // The same path by event id.
     expect((await obs.reasoningPath(legalRun, summary.id)).hops.map((x) => x.id)).toEqual(path.hops.map((x) => x.id));
   });
 
+  it('walks the recorded causes from the summary back to case.opened, event by event', async () => {
+    const name = (e: { type: string; seq: number }) => {
+      const p = all.find((x) => x.seq === e.seq)!.payload as { nodeId?: string };
+      return [e.type, p?.nodeId].filter(Boolean).join(' ');
+    };
+    const summary = all.find((e) => e.runId === legalRun && e.type === 'task.completed' && (e.payload as { nodeId: string }).nodeId === 'summarizer')!;
+    const chain: string[] = [name(summary)];
+    for (let seq: number | undefined = summary.seq; seq !== undefined; ) {
+      const d = await obs.eventDetail(seq);
+      const first = d.causes[0];
+      if (d.event.causationId) expect({ at: name(d.event), cause: first }).toMatchObject({ at: name(d.event), cause: { id: d.event.causationId, inferred: false } });
+      else if (first) expect({ at: name(d.event), inferred: first.inferred }).toEqual({ at: name(d.event), inferred: d.event.runId !== null });
+      if (first) chain.push(name(first));
+      seq = first?.seq;
+    }
+    // The join names the input that completed it: the analysis whose result came last.
+    const analyses = ['case-law', 'financial-impact', 'regulatory-risk', 'precedent', 'sentiment'];
+    const last = all.filter((e) => e.runId === legalRun && e.type === 'task.completed' && analyses.includes((e.payload as { nodeId: string }).nodeId)).at(-1)!;
+    const lastNode = (last.payload as { nodeId: string }).nodeId;
+    expect(chain.slice(0, 5)).toEqual(['task.completed summarizer', 'task.dispatched summarizer', 'join.satisfied all-analyses', `task.completed ${lastNode}`, `task.dispatched ${lastNode}`]);
+    expect(chain.slice(-5)).toEqual(['fanout.started analyse', 'node.completed case-opened', 'run.key_acquired', 'run.started', 'case.opened']);
+    // In between, only a retry of that analysis (its timer, the retry, the failure, the first dispatch).
+    expect(chain.slice(5, -5).every((x) => x.endsWith(lastNode) || x === 'timer.fired')).toBe(true);
+  });
+
   it('lists causes and effects of an event, including the run it triggered', async () => {
     const opened = all.find((e) => e.type === 'case.opened')!;
     const d = await obs.eventDetail(opened.seq);
-    expect(d.effects.map((x) => x.type)).toContain('run.started');
+    expect(d.effects.map((x) => [x.type, x.relation, x.inferred])).toEqual([['run.started', 'trigger', false]]);
+    const started = all.find((e) => e.type === 'run.started' && e.runId === legalRun)!;
+    expect((await obs.eventDetail(started.seq)).causes[0]).toMatchObject({ seq: opened.seq, relation: 'trigger', inferred: false });
+    const fan = all.find((e) => e.runId === legalRun && e.type === 'fanout.started')!;
+    const fanEffects = (await obs.eventDetail(fan.seq)).effects;
+    expect(fanEffects.map((x) => x.type)).toEqual(Array(5).fill('task.dispatched'));
+    expect(fanEffects.map((x) => x.seq)).toEqual([...fanEffects.map((x) => x.seq)].sort((a, b) => a - b));
+    expect(fanEffects.every((x) => !x.inferred && x.relation === 'flow')).toBe(true);
     const dispatch = all.find((e) => e.runId === legalRun && e.type === 'task.dispatched' && (e.payload as { nodeId: string }).nodeId === 'summarizer')!;
     const dd = await obs.eventDetail(dispatch.seq);
-    expect(dd.causes.map((x) => x.type)).toEqual(['join.satisfied']);
-    expect(dd.effects.map((x) => x.type)).toEqual(['task.completed']);
+    expect(dd.causes.map((x) => [x.type, x.relation, x.inferred])).toEqual([['join.satisfied', 'flow', false]]);
+    expect(dd.effects.map((x) => [x.type, x.relation, x.inferred])).toEqual([['task.completed', 'attempt', false]]);
     expect(dd.run).toMatchObject({ id: legalRun, workflowSlug: 'legal-case-analysis' });
   });
 
@@ -207,5 +246,37 @@ describe(`runs and metrics (${testDbKind()})`, () => {
     const list = await obs.runList({ statuses: ['waiting'] });
     expect(list.rows[0]!.waitingOn).toEqual([{ kind: 'approval', label: 'contract-approval' }]);
     await h.service.cancelRun(run.runId, 'test');
+  });
+});
+
+// Last, because it adds a run the counts above do not expect.
+describe(`a history recorded before events named their causes (${testDbKind()})`, () => {
+  it('still yields a complete path and event details, with the links marked inferred', async () => {
+    // The legal case as an older engine wrote it (no causationId), appended in one commit on this
+    // database's own version of the workflow: a finished run the engine has nothing left to do for.
+    const dir = path.join(import.meta.dirname, '../engine/__fixtures__');
+    const old = readFileSync(path.join(dir, 'legal-case-high-risk-approved.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as SpineEvent);
+    expect(old.every((e) => e.causationId === null)).toBe(true);
+    const current = all.find((e) => e.type === 'run.started' && e.runId === legalRun)!.payload as { workflowId: string; version: number };
+    await h.spine.append(old.map((e) => ({
+      type: e.type, runId: e.runId!, source: e.source, ...(e.idempotencyKey && { idempotencyKey: e.idempotencyKey }),
+      payload: e.type === 'run.started' ? { ...(e.payload as object), workflowId: current.workflowId, version: current.version } : e.payload,
+    })));
+    const runId = old[0]!.runId!;
+    const events = await waitForRun(h.spine, runId);
+    const seqOf = (type: string, nodeId?: string) => events.find((e) => e.type === type && (nodeId === undefined || (e.payload as { nodeId?: string }).nodeId === nodeId))!.seq;
+
+    const p = await obs.reasoningPath(runId, String(seqOf('task.completed', 'summarizer')));
+    expect(p.complete).toBe(true);
+    expect(p.hops.map((x) => x.id)).toEqual([
+      'start', 'node:case-opened', 'node:analyse', 'node:case-law', 'node:financial-impact', 'node:regulatory-risk', 'node:precedent', 'node:sentiment', 'node:all-analyses', 'node:summarizer',
+    ]);
+    expect(p.links.inferred).toBeGreaterThan(0);
+    expect(p.hops.find((x) => x.id === 'node:summarizer')!.causes).toEqual([{ hop: 'node:all-analyses', relation: 'flow', inferred: true }]);
+    expect(p.hops.find((x) => x.id === 'node:case-law')!.causes).toEqual([{ hop: 'node:analyse', relation: 'flow', inferred: true }]);
+
+    const d = await obs.eventDetail(seqOf('task.dispatched', 'summarizer'));
+    expect(d.causes.map((x) => [x.type, x.relation, x.inferred])).toEqual([['join.satisfied', 'flow', true]]);
+    expect(d.effects.map((x) => [x.type, x.relation, x.inferred])).toEqual([['task.completed', 'attempt', true]]);
   });
 });

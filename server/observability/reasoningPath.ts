@@ -3,11 +3,15 @@
  * event asked about, each with who did it (agent, person or the engine), what it was given, what it
  * produced, the envelope version it read and when. Pure: built from a RunTrace (runTrace.ts).
  *
- * The walk goes back along the trace's causes (flow, attempts, retries, the context versions a step
- * read, approvals), collects every ancestor of the target event, and groups them into hops: one per node
- * (an agent's attempts, an approval's request and decisions together), one for the run's start, one per
- * outside change to the context. The path is `complete` when every hop reaches back to the run's start
- * and the trigger event, if there was one, was found.
+ * The walk goes back along the trace's causes: the recorded `causationId` chain (each event names the
+ * one it follows from, down to run.started, which names the event that triggered the run), plus what an
+ * event records itself (the inputs a join names, the context versions a step read). It collects every
+ * ancestor of the target event and groups them into hops: one per node (an agent's attempts, an
+ * approval's request and decisions together), one for the run's start, one per outside change to the
+ * context. Events recorded without `causationId` (older histories) are linked by inference from the
+ * workflow graph instead; such hop links are marked `inferred`, and the path counts them. The path is
+ * `complete` when every hop reaches back to the run's start and the trigger event, if there was one, was
+ * found.
  */
 import type { Json, SpineEvent } from '@/server/spine';
 import type { CompiledWorkflow } from '@/server/engine/graph';
@@ -48,10 +52,12 @@ export type Hop = {
   attempts: HopAttempt[];
   /** Seqs of the events this hop groups, ascending. */
   events: number[];
-  /** Hops this one depends on, with how. */
-  causes: { hop: string; relation: CauseRelation }[];
+  /** Hops this one depends on, with how; `inferred` when no link between the two was recorded in the log. */
+  causes: HopCause[];
   detail: Record<string, Json>;
 };
+
+export type HopCause = { hop: string; relation: CauseRelation; inferred: boolean };
 
 export type ReasoningPath = {
   runId: string;
@@ -65,6 +71,8 @@ export type ReasoningPath = {
   /** Highest envelope version any hop read. */
   maxEnvelopeVersion: number;
   complete: boolean;
+  /** How the hops' links are known: read from the log (causationId and the events' own fields) or inferred. */
+  links: { recorded: number; inferred: number };
   /** What made the path incomplete, for people. */
   gaps: string[];
 };
@@ -118,11 +126,14 @@ export function buildReasoningPath(trace: RunTrace, wf: CompiledWorkflow | null,
     const first = events[0]!;
     const last = events[events.length - 1]!;
     const node = g.nodeId && wf ? wf.nodes.get(g.nodeId) : undefined;
-    const causeHops = new Map<string, CauseRelation>();
+    // A hop link is recorded if any event link behind it is; its relation is the first such link's.
+    const causeHops = new Map<string, HopCause>();
     for (const e of events)
       for (const c of trace.causes.get(e.seq) ?? []) {
         const h = hopOf.get(c.seq);
-        if (h && h !== id && !causeHops.has(h)) causeHops.set(h, c.relation);
+        if (!h || h === id) continue;
+        const known = causeHops.get(h);
+        if (!known || (known.inferred && !c.inferred)) causeHops.set(h, { hop: h, relation: c.relation, inferred: c.inferred });
       }
     const hop: Hop = {
       id,
@@ -138,7 +149,7 @@ export function buildReasoningPath(trace: RunTrace, wf: CompiledWorkflow | null,
       outputs: null,
       attempts: [],
       events: events.map((e) => e.seq),
-      causes: [...causeHops].map(([hop, relation]) => ({ hop, relation })),
+      causes: [...causeHops.values()],
       detail: {},
     };
     describe(hop, events, startPayload);
@@ -150,9 +161,7 @@ export function buildReasoningPath(trace: RunTrace, wf: CompiledWorkflow | null,
   const startHop = hops.find((h) => h.kind === 'start');
   if (!startHop) gaps.push('The run.started event of this run is missing from the log.');
   for (const h of hops) if (h.kind !== 'start' && h.kind !== 'context' && h.causes.length === 0) gaps.push(`No recorded cause for “${h.label}” (${h.id}).`);
-  if (trace.external && !hops.some((h) => h.kind === 'trigger' && h.id.startsWith('external:'))) {
-    // The caller resolves the trigger event outside the run and adds it (see withTriggerEvent).
-  }
+  // The trigger event lies outside the run: the caller resolves it and adds it (see withTriggerEvent).
   return {
     runId: trace.runId,
     target: { seq: target.seq, id: target.id, type: target.type },
@@ -162,6 +171,10 @@ export function buildReasoningPath(trace: RunTrace, wf: CompiledWorkflow | null,
     targetHop: hopOf.get(targetSeq)!,
     maxEnvelopeVersion: Math.max(1, ...hops.map((h) => h.envelopeVersion ?? 1), ...hops.flatMap((h) => h.attempts.map((a) => a.envelopeVersion ?? 1))),
     complete: gaps.length === 0,
+    links: {
+      recorded: hops.reduce((n, h) => n + h.causes.filter((c) => !c.inferred).length, 0),
+      inferred: hops.reduce((n, h) => n + h.causes.filter((c) => c.inferred).length, 0),
+    },
     gaps,
   };
 }
@@ -191,8 +204,9 @@ export function withTriggerEvent(path: ReasoningPath, trigger: SpineEvent | null
     causes: [],
     detail: { key: trigger.key, type: trigger.type },
   };
-  const hops = path.hops.map((h) => (h === start ? { ...h, causes: [{ hop: hop.id, relation: 'trigger' as const }, ...h.causes] } : h));
-  return { ...path, hops: [hop, ...hops] };
+  // run.started names its trigger by causationId (or by trigger.eventSeq in its payload): recorded either way.
+  const hops = path.hops.map((h) => (h === start ? { ...h, causes: [{ hop: hop.id, relation: 'trigger' as const, inferred: false }, ...h.causes] } : h));
+  return { ...path, hops: [hop, ...hops], links: { ...path.links, recorded: path.links.recorded + (start ? 1 : 0) } };
 }
 
 function labelOf(e: SpineEvent): string {

@@ -1,21 +1,31 @@
 /**
- * A run's causal structure, derived from its events and its workflow. Pure: the same events and document
- * always give the same trace.
+ * A run's causal structure, from its events. Pure: the same events and document always give the same trace.
  *
- * The engine does not (yet) stamp `causationId` on the events it appends, so the links are derived from
- * the run's structure, with the engine's own fold deciding what each event did: the events are folded
- * with `applyEvent` in seq order, and every edge an event turns `taken` is remembered. A node's
- * activation (its dispatch, approval request, route choice, join, end …) is then caused by the events
- * that took the edges into it. The other links follow the attempt and timer bookkeeping:
+ * Recorded causes come first. The engine stamps `causationId` on every event it appends (the event that
+ * moved the node last: the completion that took the edge into it, then its dispatch, result, approval,
+ * timer), and a person's approval decision names the request it answers, so a link is read, not guessed:
+ *
+ *   event.causationId = id of an event of the run  → a recorded link (its relation named by the two types)
+ *   run.started.causationId = an event outside     → the trigger (`external`), also by trigger.eventSeq
+ *
+ * A few more links are read from what the event itself records, not from the workflow graph:
+ *
+ *   join.satisfied            ← what brought each input it names in `arrived` (not only the last one)
+ *   task.dispatched at v > 1  ← the context.patched that produced the envelope version it was stamped with
+ *   task.stale                ← the context.patched that produced the `currentVersion` it names
+ *
+ * Events without `causationId` (histories recorded before the engine stamped it, or an engine event that
+ * still carries none) get their links inferred from the run's structure instead, marked `inferred: true`:
+ * the events are folded with the engine's own `applyEvent` in seq order, every edge an event turns `taken`
+ * is remembered, and a node's activation (dispatch, approval request, route choice, join, end …) is caused
+ * by the events that took the edges into it. The other inferred links follow the attempt and timer
+ * bookkeeping:
  *
  *   task.completed / task.failed / task.stale ← task.dispatched of that attempt
  *   task.dispatched (attempt n > 1)           ← what asked for the re-run (task.retried → timer.fired,
  *                                               task.stale with policy rerun, run.reopened)
- *   task.dispatched at envelope version v > 1 ← the context.patched that produced v (what it read)
  *   approval.decided ← approval.requested; timer.fired ← timer.scheduled / task.retried
- *   run.started      ← the trigger event (its causationId, or the trigger's eventSeq), outside the run
- *
- * An explicit `causationId` (set by any publisher) is honoured as well.
+ *   run.key_acquired / run.queued ← run.started; run.failed ← the node's last event
  */
 import type { Json, SpineEvent } from '@/server/spine';
 import type { CompiledWorkflow } from '@/server/engine/graph';
@@ -25,22 +35,30 @@ import { applyEvent, initialState } from '@/server/engine/run/evolve';
 export const CAUSE_RELATIONS = ['causation', 'trigger', 'flow', 'attempt', 'retry', 'context', 'decision', 'timer', 'failure', 'queue'] as const;
 export type CauseRelation = (typeof CAUSE_RELATIONS)[number];
 
-export type CauseLink = { seq: number; relation: CauseRelation };
+/**
+ * One direct cause (or effect) of an event. `relation` says how; `inferred` says whether the link was
+ * reconstructed from the workflow graph (the event carries no causationId) rather than read from the log.
+ */
+export type CauseLink = { seq: number; relation: CauseRelation; inferred: boolean };
 
 export type RunTrace = {
   runId: string;
   /** The run's events in seq order. */
   events: SpineEvent[];
   bySeq: Map<number, SpineEvent>;
-  /** Direct causes of each event (inside the run). */
+  /** Direct causes of each event (inside the run), recorded ones first. */
   causes: Map<number, CauseLink[]>;
-  /** Direct effects of each event (inside the run): the inverse of `causes`. */
+  /** Direct effects of each event (inside the run), in seq order: the inverse of `causes`. */
   effects: Map<number, CauseLink[]>;
   /** The event outside the run that started it, if any: by id (causationId) or by seq (trigger.eventSeq). */
   external: { id: string | null; seq: number | null } | null;
+  /** Recorded causes that lie outside the run (seq of the event → causationId), run.started's trigger included. */
+  outside: Map<number, string>;
   /** For each edge, the event that turned it taken. */
   edgeTakenBy: Map<string, number>;
   startSeq: number | null;
+  /** How many links were read from the log and how many inferred from the graph. */
+  counts: { recorded: number; inferred: number };
 };
 
 const obj = (p: Json): Record<string, Json> => (p !== null && typeof p === 'object' && !Array.isArray(p) ? p : {});
@@ -54,12 +72,48 @@ export function nodeOf(e: Pick<SpineEvent, 'type' | 'payload'>): string | undefi
   return str(p.nodeId);
 }
 
+/** How a recorded cause relates to its effect, named from the two event types. */
+export function relationOf(effect: Pick<SpineEvent, 'type' | 'payload'>, cause: Pick<SpineEvent, 'type'>): CauseRelation {
+  const p = obj(effect.payload);
+  switch (effect.type) {
+    case 'task.completed':
+    case 'task.failed':
+    case 'task.stale':
+      return cause.type === 'task.dispatched' || cause.type === 'task.stale' ? 'attempt' : 'causation';
+    case 'task.retried':
+    case 'run.failed':
+      return 'failure';
+    case 'task.dispatched':
+      if ((int(p.attempt) ?? 1) > 1) return 'retry';
+      break;
+    case 'timer.fired':
+      return 'timer';
+    case 'timer.scheduled':
+      if (p.purpose !== 'delay' && p.purpose !== 'joinTimeout') return 'timer';
+      break;
+    case 'approval.decided':
+      return 'decision';
+    case 'run.queued':
+    case 'run.key_acquired':
+      return 'queue';
+    case 'run.reopened':
+      return 'retry';
+    default:
+      break;
+  }
+  if (cause.type === 'run.started' || cause.type === 'run.key_acquired') return 'trigger';
+  if (cause.type === 'context.patched' && effect.type === 'task.dispatched') return 'context';
+  return 'flow';
+}
+
 export function buildRunTrace(runId: string, events: readonly SpineEvent[], wf: CompiledWorkflow | null): RunTrace {
   const sorted = [...events].sort((a, b) => a.seq - b.seq);
   const bySeq = new Map(sorted.map((e) => [e.seq, e]));
   const byId = new Map(sorted.map((e) => [e.id, e.seq]));
   const causes = new Map<number, CauseLink[]>();
+  const outside = new Map<number, string>();
   const edgeTakenBy = new Map<string, number>();
+  const counts = { recorded: 0, inferred: 0 };
   const state = initialState(runId);
 
   let startSeq: number | null = null;
@@ -78,10 +132,20 @@ export function buildRunTrace(runId: string, events: readonly SpineEvent[], wf: 
 
   for (const e of sorted) {
     const links: CauseLink[] = [];
-    const add = (seq: number | null | undefined, relation: CauseRelation) => {
-      if (seq !== null && seq !== undefined && seq !== e.seq && !links.some((l) => l.seq === seq)) links.push({ seq, relation });
+    const link = (seq: number | null | undefined, relation: CauseRelation, inferred: boolean) => {
+      if (seq === null || seq === undefined || seq >= e.seq || links.some((l) => l.seq === seq)) return;
+      links.push({ seq, relation, inferred });
+      counts[inferred ? 'inferred' : 'recorded']++;
     };
-    if (e.causationId) add(byId.get(e.causationId), 'causation');
+    const recorded = e.causationId ? byId.get(e.causationId) : undefined;
+    if (recorded !== undefined) link(recorded, relationOf(e, bySeq.get(recorded)!), false);
+    else if (e.causationId) outside.set(e.seq, e.causationId);
+    /** Read from the event's own fields: kept whether or not it names a cause. */
+    const evidence = (seq: number | null | undefined, relation: CauseRelation) => link(seq, relation, false);
+    /** Reconstructed from the graph: only for an event that names no cause. */
+    const add = (seq: number | null | undefined, relation: CauseRelation) => {
+      if (!e.causationId) link(seq, relation, true);
+    };
 
     const p = obj(e.payload);
     const nodeId = nodeOf(e);
@@ -97,7 +161,7 @@ export function buildRunTrace(runId: string, events: readonly SpineEvent[], wf: 
         startSeq = e.seq;
         const trigger = obj(p.trigger ?? null);
         const eventSeq = int(trigger.eventSeq);
-        if (e.causationId && !byId.has(e.causationId)) external = { id: e.causationId, seq: eventSeq ?? null };
+        if (e.causationId && recorded === undefined) external = { id: e.causationId, seq: eventSeq ?? null };
         else if (eventSeq !== undefined) external = { id: null, seq: eventSeq };
         break;
       }
@@ -109,11 +173,20 @@ export function buildRunTrace(runId: string, events: readonly SpineEvent[], wf: 
         add(gateSeq ?? startSeq, 'queue');
         gateSeq = e.seq;
         break;
+      case 'join.satisfied': {
+        // The join names every input that arrived; what brought each one in is in the log.
+        const arrived = Array.isArray(p.arrived) ? p.arrived.filter((x): x is string => typeof x === 'string') : [];
+        for (const source of arrived) {
+          const edge = wf?.in.get(nodeId ?? '')?.find((x) => x.source === source);
+          evidence((edge && edgeTakenBy.get(edge.id)) ?? lastNodeEvent.get(source), 'flow');
+        }
+        activation(nodeId);
+        break;
+      }
       case 'node.completed':
       case 'fanout.started':
       case 'route.chosen':
       case 'approval.requested':
-      case 'join.satisfied':
       case 'run.completed':
         activation(nodeId);
         if (e.type === 'approval.requested' && str(p.approvalId)) approvals.set(str(p.approvalId)!, e.seq);
@@ -122,7 +195,7 @@ export function buildRunTrace(runId: string, events: readonly SpineEvent[], wf: 
         const attempt = int(p.attempt) ?? 1;
         if (attempt <= 1) activation(nodeId);
         else add(rerunAsk.get(nodeId ?? '') ?? dispatches.get(key(nodeId, attempt - 1)), 'retry');
-        if (e.envelopeVersion !== null && e.envelopeVersion > 1) add(patchByVersion.get(e.envelopeVersion), 'context');
+        if (e.envelopeVersion !== null && e.envelopeVersion > 1) evidence(patchByVersion.get(e.envelopeVersion), 'context');
         dispatches.set(key(nodeId, attempt), e.seq);
         break;
       }
@@ -137,7 +210,7 @@ export function buildRunTrace(runId: string, events: readonly SpineEvent[], wf: 
         break;
       case 'task.stale':
         add(dispatches.get(key(nodeId, int(p.attempt))), 'attempt');
-        add(patchByVersion.get(int(p.currentVersion) ?? -1), 'context');
+        evidence(patchByVersion.get(int(p.currentVersion) ?? -1), 'context');
         if (nodeId) rerunAsk.set(nodeId, e.seq);
         break;
       case 'task.retried':
@@ -182,26 +255,28 @@ export function buildRunTrace(runId: string, events: readonly SpineEvent[], wf: 
       default:
         break;
     }
-    causes.set(e.seq, links);
+    // What was read from the log first, then what was inferred (a stable sort keeps each group's order).
+    causes.set(e.seq, links.sort((x, y) => Number(x.inferred) - Number(y.inferred)));
     if (nodeId) lastNodeEvent.set(nodeId, e.seq);
     previousSeq = e.seq;
 
     // Let the engine's own fold say which edges this event took.
     if (wf && isRunEvent(e)) {
-      const before = state.edges;
-      const snapshot = { ...before };
+      const snapshot = { ...state.edges };
       applyEvent(wf, state, { ...(e as unknown as RunEvent), key: e.key });
       for (const [edgeId, status] of Object.entries(state.edges)) if (status === 'taken' && snapshot[edgeId] !== 'taken') edgeTakenBy.set(edgeId, e.seq);
     }
   }
 
+  // Causes are filled in seq order, so every effect list comes out in seq order too.
   const effects = new Map<number, CauseLink[]>();
-  for (const [seq, links] of causes) for (const l of links) {
-    const list = effects.get(l.seq) ?? [];
-    list.push({ seq, relation: l.relation });
-    effects.set(l.seq, list);
-  }
-  return { runId, events: sorted, bySeq, causes, effects, external, edgeTakenBy, startSeq };
+  for (const [seq, links] of causes)
+    for (const l of links) {
+      const list = effects.get(l.seq) ?? [];
+      list.push({ seq, relation: l.relation, inferred: l.inferred });
+      effects.set(l.seq, list);
+    }
+  return { runId, events: sorted, bySeq, causes, effects, external, outside, edgeTakenBy, startSeq, counts };
 }
 
 /** Every event the target depends on (itself included), found by walking causes back. */
