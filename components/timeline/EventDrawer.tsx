@@ -156,7 +156,14 @@ function Links({ title, empty, refs, onOpen }: { title: string; empty: string; r
               <button type="button" onClick={() => onOpen(r.seq)} className="flex w-full items-center gap-3 px-3 py-2 text-left text-sm hover:bg-zinc-50 dark:hover:bg-zinc-900">
                 <span className="w-14 shrink-0 font-mono text-xs text-zinc-400">#{r.seq}</span>
                 <span className="min-w-0 flex-1 truncate font-mono text-[13px]">{r.type}</span>
-                <span className="shrink-0 text-xs text-zinc-500">{RELATION[r.relation] ?? r.relation}</span>
+                <span className="shrink-0 text-xs text-zinc-500">
+                  {RELATION[r.relation] ?? r.relation}
+                  {r.inferred && (
+                    <span className="ml-1 text-amber-600 dark:text-amber-400" title="Reconstructed from the workflow: this event records no cause" data-inferred="true">
+                      (inferred)
+                    </span>
+                  )}
+                </span>
               </button>
             </li>
           ))}

@@ -822,7 +822,8 @@ export class RunActor {
         const node = wf.nodes.get(c.result.nodeId);
         if (node?.kind === 'agent') decisions.push(...outputCausedByResult(acceptResult(ctx(this.state), node, c.result)));
       } else if (c.kind === 'timer' && this.state.timers[c.timerId]) {
-        decisions.push({ type: 'timer.fired', payload: { timerId: c.timerId }, idempotencyKey: `engine:${this.state.runId}:timer.fired:${c.timerId}`, ...(this.state.key && { key: this.state.key }) });
+        const causationId = causeOf(this.state, { timerId: c.timerId });
+        decisions.push({ type: 'timer.fired', payload: { timerId: c.timerId }, idempotencyKey: `engine:${this.state.runId}:timer.fired:${c.timerId}`, ...(causationId && { causationId }), ...(this.state.key && { key: this.state.key }) });
       }
     }
     const draft = structuredClone(this.state);
