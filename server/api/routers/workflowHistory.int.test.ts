@@ -17,8 +17,8 @@ import type { SpineEvent } from '@/server/spine';
 import { openHarness, type Harness } from '@/server/testing/engineHarness';
 import { testDbKind } from '@/server/testing/testDb';
 import { v1Routes } from '@/server/testing/v1Routes';
-import { createWorkflowLibrary, diffSize, DRAFT_BURST_MS } from './library';
-import { createNode, type WorkflowDocument } from './schema';
+import { createWorkflowLibrary, diffSize, DRAFT_BURST_MS } from '@/server/workflows/library';
+import { createNode, type WorkflowDocument } from '@/server/workflows/schema';
 
 let h: Harness;
 const person = (name: string): Actor => ({ kind: 'user', id: name, name, roles: ['admin'] });
