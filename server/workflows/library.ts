@@ -24,6 +24,7 @@
  * open burst lives in this process; a process that dies within a burst leaves those saves unattributed (the
  * drafts themselves are in the database, and the next burst's diff still covers what they changed).
  */
+import { createHash } from 'node:crypto';
 import type { Db } from '@/server/db/client';
 import { NotFoundError } from '@/server/errors';
 import type { EventInput, Json, RunStatus, Spine } from '@/server/spine';
@@ -236,7 +237,7 @@ export function createWorkflowLibrary(deps: { db: Db; workflows: WorkflowStore; 
         await db.workflow.update({ where: { id }, data: { name: input.name, ...(input.description !== undefined && { description: input.description }) } });
         const after = await workflows.get(id);
         await spine.publish({
-          type: 'workflow.renamed', key: keyOf(id), source: user(by), idempotencyKey: `workflow:${id}:renamed:${after.updatedAt}`,
+          type: 'workflow.renamed', key: keyOf(id), source: user(by), idempotencyKey: `workflow:${id}:renamed:${createHash('sha256').update(`${after.updatedAt}\u0000${before.name}\u0000${after.name}\u0000${after.description}`).digest('hex').slice(0, 24)}`,
           payload: { workflowId: id, slug: after.slug, from: before.name, to: after.name, ...(described && { description: after.description }) } as Json,
         });
         return summaryOf(after);
@@ -307,8 +308,10 @@ export function createWorkflowLibrary(deps: { db: Db; workflows: WorkflowStore; 
         if (before.archived === archived) return summaryOf(before);
         await recordBurst(id);
         await db.workflow.update({ where: { id }, data: { archived } });
-        await spine.publish({ type: archived ? 'workflow.archived' : 'workflow.restored', key: keyOf(id), source: user(by), payload: { workflowId: id, slug: before.slug } });
-        return summaryOf(await workflows.get(id));
+        const after = await workflows.get(id);
+        const type = archived ? 'workflow.archived' : 'workflow.restored';
+        await spine.publish({ type, key: keyOf(id), source: user(by), idempotencyKey: `workflow:${id}:${type}:${after.updatedAt}`, payload: { workflowId: id, slug: before.slug } });
+        return summaryOf(after);
       });
     },
   };
