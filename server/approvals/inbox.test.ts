@@ -94,5 +94,8 @@ describe('inbox pages and filters', () => {
     expect(q({}).limit).toBe(25);
     expect(InboxQuery.safeParse({ limit: 501 }).success).toBe(false);
     expect(InboxQuery.safeParse({ surprise: 1 }).success).toBe(false);
+    // What tRPC's infinite query adds to the input.
+    expect(InboxQuery.safeParse({ cursor: null, direction: 'forward' }).success).toBe(true);
+    expect(InboxQuery.safeParse({ direction: 'backward' }).success).toBe(false);
   });
 });

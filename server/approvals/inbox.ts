@@ -54,6 +54,8 @@ export const InboxQuery = z
     olderThanMs: z.number().int().min(0).max(365 * 24 * 3600 * 1000).optional(),
     /** Only approvals the caller's roles can decide (their role, or admin). */
     assignedToMe: z.boolean().optional(),
+    /** Set by tRPC's infinite query; pages only go forward. */
+    direction: z.literal('forward').optional(),
   })
   .strict();
 export type InboxQuery = z.input<typeof InboxQuery>;
