@@ -4,7 +4,7 @@
  * only), plus any that closed while the page was open. Pushed live; nothing polls. A page of cards at a
  * time ("Load more"), with search and filters (workflow, step, age, assigned to me) applied by the server.
  */
-import { useDeferredValue, useState, type ReactNode } from 'react';
+import { useEffect, useMemo, useState, type ReactNode } from 'react';
 import { ErrorNote } from '@/components/auth/Field';
 import { useActor } from '@/components/auth/useActor';
 import { Button } from '@/components/ui/Button';
@@ -18,6 +18,9 @@ import { NO_FILTERS, useApprovalsInbox, type InboxCard, type InboxFilters } from
 
 const INPUT =
   'h-8 w-full rounded-md border border-zinc-200 bg-white px-2 text-sm text-zinc-900 placeholder:text-zinc-400 focus:border-indigo-500 focus:outline-none dark:border-zinc-800 dark:bg-zinc-900 dark:text-zinc-100';
+
+/** How long typing pauses before the search is sent. */
+const SEARCH_PAUSE_MS = 250;
 
 /** The age choices: requested at least this long ago. */
 const AGES: { label: string; ms: number | null }[] = [
@@ -43,9 +46,14 @@ export function ApprovalsInbox() {
 
 function Inbox({ me }: { me: string }) {
   const [filters, setFilters] = useState<InboxFilters>(NO_FILTERS);
-  // Typing stays responsive; the query follows the deferred value.
-  const deferred = useDeferredValue(filters);
-  const { cards, status, error, retry, dismiss, loaded, loadMore, facets, total, decidable, shown, hasMore, loadingMore } = useApprovalsInbox(deferred);
+  // The search asks the server once typing pauses; the other filters at once.
+  const [search, setSearch] = useState('');
+  useEffect(() => {
+    const t = setTimeout(() => setSearch(filters.search), SEARCH_PAUSE_MS);
+    return () => clearTimeout(t);
+  }, [filters.search]);
+  const applied = useMemo(() => ({ ...filters, search }), [filters, search]);
+  const { cards, status, error, retry, dismiss, loaded, loadMore, facets, total, decidable, shown, hasMore, loadingMore } = useApprovalsInbox(applied);
   const mine = cards.filter((c) => c.open && c.item.canDecide);
   const others = cards.filter((c) => c.open && !c.item.canDecide);
   const closed = cards.filter((c) => !c.open);
