@@ -59,7 +59,7 @@ export function ApprovalCard({ item, open, me }: { item: InboxItem; open: boolea
   const commentId = useId();
   const refresh = () =>
     Promise.all([
-      queryClient.invalidateQueries(trpc.approvals.inbox.queryFilter()),
+      queryClient.invalidateQueries(trpc.approvals.inbox.infiniteQueryFilter()),
       queryClient.invalidateQueries(trpc.approvals.get.queryFilter({ approvalId: item.approvalId })),
     ]);
   const decide = useMutation(trpc.approvals.decide.mutationOptions({ onSettled: refresh }));

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { Actor } from '@/server/auth/roles';
 import type { SpineEvent } from '@/server/spine/events';
 import { DEMO_TEMPLATES } from '@/server/workflows/templates';
-import { runIdOf, whyNotDecide } from './inbox';
+import { decodeCursor, encodeCursor, InboxQuery, matchesInbox, runIdOf, whyNotDecide } from './inbox';
 import { pathSoFar, summarize } from './pathSoFar';
 
 const person = (name: string, ...roles: Actor['roles'][number][]): Actor => ({ kind: 'user', id: name, name, roles });
@@ -61,5 +61,41 @@ describe('the reasoning path', () => {
     expect(summarize({ html: '<b>x</b>' })).toBe('{"html":"<b>x</b>"}');
     expect(summarize('x'.repeat(500), 10)).toBe(`${'x'.repeat(9)}…`);
     expect(summarize(undefined)).toBe('null');
+  });
+});
+
+describe('inbox pages and filters', () => {
+  const p = {
+    approvalId: 'r1:gate', runId: 'r1', nodeId: 'gate', role: 'finance', instructions: 'Check the invoice', dueAt: null, requiredApprovals: 1, allowRequester: false,
+    decisions: [], workflowSlug: 'books', intent: 'Pay ACME for chairs', startedBy: 'olga', requestedAt: '2026-01-01T00:00:00.000Z',
+  };
+  const q = (raw: Parameters<typeof InboxQuery.parse>[0]) => InboxQuery.parse(raw);
+  const at = Date.parse(p.requestedAt);
+
+  it('a cursor round-trips; anything else is a 400 approvals.invalid_cursor', () => {
+    expect(decodeCursor(encodeCursor({ dueAt: null, approvalId: 'r1:gate' }))).toEqual(['~', 'r1:gate']);
+    expect(decodeCursor(encodeCursor({ dueAt: '2026-01-02T00:00:00.000Z', approvalId: 'x' }))).toEqual(['2026-01-02T00:00:00.000Z', 'x']);
+    for (const bad of ['nonsense', Buffer.from('[1,2]').toString('base64url'), Buffer.from('{}').toString('base64url')])
+      expect(() => decodeCursor(bad)).toThrow(expect.objectContaining({ code: 'approvals.invalid_cursor', httpStatus: 400 }));
+  });
+
+  it('search needs every word, in any case, in any of the fields; filters must all hold', () => {
+    expect(matchesInbox(p, q({ search: 'acme INVOICE olga' }), person('anna', 'approver'), at)).toBe(true);
+    expect(matchesInbox(p, q({ search: 'acme desks' }), person('anna', 'approver'), at)).toBe(false);
+    expect(matchesInbox(p, q({ workflow: 'books', step: 'gate' }), person('anna', 'approver'), at)).toBe(true);
+    expect(matchesInbox(p, q({ workflow: 'books', step: 'other' }), person('anna', 'approver'), at)).toBe(false);
+    expect(matchesInbox(p, q({ assignedToMe: true }), person('anna', 'approver'), at)).toBe(false);
+    expect(matchesInbox(p, q({ assignedToMe: true }), person('root', 'admin'), at)).toBe(true);
+    expect(matchesInbox(p, q({ olderThanMs: 60_000 }), person('anna', 'approver'), at + 59_999)).toBe(false);
+    expect(matchesInbox(p, q({ olderThanMs: 60_000 }), person('anna', 'approver'), at + 60_000)).toBe(true);
+  });
+
+  it('a page holds 25 unless asked, at most 500', () => {
+    expect(q({}).limit).toBe(25);
+    expect(InboxQuery.safeParse({ limit: 501 }).success).toBe(false);
+    expect(InboxQuery.safeParse({ surprise: 1 }).success).toBe(false);
+    // What tRPC's infinite query adds to the input.
+    expect(InboxQuery.safeParse({ cursor: null, direction: 'forward' }).success).toBe(true);
+    expect(InboxQuery.safeParse({ direction: 'backward' }).success).toBe(false);
   });
 });

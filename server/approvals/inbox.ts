@@ -1,13 +1,14 @@
 /**
  * The approvals inbox: the pending approvals with what a person needs to decide one (the run's intent and
  * envelope, the reasoning path so far, what the workflow does on approve and on reject, the deadline) and
- * whether *this* actor may decide it. `whyNot` uses the codes the engine refuses a decision with
+ * whether *this* actor may decide it, a page at a time (a keyset cursor) with search and filters. `whyNot` uses the codes the engine refuses a decision with
  * (server/engine/primitives/approval.ts), so the UI explains a disabled button in the same words as a 403
  * or 409 would. The engine stays the authority: a decision is still validated against the run's fold when
  * it is submitted.
  */
+import { z } from 'zod';
 import type { EngineService, PendingApproval } from '@/server/engine';
-import { NotFoundError } from '@/server/errors';
+import { NotFoundError, ValidationError } from '@/server/errors';
 import { hasRole, type Actor } from '@/server/auth/roles';
 import type { Envelope, Json, Spine } from '@/server/spine';
 import { approvalOutcomes, type ApprovalOutcomes } from './outcomes';
@@ -26,11 +27,89 @@ export type ApprovalStatus = 'pending' | 'approved' | 'rejected';
 export type Decision = { actor: string; decision: 'approve' | 'reject'; comment?: string; auto?: boolean; at: string };
 
 export type InboxItem = Omit<PendingApproval, 'decisions'> & { decisions: Decision[]; canDecide: boolean; whyNot: WhyNot };
+
+/** Cards per page of the inbox. @default 25 */
+export const INBOX_PAGE_SIZE = 25;
+/** Most cards one page may ask for. */
+export const INBOX_MAX_PAGE_SIZE = 500;
+
+/**
+ * One page of the inbox, filtered. Pages follow the inbox's order (due soonest first, no deadline last,
+ * then by approval id) from `cursor`, the `nextCursor` of the page before: a keyset, so an approval that
+ * closes or arrives between two pages never makes the next page repeat or skip one that was there.
+ */
+export const InboxQuery = z
+  .object({
+    /** `nextCursor` of the previous page; absent for the first. */
+    cursor: z.string().min(1).max(600).nullish(),
+    /** Cards per page. @default 25 */
+    limit: z.number().int().min(1).max(INBOX_MAX_PAGE_SIZE).default(INBOX_PAGE_SIZE),
+    /** Words that must all appear in the intent, workflow, step, role, instructions, requester or run id. */
+    search: z.string().trim().max(200).optional(),
+    /** A workflow slug. */
+    workflow: z.string().min(1).max(128).optional(),
+    /** A step (node id). */
+    step: z.string().min(1).max(128).optional(),
+    /** Only approvals requested at least this long ago (ms). */
+    olderThanMs: z.number().int().min(0).max(365 * 24 * 3600 * 1000).optional(),
+    /** Only approvals the caller's roles can decide (their role, or admin). */
+    assignedToMe: z.boolean().optional(),
+    /** Set by tRPC's infinite query; pages only go forward. */
+    direction: z.literal('forward').optional(),
+  })
+  .strict();
+export type InboxQuery = z.input<typeof InboxQuery>;
+
+export type InboxFacets = {
+  /** Workflows with pending approvals, and how many (before filters). */
+  workflows: { slug: string; count: number }[];
+  /** Steps with pending approvals, and how many (before filters). */
+  steps: { workflowSlug: string; nodeId: string; count: number }[];
+};
+
 export type Inbox = {
   /** The spine's head when the list was read: live updates resume after it, so nothing falls in between. */
   head: number;
   approvals: InboxItem[];
+  /** Cursor of the next page; null on the last. */
+  nextCursor: string | null;
+  /** Pending approvals that match the filters, on all pages. */
+  total: number;
+  /** Of those, how many the caller may decide now. */
+  decidable: number;
+  facets: InboxFacets;
 };
+
+/** Sort key of an inbox item: due soonest first, no deadline last, then by approval id. */
+const sortKey = (a: { dueAt: string | null; approvalId: string }): [string, string] => [a.dueAt ?? '~', a.approvalId];
+const before = (x: [string, string], y: [string, string]) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : x[1] < y[1] ? -1 : x[1] > y[1] ? 1 : 0);
+
+export function encodeCursor(a: { dueAt: string | null; approvalId: string }): string {
+  return Buffer.from(JSON.stringify(sortKey(a))).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): [string, string] {
+  try {
+    const v: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string') return [v[0], v[1]];
+  } catch {
+    // fall through to the error below
+  }
+  throw new ValidationError('approvals.invalid_cursor', 'cursor: not a cursor this inbox returned (pass nextCursor as it came)', { cursor });
+}
+
+/** Whether a pending approval matches the filters (all given ones must hold). */
+export function matchesInbox(p: PendingApproval, q: z.output<typeof InboxQuery>, actor: Actor, nowMs: number): boolean {
+  if (q.workflow !== undefined && p.workflowSlug !== q.workflow) return false;
+  if (q.step !== undefined && p.nodeId !== q.step) return false;
+  if (q.olderThanMs !== undefined && Date.parse(p.requestedAt) > nowMs - q.olderThanMs) return false;
+  if (q.assignedToMe && !(actor.roles.includes(p.role as never) || actor.roles.includes('admin'))) return false;
+  if (q.search) {
+    const text = [p.intent, p.workflowSlug, p.nodeId, p.role, p.instructions, p.startedBy, p.runId].filter(Boolean).join('\n').toLowerCase();
+    if (!q.search.toLowerCase().split(/\s+/).every((w) => text.includes(w))) return false;
+  }
+  return true;
+}
 
 export type ApprovalDetail = {
   approvalId: string;
@@ -75,8 +154,9 @@ export function runIdOf(approvalId: string): string {
   return approvalId.slice(0, Math.max(0, approvalId.lastIndexOf(':')));
 }
 
-export function createApprovalInbox(deps: { engine: EngineService; spine: Spine }) {
+export function createApprovalInbox(deps: { engine: EngineService; spine: Spine; now?: () => number }) {
   const { engine, spine } = deps;
+  const now = deps.now ?? Date.now;
 
   async function fold(approvalId: string) {
     const runId = runIdOf(approvalId);
@@ -87,20 +167,50 @@ export function createApprovalInbox(deps: { engine: EngineService; spine: Spine 
   }
 
   return {
-    /** Every pending approval, each marked with whether `actor` may decide it. */
-    async list(actor: Actor): Promise<Inbox> {
+    /**
+     * One page of the pending approvals that match the filters, each marked with whether `actor` may
+     * decide it, with the filter choices and counts over all pages.
+     * @example const first = await inbox.list(actor, { limit: 25 }); await inbox.list(actor, { cursor: first.nextCursor })
+     */
+    async list(actor: Actor, raw: InboxQuery = {}): Promise<Inbox> {
+      const parsed = InboxQuery.safeParse(raw);
+      if (!parsed.success) throw new ValidationError('approvals.invalid_query', parsed.error.issues[0]!.message, { issues: parsed.error.issues.slice(0, 5) });
+      const q = parsed.data;
+      const after = q.cursor ? decodeCursor(q.cursor) : null;
       // Read the head first: an approval requested after this point arrives through the live stream.
       const head = await spine.head();
       const pending = await engine.pendingApprovals();
-      const approvals: InboxItem[] = [];
+      const t = now();
+      const workflows = new Map<string, number>();
+      const steps = new Map<string, { workflowSlug: string; nodeId: string; count: number }>();
       for (const p of pending) {
-        // The requester rule depends on the node's `allowRequester`, which only the fold has; fold only then.
-        const allowRequester = actor.name === p.startedBy ? (await fold(p.approvalId).catch(() => null))?.approval.allowRequester ?? false : false;
-        const whyNot = whyNotDecide(actor, { role: p.role, status: 'pending', decisions: p.decisions, allowRequester, runOpen: true, startedBy: p.startedBy });
-        approvals.push({ ...p, canDecide: whyNot === null, whyNot });
+        workflows.set(p.workflowSlug, (workflows.get(p.workflowSlug) ?? 0) + 1);
+        const k = `${p.workflowSlug}\u0000${p.nodeId}`;
+        const s = steps.get(k) ?? { workflowSlug: p.workflowSlug, nodeId: p.nodeId, count: 0 };
+        s.count++;
+        steps.set(k, s);
       }
-      approvals.sort((x, y) => (x.dueAt ?? '~').localeCompare(y.dueAt ?? '~') || x.approvalId.localeCompare(y.approvalId));
-      return { head, approvals };
+      const matching: InboxItem[] = [];
+      for (const p of pending) {
+        if (!matchesInbox(p, q, actor, t)) continue;
+        const whyNot = whyNotDecide(actor, { role: p.role, status: 'pending', decisions: p.decisions, allowRequester: p.allowRequester, runOpen: true, startedBy: p.startedBy });
+        matching.push({ ...p, canDecide: whyNot === null, whyNot });
+      }
+      matching.sort((x, y) => before(sortKey(x), sortKey(y)));
+      const from = after ? matching.findIndex((a) => before(sortKey(a), after) > 0) : 0;
+      const rest = from < 0 ? [] : matching.slice(from);
+      const approvals = rest.slice(0, q.limit);
+      return {
+        head,
+        approvals,
+        nextCursor: rest.length > q.limit ? encodeCursor(approvals[approvals.length - 1]!) : null,
+        total: matching.length,
+        decidable: matching.filter((a) => a.canDecide).length,
+        facets: {
+          workflows: [...workflows].map(([slug, count]) => ({ slug, count })).sort((a, b) => a.slug.localeCompare(b.slug)),
+          steps: [...steps.values()].sort((a, b) => a.workflowSlug.localeCompare(b.workflowSlug) || a.nodeId.localeCompare(b.nodeId)),
+        },
+      };
     },
 
     /** One approval (pending or closed) with its run's context and the workflow's outcomes. */

@@ -4,10 +4,11 @@
  *
  * @example
  * const inbox = createApprovalInbox({ engine, spine });
- * const { head, approvals } = await inbox.list(actor);
+ * const { head, approvals, nextCursor } = await inbox.list(actor, { limit: 25, workflow: 'procurement' });
+ * const next = await inbox.list(actor, { limit: 25, workflow: 'procurement', cursor: nextCursor });
  * const detail = await inbox.get(approvals[0].approvalId, actor);
  */
-export { createApprovalInbox, whyNotDecide, runIdOf } from './inbox';
-export type { ApprovalInbox, Inbox, InboxItem, ApprovalDetail, ApprovalStatus, Decision, WhyNot } from './inbox';
+export { createApprovalInbox, whyNotDecide, runIdOf, matchesInbox, InboxQuery, INBOX_PAGE_SIZE, INBOX_MAX_PAGE_SIZE } from './inbox';
+export type { ApprovalInbox, Inbox, InboxItem, InboxFacets, ApprovalDetail, ApprovalStatus, Decision, WhyNot } from './inbox';
 export { approvalOutcomes, outcomesAfter, type ApprovalOutcomes, type OutcomeStep } from './outcomes';
 export { pathSoFar, summarize, OUTPUT_SUMMARY_CHARS, type PathStep } from './pathSoFar';

@@ -59,7 +59,9 @@ export type RunView = {
 
 export type PendingApproval = {
   approvalId: string; runId: string; nodeId: string; role: string; instructions: string | null; dueAt: string | null;
-  requiredApprovals: number; decisions: RunState['approvals'][string]['decisions']; workflowSlug: string; intent: string | null; startedBy: string;
+  requiredApprovals: number; allowRequester: boolean; decisions: RunState['approvals'][string]['decisions']; workflowSlug: string; intent: string | null; startedBy: string;
+  /** When it was requested (its `approval.requested`). */
+  requestedAt: string;
 };
 
 /** waiting = running, but only on people or time (an approval, a delay, the entity-key queue). */
@@ -131,6 +133,11 @@ export async function startEngine(opts: { spine: Spine; db: Db; run?: boolean; d
       const parsed = StartRunInput.safeParse(raw);
       if (!parsed.success) throw new ValidationError('run.invalid_input', parsed.error.issues[0]!.message, { issues: parsed.error.issues.slice(0, 5) });
       const i = parsed.data;
+      // A person or a script starting an archived workflow is refused (its triggers are off already: the
+      // engine reads only unarchived ones). The flag is read from the database, so it holds at once everywhere.
+      const w = await workflows.get(workflowIdOrSlug);
+      if (w.archived)
+        throw new ConflictError('workflow.archived', `Workflow '${w.name}' (${w.slug}) is archived and starts no runs; restore it first (on /workflows: Show archived, then Restore in its menu)`, { workflowId: w.id, slug: w.slug });
       return engine.startRun({
         workflowId: workflowIdOrSlug, version: i.version, input: i.input as Json, intent: i.intent, constraints: i.constraints as Record<string, Json>, deadline: i.deadline, key: i.key,
         // A requester's idempotency key is theirs alone: it cannot name the start a trigger will make.
@@ -201,32 +208,55 @@ export async function startEngine(opts: { spine: Spine; db: Db; run?: boolean; d
     },
 
     /**
-     * Approvals still open, newest run first. Candidates are the active runs that requested an approval
-     * (not only runs the index shows `waiting`: after the first of two approvals, or while a parallel
-     * branch works, a run with an open approval is `running`); each candidate's fold decides.
+     * Approvals still open, newest run first. Read from the log, not from each run's fold: the active runs
+     * come from the run index, their approvals from the `approval.requested` / `approval.decided` events
+     * since the oldest of them started, replayed by the fold's own rule (open until a rejection, an
+     * automatic decision, or enough distinct approvers; a new request of the same node opens it afresh),
+     * and each run's intent from its `run.started`. The same answer as folding every active run (the
+     * approvals inbox test compares them), without loading any workflow or the runs' other events.
      */
     async pendingApprovals(): Promise<PendingApproval[]> {
       const active = await spine.listRuns({ statuses: ['running', 'waiting', 'queued'], limit: 10_000, order: 'asc' });
       if (active.length === 0) return [];
-      const activeIds = new Set(active.map((r) => r.id));
-      const requested = new Set<string>();
+      const runs = new Map(active.map((r) => [r.id, r]));
+      type Open = Omit<PendingApproval, 'workflowSlug' | 'intent' | 'startedBy'> & { status: 'pending' | 'approved' | 'rejected' };
+      const open = new Map<string, Open>();
       for (let after = active[0]!.startedSeq - 1; ; ) {
-        const page = await spine.read({ after, limit: 1000, filter: { types: ['approval.requested'] } });
-        for (const e of page) if (e.runId && activeIds.has(e.runId)) requested.add(e.runId);
+        const page = await spine.read({ after, limit: 1000, filter: { types: ['approval.requested', 'approval.decided'] } });
+        for (const e of page) {
+          if (!e.runId || !runs.has(e.runId)) continue;
+          const p = e.payload as Record<string, unknown>;
+          const approvalId = String(p.approvalId);
+          if (e.type === 'approval.requested') {
+            open.set(approvalId, {
+              approvalId, runId: e.runId, nodeId: String(p.nodeId), role: String(p.role), instructions: typeof p.instructions === 'string' ? p.instructions : null,
+              dueAt: typeof p.dueAt === 'string' ? p.dueAt : null, requiredApprovals: Number(p.requiredApprovals) || 1, allowRequester: p.allowRequester === true,
+              decisions: [], requestedAt: e.time, status: 'pending',
+            });
+            continue;
+          }
+          const a = open.get(approvalId);
+          if (!a || a.status !== 'pending') continue;
+          const decision = p.decision === 'reject' ? 'reject' : 'approve';
+          a.decisions.push({ actor: String(p.actor), decision, ...(typeof p.comment === 'string' && { comment: p.comment }), ...(p.auto === true && { auto: true }), at: e.time });
+          const approvers = new Set(a.decisions.filter((d) => d.decision === 'approve').map((d) => d.actor)).size;
+          if (decision === 'reject') a.status = 'rejected';
+          else if (approvers >= a.requiredApprovals || p.auto === true) a.status = 'approved';
+        }
         if (page.length < 1000) break;
         after = page[page.length - 1]!.seq;
       }
-      const out: PendingApproval[] = [];
-      for (const r of active.reverse()) {
-        if (!requested.has(r.id)) continue;
-        const f = await engine.fold(r.id);
-        if (!f) continue;
-        for (const [approvalId, a] of Object.entries(f.state.approvals)) {
-          if (a.status !== 'pending') continue;
-          out.push({ approvalId, runId: r.id, nodeId: a.nodeId, role: a.role, instructions: (f.wf.nodes.get(a.nodeId)?.config as { instructions?: string }).instructions ?? null, dueAt: a.dueAt, requiredApprovals: a.requiredApprovals, decisions: a.decisions, workflowSlug: f.state.slug, intent: f.state.intent, startedBy: f.state.startedBy });
-        }
-      }
-      return out;
+      const pending = [...open.values()].filter((a) => a.status === 'pending');
+      const started = new Map(
+        await Promise.all([...new Set(pending.map((a) => a.runId))].map(async (id) => [id, (await spine.getEvent(runs.get(id)!.startedSeq)).payload as Record<string, unknown>] as const)),
+      );
+      const order = new Map(active.map((r, i) => [r.id, i]));
+      return pending
+        .sort((x, y) => order.get(y.runId)! - order.get(x.runId)!)
+        .map(({ status: _s, ...a }) => {
+          const s = started.get(a.runId) ?? {};
+          return { ...a, workflowSlug: String(s.workflowSlug ?? ''), intent: typeof s.intent === 'string' ? s.intent : null, startedBy: String(s.startedBy ?? runs.get(a.runId)?.startedBy ?? '') };
+        });
     },
 
     /** Publishes a workflow's draft and tells every engine about new triggers. */

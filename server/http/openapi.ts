@@ -118,7 +118,15 @@ export const openApiDocument = {
       post: { summary: 'Retry a failed agent node by hand (reopens the failed run)', parameters: [pathParam('runId'), pathParam('nodeId')], responses: { '202': { description: 'Accepted' }, ...errors(401, 403, 404, 409) } },
     },
     '/api/v1/approvals': {
-      get: { summary: 'Pending approvals', parameters: [q('status', 'pending', { enum: ['pending'] })], responses: { '200': { description: '{ approvals }' }, ...errors(401, 403) } },
+      get: {
+        summary: 'Pending approvals, a page at a time (due soonest first): follow nextCursor until it is null',
+        parameters: [
+          q('status', 'pending', { enum: ['pending'] }), q('limit', 'cards per page (1..500, default 100)', { type: 'integer' }), q('cursor', "the previous page's nextCursor"),
+          q('q', 'words to find in the intent, workflow, step, role, instructions, requester or run id'), q('workflow', 'a workflow slug'), q('step', 'a step (node id)'),
+          q('olderThan', 'requested at least this long ago, e.g. 1h, 2d'), q('assignedToMe', "only those the caller's roles can decide", { enum: ['true', 'false'] }),
+        ],
+        responses: { '200': { description: '{ approvals, nextCursor, total, decidable, facets }' }, ...errors(400, 401, 403) },
+      },
     },
     '/api/v1/approvals/{approvalId}/decision': {
       post: { summary: 'Approve or reject (approver); a second concurrent decision gets 409', parameters: [pathParam('approvalId')], requestBody: { required: true, content: { 'application/json': { schema: schema(ApprovalDecisionInput) } } }, responses: { '200': { description: 'Decided' }, ...errors(400, 401, 403, 404, 409) } },

@@ -7,7 +7,7 @@
  */
 import { tracked } from '@trpc/server';
 import { z } from 'zod';
-import { createApprovalInbox } from '@/server/approvals';
+import { createApprovalInbox, InboxQuery } from '@/server/approvals';
 import { ApprovalDecisionInput } from '@/server/engine';
 import { ForbiddenError } from '@/server/errors';
 import { hasRole, type Role } from '@/server/auth/roles';
@@ -47,8 +47,12 @@ export type ApprovalSignal = {
 };
 
 export const approvalsRouter = router({
-  /** Every pending approval, each marked with whether the caller may decide it, and the head to go live from. */
-  inbox: readerProcedure.query(({ ctx }) => createApprovalInbox(ctx).list(ctx.actor)),
+  /**
+   * One page of the pending approvals (search and filters; `cursor` from the previous page's `nextCursor`,
+   * so it serves an infinite query), each marked with whether the caller may decide it, and the head to go
+   * live from.
+   */
+  inbox: readerProcedure.input(InboxQuery.default({ limit: 25 })).query(({ ctx, input }) => createApprovalInbox(ctx).list(ctx.actor, input)),
 
   /** One approval, pending or closed: the run's intent, envelope and reasoning path, and the outcomes. */
   get: readerProcedure.input(ApprovalIdInput).query(({ ctx, input }) => createApprovalInbox(ctx).get(input.approvalId, ctx.actor)),

@@ -2,7 +2,8 @@
  * Workflows over tRPC, for the designer (`/workflows`, `/workflows/[id]`): the library list, drafts with
  * optimistic concurrency (a stale `expectedRevision` is 409 `workflow.draft_conflict`), publishing through
  * the engine (which validates with the agent registry and refreshes triggers), versions, starting a run of
- * the published version, and a run's node states pushed live.
+ * the published version (refused for an archived workflow), and a run's node states pushed live. Every
+ * change is recorded with the caller's name (server/workflows/library.ts says which events).
  */
 import { tracked } from '@trpc/server';
 import { z } from 'zod';
@@ -78,20 +79,25 @@ export const workflowsRouter = router({
   /** A workflow with its current draft and draft revision. */
   get: authedProcedure.input(WorkflowIdInput).query(({ ctx, input }) => ctx.engine.workflows.get(input.id)),
 
+  /** A new workflow (blank, from a template or an imported document); recorded as `workflow.created`. */
   create: roleProcedure('architect')
     .input(CreateWorkflowInput)
-    .mutation(({ ctx, input: { template, ...input } }) => {
+    .mutation(async ({ ctx, input: { template, ...input } }) => {
       const t = template === undefined ? undefined : DEMO_TEMPLATES.find((x) => x.slug === template);
-      return ctx.engine.workflows.create({ ...input, ...(t && { description: input.description ?? t.description, document: input.document ?? t.document }) });
+      const library = await libraryOf(ctx);
+      return library.create(
+        { ...input, ...(t && { description: input.description ?? t.description, document: input.document ?? t.document }) },
+        { by: ctx.actor.name, ...(t && input.document === undefined && { template: t.slug }) },
+      );
     }),
 
   rename: roleProcedure('architect')
     .input(RenameWorkflowInput)
-    .mutation(async ({ ctx, input: { id, ...rest } }) => (await libraryOf(ctx)).rename(id, rest)),
+    .mutation(async ({ ctx, input: { id, ...rest } }) => (await libraryOf(ctx)).rename(id, rest, ctx.actor.name)),
 
   duplicate: roleProcedure('architect')
     .input(z.object({ id: WorkflowId, name: Name.optional() }).strict())
-    .mutation(async ({ ctx, input }) => (await libraryOf(ctx)).duplicate(input.id, { name: input.name })),
+    .mutation(async ({ ctx, input }) => (await libraryOf(ctx)).duplicate(input.id, { name: input.name, by: ctx.actor.name })),
 
   setArchived: roleProcedure('architect')
     .input(z.object({ id: WorkflowId, archived: z.boolean() }).strict())
@@ -103,22 +109,31 @@ export const workflowsRouter = router({
       return summary;
     }),
 
-  /** Saves the draft if `expectedRevision` is current; 409 `workflow.draft_conflict` if it was saved elsewhere. */
+  /**
+   * Saves the draft if `expectedRevision` is current; 409 `workflow.draft_conflict` if it was saved
+   * elsewhere. Counted into the caller's editing burst (one `workflow.draft_saved` per burst).
+   */
   saveDraft: roleProcedure('architect')
     .input(SaveDraftInput)
-    .mutation(({ ctx, input }) => ctx.engine.workflows.saveDraft(input.id, input.document, input.expectedRevision)),
+    .mutation(async ({ ctx, input }) => (await libraryOf(ctx)).saveDraft(input.id, input.document, input.expectedRevision, ctx.actor.name)),
 
-  /** Publishes the saved draft as the next immutable version; refused (400 `workflow.invalid`) with errors. */
+  /**
+   * Publishes the saved draft as the next immutable version; refused (400 `workflow.invalid`) with errors.
+   * The draft saves before it are recorded first, so the log reads saves → `workflow.published`.
+   */
   publish: roleProcedure('architect')
     .input(PublishInput)
-    .mutation(({ ctx, input }) => ctx.engine.publishWorkflow(input.id, { summary: input.summary, createdBy: ctx.actor.name })),
+    .mutation(async ({ ctx, input }) => {
+      await (await libraryOf(ctx)).recordDraftSaves(input.id);
+      return ctx.engine.publishWorkflow(input.id, { summary: input.summary, createdBy: ctx.actor.name });
+    }),
 
   /** Published versions, newest first. */
   versions: authedProcedure.input(WorkflowIdInput).query(({ ctx, input }) => ctx.engine.workflows.versions(input.id)),
 
   version: authedProcedure.input(VersionInput).query(({ ctx, input }) => ctx.engine.workflows.getVersion(input.id, input.version)),
 
-  /** Starts a run of the published version. */
+  /** Starts a run of the published version; 409 `workflow.archived` for an archived workflow. */
   startRun: roleProcedure('operator')
     .input(StartWorkflowRunInput)
     .mutation(({ ctx, input: { id, ...run } }) => ctx.engine.startRun(id, run, ctx.actor)),

@@ -1,26 +1,54 @@
 /**
- * `/api/v1/approvals`: pending human approvals and decisions on them. A decision is validated against
+ * `/api/v1/approvals`: pending human approvals, a page at a time (`limit`, then `cursor` = the previous
+ * page's `nextCursor`), with search and filters (`q`, `workflow`, `step`, `olderThan` as a duration like
+ * `1h`, `assignedToMe`), and decisions on them. A decision is validated against
  * the run's state (still pending, the actor has not decided yet, the requester rule) and recorded as an
  * `approval.decided` event with the actor; a concurrent second decision gets 409.
  */
 import { z } from 'zod';
+import { createApprovalInbox, INBOX_MAX_PAGE_SIZE } from '@/server/approvals';
 import { ValidationError } from '@/server/errors';
+import { parseDuration } from '@/server/workflows/schema';
 import { authorize } from '../auth';
 import { readJsonBody } from '../body';
 import { json, withErrorHandling } from '../errors';
 import { requireEngine, runtimeServices, type ServicesGetter } from '../services';
 import { parseQuery } from './events';
 
-const ListQuery = z.object({ status: z.enum(['pending']).default('pending') }).strict();
+/** Without `limit`, a page holds this many (a script that reads everything follows `nextCursor`). */
+const API_PAGE_SIZE = 100;
+
+const ListQuery = z
+  .object({
+    status: z.enum(['pending']).default('pending'),
+    cursor: z.string().min(1).max(600).optional(),
+    limit: z.coerce.number().int().min(1).max(INBOX_MAX_PAGE_SIZE).default(API_PAGE_SIZE),
+    q: z.string().max(200).optional(),
+    workflow: z.string().min(1).max(128).optional(),
+    step: z.string().min(1).max(128).optional(),
+    olderThan: z.string().min(1).max(64).optional(),
+    assignedToMe: z.enum(['true', 'false']).optional(),
+  })
+  .strict();
 
 export function approvalsApi(services: ServicesGetter = runtimeServices) {
   return {
     list: withErrorHandling(async (req: Request) => {
       const svc = await services();
-      await authorize(req, svc, { kind: 'role', roles: ['approver', 'auditor'] });
-      parseQuery(ListQuery, new URL(req.url));
+      const actor = await authorize(req, svc, { kind: 'role', roles: ['approver', 'auditor'] });
+      const q = parseQuery(ListQuery, new URL(req.url));
       const engine = requireEngine(svc);
-      return json({ approvals: await engine.pendingApprovals() });
+      const page = await createApprovalInbox({ engine, spine: svc.spine }).list(actor, {
+        limit: q.limit,
+        ...(q.cursor !== undefined && { cursor: q.cursor }),
+        ...(q.q !== undefined && { search: q.q }),
+        ...(q.workflow !== undefined && { workflow: q.workflow }),
+        ...(q.step !== undefined && { step: q.step }),
+        ...(q.olderThan !== undefined && { olderThanMs: parseDuration(q.olderThan) }),
+        ...(q.assignedToMe === 'true' && { assignedToMe: true }),
+      });
+      const { head: _head, ...body } = page;
+      return json(body);
     }),
     decide: withErrorHandling(async (req: Request, ctx: { params: Promise<{ approvalId: string }> }) => {
       const svc = await services();
