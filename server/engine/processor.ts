@@ -521,7 +521,7 @@ export class Engine {
     const startedId = newEventId();
     const draft = initialState(runId);
     applyEvent(wf, draft, { type: 'run.started', id: startedId, payload, seq: 1, time: new Date(now).toISOString(), envelopeVersion: 1, source, key: req.key ?? null } as RunEvent & { key: string | null });
-    const decisions = planDecisions(this, wf, draft, [], now, { holdsKey: true });
+    const { decisions, more } = planDecisions(this, wf, draft, [], now, { holdsKey: true });
     // Every dispatch of this commit was decided on the state as of run.started: the log writes its real seq
     // into basedOnSeq (the draft only had a placeholder).
     const inputs: AppendInput[] = [
@@ -546,6 +546,7 @@ export class Engine {
     entry.actor = actor;
     entry.until = results[results.length - 1]!.seq;
     this.afterCommit(actor, true);
+    if (more) actor.submit({ kind: 'kick' });
     if (this.lastSeen >= entry.until) this.flushStarting(runId);
     return { runId, duplicate: false };
   }
@@ -827,7 +828,8 @@ export class RunActor {
       }
     }
     const draft = structuredClone(this.state);
-    decisions.splice(0, decisions.length, ...planDecisions(this.engine, wf, draft, decisions, now, key));
+    const planned = planDecisions(this.engine, wf, draft, decisions, now, key);
+    decisions.splice(0, decisions.length, ...planned.decisions);
     if (decisions.length === 0) {
       this.engine.afterCommit(this, false);
       return;
@@ -839,8 +841,9 @@ export class RunActor {
       this.apply(committed(inputs[i]!, r, this.state.runId, now));
     });
     this.engine.afterCommit(this, false);
-    // Decisions after a refused one were made on a draft that never committed: decide again on what did.
-    if (cut) this.submit({ kind: 'kick' });
+    // Decisions after a refused one were made on a draft that never committed, and a capped step left some
+    // undecided: decide again on what did commit.
+    if (cut || planned.more) this.submit({ kind: 'kick' });
   }
 
   /**
@@ -873,7 +876,7 @@ export class RunActor {
  * decide for what follows until nothing does, running zero-latency builtin agents inline so their results
  * join the same commit. Returns every decision, in order; the draft is left as if they had committed.
  */
-function planDecisions(engine: Engine, wf: CompiledWorkflow, draft: RunState, seed: Decision[], now: number, key: { holdsKey: boolean; keyHolder?: string }): Decision[] {
+function planDecisions(engine: Engine, wf: CompiledWorkflow, draft: RunState, seed: Decision[], now: number, key: { holdsKey: boolean; keyHolder?: string }): { decisions: Decision[]; more: boolean } {
   const decisions: Decision[] = [];
   const seen = new Set<string>();
   let fakeSeq = draft.lastSeq;
@@ -891,7 +894,7 @@ function planDecisions(engine: Engine, wf: CompiledWorkflow, draft: RunState, se
   seed.forEach(provisional);
   for (let round = 0; round < MAX_DECIDE_ROUNDS; round++) {
     const next = decide(ctx).filter((d) => !seen.has(d.idempotencyKey));
-    if (next.length === 0) break;
+    if (next.length === 0) return { decisions, more: false };
     next.forEach(provisional);
     // Only a dispatch whose task is still open runs: one decided together with its failure (an input
     // mapping that failed) must not also complete.
@@ -905,7 +908,8 @@ function planDecisions(engine: Engine, wf: CompiledWorkflow, draft: RunState, se
       if (result && node?.kind === 'agent') for (const r of outputCausedByResult(acceptResult(ctx, node, result))) if (!seen.has(r.idempotencyKey)) provisional(r);
     }
   }
-  return decisions;
+  // The step is capped (a map over hundreds of zero-latency items): what is left is decided in a next step.
+  return { decisions, more: true };
 }
 
 function agentOf(wf: CompiledWorkflow, d: Decision): string {
