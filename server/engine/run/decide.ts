@@ -24,7 +24,7 @@ import { decideJoin } from '../primitives/join';
 import { onFailure } from '../primitives/retry';
 import { chooseRoute } from '../primitives/router';
 import { decideDeadline } from '../primitives/timeout';
-import { applyEvent, ENGINE_SOURCE } from './evolve';
+import { applyEvent, ENGINE_SOURCE, type RunState } from './evolve';
 
 export type { DecideContext };
 
@@ -62,7 +62,7 @@ export function decide(c: DecideContext): Decision[] {
     const starts = startItems(c, fanOutId);
     if (starts.length === 0) continue;
     out.push(...starts);
-    const ahead = { ...c, state: structuredClone(c.state) };
+    const ahead = { ...c, state: withMapCopied(c.state, fanOutId) };
     const time = new Date(c.now).toISOString();
     for (const d of starts) applyEvent(c.wf, ahead.state, { type: d.type, payload: d.payload, seq: c.state.lastSeq, time, envelopeVersion: null, source: { kind: 'system', name: ENGINE_SOURCE } } as RunEvent);
     for (const d of starts) {
@@ -119,4 +119,16 @@ function isStuck(c: DecideContext): boolean {
   const s = c.state;
   if (Object.keys(s.timers).length > 0) return false;
   return !Object.values(s.nodes).some((n) => n.status === 'running' || n.status === 'waiting');
+}
+
+/**
+ * A view of the state that applying `fanout.item_started` to cannot change the original through: the map's
+ * record is copied, and the node and edge tables are layered over the originals (reads fall through, writes
+ * stay in the view). Copying those tables, or the whole state, for hundreds of items would cost more than
+ * the decision. Only the primitives' lookups read the view, never an iteration over its tables.
+ */
+function withMapCopied(s: RunState, fanOutId: string): RunState {
+  const m = s.maps![fanOutId]!;
+  const over = <T extends object>(o: T): T => Object.create(o) as T;
+  return { ...s, nodes: over(s.nodes), edges: over(s.edges), maps: { ...s.maps, [fanOutId]: { ...m, status: [...m.status], outputs: [...m.outputs], results: { ...m.results } } } };
 }
