@@ -119,6 +119,21 @@ describe(`primitives on a real engine (${testDbKind()})`, () => {
     expect(await h.service.getRun(many.runId)).toMatchObject({ status: 'completed' });
   });
 
+  // Known gap, outside the primitives: a builtin agent with no latency runs inline, inside the processor's
+  // decide loop, which stops after MAX_DECIDE_ROUNDS (64) rounds and then waits for an event that never
+  // comes. Every wave of a map (ceil(items / concurrency)) takes a round, so 120 items one at a time stall.
+  // The fix belongs in processor.ts (kick the actor again when the loop ran out of rounds); this test
+  // reproduces the stall and will pass (and so fail as `it.fails`) once that is fixed: then make it `it`.
+  it.fails('map fan-out over a zero-latency builtin agent completes however many waves it needs', async () => {
+    h = await openHarness();
+    const doc = mapDocument(1, { mode: 'all' });
+    doc.nodes[2] = { id: 'work', kind: 'agent', position: at(2), config: { agent: 'echo' } };
+    const w = await h.service.workflows.create({ name: 'Inline map', document: doc });
+    await h.service.publishWorkflow(w.id);
+    const run = await h.service.startRun(w.id, { input: { items: items(120) } }, 'tom');
+    expect((await waitForRun(h.spine, run.runId, 8_000)).at(-1)).toMatchObject({ type: 'run.completed' });
+  });
+
   it('a failing item: retried, then with join all it fails the run; with quorum it is a failed branch', async () => {
     h = await openHarness({ seed: false });
     const all = await publish('Map all', mapDocument(3, { mode: 'all' }));
