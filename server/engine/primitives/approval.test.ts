@@ -54,7 +54,7 @@ describe('approval: four eyes across two gates', () => {
 });
 
 describe('approval: a lapsed SLA escalates to a second role', () => {
-  const cfg = { role: 'approver', slaMs: 60_000, onLapse: 'escalate', escalateTo: 'operator', escalationSlaMs: 30_000 };
+  const cfg = { role: 'approver', slaMs: 60_000, onLapse: 'escalate', escalateTo: 'operator', escalationSlaMs: 30_000 } as const;
   const wf = workflow({
     nodes: [{ id: 'start', kind: 'trigger' }, { id: 'gate', kind: 'approval', config: cfg }, { id: 'done', kind: 'end' }, { id: 'refused', kind: 'end', config: { outcome: 'failure' } }],
     edges: links(['start', 'gate'], ['gate', 'done', 'approved'], ['gate', 'refused', 'rejected']),
