@@ -119,11 +119,12 @@ export function compileWorkflow(meta: { workflowId: string; slug: string; versio
   const bodyOf = new Map<string, string>();
   const mapOfJoin = new Map<string, string>();
   const fanOutOfJoin = new Map<string, string>();
-  for (const n of doc.nodes) {
+  // In topological order, so that of nested fan-outs the inner one (the later) is a join's own.
+  for (const n of order.map((id) => byId.get(id)!)) {
     if (n.kind !== 'fanOut') continue;
     const starts = (out.get(n.id) ?? []).filter((e) => (e.sourceHandle ?? 'default') === 'default');
     const { visited, joins, exits } = untilJoins(out, byId, starts.map((e) => e.target));
-    for (const j of joins) if (!fanOutOfJoin.has(j)) fanOutOfJoin.set(j, n.id);
+    for (const j of joins) fanOutOfJoin.set(j, n.id);
     if (n.config.mode !== 'map' || starts.length !== 1) continue;
     const joinId = joins.size === 1 ? [...joins][0]! : null;
     const body: MapBody = { fanOutId: n.id, entry: starts[0]!, nodes: order.filter((id) => visited.has(id)), joinId, exits };

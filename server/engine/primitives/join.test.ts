@@ -70,3 +70,22 @@ describe('join quorum / any: failed branches', () => {
     specFor(wf)(...fannedOut).when(taskFailed('a')).then([{ type: 'run.failed', payload: { code: 'node.failed', nodeId: 'a' } }]);
   });
 });
+
+describe('join timeout: counted from the fan-out its branches leave', () => {
+  it('of nested fan-outs, the inner join counts from the inner fan-out', () => {
+    const wf = workflow({
+      nodes: [
+        { id: 'start', kind: 'trigger' }, { id: 'outer', kind: 'fanOut' }, { id: 'inner', kind: 'fanOut' }, agent('x'), agent('y'), agent('z'),
+        { id: 'j-inner', kind: 'join', config: { timeoutMs: 1_000 } }, { id: 'j-outer', kind: 'join', config: { timeoutMs: 5_000 } }, { id: 'done', kind: 'end' },
+      ],
+      edges: links(['start', 'outer'], ['outer', 'inner'], ['outer', 'z'], ['inner', 'x'], ['inner', 'y'], ['x', 'j-inner'], ['y', 'j-inner'], ['j-inner', 'j-outer'], ['z', 'j-outer'], ['j-outer', 'done']),
+    });
+    expect([wf.fanOutOfJoin.get('j-inner'), wf.fanOutOfJoin.get('j-outer')]).toEqual(['inner', 'outer']);
+    const { facts } = settle(wf, [runStarted()], { now: Date.parse('2025-01-01T00:00:10.000Z') });
+    const timers = facts.filter((f) => f.type === 'timer.scheduled').map((f) => f.payload);
+    expect(timers).toEqual([
+      expect.objectContaining({ timerId: 'joinTimeout:j-outer:0' }),
+      expect.objectContaining({ timerId: 'joinTimeout:j-inner:0' }),
+    ]);
+  });
+});
