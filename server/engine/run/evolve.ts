@@ -474,12 +474,15 @@ function skipIfDead(wf: CompiledWorkflow, s: RunState, nodeId: string) {
   skip(wf, s, nodeId);
 }
 
-/** Whether a node failed, or was skipped because a node before it failed. */
+/**
+ * Whether a node failed, or was skipped because a node before it failed (a failure that took an error
+ * edge went on elsewhere, and does not count).
+ */
 function failedUpstream(wf: CompiledWorkflow, s: RunState, id: string): boolean {
   for (const seen = new Set<string>(), stack = [id]; stack.length; ) {
     const at = stack.pop()!;
     const n = s.nodes[at];
-    if (n?.status === 'failed') return true;
+    if (n?.status === 'failed' && !(wf.out.get(at) ?? []).some((e) => e.sourceHandle === 'error' && s.edges[e.id] === 'taken')) return true;
     if (n?.status !== 'skipped' || seen.has(at)) continue;
     seen.add(at);
     for (const e of wf.in.get(at) ?? []) stack.push(e.source);
