@@ -1,10 +1,12 @@
 /**
  * The approvals flow with real people in real browsers: an operator starts a large procurement run; an
- * approver, in a second browser context, sees each of its two approvals arrive live and approves them with
- * a comment; an auditor watching the same inbox sees the decisions land live and can decide nothing (no
- * buttons, and the API answers 403). The run completes, and the decisions with the approver's name are in
- * the run's events (API and run page) and in the audit export. With 160 pending approvals the inbox loads
- * a page of cards without a 4xx, "Load more" brings the next, and its filters narrow the list.
+ * approver, in a second browser context, sees each of its two approvals arrive live and approves the first
+ * with a comment; the second (over 10,000) is a four-eyes gate, so the same approver is refused (403
+ * `approval.four_eyes`) and a colleague approves it; an auditor watching the same inbox sees the decisions
+ * land live and can decide nothing (no buttons, and the API answers 403). The run completes, and the
+ * decisions with the approvers' names are in the run's events (API and run page) and in the audit export.
+ * With 160 pending approvals the inbox loads a page of cards without a 4xx, "Load more" brings the next,
+ * and its filters narrow the list.
  *
  * People are created through the admin API with the run's admin key (SPINE_E2E_API_KEY), with unique
  * emails, so tests in parallel never share an account.
@@ -54,17 +56,21 @@ const card = (page: Page, approvalId: string) => page.locator(`[data-testid="app
 
 type RunEvent = { type: string; source: { name: string }; payload: Record<string, unknown> };
 
-test('a large purchase: two approvals arrive live, are approved with comments, the run completes; the auditor watches and can change nothing', async ({ browser, request, baseURL }) => {
-  // Three people in three browsers and a run through five agents and two approvals: longer than most tests.
-  test.setTimeout(120_000);
+test('a large purchase: two approvals arrive live, are approved with comments by two different people (four eyes), the run completes; the auditor watches and can change nothing', async ({ browser, request, baseURL }) => {
+  // Four people in four browsers and a run through five agents and two approvals: longer than most tests.
+  test.setTimeout(180_000);
   const tag = randomBytes(4).toString('hex');
-  const [operator, approver, auditor] = await Promise.all([createPerson(request, 'operator', tag), createPerson(request, 'approver', tag), createPerson(request, 'auditor', tag)]);
+  const [operator, approver, auditor, colleague] = await Promise.all([
+    createPerson(request, 'operator', tag), createPerson(request, 'approver', tag), createPerson(request, 'auditor', tag), createPerson(request, 'approver', `${tag}-2`),
+  ]);
 
   const approverPage = await signIn(browser, approver, '/approvals');
   const auditorPage = await signIn(browser, auditor, '/approvals');
   const operatorPage = await signIn(browser, operator, '/');
+  const colleaguePage = await signIn(browser, colleague, '/approvals');
   await openInbox(approverPage);
   await openInbox(auditorPage);
+  await openInbox(colleaguePage);
 
   // The operator starts the run with their own session (the API's cookie path; same-origin as a browser would).
   const intent = `Buy 3 laptops for the new team <img src=x onerror="window.__pwned=1"> ${tag}`;
@@ -114,15 +120,22 @@ test('a large purchase: two approvals arrive live, are approved with comments, t
   await expect(watched.getByTestId('approval-closed-by')).toHaveText(`Approved by ${approver.email} — “Terms reviewed, fine.”`);
 
   // The amount is over 10,000: the large-purchase approval arrives live, with the first decision in its path.
-  const second = card(approverPage, extra);
+  await expect(card(approverPage, extra)).toHaveAttribute('data-state', 'pending');
+  const second = card(colleaguePage, extra);
   await expect(second).toHaveAttribute('data-state', 'pending');
   await expect(second.getByTestId('approval-path')).toContainText(`approved by ${approver.email}`);
   await expect(second.getByTestId('approval-path')).toContainText('Over 10,000');
   await expect(second.getByTestId('approval-outcome-approved')).toContainText('Inventory check');
   await expect(card(auditorPage, extra).getByTestId('approval-readonly')).toBeVisible();
+  // Four eyes: the person who approved the contract may not approve the large purchase too.
+  const sameAgain = await approverPage.request.post(`/api/v1/approvals/${encodeURIComponent(extra)}/decision`, { data: { decision: 'approve' }, headers: { origin: baseURL! } });
+  expect(sameAgain.status()).toBe(403);
+  expect(await sameAgain.json()).toMatchObject({ error: { code: 'approval.four_eyes' } });
+  // A second approver decides it.
   await second.getByLabel(/Comment/).fill('Budget confirmed.');
   await second.getByRole('button', { name: 'Approve' }).click();
   await expect(second).toHaveAttribute('data-state', 'approved');
+  await expect(second.getByTestId('approval-closed-by')).toHaveText('Approved by you — “Budget confirmed.”');
   await expect(card(auditorPage, extra)).toHaveAttribute('data-state', 'approved');
 
   // The run goes on to inventory and payment, and completes. The auditor may read it.
@@ -133,15 +146,16 @@ test('a large purchase: two approvals arrive live, are approved with comments, t
   expect(events.find((e) => e.type === 'run.started')?.source.name).toBe(operator.email);
   expect(events.filter((e) => e.type === 'approval.decided').map((e) => [e.payload.nodeId, e.payload.decision, e.payload.actor, e.source.name, e.payload.comment])).toEqual([
     ['contract-approval', 'approve', approver.email, approver.email, 'Terms reviewed, fine.'],
-    ['extra-approval', 'approve', approver.email, approver.email, 'Budget confirmed.'],
+    ['extra-approval', 'approve', colleague.email, colleague.email, 'Budget confirmed.'],
   ]);
 
-  // The run's page (the dashboard's), reached from the card, shows both decisions with the approver's name.
+  // The run's page (the dashboard's), reached from the card, shows both decisions with the approvers' names.
   await card(auditorPage, extra).getByRole('link', { name: 'Open run' }).click();
-  await expect(auditorPage).toHaveURL(`/runs/${runId}`);
+  await expect(auditorPage).toHaveURL(`/runs/${runId}`, { timeout: 20_000 });
   const decidedRows = auditorPage.locator('[data-testid="run-event"][data-type="approval.decided"]');
   await expect(decidedRows).toHaveCount(2);
-  for (const row of await decidedRows.all()) await expect(row).toContainText(approver.email);
+  await expect(decidedRows.filter({ hasText: approver.email })).toHaveCount(1);
+  await expect(decidedRows.filter({ hasText: colleague.email })).toHaveCount(1);
 
   // The audit export carries the same decisions.
   const exported = await auditorPage.request.get(`/api/v1/audit/export?runId=${encodeURIComponent(runId)}&format=jsonl`);
@@ -149,9 +163,10 @@ test('a large purchase: two approvals arrive live, are approved with comments, t
   const text = await exported.text();
   const decided = text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>).filter((r) => JSON.stringify(r).includes('approval.decided'));
   expect(decided).toHaveLength(2);
-  for (const r of decided) expect(JSON.stringify(r)).toContain(approver.email);
+  expect(decided.map((r) => JSON.stringify(r)).filter((r) => r.includes(colleague.email))).toHaveLength(1);
+  expect(decided.map((r) => JSON.stringify(r)).filter((r) => r.includes(approver.email))).toHaveLength(1);
 
-  for (const p of [approverPage, auditorPage, operatorPage]) await p.context().close();
+  for (const p of [approverPage, auditorPage, operatorPage, colleaguePage]) await p.context().close();
 });
 
 test('an auditor can read the inbox and settings but sees no admin sections; an operator is told the inbox is not theirs', async ({ browser, request }) => {

@@ -4,7 +4,7 @@ import { countdown, lapseText } from './countdown';
 import { useNow } from './useNow';
 
 /** Time left to decide, ticking; without an SLA, says so. */
-export function SlaCountdown({ dueAt, onLapse }: { dueAt: string | null; onLapse: 'approve' | 'reject' | 'fail' | null }) {
+export function SlaCountdown({ dueAt, onLapse }: { dueAt: string | null; onLapse: 'approve' | 'reject' | 'fail' | 'escalate' | null }) {
   if (!dueAt)
     return (
       <Badge data-testid="approval-sla" data-state="none">
@@ -14,7 +14,7 @@ export function SlaCountdown({ dueAt, onLapse }: { dueAt: string | null; onLapse
   return <Ticking dueAt={dueAt} onLapse={onLapse} />;
 }
 
-function Ticking({ dueAt, onLapse }: { dueAt: string; onLapse: 'approve' | 'reject' | 'fail' | null }) {
+function Ticking({ dueAt, onLapse }: { dueAt: string; onLapse: 'approve' | 'reject' | 'fail' | 'escalate' | null }) {
   const now = useNow();
   const c = countdown(dueAt, now);
   return (

@@ -27,12 +27,13 @@ export function countdown(dueAt: string, now: number): Countdown {
   return { text: `${formatSpan(left)} left`, tone: left < SOON_MS ? 'warning' : 'neutral', overdue: false };
 }
 
-const LAPSE: Record<'approve' | 'reject' | 'fail', string> = {
+const LAPSE: Record<'approve' | 'reject' | 'fail' | 'escalate', string> = {
   approve: 'then it is approved automatically',
   reject: 'then it is rejected automatically',
   fail: 'then the run fails',
+  escalate: 'then it is escalated to another role',
 };
 
-export function lapseText(onLapse: 'approve' | 'reject' | 'fail'): string {
+export function lapseText(onLapse: keyof typeof LAPSE): string {
   return LAPSE[onLapse];
 }

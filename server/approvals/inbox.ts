@@ -118,7 +118,7 @@ export type ApprovalDetail = {
   role: string;
   instructions: string | null;
   dueAt: string | null;
-  onLapse: 'approve' | 'reject' | 'fail';
+  onLapse: 'approve' | 'reject' | 'fail' | 'escalate';
   requiredApprovals: number;
   allowRequester: boolean;
   status: ApprovalStatus;

@@ -15,18 +15,29 @@ export type RunQueued = EngineEvent<'run.queued', { key: string; behind: string 
 export type RunKeyAcquired = EngineEvent<'run.key_acquired', { key: string }>;
 /** The run has nothing to do until a person or a timer acts: it lets the next run on its key go first. */
 export type RunKeyReleased = EngineEvent<'run.key_released', { key: string; waitingOn: string[] }>;
-export type NodeCompleted = EngineEvent<'node.completed', { nodeId: string; handle?: string }>;
+/** `handle: 'error'` with `code` / `reason`: the node failed, and its branch or error edge takes it from there. */
+export type NodeCompleted = EngineEvent<'node.completed', { nodeId: string; handle?: string; code?: string; reason?: string }>;
 export type NodeSkipped = EngineEvent<'node.skipped', { nodeId: string }>;
-export type FanOutStarted = EngineEvent<'fanout.started', { nodeId: string; branches: string[] }>;
-/** `basedOnSeq` / `basedOnVersion`: the committed state the dispatch (and its input mapping) was decided on. */
-export type TaskDispatched = EngineEvent<'task.dispatched', { nodeId: string; attempt: number; agent: string; input: Json; idempotencyKey: string; timeoutMs: number; basedOnSeq?: number; basedOnVersion?: number }>;
+/** Map mode also records the list (evaluated once, so replays never re-evaluate it) and the concurrency. */
+export type FanOutStarted = EngineEvent<'fanout.started', { nodeId: string; branches: string[]; items?: Json[]; concurrency?: number }>;
+/** One item of a map fan-out starts its copy of the branch (instance ids `<nodeId>#<index>`). */
+export type FanOutItemStarted = EngineEvent<'fanout.item_started', { nodeId: string; index: number }>;
+/**
+ * `basedOnSeq` / `basedOnVersion`: the committed state the dispatch (and its input mapping) was decided on.
+ * `item`: in a map fan-out's branch, the template node and item index (`nodeId` is then `<node>#<index>`).
+ */
+export type TaskDispatched = EngineEvent<'task.dispatched', { nodeId: string; attempt: number; agent: string; input: Json; idempotencyKey: string; timeoutMs: number; basedOnSeq?: number; basedOnVersion?: number; item?: { nodeId: string; index: number; fanOutId: string } }>;
 export type TaskCompleted = EngineEvent<'task.completed', { nodeId: string; attempt: number; output: Json; envelopeVersion: number; durationMs: number }>;
 export type TaskFailed = EngineEvent<'task.failed', { nodeId: string; attempt: number; error: string; errorKind: 'error' | 'timeout' | 'non_retryable' | 'stale' | 'input'; retryable: boolean; durationMs: number; retryAfterMs?: number }>;
 export type TaskRetried = EngineEvent<'task.retried', { nodeId: string; attempt: number; nextAttempt: number; dueAt: string; timerId: string; manual?: boolean }>;
 export type TaskStale = EngineEvent<'task.stale', { nodeId: string; attempt: number; basedOnVersion: number; currentVersion: number; policy: 'rerun' | 'accept' | 'fail' }>;
-export type JoinSatisfied = EngineEvent<'join.satisfied', { nodeId: string; arrived: string[]; mode: string; timedOut: boolean }>;
+/** After a map fan-out, `items` are the indices of the items that arrived (the join's output keeps item order). */
+export type JoinSatisfied = EngineEvent<'join.satisfied', { nodeId: string; arrived: string[]; mode: string; timedOut: boolean; items?: number[] }>;
 export type RouteChosen = EngineEvent<'route.chosen', { nodeId: string; routeId: string; target: string | null }>;
-export type ApprovalRequested = EngineEvent<'approval.requested', { nodeId: string; approvalId: string; role: string; instructions: string | null; dueAt: string | null; requiredApprovals: number; allowRequester: boolean; onLapse: string }>;
+/** `distinctFrom`: approval nodes whose approvers may not decide this one (four eyes). */
+export type ApprovalRequested = EngineEvent<'approval.requested', { nodeId: string; approvalId: string; role: string; instructions: string | null; dueAt: string | null; requiredApprovals: number; allowRequester: boolean; onLapse: string; distinctFrom?: string[] }>;
+/** A lapsed SLA handed the approval to another role: `role` decides it from `escalatedAt` on, until `dueAt`. */
+export type ApprovalEscalated = EngineEvent<'approval.escalated', { nodeId: string; approvalId: string; fromRole: string; role: string; escalatedAt: string; dueAt: string | null }>;
 export type ApprovalDecided = EngineEvent<'approval.decided', { nodeId: string; approvalId: string; decision: 'approve' | 'reject'; comment?: string; actor: string; auto?: boolean; n: number }>;
 export type TimerScheduled = EngineEvent<'timer.scheduled', { timerId: string; nodeId: string | null; dueAt: string; purpose: 'delay' | 'joinTimeout' | 'approvalSla' | 'deadline' }>;
 export type TimerFired = EngineEvent<'timer.fired', { timerId: string }>;
@@ -37,14 +48,14 @@ export type RunCancelled = EngineEvent<'run.cancelled', { reason: string; actor:
 export type RunReopened = EngineEvent<'run.reopened', { nodeId: string; actor: string }>;
 
 export type RunEvent =
-  | RunStarted | RunQueued | RunKeyAcquired | RunKeyReleased | NodeCompleted | NodeSkipped | FanOutStarted | TaskDispatched | TaskCompleted | TaskFailed
-  | TaskRetried | TaskStale | JoinSatisfied | RouteChosen | ApprovalRequested | ApprovalDecided | TimerScheduled | TimerFired
+  | RunStarted | RunQueued | RunKeyAcquired | RunKeyReleased | NodeCompleted | NodeSkipped | FanOutStarted | FanOutItemStarted | TaskDispatched | TaskCompleted | TaskFailed
+  | TaskRetried | TaskStale | JoinSatisfied | RouteChosen | ApprovalRequested | ApprovalEscalated | ApprovalDecided | TimerScheduled | TimerFired
   | ContextPatched | RunCompleted | RunFailed | RunCancelled | RunReopened;
 
 export type RunEventType = RunEvent['type'];
 export const RUN_EVENT_TYPES: readonly RunEventType[] = [
-  'run.started', 'run.queued', 'run.key_acquired', 'run.key_released', 'node.completed', 'node.skipped', 'fanout.started', 'task.dispatched', 'task.completed',
-  'task.failed', 'task.retried', 'task.stale', 'join.satisfied', 'route.chosen', 'approval.requested', 'approval.decided', 'timer.scheduled',
+  'run.started', 'run.queued', 'run.key_acquired', 'run.key_released', 'node.completed', 'node.skipped', 'fanout.started', 'fanout.item_started', 'task.dispatched', 'task.completed',
+  'task.failed', 'task.retried', 'task.stale', 'join.satisfied', 'route.chosen', 'approval.requested', 'approval.escalated', 'approval.decided', 'timer.scheduled',
   'timer.fired', 'context.patched', 'run.completed', 'run.failed', 'run.cancelled', 'run.reopened',
 ];
 const RUN_EVENT_SET = new Set<string>(RUN_EVENT_TYPES);

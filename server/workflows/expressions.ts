@@ -8,6 +8,7 @@
  * An expression sees exactly these names (anything else is `expression.invalid`):
  *   input        the run input (JSON)                  results      outputs of completed nodes, by node id
  *   state        the envelope state (map)              item         the current item in a map fan-out
+ *                                                      index        its position in the list (0-based)
  *   intent       the run intent (string or null)       now          the decision time, ISO-8601 (`timestamp(now)`)
  *   constraints  the run constraints (map)
  * Node ids with `-` are read with brackets: `results["case-law"].citations`.
@@ -64,6 +65,7 @@ export const EXPRESSION_VARIABLES = {
   constraints: 'map',
   results: 'map',
   item: 'dyn',
+  index: 'dyn',
   now: 'dyn',
 } as const;
 export type ExpressionVariable = keyof typeof EXPRESSION_VARIABLES;
@@ -77,6 +79,8 @@ export type ExpressionContext = {
   results: Record<string, unknown>;
   /** The current item of a map fan-out branch. */
   item?: unknown;
+  /** The current item's position in the list (0-based). */
+  index?: number;
   /** Decision time, ISO-8601. Passed in (never read from a clock here) so evaluations replay identically. */
   now?: string;
 };
@@ -341,6 +345,7 @@ export function evaluate(src: string, ctx: ExpressionContext): Json {
     constraints: ctx.constraints ?? {},
     results: ctx.results ?? {},
     item: ctx.item ?? null,
+    index: ctx.index ?? null,
     now: ctx.now ?? null,
   };
   const g: Guard = { steps: 0, deadline: performance.now() + L.maxWallMs, sizes: new WeakMap(), exceeded: null };

@@ -9,12 +9,14 @@
  * is not chosen yet still parses) but never malformed.
  *
  * Edges leave a node by a handle (`edgeHandle`): `default` when `sourceHandle` is absent. Per kind:
- * agent → `default` (success) or `error` (after retries are exhausted); router → a route id or `default`;
+ * agent → `default` (success) or `error` (after retries are exhausted); join → `default` or `error` (its quorum
+ * became unreachable, or it timed out with `onTimeout: 'fail'`); router → a route id or `default`;
  * approval → `approved` or `rejected`; every other kind → `default` only; end → none.
  */
 import { z } from 'zod';
 import { ValidationError } from '@/server/errors';
 import { TypePattern } from '@/server/spine/events';
+import type { Role } from '@/server/auth/roles';
 
 // ---------------------------------------------------------------------------------------------------------
 // Primitives
@@ -228,26 +230,36 @@ export const FanOutStatic = z.object({ mode: z.literal('static') }).strict();
 export const FanOutMap = z
   .object({
     mode: z.literal('map'),
-    /** CEL evaluating to a list; each item runs the single branch with `item` bound. */
+    /**
+     * CEL evaluating to a list, once, when the fan-out starts. Each item runs the single branch (the nodes up
+     * to the join) with `item` and `index` bound; the join's output is the items' results in item order.
+     */
     items: Expression,
-    /** Branch instances running at once. @default 4 */
+    /** Branch instances running at once: the next item starts when one ends. @default 4 */
     concurrency: z.number().int().min(1).max(100).default(4),
   })
   .strict();
+/** Most items one map fan-out runs (a longer list fails the run with `fanOut.too_many_items`). */
+export const MAX_MAP_ITEMS = 10_000;
+
 /** Parallel branches: `static` runs every outgoing edge at once; `map` runs its one branch per list item. */
 export const FanOutConfig = z.discriminatedUnion('mode', [FanOutStatic, FanOutMap]);
 export type FanOutConfig = z.infer<typeof FanOutConfig>;
 
 export const JOIN_MODES = ['all', 'any', 'quorum'] as const;
 
-/** Waits for branches: `all` that were not skipped, `any` (the first), or `quorum` k of them. */
+/**
+ * Waits for branches: `all` that were not skipped, `any` (the first), or `quorum` k of them. With `any` and
+ * `quorum`, a failed branch counts as failed, not as a failed run; the join itself fails (by its `error`
+ * edge if it has one, else the run fails with `join.quorum_unreachable`) once k cannot be reached.
+ */
 export const JoinConfig = z
   .object({
     /** @default 'all' */
     mode: z.enum(JOIN_MODES).default('all'),
-    /** Inputs needed in quorum mode (1..number of inputs). */
+    /** Inputs needed in quorum mode (1..number of inputs; after a map fan-out, items). */
     quorum: z.number().int().min(1).optional(),
-    /** Counted from the first arrival. Absent: waits forever. */
+    /** Counted from the start of the fan-out the branches leave (without one: from the first arrival). Absent: waits forever. */
     timeoutMs: PositiveDuration.optional(),
     /** On timeout: fail the run, or continue with what arrived. @default 'fail' */
     onTimeout: z.enum(['fail', 'continue']).default('fail'),
@@ -276,25 +288,45 @@ export type Route = z.infer<typeof Route>;
 export const RouterConfig = z.object({ routes: z.array(Route).max(50).default(() => []) }).strict();
 export type RouterConfig = z.infer<typeof RouterConfig>;
 
-export const ON_LAPSE = ['approve', 'reject', 'fail'] as const;
+/** What a lapsed SLA does: decide automatically, fail the run, or hand the approval to another role. */
+export const ON_LAPSE = ['approve', 'reject', 'fail', 'escalate'] as const;
+
+/**
+ * The roles an approval can name: Spine's roles (server/auth/roles.ts `ROLES`, kept equal by a test; this
+ * file is loaded in the browser and imports no server module at run time).
+ */
+export const APPROVAL_ROLES = ['admin', 'architect', 'operator', 'approver', 'auditor'] as const satisfies readonly Role[];
+export const ApprovalRole = z.enum(APPROVAL_ROLES);
 
 /** A human gate: leaves by `approved` or `rejected`. */
 export const ApprovalConfig = z
   .object({
-    /** Role allowed to decide. @default 'approver' */
-    role: z.string().min(1).max(64).default('approver'),
+    /** Role allowed to decide (admins always may). @default 'approver' */
+    role: ApprovalRole.default('approver'),
     /** Shown to the approver. */
     instructions: z.string().max(4000).optional(),
     /** Time allowed for a decision. Absent: no deadline. */
     slaMs: PositiveDuration.optional(),
-    /** What a lapsed SLA decides. @default 'fail' */
+    /** What a lapsed SLA does. @default 'fail' */
     onLapse: z.enum(ON_LAPSE).default('fail'),
+    /** With `onLapse: 'escalate'`: the role the approval is handed to when its SLA lapses. */
+    escalateTo: ApprovalRole.optional(),
+    /** With `onLapse: 'escalate'`: time the escalated role has; when it lapses too, the run fails. Absent: no deadline. */
+    escalationSlaMs: PositiveDuration.optional(),
     /** Distinct approvals needed. @default 1 */
     requiredApprovals: z.number().int().min(1).max(5).default(1),
     /** Whether the run's requester may approve it. @default false */
     allowRequester: z.boolean().default(false),
+    /**
+     * Four eyes: approval nodes whose approvers may not decide this one (refused with `approval.four_eyes`).
+     * @default [] (anyone with the role)
+     */
+    distinctFrom: z.array(NodeId).max(10).optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    if (c.onLapse === 'escalate' && !c.escalateTo) ctx.addIssue({ code: 'custom', path: ['escalateTo'], message: 'escalating needs a role to escalate to' });
+  });
 export type ApprovalConfig = z.infer<typeof ApprovalConfig>;
 
 export const DelayDuration = z.object({ mode: z.literal('duration'), durationMs: Duration }).strict();
@@ -378,7 +410,7 @@ export const KIND_META: { readonly [K in NodeKind]: KindMeta } = {
   trigger: { label: 'Trigger', description: 'Starts a run: on a spine event, by hand or API, or on a schedule.', inputs: 'none', outputs: ['default'] },
   agent: { label: 'Agent', description: 'Hands work to an agent, with timeout, retries and an error edge.', inputs: 'one', outputs: ['default', 'error'] },
   fanOut: { label: 'Fan-out', description: 'Runs branches in parallel, or one branch per item of a list.', inputs: 'one', outputs: ['default'] },
-  join: { label: 'Join', description: 'Waits for all, any or a quorum of its branches.', inputs: 'many', outputs: ['default'] },
+  join: { label: 'Join', description: 'Waits for all, any or a quorum of its branches.', inputs: 'many', outputs: ['default', 'error'] },
   router: { label: 'Router', description: 'Takes the first branch whose condition holds, else the default.', inputs: 'one', outputs: ['default'] },
   approval: { label: 'Approval', description: 'Waits for a human decision, with an SLA.', inputs: 'one', outputs: ['approved', 'rejected'] },
   delay: { label: 'Delay', description: 'Waits for a duration or until an instant.', inputs: 'one', outputs: ['default'] },
@@ -466,6 +498,7 @@ export function outputHandles(node: WorkflowNode): string[] {
 export function successHandles(node: WorkflowNode): string[] {
   switch (node.kind) {
     case 'agent':
+    case 'join':
       return [DEFAULT_HANDLE];
     case 'approval':
       return ['approved'];

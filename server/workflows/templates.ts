@@ -116,7 +116,8 @@ const procurement = doc(
       kind: 'approval',
       label: 'Large purchase approval',
       position: at(4, 80),
-      config: { role: 'approver', requiredApprovals: 1, instructions: 'The amount is over 10,000: a second approval is required.' },
+      // Four eyes: whoever approved the contract may not approve the large purchase too.
+      config: { role: 'approver', requiredApprovals: 1, distinctFrom: ['contract-approval'], instructions: 'The amount is over 10,000: a second approval, by someone other than the contract approver, is required.' },
     },
     { id: 'amount-rejected', kind: 'end', label: 'Large purchase rejected', position: at(5, -40), config: { outcome: 'failure' } },
     { id: 'approved', kind: 'join', label: 'Approved', position: at(5, 200), config: { mode: 'any' } },

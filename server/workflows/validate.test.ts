@@ -89,11 +89,45 @@ const CASES: { code: ProblemCode; doc: () => WorkflowDocument; opts?: object; at
     at: { nodeId: 'f' },
   },
   { code: 'fanOut.no_join', doc: () => docOf([T, node('f', 'fanOut'), A, END, node('end2', 'end')], ['t>f', 'f>a', 'f>end2', 'a>end']), at: { nodeId: 'f' } },
+  {
+    code: 'fanOut.map_branch_invalid',
+    doc: () => docOf([T, node('f', 'fanOut', { mode: 'map', items: 'input.items' }), A, END], ['t>f', 'f>a', 'a>end']),
+    at: { nodeId: 'f' },
+  },
+  {
+    code: 'fanOut.map_join_shared',
+    doc: () => docOf([T, node('r', 'router', { routes: [{ id: 'x', condition: 'true' }] }), node('f', 'fanOut', { mode: 'map', items: 'input.items' }), A, node('j', 'join', { mode: 'any' }), END], ['t>r', 'r>f:x', 'r>j:default', 'f>a', 'a>j', 'j>end']),
+    at: { nodeId: 'j' },
+  },
+  {
+    code: 'approval.distinct_from_invalid',
+    doc: () => line([node('g', 'approval', { distinctFrom: ['a'] }), A], ['t>a', 'a>g', 'g>end:approved']),
+    at: { nodeId: 'g' },
+  },
   { code: 'setContext.empty_patch', doc: () => line([node('s', 'setContext')], ['t>s', 's>end']), at: { nodeId: 's' } },
   { code: 'expression.invalid', doc: () => line([node('s', 'setContext', { patch: { x: 'input.amount +' } })], ['t>s', 's>end']), at: { nodeId: 's' } },
 ];
 
 describe('validateWorkflow', () => {
+  it('accepts a map fan-out whose one branch leads into a join with a single input, whatever its quorum', () => {
+    const map = (join: object) =>
+      docOf([T, node('f', 'fanOut', { mode: 'map', items: 'input.items', concurrency: 10 }), A, node('b', 'agent', { agent: 'worker' }), node('j', 'join', join), END], ['t>f', 'f>a', 'a>b', 'b>j', 'j>end']);
+    expect(validateWorkflow(map({ mode: 'all' }), { agents: AGENTS })).toEqual([]);
+    expect(validateWorkflow(map({ mode: 'quorum', quorum: 7 }), { agents: AGENTS })).toEqual([]);
+    // The same join after a static fan-out still needs two inputs.
+    expect(codes(docOf([T, node('f', 'fanOut'), A, node('j', 'join'), END], ['t>f', 'f>a', 'a>j', 'j>end']))).toContain('join.too_few_inputs');
+    // A branch that reaches an end, or two joins, is refused.
+    expect(codes(docOf([T, node('f', 'fanOut', { mode: 'map', items: 'input.items' }), A, node('j', 'join'), END, node('end2', 'end')], ['t>f', 'f>a', 'a>j', 'a>end2:error', 'j>end']))).toContain('fanOut.map_branch_invalid');
+  });
+
+  it('accepts a join error edge and an approval that must be decided by someone else than another approval', () => {
+    const doc = docOf(
+      [T, node('f', 'fanOut'), A, node('b', 'agent', { agent: 'worker' }), node('j', 'join', { mode: 'any' }), node('g1', 'approval'), node('g2', 'approval', { distinctFrom: ['g1'] }), END, node('failed', 'end', { outcome: 'failure' }), node('r1', 'end', { outcome: 'failure' }), node('r2', 'end', { outcome: 'failure' })],
+      ['t>f', 'f>a', 'f>b', 'a>j', 'b>j', 'j>g1', 'j>failed:error', 'g1>g2:approved', 'g1>r1:rejected', 'g2>end:approved', 'g2>r2:rejected'],
+    );
+    expect(validateWorkflow(doc, { agents: AGENTS })).toEqual([]);
+  });
+
   it('finds nothing wrong with a valid workflow that uses every kind and handle', () => {
     expect(validateWorkflow(FULL, { agents: AGENTS })).toEqual([]);
     expect(validateWorkflow(line(), { agents: AGENTS })).toEqual([]);

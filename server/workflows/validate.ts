@@ -14,6 +14,11 @@
  *   - only a fan-out may start several branches (`node.multiple_outputs`); a static fan-out needs two or more
  *     (`fanOut.too_few_branches`), a map fan-out exactly one (`fanOut.too_many_branches`), and their branches
  *     should meet at a join (`fanOut.no_join`, warning).
+ *   - a map fan-out's branch (the nodes up to its join) runs once per item, so it leads into exactly one
+ *     join, holds no end, trigger, fan-out or join of its own (`fanOut.map_branch_invalid`), and that join
+ *     collects only the branch (`fanOut.map_join_shared`). Such a join may have a single input (the items
+ *     are its inputs), and its quorum is checked against the list at run time.
+ *   - an approval's `distinctFrom` names other approval nodes (`approval.distinct_from_invalid`).
  *   - every node is reachable from the trigger (`node.unreachable`) and every node but an end continues on
  *     success (`node.dead_end`); edges use handles their source has (`edge.invalid_handle`).
  */
@@ -62,6 +67,9 @@ export const PROBLEM_CODES = {
   'fanOut.too_few_branches': 'error',
   'fanOut.too_many_branches': 'error',
   'fanOut.no_join': 'warning',
+  'fanOut.map_branch_invalid': 'error',
+  'fanOut.map_join_shared': 'error',
+  'approval.distinct_from_invalid': 'error',
   'setContext.empty_patch': 'error',
   'expression.invalid': 'error',
 } as const satisfies Record<string, Severity>;
@@ -140,8 +148,11 @@ export function validateWorkflow(doc: WorkflowDocument, opts: ValidateOptions = 
     add('workflow.multiple_triggers', `A workflow has exactly one trigger; ${nodeName(t)} is a second one`, { nodeId: t.id });
   if (!doc.nodes.some((n) => n.kind === 'end')) add('workflow.no_end', 'The workflow has no end node');
 
+  // Map fan-outs: their branches and joins
+  const mapJoins = checkMapBranches(g, add);
+
   // Per node
-  for (const n of nodes.values()) checkNode(g, n, opts, add);
+  for (const n of nodes.values()) checkNode(g, n, opts, add, mapJoins);
 
   // Graph level
   for (const cycle of findCycles(g))
@@ -181,7 +192,45 @@ function edgeRefusal(g: Graph, e: { id?: string; source: string; target: string;
 
 type Add = (code: ProblemCode, message: string, where?: Where) => void;
 
-function checkNode(g: Graph, n: WorkflowNode, opts: ValidateOptions, add: Add) {
+/**
+ * Checks each map fan-out's branch: the nodes from its one branch up to the joins they reach. Returns the
+ * joins that collect a map fan-out's items.
+ */
+function checkMapBranches(g: Graph, add: Add): Set<string> {
+  const joins = new Set<string>();
+  for (const f of g.nodes.values()) {
+    if (f.kind !== 'fanOut' || f.config.mode !== 'map') continue;
+    const starts = g.out.get(f.id)!.filter((e) => edgeHandle(e) === DEFAULT_HANDLE);
+    if (starts.length !== 1) continue;
+    const body = new Set<string>();
+    const reached = new Set<string>();
+    const stack = [starts[0]!.target];
+    while (stack.length) {
+      const id = stack.pop()!;
+      const k = g.nodes.get(id)?.kind;
+      if (k === 'join') reached.add(id);
+      else if (!body.has(id) && id !== f.id) {
+        body.add(id);
+        for (const e of g.out.get(id) ?? []) stack.push(e.target);
+      }
+    }
+    const at = { nodeId: f.id };
+    const bad = [...body].filter((id) => ['end', 'trigger', 'fanOut'].includes(g.nodes.get(id)!.kind));
+    if (bad.length) add('fanOut.map_branch_invalid', `The branch of map fan-out ${nodeName(f)} runs once per item, so it cannot hold ${bad.map((id) => nodeName(g.nodes.get(id)!)).join(', ')}: lead it into one join`, { ...at, nodeIds: bad });
+    if (reached.size !== 1) {
+      if (reached.size > 1) add('fanOut.map_branch_invalid', `The branch of map fan-out ${nodeName(f)} reaches ${reached.size} joins; its items are collected by exactly one`, { ...at, nodeIds: [...reached] });
+      else if (bad.length === 0) add('fanOut.map_branch_invalid', `The branch of map fan-out ${nodeName(f)} never reaches a join: its items' results are not collected`, at);
+      continue;
+    }
+    const j = [...reached][0]!;
+    const strangers = g.in.get(j)!.filter((e) => !body.has(e.source));
+    if (strangers.length) add('fanOut.map_join_shared', `Join ${nodeName(g.nodes.get(j)!)} collects the items of map fan-out ${nodeName(f)}, so no other branch may lead into it`, { nodeId: j, edgeId: strangers[0]!.id });
+    joins.add(j);
+  }
+  return joins;
+}
+
+function checkNode(g: Graph, n: WorkflowNode, opts: ValidateOptions, add: Add, mapJoins: ReadonlySet<string>) {
   const at = { nodeId: n.id };
   const ins = g.in.get(n.id)!;
   const outs = g.out.get(n.id)!;
@@ -191,7 +240,7 @@ function checkNode(g: Graph, n: WorkflowNode, opts: ValidateOptions, add: Add) {
 
   // Inputs
   if (n.kind === 'join') {
-    if (ins.length < 2) add('join.too_few_inputs', `Join ${nodeName(n)} has ${ins.length} input${ins.length === 1 ? '' : 's'}; it needs at least 2`, at);
+    if (ins.length < 2 && !mapJoins.has(n.id)) add('join.too_few_inputs', `Join ${nodeName(n)} has ${ins.length} input${ins.length === 1 ? '' : 's'}; it needs at least 2`, at);
   } else if (n.kind !== 'trigger' && ins.length > 1) {
     add('node.multiple_inputs', `${nodeName(n)} has ${ins.length} inputs; only a join may have several (add a join, in 'any' mode for exclusive branches)`, at);
   }
@@ -222,7 +271,7 @@ function checkNode(g: Graph, n: WorkflowNode, opts: ValidateOptions, add: Add) {
       if (n.config.mode === 'map') checkExpr(n, 'config.items', n.config.items, add, 'list');
       break;
     case 'join':
-      if (n.config.mode === 'quorum' && n.config.quorum !== undefined && ins.length >= 2 && n.config.quorum > ins.length)
+      if (n.config.mode === 'quorum' && n.config.quorum !== undefined && ins.length >= 2 && !mapJoins.has(n.id) && n.config.quorum > ins.length)
         add('join.quorum_out_of_range', `Join ${nodeName(n)} needs a quorum of ${n.config.quorum} but has only ${ins.length} inputs`, { ...at, field: 'config.quorum' });
       break;
     case 'router': {
@@ -242,6 +291,11 @@ function checkNode(g: Graph, n: WorkflowNode, opts: ValidateOptions, add: Add) {
     case 'approval':
       if (count('rejected') === 0 && count('approved') > 0)
         add('approval.missing_branch', `Approval ${nodeName(n)} has no 'rejected' branch: a rejection fails the run`, at);
+      (n.config.distinctFrom ?? []).forEach((id, i) => {
+        const other = g.nodes.get(id);
+        if (!other || other.kind !== 'approval' || id === n.id)
+          add('approval.distinct_from_invalid', `Approval ${nodeName(n)}: '${id}' is not another approval node of this workflow`, { ...at, field: `config.distinctFrom.${i}` });
+      });
       break;
     case 'delay':
       if (n.config.mode === 'until') checkExpr(n, 'config.until', n.config.until, add);

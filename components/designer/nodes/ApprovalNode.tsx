@@ -19,7 +19,10 @@ export const ApprovalNode = memo(function ApprovalNode({ id, data, selected }: N
         Role <Code>{c.role}</Code>
         {c.requiredApprovals > 1 && <> · {c.requiredApprovals} approvals</>}
       </div>
-      <div className="text-[10px] text-zinc-500">{c.slaMs !== undefined ? `SLA ${formatDuration(c.slaMs)}, then ${c.onLapse}` : 'No SLA'}</div>
+      <div className="text-[10px] text-zinc-500">
+        {c.slaMs === undefined ? 'No SLA' : c.onLapse === 'escalate' ? `SLA ${formatDuration(c.slaMs)}, then escalate to ${c.escalateTo ?? '?'}` : `SLA ${formatDuration(c.slaMs)}, then ${c.onLapse}`}
+        {c.distinctFrom?.length ? <> · four eyes</> : null}
+      </div>
     </NodeShell>
   );
 });

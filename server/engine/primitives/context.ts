@@ -6,7 +6,7 @@
 import type { Json } from '@/server/spine';
 import type { ExpressionContext } from '@/server/workflows/expressions';
 import type { Decision, RunEventType } from '../events';
-import type { CompiledWorkflow } from '../graph';
+import { instanceOf, type CompiledWorkflow } from '../graph';
 import { decisionKey } from '../ids';
 import type { RunState } from '../run/evolve';
 
@@ -60,4 +60,21 @@ export function failRun(c: DecideContext, code: string, reason: string, nodeId?:
 export function nodeLabel(c: DecideContext, nodeId: string): string {
   const n = c.wf.nodes.get(nodeId);
   return n?.label ? `${n.label} (${nodeId})` : nodeId;
+}
+
+/**
+ * The expression context a node's expressions see. In a map fan-out's branch (an instance id), also the
+ * item, its index, and that item's own results under their node ids (`results.extract` is this item's).
+ */
+export function nodeExpressionContext(c: DecideContext, nodeId: string): ExpressionContext {
+  const inst = instanceOf(c.wf, nodeId);
+  if (!inst) return expressionContext(c.state, c.now);
+  const m = c.state.maps?.[inst.fanOutId];
+  const ctx = expressionContext(c.state, c.now, m?.items[inst.index] ?? null);
+  return { ...ctx, index: inst.index, results: { ...c.state.results, ...(m?.results[inst.index] ?? {}) } };
+}
+
+/** The node's template id (an instance id without its `#<index>`). */
+export function templateId(c: DecideContext, nodeId: string): string {
+  return instanceOf(c.wf, nodeId)?.nodeId ?? nodeId;
 }

@@ -8,14 +8,14 @@ import type { DelayNode, SetContextNode } from '@/server/workflows/schema';
 import type { Json } from '@/server/spine';
 import type { Decision } from '../events';
 import { timerId } from '../ids';
-import { decision, expressionContext, failRun, type DecideContext } from './context';
+import { decision, nodeExpressionContext, failRun, type DecideContext } from './context';
 
 export function startDelay(c: DecideContext, node: DelayNode): Decision[] {
   let due: number;
   if (node.config.mode === 'duration') due = c.now + node.config.durationMs;
   else {
     try {
-      const v = evaluate(node.config.until, expressionContext(c.state, c.now));
+      const v = evaluate(node.config.until, nodeExpressionContext(c, node.id));
       due = typeof v === 'number' ? v : Date.parse(String(v));
       if (!Number.isFinite(due)) throw new Error(`'${String(v)}' is not an instant`);
     } catch (e) {
@@ -29,7 +29,7 @@ export function startDelay(c: DecideContext, node: DelayNode): Decision[] {
 export function setContext(c: DecideContext, node: SetContextNode): Decision[] {
   let patch: Record<string, Json>;
   try {
-    patch = evaluateMapping(node.config.patch, expressionContext(c.state, c.now)) as Record<string, Json>;
+    patch = evaluateMapping(node.config.patch, nodeExpressionContext(c, node.id)) as Record<string, Json>;
   } catch (e) {
     return [failRun(c, 'setContext.failed', `Set-context ${node.id}: ${(e as Error).message}`, node.id)];
   }

@@ -16,21 +16,30 @@ import type { AgentNode } from '@/server/workflows/schema';
 import type { Decision } from '../events';
 import { idempotencyKey } from '../ids';
 import type { RunState } from '../run/evolve';
-import { basisOf, decision, expressionContext, type DecideContext } from './context';
+import { instanceOf } from '../graph';
+import { basisOf, decision, nodeExpressionContext, type DecideContext } from './context';
 
+/**
+ * Dispatches an attempt. In a map fan-out's branch the node is an item's instance (`<nodeId>#<index>`): the
+ * task payload names the template node and the item index, the idempotency key is the instance's, and
+ * without an input mapping the agent receives `{ item, index }` rather than the run input.
+ */
 export function dispatch(c: DecideContext, node: AgentNode, attempt: number): Decision[] {
-  const key = idempotencyKey({ runId: c.state.runId, nodeId: node.id, attempt });
+  const inst = instanceOf(c.wf, node.id);
+  const key = inst ? idempotencyKey({ runId: c.state.runId, nodeId: inst.nodeId, instance: inst.index, attempt }) : idempotencyKey({ runId: c.state.runId, nodeId: node.id, attempt });
   const { seq: basedOnSeq, version: basedOnVersion } = basisOf(c);
+  const item = inst && { item: { nodeId: inst.nodeId, index: inst.index, fanOutId: inst.fanOutId } };
+  const ctx = nodeExpressionContext(c, node.id);
   let input: Json;
   try {
-    input = node.config.input ? (evaluateMapping(node.config.input, expressionContext(c.state, c.now)) as Json) : c.state.input;
+    input = node.config.input ? (evaluateMapping(node.config.input, ctx) as Json) : inst ? { item: (ctx.item ?? null) as Json, index: inst.index } : c.state.input;
   } catch (e) {
     return [
-      decision(c, 'task.dispatched', { nodeId: node.id, attempt, agent: node.config.agent, input: null, idempotencyKey: key, timeoutMs: node.config.timeoutMs, basedOnSeq, basedOnVersion }, node.id, attempt, 'dispatched'),
+      decision(c, 'task.dispatched', { nodeId: node.id, attempt, agent: node.config.agent, input: null, idempotencyKey: key, timeoutMs: node.config.timeoutMs, basedOnSeq, basedOnVersion, ...item }, node.id, attempt, 'dispatched'),
       decision(c, 'task.failed', { nodeId: node.id, attempt, error: `input mapping failed: ${(e as Error).message}`, errorKind: 'input', retryable: false, durationMs: 0 }, node.id, attempt, 'failed'),
     ];
   }
-  return [decision(c, 'task.dispatched', { nodeId: node.id, attempt, agent: node.config.agent, input, idempotencyKey: key, timeoutMs: node.config.timeoutMs, basedOnSeq, basedOnVersion }, node.id, attempt, 'dispatched')];
+  return [decision(c, 'task.dispatched', { nodeId: node.id, attempt, agent: node.config.agent, input, idempotencyKey: key, timeoutMs: node.config.timeoutMs, basedOnSeq, basedOnVersion, ...item }, node.id, attempt, 'dispatched')];
 }
 
 export type TaskResult =

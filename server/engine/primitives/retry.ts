@@ -1,6 +1,7 @@
 /**
  * retry: a failed attempt is retried with exponential backoff and jitter until the node's policy is
- * exhausted; then the error edge is taken if the node has one, else the run fails with a readable reason.
+ * exhausted; then the error edge is taken if the node has one; else, on the way to an `any` / `quorum`
+ * join, its branch fails (the join counts it as failed); else the run fails with a readable reason.
  * The backoff instant is decided once and recorded in `task.retried`, so replays never re-roll it, and the
  * wait is a durable timer that survives restarts.
  */
@@ -8,7 +9,7 @@ import type { AgentNode } from '@/server/workflows/schema';
 import type { Decision } from '../events';
 import { timerId } from '../ids';
 import type { NodeState } from '../run/evolve';
-import { decision, failRun, nodeLabel, type DecideContext } from './context';
+import { decision, failRun, nodeLabel, templateId, type DecideContext } from './context';
 
 export type RetryPolicy = AgentNode['config']['retry'];
 
@@ -30,5 +31,8 @@ export function onFailure(c: DecideContext, node: AgentNode, ns: NodeState): Dec
   const hasErrorEdge = (c.wf.out.get(node.id) ?? []).some((e) => e.sourceHandle === 'error');
   if (hasErrorEdge) return [decision(c, 'node.completed', { nodeId: node.id, handle: 'error' }, node.id, 'error', ns.attempt)];
   const why = failure.retryable ? `failed after ${ns.attempt} attempt(s)` : 'failed (not retryable)';
-  return [failRun(c, 'node.failed', `Agent node ${nodeLabel(c, node.id)} ${why}: ${failure.error}`, node.id)];
+  const reason = `Agent node ${nodeLabel(c, node.id)} ${why}: ${failure.error}`;
+  // On the way to an `any` / `quorum` join, the branch fails, not the run: the join counts it.
+  if (c.wf.absorbedBy.has(templateId(c, node.id))) return [decision(c, 'node.completed', { nodeId: node.id, handle: 'error', code: 'node.failed', reason }, node.id, 'error', ns.attempt)];
+  return [failRun(c, 'node.failed', reason, node.id)];
 }

@@ -7,10 +7,10 @@ import { evaluateBoolean } from '@/server/workflows/expressions';
 import type { RouterNode } from '@/server/workflows/schema';
 import type { Decision } from '../events';
 import { edgeHandle } from '../graph';
-import { decision, expressionContext, failRun, type DecideContext } from './context';
+import { decision, nodeExpressionContext, failRun, type DecideContext } from './context';
 
 export function chooseRoute(c: DecideContext, node: RouterNode): Decision[] {
-  const ctx = expressionContext(c.state, c.now);
+  const ctx = nodeExpressionContext(c, node.id);
   let routeId = 'default';
   for (const route of node.config.routes) {
     try {

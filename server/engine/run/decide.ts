@@ -5,20 +5,27 @@
  *
  * decide is level-triggered: it looks at the whole state, not at "the event that just happened". After a
  * crash the engine folds each run's history and calls decide, which re-issues exactly what is missing.
+ *
+ * After the workflow's own nodes, each running map fan-out's items are decided: the nodes of every item in
+ * flight, then the items that may start now, each with its first steps (decided on the state as if the
+ * starts had committed, so one round both starts an item and dispatches its first agent).
  */
 import type { AgentNode, WorkflowNode } from '@/server/workflows/schema';
 import { assertNever } from '@/server/errors';
-import type { Decision } from '../events';
+import type { Decision, RunEvent } from '../events';
+import { instanceId } from '../ids';
 import { requestApproval, onLapse } from '../primitives/approval';
 import { decision, failRun, type DecideContext } from '../primitives/context';
 import { setContext, startDelay } from '../primitives/delay';
 import { finish } from '../primitives/end';
-import { startFanOut } from '../primitives/fanOut';
+import { startFanOut, startItems } from '../primitives/fanOut';
 import { dispatch } from '../primitives/handoff';
 import { decideJoin } from '../primitives/join';
 import { onFailure } from '../primitives/retry';
 import { chooseRoute } from '../primitives/router';
 import { decideDeadline } from '../primitives/timeout';
+import { ENGINE_SOURCE } from '@/server/spine/events';
+import { applyEvent, type RunState } from './evolve';
 
 export type { DecideContext };
 
@@ -38,12 +45,37 @@ export function decide(c: DecideContext): Decision[] {
   const deadline = decideDeadline(c);
   if (deadline.some((d) => d.type === 'run.failed')) return deadline;
   const out: Decision[] = [...deadline];
-  for (const id of c.wf.order) {
-    const node = c.wf.nodes.get(id)!;
-    const produced = decideNode(c, node);
+  const take = (produced: Decision[]): Decision | undefined => {
     for (const d of produced) {
-      if (d.type === 'run.failed' || d.type === 'run.completed') return [d];
+      if (d.type === 'run.failed' || d.type === 'run.completed') return d;
       out.push(d);
+    }
+    return undefined;
+  };
+  for (const id of c.wf.order) {
+    const end = take(decideNode(c, c.wf.nodes.get(id)!));
+    if (end) return [end];
+  }
+  for (const [fanOutId, body] of c.wf.maps) {
+    const m = c.state.maps?.[fanOutId];
+    if (!m || m.closed) continue;
+    for (let i = 0; i < m.started; i++) {
+      if (m.status[i] !== 'running') continue;
+      for (const id of body.nodes) {
+        const end = take(decideNode(c, c.wf.nodes.get(instanceId(id, i))!));
+        if (end) return [end];
+      }
+    }
+    const starts = startItems(c, fanOutId);
+    if (starts.length === 0) continue;
+    out.push(...starts);
+    const ahead = { ...c, state: withMapCopied(c.state, fanOutId) };
+    const time = new Date(c.now).toISOString();
+    for (const d of starts) applyEvent(c.wf, ahead.state, { type: d.type, payload: d.payload, seq: c.state.lastSeq, time, envelopeVersion: null, source: ENGINE_SOURCE } as RunEvent);
+    for (const d of starts) {
+      const i = (d.payload as { index: number }).index;
+      const end = take(body.nodes.flatMap((id) => decideNode(ahead, c.wf.nodes.get(instanceId(id, i))!)));
+      if (end) return [end];
     }
   }
   if (out.length === 0 && isStuck(c)) return [failRun(c, 'run.stuck', 'No node can make progress: every branch ended without reaching an end node')];
@@ -131,4 +163,16 @@ function isStuck(c: DecideContext): boolean {
   const s = c.state;
   if (Object.keys(s.timers).length > 0) return false;
   return !Object.values(s.nodes).some((n) => n.status === 'running' || n.status === 'waiting');
+}
+
+/**
+ * A view of the state that applying `fanout.item_started` to cannot change the original through: the map's
+ * record is copied, and the node and edge tables are layered over the originals (reads fall through, writes
+ * stay in the view). Copying those tables, or the whole state, for hundreds of items would cost more than
+ * the decision. Only the primitives' lookups read the view, never an iteration over its tables.
+ */
+function withMapCopied(s: RunState, fanOutId: string): RunState {
+  const m = s.maps![fanOutId]!;
+  const over = <T extends object>(o: T): T => Object.create(o) as T;
+  return { ...s, nodes: over(s.nodes), edges: over(s.edges), maps: { ...s.maps, [fanOutId]: { ...m, status: [...m.status], outputs: [...m.outputs], results: { ...m.results } } } };
 }

@@ -225,10 +225,10 @@ describe('join: fires exactly once per run, however completions arrive', () => {
       edges: links(['start', 'fan'], ['fan', 'a'], ['fan', 'b'], ['fan', 'r'], ['r', 'c', 'on'], ['r', 'z', 'default'], ['z', 'z-end'], ['a', 'join'], ['b', 'join'], ['c', 'join'], ['join', 'done']),
     });
     const { decisions } = settle(wf, [runStarted()]);
-    expect(decisions.at(-1)).toMatchObject({ type: 'run.failed', payload: { code: 'join.quorum_unreachable', nodeId: 'join', reason: 'Join join needs 3 inputs but only 2 can still arrive' } });
+    expect(decisions.at(-1)).toMatchObject({ type: 'run.failed', payload: { code: 'join.quorum_unreachable', nodeId: 'join', reason: 'Join join needs 3 inputs but only 2 can still arrive (1 of 3 failed or were skipped)' } });
   });
 
-  it('with a timeout: the timer starts at the first arrival; on expiry `continue` fires with what arrived, `fail` fails', () => {
+  it('with a timeout: the timer starts with the fan-out, as the designer reads; on expiry `continue` fires with what arrived, `fail` fails', () => {
     for (const onTimeout of ['continue', 'fail'] as const) {
       const wf = workflow({
         nodes: [trigger, { id: 'fan', kind: 'fanOut' }, agent('a'), agent('b'), { id: 'join', kind: 'join', config: { mode: 'all', timeoutMs: 5_000, onTimeout } }, end('done')],
@@ -236,8 +236,9 @@ describe('join: fires exactly once per run, however completions arrive', () => {
       });
       const given = specFor(wf, { now: T0 + 100 });
       const started = [runStarted(), nodeCompleted('start'), fanOutStarted('fan'), taskDispatched('a'), taskDispatched('b')];
-      given(...started).when(taskCompleted('a')).then([{ type: 'timer.scheduled', payload: { timerId: 'joinTimeout:join:0', dueAt: iso(T0 + 5_100), purpose: 'joinTimeout' } }]);
-      const waiting = [...started, taskCompleted('a'), timerScheduled('joinTimeout:join:0', 'joinTimeout', iso(T0 + 5_100), 'join')];
+      // fanout.started is the 3rd fact (stamped T0 + 3): the timer counts from there, not from the first arrival.
+      given(...started).when(nothingNew).then([{ type: 'timer.scheduled', payload: { timerId: 'joinTimeout:join:0', dueAt: iso(T0 + 5_003), purpose: 'joinTimeout' } }]);
+      const waiting = [...started, timerScheduled('joinTimeout:join:0', 'joinTimeout', iso(T0 + 5_003), 'join'), taskCompleted('a')];
       given(...waiting).when(nothingNew).thenNothing();
       given(...waiting).when(timerFired('joinTimeout:join:0')).then([
         onTimeout === 'continue'

@@ -7,13 +7,19 @@
  * Edge bookkeeping lives here: when a node completes, its outgoing edges are marked taken or skipped by
  * the handle it completed with, and a node whose every incoming edge is skipped is itself skipped, and so
  * on downstream (dead-path elimination). Which pending node is ready is then decide's question.
+ *
+ * Map fan-outs: `fanout.started` records the list, `fanout.item_started` gives one item its copy of the
+ * branch (instance nodes `<nodeId>#<index>`, see graph.ts), and an item has ended once its copy's edges
+ * into the join are settled: taken (the item arrived, with its result), or all skipped (it failed, or a
+ * router led it nowhere). The template nodes of the branch only mirror the whole: running, then done.
  */
 import { applyMergePatch } from '@/server/spine/envelope';
 import { isEngineSource } from '@/server/spine/events';
 import type { Json } from '@/server/spine';
 import { assertNever } from '@/server/errors';
 import type { RunEvent } from '../events';
-import { edgeHandle, type CompiledWorkflow } from '../graph';
+import { edgeHandle, instanceOf, type CompiledWorkflow } from '../graph';
+import { instanceId } from '../ids';
 
 export const NODE_STATUSES = ['pending', 'running', 'waiting', 'done', 'failed', 'skipped'] as const;
 export type NodeStatus = (typeof NODE_STATUSES)[number];
@@ -50,12 +56,39 @@ export type NodeState = {
 
 export type Approval = {
   nodeId: string;
+  /** The role that decides it now (after an escalation, the role it was escalated to). */
   role: string;
   requiredApprovals: number;
   allowRequester: boolean;
   dueAt: string | null;
   status: 'pending' | 'approved' | 'rejected';
   decisions: { actor: string; decision: 'approve' | 'reject'; comment?: string; auto?: boolean; at: string }[];
+  /** Approval nodes whose approvers may not decide this one (four eyes). */
+  distinctFrom?: string[];
+  /** Set by `approval.escalated`: the role it had before, and when it was escalated. */
+  escalatedFrom?: string;
+  escalatedAt?: string;
+};
+
+export const ITEM_STATUSES = ['running', 'done', 'failed', 'skipped'] as const;
+export type ItemStatus = (typeof ITEM_STATUSES)[number];
+
+/** One map fan-out's progress through its list. Items start in list order. */
+export type MapRun = {
+  items: Json[];
+  concurrency: number;
+  /** Items started so far (0..items.length). */
+  started: number;
+  /** Items started and not yet ended. */
+  running: number;
+  /** Per started item. */
+  status: ItemStatus[];
+  /** Per started item: its result once it arrived at the join (the output of the node that reached it), else null. */
+  outputs: Json[];
+  /** Per running item: its nodes' outputs by node id (what `results.<id>` reads inside its branch). */
+  results: Record<string, Record<string, Json>>;
+  /** The join has fired or failed: no further item starts. */
+  closed: boolean;
 };
 
 export type RunState = {
@@ -92,6 +125,8 @@ export type RunState = {
   results: Record<string, Json>;
   timers: Record<string, { dueAt: string; purpose: string; nodeId: string | null; scheduledBy?: string }>;
   approvals: Record<string, Approval>;
+  /** Map fan-outs that have started, by node id (absent until one does). */
+  maps?: Record<string, MapRun>;
   output: Json | null;
   error: { reason: string; code: string; nodeId?: string } | null;
   startedSeq: number;
@@ -175,14 +210,47 @@ function fold(wf: CompiledWorkflow, s: RunState, e: RunEvent & { key?: string | 
       s.keyReleases = (s.keyReleases ?? 0) + 1;
       return;
     case 'node.completed':
+      if (e.payload.handle === 'error') {
+        closeMap(wf, s, e.payload.nodeId, e.time);
+        if (e.payload.reason) node(e.payload.nodeId).error ??= e.payload.reason;
+      }
       complete(wf, s, e.payload.nodeId, e.payload.handle ?? 'default', e.time);
       return;
     case 'node.skipped':
       skip(wf, s, e.payload.nodeId);
       return;
-    case 'fanout.started':
-      complete(wf, s, e.payload.nodeId, 'default', e.time);
+    case 'fanout.started': {
+      const p = e.payload;
+      const body = wf.maps.get(p.nodeId);
+      if (p.items === undefined || !body) {
+        complete(wf, s, p.nodeId, 'default', e.time);
+        return;
+      }
+      const f = node(p.nodeId);
+      if (f.status !== 'pending') return;
+      f.status = 'running';
+      f.startedAt = e.time;
+      (s.maps ??= {})[p.nodeId] = { items: p.items, concurrency: p.concurrency ?? 1, started: 0, running: 0, status: [], outputs: [], results: {}, closed: false };
+      for (const id of body.nodes) {
+        const t = node(id);
+        if (t.status === 'pending') Object.assign(t, { status: 'running', startedAt: e.time });
+      }
       return;
+    }
+    case 'fanout.item_started': {
+      const { nodeId, index } = e.payload;
+      const m = s.maps?.[nodeId];
+      const body = wf.maps.get(nodeId);
+      if (!m || !body || m.closed || index >= m.items.length || m.status[index] !== undefined) return;
+      m.status[index] = 'running';
+      m.outputs[index] = null;
+      m.started = Math.max(m.started, index + 1);
+      m.running += 1;
+      m.results[index] = {};
+      for (const id of body.nodes) s.nodes[instanceId(id, index)] = { status: 'pending', attempt: 0 };
+      s.edges[instanceId(body.entry.id, index)] = 'taken';
+      return;
+    }
     case 'task.dispatched': {
       const n = node(e.payload.nodeId);
       n.status = 'running';
@@ -201,7 +269,11 @@ function fold(wf: CompiledWorkflow, s: RunState, e: RunEvent & { key?: string | 
       const n = node(e.payload.nodeId);
       if (n.status !== 'running' || n.attempt !== e.payload.attempt) return;
       n.output = e.payload.output;
-      s.results[e.payload.nodeId] = e.payload.output;
+      const inst = instanceOf(wf, e.payload.nodeId);
+      const own = inst && s.maps?.[inst.fanOutId]?.results[inst.index];
+      if (inst) {
+        if (own) own[inst.nodeId] = e.payload.output;
+      } else s.results[e.payload.nodeId] = e.payload.output;
       complete(wf, s, e.payload.nodeId, 'default', e.time);
       return;
     }
@@ -230,9 +302,16 @@ function fold(wf: CompiledWorkflow, s: RunState, e: RunEvent & { key?: string | 
       if (e.payload.policy === 'rerun') n.redispatch = true;
       return;
     }
-    case 'join.satisfied':
+    case 'join.satisfied': {
+      const m = closeMap(wf, s, e.payload.nodeId, e.time);
+      if (m) {
+        const output = m.items.map((_, i) => (m.status[i] === 'done' ? (m.outputs[i] ?? null) : null));
+        s.results[e.payload.nodeId] = output;
+        node(e.payload.nodeId).output = output;
+      }
       complete(wf, s, e.payload.nodeId, 'default', e.time);
       return;
+    }
     case 'route.chosen':
       complete(wf, s, e.payload.nodeId, e.payload.routeId, e.time);
       return;
@@ -241,7 +320,21 @@ function fold(wf: CompiledWorkflow, s: RunState, e: RunEvent & { key?: string | 
       const n = node(p.nodeId);
       n.status = 'waiting';
       n.startedAt = e.time;
-      s.approvals[p.approvalId] = { nodeId: p.nodeId, role: p.role, requiredApprovals: p.requiredApprovals, allowRequester: p.allowRequester, dueAt: p.dueAt, status: 'pending', decisions: [] };
+      s.approvals[p.approvalId] = {
+        nodeId: p.nodeId, role: p.role, requiredApprovals: p.requiredApprovals, allowRequester: p.allowRequester, dueAt: p.dueAt, status: 'pending', decisions: [],
+        ...(p.distinctFrom?.length && { distinctFrom: p.distinctFrom }),
+      };
+      return;
+    }
+    case 'approval.escalated': {
+      const p = e.payload;
+      const a = s.approvals[p.approvalId];
+      if (!a || a.status !== 'pending') return;
+      a.escalatedFrom ??= a.role;
+      a.escalatedAt = p.escalatedAt;
+      a.role = p.role;
+      a.dueAt = p.dueAt;
+      node(p.nodeId).lapsed = false;
       return;
     }
     case 'approval.decided': {
@@ -348,11 +441,58 @@ function complete(wf: CompiledWorkflow, s: RunState, nodeId: string, handle: str
   const kind = wf.nodes.get(nodeId)?.kind;
   for (const edge of wf.out.get(nodeId) ?? []) {
     const h = edgeHandle(edge);
-    const taken = kind === 'fanOut' || kind === 'trigger' || kind === 'join' || kind === 'delay' || kind === 'setContext' ? h !== 'error' : h === handle;
+    // Single-exit kinds continue by every edge but `error`; a join that failed, by `error` only.
+    const taken = kind === 'fanOut' || kind === 'trigger' || kind === 'join' || kind === 'delay' || kind === 'setContext' ? (handle === 'error') === (h === 'error') : h === handle;
     s.edges[edge.id] = taken ? 'taken' : 'skipped';
     if (!taken) skipIfDead(wf, s, edge.target);
     else if (s.lastEventId && s.nodes[edge.target]?.status === 'pending') s.nodes[edge.target]!.causeId = s.lastEventId;
   }
+  settleItem(wf, s, nodeId);
+}
+
+/**
+ * Ends an item of a map fan-out once its copy's edges into the join are settled. Its result is the output
+ * of the node that reached the join (else the last output of its branch); without arriving, it failed if
+ * one of its nodes failed, else it was skipped (a router led it nowhere).
+ */
+function settleItem(wf: CompiledWorkflow, s: RunState, id: string) {
+  const inst = instanceOf(wf, id);
+  const m = inst && s.maps?.[inst.fanOutId];
+  const body = inst && wf.maps.get(inst.fanOutId);
+  if (!inst || !m || !body || m.status[inst.index] !== 'running') return;
+  const i = inst.index;
+  let open = false;
+  let from: string | null = null;
+  for (const x of body.exits) {
+    const st = s.edges[instanceId(x.id, i)];
+    if (st === 'taken') {
+      from = x.source;
+      break;
+    }
+    if (st === undefined) open = true;
+  }
+  if (!from && open) return;
+  const own = m.results[i] ?? {};
+  if (from) {
+    m.status[i] = 'done';
+    const last = [...body.nodes].reverse().find((b) => own[b] !== undefined);
+    m.outputs[i] = s.nodes[instanceId(from, i)]?.output ?? (last !== undefined ? own[last]! : null);
+  } else m.status[i] = body.nodes.some((b) => s.nodes[instanceId(b, i)]?.status === 'failed') ? 'failed' : 'skipped';
+  m.running -= 1;
+  delete m.results[i];
+}
+
+/** The join of a map fan-out fired or failed: the fan-out and its template nodes are done, no item starts. */
+function closeMap(wf: CompiledWorkflow, s: RunState, joinId: string, time: string): MapRun | undefined {
+  const fanOutId = wf.mapOfJoin.get(joinId);
+  const m = fanOutId ? s.maps?.[fanOutId] : undefined;
+  if (!fanOutId || !m || m.closed) return m;
+  m.closed = true;
+  for (const id of [fanOutId, ...(wf.maps.get(fanOutId)?.nodes ?? [])]) {
+    const n = s.nodes[id];
+    if (n && n.status === 'running') Object.assign(n, { status: 'done', endedAt: time });
+  }
+  return m;
 }
 
 function skip(wf: CompiledWorkflow, s: RunState, nodeId: string) {
@@ -363,9 +503,30 @@ function skip(wf: CompiledWorkflow, s: RunState, nodeId: string) {
     s.edges[edge.id] = 'skipped';
     skipIfDead(wf, s, edge.target);
   }
+  settleItem(wf, s, nodeId);
 }
 
 function skipIfDead(wf: CompiledWorkflow, s: RunState, nodeId: string) {
   const incoming = wf.in.get(nodeId) ?? [];
-  if (incoming.length > 0 && incoming.every((e) => s.edges[e.id] === 'skipped')) skip(wf, s, nodeId);
+  if (incoming.length === 0 || !incoming.every((e) => s.edges[e.id] === 'skipped')) return;
+  // An `any` / `quorum` join whose branches failed is not skipped: it fails, readably (join.ts).
+  const n = wf.nodes.get(nodeId);
+  if (n?.kind === 'join' && n.config.mode !== 'all' && incoming.some((e) => failedUpstream(wf, s, e.source))) return;
+  skip(wf, s, nodeId);
+}
+
+/**
+ * Whether a node failed, or was skipped because a node before it failed (a failure that took an error
+ * edge went on elsewhere, and does not count).
+ */
+function failedUpstream(wf: CompiledWorkflow, s: RunState, id: string): boolean {
+  for (const seen = new Set<string>(), stack = [id]; stack.length; ) {
+    const at = stack.pop()!;
+    const n = s.nodes[at];
+    if (n?.status === 'failed' && !(wf.out.get(at) ?? []).some((e) => e.sourceHandle === 'error' && s.edges[e.id] === 'taken')) return true;
+    if (n?.status !== 'skipped' || seen.has(at)) continue;
+    seen.add(at);
+    for (const e of wf.in.get(at) ?? []) stack.push(e.source);
+  }
+  return false;
 }

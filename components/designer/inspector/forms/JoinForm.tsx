@@ -20,8 +20,8 @@ export function JoinForm({ id, config, fieldProblems }: FormProps<'join'>) {
         ]}
         onChange={(m) => f.set({ mode: m, quorum: m === 'quorum' ? (f.draft.quorum ?? 2) : undefined }, 'mode')}
       />
-      {mode === 'quorum' && <NumberField label="Quorum" min={1} value={f.draft.quorum as number | undefined} onChange={(quorum) => f.set({ quorum }, 'quorum')} error={err('quorum')} hint="Inputs needed before continuing." />}
-      <DurationField label="Timeout" optional value={config.timeoutMs} onChange={(timeoutMs) => f.set({ timeoutMs }, 'timeoutMs')} error={err('timeoutMs')} hint="Counted from the first arrival. Empty: wait forever." />
+      {mode === 'quorum' && <NumberField label="Quorum" min={1} value={f.draft.quorum as number | undefined} onChange={(quorum) => f.set({ quorum }, 'quorum')} error={err('quorum')} hint="Inputs (after a map fan-out: items) needed before continuing. Failed branches count against it; when it cannot be reached, the join fails by its error output." />}
+      <DurationField label="Timeout" optional value={config.timeoutMs} onChange={(timeoutMs) => f.set({ timeoutMs }, 'timeoutMs')} error={err('timeoutMs')} hint="Counted from the start of the fan-out. Empty: wait forever." />
       {f.draft.timeoutMs !== undefined && (
         <SelectField
           label="On timeout"

@@ -1,0 +1,98 @@
+/**
+ * approval in domain words: a real four-eyes gate (whoever approved one approval may not decide the one
+ * that names it in `distinctFrom`), and a lapsed SLA that escalates to a second role.
+ */
+import { describe, expect, it } from 'vitest';
+import { ROLES } from '@/server/auth/roles';
+import { APPROVAL_ROLES, ApprovalConfig } from '@/server/workflows/schema';
+import { approvalDecided, approvalRequested, links, nodeCompleted, nothingNew, runStarted, specFor, T0, timerFired, timerScheduled, workflow, type Fact } from '@/server/testing/given';
+import { submitDecision } from './approval';
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** start → first → (approved) second → done; either rejected → refused. */
+const twoGates = (second: Record<string, unknown>) =>
+  workflow({
+    nodes: [
+      { id: 'start', kind: 'trigger' }, { id: 'first', kind: 'approval', label: 'Contract' }, { id: 'second', kind: 'approval', config: second },
+      { id: 'done', kind: 'end' }, { id: 'refused', kind: 'end', config: { outcome: 'failure' } }, { id: 'refused-2', kind: 'end', config: { outcome: 'failure' } },
+    ],
+    edges: links(['start', 'first'], ['first', 'second', 'approved'], ['first', 'refused', 'rejected'], ['second', 'done', 'approved'], ['second', 'refused-2', 'rejected']),
+  });
+
+const fourEyesRequested: Fact = { ...approvalRequested('second'), payload: { ...approvalRequested('second').payload, distinctFrom: ['first'] } };
+const atSecond: Fact[] = [runStarted({ startedBy: 'olga' }), nodeCompleted('start'), approvalRequested('first'), approvalDecided('first', 'anna', 'approve', 1), fourEyesRequested];
+
+describe('approval: four eyes across two gates', () => {
+  it('the second gate asks for a second person: the first approver is refused with 403 approval.four_eyes, another approves', () => {
+    const { state } = specFor(twoGates({ distinctFrom: ['first'] }))(...atSecond);
+    for (const decision of ['approve', 'reject'] as const)
+      expect(() => submitDecision(state, { approvalId: 'run-1:second', decision, actor: 'anna', actorRoles: ['approver'] })).toThrow(
+        expect.objectContaining({ code: 'approval.four_eyes', httpStatus: 403, message: "anna approved 'first' of this run already: this approval needs a second person (four eyes)" }),
+      );
+    expect(submitDecision(state, { approvalId: 'run-1:second', decision: 'approve', actor: 'ben', actorRoles: ['approver'] })).toMatchObject({ type: 'approval.decided', payload: { actor: 'ben', nodeId: 'second' } });
+  });
+
+  it('the rule comes from the node: it is recorded in approval.requested, and without it one person may decide both', () => {
+    specFor(twoGates({ distinctFrom: ['first'] }))(...atSecond.slice(0, 4)).when(nothingNew).then([{ type: 'approval.requested', payload: { nodeId: 'second', distinctFrom: ['first'] } }]);
+    const open = specFor(twoGates({}))(...atSecond.slice(0, 4), { ...approvalRequested('second') });
+    expect(submitDecision(open.state, { approvalId: 'run-1:second', decision: 'approve', actor: 'anna' })).toMatchObject({ payload: { actor: 'anna' } });
+  });
+
+  it('an automatic approval of the first gate (its SLA lapsed) blocks no one', () => {
+    const wf = twoGates({ distinctFrom: ['first'] });
+    const auto = specFor(wf)(runStarted(), nodeCompleted('start'), approvalRequested('first'), approvalDecided('first', 'system', 'approve', 1, { auto: true }), fourEyesRequested);
+    expect(() => submitDecision(auto.state, { approvalId: 'run-1:second', decision: 'approve', actor: 'system' })).not.toThrow();
+  });
+
+  it('the procurement template makes its large-purchase approval a four-eyes gate', async () => {
+    const { DEMO_TEMPLATES } = await import('@/server/workflows/templates');
+    const procurement = DEMO_TEMPLATES.find((t) => t.slug === 'procurement')!;
+    const extra = procurement.document.nodes.find((n) => n.id === 'extra-approval')!;
+    expect(extra.config).toMatchObject({ distinctFrom: ['contract-approval'] });
+  });
+});
+
+describe('approval: a lapsed SLA escalates to a second role', () => {
+  const cfg = { role: 'approver', slaMs: 60_000, onLapse: 'escalate', escalateTo: 'operator', escalationSlaMs: 30_000 } as const;
+  const wf = workflow({
+    nodes: [{ id: 'start', kind: 'trigger' }, { id: 'gate', kind: 'approval', config: cfg }, { id: 'done', kind: 'end' }, { id: 'refused', kind: 'end', config: { outcome: 'failure' } }],
+    edges: links(['start', 'gate'], ['gate', 'done', 'approved'], ['gate', 'refused', 'rejected']),
+  });
+  const requested: Fact[] = [runStarted(), nodeCompleted('start'), approvalRequested('gate', { dueAt: iso(T0 + 60_000) }), timerScheduled('approvalSla:gate:0', 'approvalSla', iso(T0 + 60_000), 'gate')];
+  const lapseAt = T0 + 60_010;
+  const escalated: Fact = { type: 'approval.escalated', payload: { nodeId: 'gate', approvalId: 'run-1:gate', fromRole: 'approver', role: 'operator', escalatedAt: iso(lapseAt), dueAt: iso(lapseAt + 30_000) } };
+
+  it('on lapse: approval.escalated with the new role and the time, and a second SLA timer', () => {
+    specFor(wf)(...requested)
+      .when(timerFired('approvalSla:gate:0'), { now: lapseAt })
+      .then([
+        { type: 'approval.escalated', payload: { nodeId: 'gate', approvalId: 'run-1:gate', fromRole: 'approver', role: 'operator', escalatedAt: iso(lapseAt), dueAt: iso(lapseAt + 30_000) } },
+        { type: 'timer.scheduled', payload: { timerId: 'approvalSla:gate:1', purpose: 'approvalSla', dueAt: iso(lapseAt + 30_000), nodeId: 'gate' } },
+      ]);
+  });
+
+  it('the approval now belongs to the escalated role: its approvers may decide, the first role may not', () => {
+    const { state } = specFor(wf)(...requested, timerFired('approvalSla:gate:0'), escalated);
+    expect(state.approvals['run-1:gate']).toMatchObject({ status: 'pending', role: 'operator', escalatedFrom: 'approver', escalatedAt: iso(lapseAt), dueAt: iso(lapseAt + 30_000) });
+    expect(state.nodes.gate).toMatchObject({ status: 'waiting', lapsed: false });
+    expect(() => submitDecision(state, { approvalId: 'run-1:gate', decision: 'approve', actor: 'anna', actorRoles: ['approver'] })).toThrow(expect.objectContaining({ code: 'approval.wrong_role', httpStatus: 403 }));
+    expect(submitDecision(state, { approvalId: 'run-1:gate', decision: 'approve', actor: 'otto', actorRoles: ['operator'] })).toMatchObject({ payload: { actor: 'otto' } });
+    specFor(wf)(...requested, timerFired('approvalSla:gate:0'), escalated).when(nothingNew).thenNothing();
+  });
+
+  it('when the escalation lapses too, the run fails with approval.lapsed', () => {
+    const history = [...requested, timerFired('approvalSla:gate:0'), escalated, timerScheduled('approvalSla:gate:1', 'approvalSla', iso(lapseAt + 30_000), 'gate')];
+    specFor(wf)(...history)
+      .when(timerFired('approvalSla:gate:1'))
+      .then([{ type: 'run.failed', payload: { code: 'approval.lapsed', nodeId: 'gate', reason: "Approval gate was not decided within its SLA, nor within the escalation's by the role 'operator'" } }]);
+  });
+
+  it('roles are Spine’s roles: escalating needs a role to escalate to, and a role outside ROLES is refused', () => {
+    expect([...APPROVAL_ROLES]).toEqual([...ROLES]);
+    expect(ApprovalConfig.safeParse({ onLapse: 'escalate' }).error?.issues[0]).toMatchObject({ path: ['escalateTo'] });
+    expect(ApprovalConfig.safeParse({ role: 'boss' }).success).toBe(false);
+    expect(ApprovalConfig.safeParse({ onLapse: 'escalate', escalateTo: 'chief' }).success).toBe(false);
+    expect(ApprovalConfig.parse({ onLapse: 'escalate', escalateTo: 'admin' })).toMatchObject({ role: 'approver', onLapse: 'escalate', escalateTo: 'admin' });
+  });
+});
