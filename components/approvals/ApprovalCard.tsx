@@ -36,6 +36,8 @@ function whyNotText(why: WhyNot, role: string): string | null {
       return 'You have decided; it waits for another approver.';
     case 'approval.already_decided':
       return 'This approval is closed.';
+    case 'approval.four_eyes':
+      return 'You approved an earlier step of this run: a second person must decide this one (four eyes).';
   }
 }
 

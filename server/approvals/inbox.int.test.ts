@@ -27,7 +27,7 @@ const anna: Actor = { kind: 'user', id: 'anna', name: 'anna', roles: ['approver'
 const admin: Actor = { kind: 'user', id: 'root', name: 'root', roles: ['admin'] };
 const api = (actor: Actor) => createCaller(createContextInner({ actor, services: { spine: h.spine, engine: h.service } }));
 
-/** Runs started, by workflow: `gate` waits for one approver; `books` for finance, then has a four-eyes gate. */
+/** Runs started, by workflow: `gate` waits for one approver; `books` for an operator, then has a four-eyes gate. */
 const runs = { gate: [] as string[], books: [] as string[] };
 let cutoffMs = 0;
 
@@ -54,7 +54,7 @@ beforeAll(async () => {
     document: {
       formatVersion: 1,
       nodes: [
-        { id: 'start', kind: 'trigger' }, { id: 'ledger', kind: 'approval', config: { role: 'finance', slaMs: 86_400_000, onLapse: 'reject' } },
+        { id: 'start', kind: 'trigger' }, { id: 'ledger', kind: 'approval', config: { role: 'operator', slaMs: 86_400_000, onLapse: 'reject' } },
         { id: 'done', kind: 'end' }, { id: 'no', kind: 'end', config: { outcome: 'failure' } },
       ],
       edges: links(['start', 'ledger'], ['ledger', 'done', 'approved'], ['ledger', 'no', 'rejected']),
@@ -143,7 +143,7 @@ describe(`approvals inbox at scale (${testDbKind()})`, () => {
     expect((await everything({ workflow: 'books' })).length).toBe(80);
     expect((await everything({ step: 'ledger' })).every((a) => a.workflowSlug === 'books')).toBe(true);
     expect(await everything({ workflow: 'gate', step: 'ledger' })).toEqual([]);
-    // Assigned to me: anna holds approver, not finance; an admin may decide all of them.
+    // Assigned to me: anna holds approver, not operator; an admin may decide all of them.
     const mine = await everything({ assignedToMe: true }, anna);
     expect(mine.length).toBe(116);
     expect(mine.every((a) => a.role === 'approver' && a.canDecide)).toBe(true);

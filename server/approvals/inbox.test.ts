@@ -28,6 +28,8 @@ describe('who may decide an approval', () => {
     expect(whyNotDecide(person('olga', 'approver'), { ...gate, allowRequester: true })).toBeNull();
     expect(whyNotDecide(person('anna', 'approver'), { ...gate, decisions: [{ actor: 'anna' }] })).toBe('approval.already_decided_by_actor');
     expect(whyNotDecide(person('anna', 'approver'), { ...gate, status: 'approved' })).toBe('approval.already_decided');
+    expect(whyNotDecide(person('anna', 'approver'), { ...gate, excluded: ['anna'] })).toBe('approval.four_eyes');
+    expect(whyNotDecide(person('ben', 'approver'), { ...gate, excluded: ['anna'] })).toBeNull();
     expect(whyNotDecide(person('anna', 'approver'), { ...gate, runOpen: false })).toBe('approval.already_decided');
   });
 

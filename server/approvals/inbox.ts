@@ -20,6 +20,7 @@ export type WhyNot =
   | 'approval.wrong_role' // the approval needs another role
   | 'approval.requester' // started the run, and the node does not allow the requester to decide
   | 'approval.already_decided_by_actor' // has already given a decision (four-eyes)
+  | 'approval.four_eyes' // approved an earlier gate this one must be decided apart from (distinctFrom)
   | 'approval.already_decided' // closed: decided, or the run ended
   | null;
 
@@ -134,7 +135,11 @@ export type ApprovalDetail = {
   outcomes: ApprovalOutcomes;
 };
 
-type Gate = { role: string; status: ApprovalStatus; decisions: readonly { actor: string }[]; allowRequester: boolean; runOpen: boolean; startedBy: string };
+type Gate = {
+  role: string; status: ApprovalStatus; decisions: readonly { actor: string }[]; allowRequester: boolean; runOpen: boolean; startedBy: string;
+  /** Who approved a gate this one is four eyes with (`distinctFrom`): they may not decide it. */
+  excluded?: readonly string[];
+};
 
 /**
  * Whether `actor` may decide an approval, by the same rules the engine applies, in the order it applies them.
@@ -146,6 +151,7 @@ export function whyNotDecide(actor: Actor, g: Gate): WhyNot {
   if (!actor.roles.includes(g.role as never) && !actor.roles.includes('admin')) return 'approval.wrong_role';
   if (!g.allowRequester && actor.name === g.startedBy) return 'approval.requester';
   if (g.decisions.some((d) => d.actor === actor.name)) return 'approval.already_decided_by_actor';
+  if (g.excluded?.includes(actor.name)) return 'approval.four_eyes';
   return null;
 }
 
@@ -193,7 +199,7 @@ export function createApprovalInbox(deps: { engine: EngineService; spine: Spine;
       const matching: InboxItem[] = [];
       for (const p of pending) {
         if (!matchesInbox(p, q, actor, t)) continue;
-        const whyNot = whyNotDecide(actor, { role: p.role, status: 'pending', decisions: p.decisions, allowRequester: p.allowRequester, runOpen: true, startedBy: p.startedBy });
+        const whyNot = whyNotDecide(actor, { role: p.role, status: 'pending', decisions: p.decisions, allowRequester: p.allowRequester, runOpen: true, startedBy: p.startedBy, excluded: p.excluded });
         matching.push({ ...p, canDecide: whyNot === null, whyNot });
       }
       matching.sort((x, y) => before(sortKey(x), sortKey(y)));
@@ -222,7 +228,8 @@ export function createApprovalInbox(deps: { engine: EngineService; spine: Spine;
         spine.envelope(state.runId),
       ]);
       const cfg = node?.kind === 'approval' ? node.config : null;
-      const whyNot = whyNotDecide(actor, { ...a, runOpen: state.status === 'running', startedBy: state.startedBy });
+      const excluded = (a.distinctFrom ?? []).flatMap((n) => (state.approvals[`${state.runId}:${n}`]?.decisions ?? []).filter((d) => d.decision === 'approve' && !d.auto).map((d) => d.actor));
+      const whyNot = whyNotDecide(actor, { ...a, runOpen: state.status === 'running', startedBy: state.startedBy, excluded });
       return {
         approvalId, nodeId: a.nodeId, label: node?.label?.trim() || a.nodeId, role: a.role, instructions: cfg?.instructions ?? null, dueAt: a.dueAt,
         onLapse: cfg?.onLapse ?? 'fail', requiredApprovals: a.requiredApprovals, allowRequester: a.allowRequester, status: a.status, decisions: a.decisions,

@@ -62,6 +62,9 @@ export type PendingApproval = {
   requiredApprovals: number; allowRequester: boolean; decisions: RunState['approvals'][string]['decisions']; workflowSlug: string; intent: string | null; startedBy: string;
   /** When it was requested (its `approval.requested`). */
   requestedAt: string;
+  /** Four eyes: the approval gates of the run this one must be decided apart from, and who approved them. */
+  distinctFrom?: string[];
+  excluded?: string[];
 };
 
 /** waiting = running, but only on people or time (an approval, a delay, the entity-key queue). */
@@ -222,7 +225,7 @@ export async function startEngine(opts: { spine: Spine; db: Db; run?: boolean; d
       type Open = Omit<PendingApproval, 'workflowSlug' | 'intent' | 'startedBy'> & { status: 'pending' | 'approved' | 'rejected' };
       const open = new Map<string, Open>();
       for (let after = active[0]!.startedSeq - 1; ; ) {
-        const page = await spine.read({ after, limit: 1000, filter: { types: ['approval.requested', 'approval.decided'] } });
+        const page = await spine.read({ after, limit: 1000, filter: { types: ['approval.requested', 'approval.escalated', 'approval.decided'] } });
         for (const e of page) {
           if (!e.runId || !runs.has(e.runId)) continue;
           const p = e.payload as Record<string, unknown>;
@@ -231,12 +234,18 @@ export async function startEngine(opts: { spine: Spine; db: Db; run?: boolean; d
             open.set(approvalId, {
               approvalId, runId: e.runId, nodeId: String(p.nodeId), role: String(p.role), instructions: typeof p.instructions === 'string' ? p.instructions : null,
               dueAt: typeof p.dueAt === 'string' ? p.dueAt : null, requiredApprovals: Number(p.requiredApprovals) || 1, allowRequester: p.allowRequester === true,
-              decisions: [], requestedAt: e.time, status: 'pending',
+              decisions: [], requestedAt: e.time, status: 'pending', ...(Array.isArray(p.distinctFrom) && { distinctFrom: p.distinctFrom.map(String) }),
             });
             continue;
           }
           const a = open.get(approvalId);
           if (!a || a.status !== 'pending') continue;
+          if (e.type === 'approval.escalated') {
+            // Re-assigned when its SLA lapsed: the new role decides it, by the new due time.
+            a.role = String(p.role);
+            a.dueAt = typeof p.dueAt === 'string' ? p.dueAt : null;
+            continue;
+          }
           const decision = p.decision === 'reject' ? 'reject' : 'approve';
           a.decisions.push({ actor: String(p.actor), decision, ...(typeof p.comment === 'string' && { comment: p.comment }), ...(p.auto === true && { auto: true }), at: e.time });
           const approvers = new Set(a.decisions.filter((d) => d.decision === 'approve').map((d) => d.actor)).size;
@@ -247,6 +256,9 @@ export async function startEngine(opts: { spine: Spine; db: Db; run?: boolean; d
         after = page[page.length - 1]!.seq;
       }
       const pending = [...open.values()].filter((a) => a.status === 'pending');
+      // Four eyes: who approved a gate this one must be decided apart from may not decide it.
+      for (const a of pending)
+        a.excluded = (a.distinctFrom ?? []).flatMap((n) => (open.get(`${a.runId}:${n}`)?.decisions ?? []).filter((d) => d.decision === 'approve' && !d.auto).map((d) => d.actor));
       const started = new Map(
         await Promise.all([...new Set(pending.map((a) => a.runId))].map(async (id) => [id, (await spine.getEvent(runs.get(id)!.startedSeq)).payload as Record<string, unknown>] as const)),
       );

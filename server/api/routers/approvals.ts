@@ -32,7 +32,7 @@ export const LiveApprovalsInput = z
   .strict();
 
 /** Events that change the inbox: approvals requested and decided, and runs that end while one waits. */
-export const INBOX_EVENT_TYPES = ['approval.requested', 'approval.decided', 'run.failed', 'run.cancelled'];
+export const INBOX_EVENT_TYPES = ['approval.requested', 'approval.escalated', 'approval.decided', 'run.failed', 'run.cancelled'];
 
 /** What the inbox is told about each such event: enough to update a card, nothing else of the run. */
 export type ApprovalSignal = {
