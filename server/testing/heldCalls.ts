@@ -18,14 +18,12 @@ import type { AgentTask } from '@/server/agents/adapter';
 
 type Gate = { pick: (task: AgentTask) => boolean; released: Promise<void> };
 
-export function holdAgentCalls(): { hold: (pick: (task: AgentTask) => boolean) => () => void; held: AgentTask[] } {
+export function holdAgentCalls(): { hold: (pick: (task: AgentTask) => boolean) => () => void } {
   const gates: Gate[] = [];
-  const held: AgentTask[] = [];
   const invoke = BuiltinAdapter.prototype.invoke;
   vi.spyOn(BuiltinAdapter.prototype, 'invoke').mockImplementation(async function (this: BuiltinAdapter, agent, task, signal) {
     const gate = gates.find((g) => g.pick(task));
     if (gate) {
-      held.push(task);
       await new Promise<void>((resolve, reject) => {
         void gate.released.then(resolve);
         signal.addEventListener('abort', () => reject(signal.reason ?? new Error('aborted')), { once: true });
@@ -34,7 +32,6 @@ export function holdAgentCalls(): { hold: (pick: (task: AgentTask) => boolean) =
     return invoke.call(this, agent, task, signal);
   });
   return {
-    held,
     hold(pick) {
       let release!: () => void;
       gates.push({ pick, released: new Promise<void>((r) => (release = r)) });
