@@ -25,6 +25,8 @@ const FREE_RUNS = 5;
 const PARTIAL_RUNS = 10;
 /** Analyses held (in flight) at the kill, at least: the later runs have every call held. */
 const HELD_ANALYSES = 25;
+/** Starts sent as the process is killed: certainly cut off, and retried after the restart. */
+const CUT_OFF = 20;
 const ANALYSTS = ['case-law', 'financial-impact', 'regulatory-risk', 'precedent', 'sentiment'];
 
 function startServer(url: string, port: number, env: Record<string, string> = {}): { child: ChildProcess; ready: Promise<unknown> } {
@@ -75,8 +77,9 @@ describe(`engine crash safety (${testDbKind()})`, () => {
     await server.ready;
 
     // Start the runs while following their endings; kill once the free runs have completed and the held
-    // work is announced, whatever is still being started. A start the crash cut off is retried after the
-    // restart with its idempotency key, which either returns the run the first request created or creates it now.
+    // work is announced, whatever is still being started, and with the last CUT_OFF starts sent just as the
+    // process dies. A start the crash cut off is retried after the restart with its idempotency key, which
+    // either returns the run the first request created or creates it now.
     const t0 = Date.now();
     const before = new Set<string>();
     const stopFollowing = new AbortController();
@@ -96,14 +99,16 @@ describe(`engine crash safety (${testDbKind()})`, () => {
         return null; // the server is gone
       }
     };
-    const firstTry = Array.from({ length: RUNS }, (_, i) => startRun(i));
+    const firstTry = Array.from({ length: RUNS - CUT_OFF }, (_, i) => startRun(i));
     await Promise.all([freeCompleted, enoughInFlight]);
     const exited = new Promise((r) => server.child.once('exit', r));
+    firstTry.push(...Array.from({ length: CUT_OFF }, (_, i) => startRun(RUNS - CUT_OFF + i)));
     server.child.kill('SIGKILL');
     await exited;
     const killedAt = Date.now() - t0;
     const acked = await Promise.all(firstTry);
     expect(acked.every((r) => r === null || r.status === 202)).toBe(true);
+    expect(acked.slice(-CUT_OFF), 'starts sent as the process died').toEqual(Array(CUT_OFF).fill(null));
 
     const restartWallClock = Date.now();
     server = startServer(url, port);
