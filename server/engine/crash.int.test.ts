@@ -1,8 +1,11 @@
 /**
  * Durability of runs under kill -9: an engine server process (server/testing/engineServer.ts) accepts 200
- * concurrent runs of the legal-case workflow over HTTP and is killed with SIGKILL while they are in flight.
- * Restarted on the same database, it recovers every active run from the log. Then: every run completes,
- * no (node, attempt) completes twice, each run's join fired exactly once, and the hash chain verifies.
+ * concurrent runs of the legal-case workflow over HTTP and is killed with SIGKILL while work is in flight.
+ * What is in flight at the kill is made, not hoped for: the first server holds agent calls (SPINE_TEST_HOLD),
+ * so a few runs complete, some have all five analyses in and their summary held (the join fired before the
+ * kill), and the rest have their analyses held; the test kills only once it has seen all three.
+ * Restarted on the same database (nothing held), it recovers every active run from the log. Then: every run
+ * completes, no (node, attempt) completes twice, each run's join fired exactly once, and the hash chain verifies.
  */
 import type { ChildProcess } from 'node:child_process';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -11,16 +14,23 @@ import type { AgentTask } from '@/server/agents/adapter';
 import { openSpine, type SpineEvent } from '@/server/spine';
 import { openHarness, waitForEvent, waitForRun } from '@/server/testing/engineHarness';
 import { freeUrlPort } from '@/server/testing/net';
-import { spawnTs, waitForLine } from '@/server/testing/processes';
+import { onLines, spawnTs, waitForLine } from '@/server/testing/processes';
 import { freshDatabaseUrl, testDbKind } from '@/server/testing/testDb';
 
 const RUNS = 200;
 const AGENT_LATENCY_MS = 100;
-/** Kill once this many runs have completed: the rest are in flight. */
-const KILL_AFTER_COMPLETED = 5;
+/** Runs served normally by the first server: they complete before the kill. */
+const FREE_RUNS = 5;
+/** Runs whose summary is held: their five analyses and join are in the log at the kill, the summarizer in flight. */
+const PARTIAL_RUNS = 10;
+/** Analyses held (in flight) at the kill, at least: the later runs have every call held. */
+const HELD_ANALYSES = 25;
+/** Starts sent as the process is killed: certainly cut off, and retried after the restart. */
+const CUT_OFF = 20;
+const ANALYSTS = ['case-law', 'financial-impact', 'regulatory-risk', 'precedent', 'sentiment'];
 
-function startServer(url: string, port: number): { child: ChildProcess; ready: Promise<unknown> } {
-  const child = spawnTs('server/testing/engineServer.ts', [String(port), String(AGENT_LATENCY_MS)], { DATABASE_URL: url });
+function startServer(url: string, port: number, env: Record<string, string> = {}): { child: ChildProcess; ready: Promise<unknown> } {
+  const child = spawnTs('server/testing/engineServer.ts', [String(port), String(AGENT_LATENCY_MS)], { DATABASE_URL: url, ...env });
   return { child, ready: waitForLine(child, /ready (\d+)/, 60_000) };
 }
 
@@ -52,19 +62,31 @@ describe(`engine crash safety (${testDbKind()})`, () => {
     const url = await freshDatabaseUrl();
     const port = await freeUrlPort();
     const base = `http://127.0.0.1:${port}/api/v1`;
-    let server = startServer(url, port);
+    let server = startServer(url, port, { SPINE_TEST_HOLD: JSON.stringify({ freeRuns: FREE_RUNS, partialRuns: PARTIAL_RUNS, partialHolds: ['summarizer'] }) });
+    const heldSummaries = new Set<string>();
+    let heldAnalyses = 0;
+    let inFlight!: () => void;
+    const enoughInFlight = new Promise<void>((r) => (inFlight = r));
+    onLines(server.child, (line) => {
+      const held = /^held (\S+) (\S+)$/.exec(line);
+      if (!held) return;
+      if (held[1] === 'summarizer') heldSummaries.add(held[2]!);
+      else heldAnalyses++;
+      if (heldSummaries.size >= PARTIAL_RUNS && heldAnalyses >= HELD_ANALYSES) inFlight();
+    });
     await server.ready;
 
-    // Start the runs while following their endings; kill as soon as some have completed, whatever is
-    // still being started or worked on. A start the crash cut off is retried after the restart with its
-    // idempotency key, which either returns the run the first request created or creates it now.
+    // Start the runs while following their endings; kill once the free runs have completed and the held
+    // work is announced, whatever is still being started, and with the last CUT_OFF starts sent just as the
+    // process dies. A start the crash cut off is retried after the restart with its idempotency key, which
+    // either returns the run the first request created or creates it now.
     const t0 = Date.now();
     const before = new Set<string>();
     const stopFollowing = new AbortController();
-    const enoughCompleted = followEndings(base, (e) => {
+    const freeCompleted = followEndings(base, (e) => {
       before.add(e.runId!);
-      return before.size >= KILL_AFTER_COMPLETED;
-    }, stopFollowing.signal).catch(() => undefined);
+      return before.size >= FREE_RUNS;
+    }, stopFollowing.signal);
     const startRun = async (i: number): Promise<{ runId: string; status: number } | null> => {
       try {
         const res = await fetch(`${base}/workflows/legal-case-analysis/runs`, {
@@ -77,14 +99,16 @@ describe(`engine crash safety (${testDbKind()})`, () => {
         return null; // the server is gone
       }
     };
-    const firstTry = Array.from({ length: RUNS }, (_, i) => startRun(i));
-    await enoughCompleted;
+    const firstTry = Array.from({ length: RUNS - CUT_OFF }, (_, i) => startRun(i));
+    await Promise.all([freeCompleted, enoughInFlight]);
     const exited = new Promise((r) => server.child.once('exit', r));
+    firstTry.push(...Array.from({ length: CUT_OFF }, (_, i) => startRun(RUNS - CUT_OFF + i)));
     server.child.kill('SIGKILL');
     await exited;
     const killedAt = Date.now() - t0;
     const acked = await Promise.all(firstTry);
     expect(acked.every((r) => r === null || r.status === 202)).toBe(true);
+    expect(acked.slice(-CUT_OFF), 'starts sent as the process died').toEqual(Array(CUT_OFF).fill(null));
 
     const restartWallClock = Date.now();
     server = startServer(url, port);
@@ -124,6 +148,9 @@ describe(`engine crash safety (${testDbKind()})`, () => {
       const notCompleted: string[] = [];
       let redispatched = 0;
       let resumed = 0;
+      let endedBeforeKill = 0;
+      let joinedBeforeKillEndedAfter = 0;
+      let analysesInFlightAtKill = 0;
       const wrongInput: string[] = [];
       for (const runId of runIds) {
         const events = byRun.get(runId) ?? [];
@@ -139,13 +166,23 @@ describe(`engine crash safety (${testDbKind()})`, () => {
         const joins = events.filter((e) => e.type === 'join.satisfied').length;
         if (joins !== 1) badJoins.push(`${runId}: ${joins}`);
         const ends = events.filter((e) => e.type === 'run.completed' || e.type === 'run.failed' || e.type === 'run.cancelled');
-        if (ends[0] && Date.parse(ends[0].time) >= restartWallClock) resumed++;
+        const beforeKill = (e: SpineEvent) => Date.parse(e.time) < restartWallClock;
+        if (ends[0] && !beforeKill(ends[0])) resumed++;
+        if (ends[0] && beforeKill(ends[0])) endedBeforeKill++;
+        if (events.some((e) => e.type === 'join.satisfied' && beforeKill(e)) && ends[0] && !beforeKill(ends[0])) joinedBeforeKillEndedAfter++;
+        const nodeOf = (e: SpineEvent) => (e.payload as { nodeId?: string }).nodeId ?? '';
+        const completedBeforeKill = new Set(events.filter((e) => e.type === 'task.completed' && beforeKill(e)).map(nodeOf));
+        analysesInFlightAtKill += events.filter((e) => e.type === 'task.dispatched' && beforeKill(e) && ANALYSTS.includes(nodeOf(e)) && !completedBeforeKill.has(nodeOf(e))).length;
         // Work redone after the restart got the same input as the first time: the summary saw all five analyses.
         const summary = (ends[0]?.payload as { output?: { summarizer?: { sources?: string[] } } } | undefined)?.output?.summarizer;
         if (summary && summary.sources?.length !== 5) wrongInput.push(`${runId}: summarizer saw ${JSON.stringify(summary.sources)}`);
         if (ends.length !== 1 || ends[0]!.type !== 'run.completed' || (await spine.getRun(runId))?.status !== 'completed') notCompleted.push(`${runId}: ${ends.map((e) => e.type).join(',')}`);
       }
-      expect(resumed, 'runs the crash interrupted, finished after the restart').toBeGreaterThan(0);
+      // The precondition, read back from the log: what the hold kept in flight was in flight at the kill.
+      expect(endedBeforeKill, 'runs completed before the kill').toBe(FREE_RUNS);
+      expect(resumed, 'runs the crash interrupted (or cut off at their start), finished after the restart').toBe(RUNS - FREE_RUNS);
+      expect(joinedBeforeKillEndedAfter, 'runs whose join fired before the kill and whose summary came after').toBe(PARTIAL_RUNS);
+      expect(analysesInFlightAtKill, 'analyses dispatched but not completed at the kill').toBeGreaterThanOrEqual(HELD_ANALYSES);
       expect(notCompleted).toEqual([]);
       expect(completedTwice).toEqual([]);
       expect(redispatched, '(node, attempt) dispatched twice').toBe(0);
@@ -154,7 +191,8 @@ describe(`engine crash safety (${testDbKind()})`, () => {
       const head = await spine.head();
       expect(await spine.verify()).toMatchObject({ ok: true, checked: head });
       console.log(
-        `engine crash (${testDbKind()}): killed at ${killedAt} ms with ${acked.filter(Boolean).length} of ${RUNS} starts acknowledged and ${before.size}+ runs completed; ` +
+        `engine crash (${testDbKind()}): killed at ${killedAt} ms with ${acked.filter(Boolean).length} of ${RUNS} starts acknowledged, ${endedBeforeKill} runs completed, ` +
+          `${joinedBeforeKillEndedAfter} summaries and ${analysesInFlightAtKill} analyses in flight; ` +
           `restarted at ${restartedAt} ms; ${resumed} runs finished after the restart, all ${RUNS} completed at ${allDoneAt} ms; ${head} events, chain verified`,
       );
     } finally {
@@ -163,11 +201,24 @@ describe(`engine crash safety (${testDbKind()})`, () => {
   }, 120_000);
 
   it('a task in flight when the engine stops is dispatched again after the restart, with the input it was first given', async () => {
-    const slow = { summarizer: { latencyMs: 400 } };
+    // The first engine's summarizer call never answers (it ends when the engine stops and aborts it), so the
+    // task is in flight at the stop whatever the machine's speed; the second engine's calls are answered.
+    const slow = { summarizer: { latencyMs: 50 } };
+    let holding = true;
+    const invoke = BuiltinAdapter.prototype.invoke;
+    vi.spyOn(BuiltinAdapter.prototype, 'invoke').mockImplementation(function (this: BuiltinAdapter, agent, task: AgentTask, signal) {
+      if (!holding || task.nodeId !== 'summarizer') return invoke.call(this, agent, task, signal);
+      return new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason ?? new Error('aborted')), { once: true }));
+    });
     const first = await openHarness({ agents: slow });
     const { runId } = await first.service.startRun('legal-case-analysis', { input: { facts: 'Late delivery of office chairs' } }, 'olga');
     const dispatched = await waitForEvent(first.spine, runId, (e) => e.type === 'task.dispatched' && (e.payload as { nodeId: string }).nodeId === 'summarizer');
     await first.close();
+    holding = false;
+    const spine = await openSpine({ databaseUrl: first.url, migrate: false });
+    const atStop = await spine.read({ after: 0, limit: 1000, filter: { runId } });
+    await spine.close();
+    expect(atStop.filter((e) => (e.payload as { nodeId?: string }).nodeId === 'summarizer').map((e) => e.type), 'the summarizer was in flight at the stop').toEqual(['task.dispatched']);
 
     const second = await openHarness({ url: first.url, agents: slow });
     try {

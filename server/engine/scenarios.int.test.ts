@@ -2,10 +2,11 @@
  * The article's scenarios, end to end on the selected database: the demo workflows with builtin agents,
  * started by API or by events published to the spine, asserting event order and outcome.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { SpineEvent } from '@/server/spine';
 import { hotel } from '@/server/agents/builtin/agents';
 import { openHarness, waitForEvent, waitForRun, type Harness } from '@/server/testing/engineHarness';
+import { holdAgentCalls } from '@/server/testing/heldCalls';
 import { testDbKind } from '@/server/testing/testDb';
 import { createWorkflowLibrary } from '@/server/workflows/library';
 
@@ -18,6 +19,7 @@ describe(`scenarios (${testDbKind()})`, () => {
   afterEach(async () => {
     await h?.close();
     h = undefined;
+    vi.restoreAllMocks();
   });
 
   it('legal case: case.opened fans out to 5 agents, the join fires once after all, the summary routes a high-risk case to review', async () => {
@@ -68,12 +70,20 @@ describe(`scenarios (${testDbKind()})`, () => {
   it('booking vs cancellation on the same room key, milliseconds apart: processed one at a time in seq order', async () => {
     h = await openHarness({ agents: { 'booking-desk': { latencyMs: 40 } } });
     hotel.clear();
+    // The booking is held at the desk until the cancellation has queued behind it, and room 1's booking until
+    // room 2's has been dispatched: "while the first is still at work" holds however slow the machine is.
+    const calls = holdAgentCalls();
+    const room = (t: { input: unknown }) => (t.input as { room?: string }).room;
+    const releaseBooking = calls.hold((t) => room(t) === '12' && (t.input as { action?: string }).action === 'book');
+    const releaseRoom1 = calls.hold((t) => room(t) === '1');
     const [book, cancel] = await h.spine.append([
       { type: 'booking.requested', key: 'room:12', payload: { room: '12', action: 'book', guest: 'ada' } },
       { type: 'booking.cancelled', key: 'room:12', payload: { room: '12', action: 'cancel' } },
     ]);
     const first = await waitForTrigger(h, book!.seq);
     const second = await waitForTrigger(h, cancel!.seq);
+    await waitForEvent(h.spine, second.runId!, (e) => e.type === 'run.queued');
+    releaseBooking();
     const [a, b] = await Promise.all([waitForRun(h.spine, first.runId!), waitForRun(h.spine, second.runId!)]);
     expect(b.find((e) => e.type === 'run.queued')).toBeDefined();
     const aEnd = a.at(-1)!.seq;
@@ -88,6 +98,9 @@ describe(`scenarios (${testDbKind()})`, () => {
     ]);
     const rx = await waitForTrigger(h, x!.seq);
     const ry = await waitForTrigger(h, y!.seq);
+    // Room 2 is dispatched while room 1 is still held at the desk (were keys serialized across rooms, this wait would time out).
+    await waitForEvent(h.spine, ry.runId!, (e) => e.type === 'task.dispatched');
+    releaseRoom1();
     const [ex, ey] = await Promise.all([waitForRun(h.spine, rx.runId!), waitForRun(h.spine, ry.runId!)]);
     expect(ey.find((e) => e.type === 'task.dispatched')!.seq).toBeLessThan(ex.at(-1)!.seq);
   });
@@ -187,10 +200,13 @@ describe(`scenarios (${testDbKind()})`, () => {
   });
 
   it('shipping label: the address changes mid-run and the stale label is re-run on the new address', async () => {
-    h = await openHarness({ agents: { 'label-printer': { latencyMs: 300 } } });
+    h = await openHarness({ agents: { 'label-printer': { latencyMs: 20 } } });
+    // The first label is held at the printer until the address has changed: it is certainly printed for the old one.
+    const release = holdAgentCalls().hold((t) => t.nodeId === 'label-printer' && t.attempt === 1);
     const { runId } = await h.service.startRun('shipping-label', { input: { address: 'Old Street 1' } }, 'sam');
     await waitForEvent(h.spine, runId, (e) => e.type === 'task.dispatched' && nodeOf(e) === 'label-printer');
     await h.service.patchContext(runId, { patch: { address: 'New Avenue 2' } }, 'customer');
+    release();
     const events = await waitForRun(h.spine, runId);
     expect(events.find((e) => e.type === 'task.stale')?.payload).toMatchObject({ nodeId: 'label-printer', attempt: 1, policy: 'rerun' });
     expect(events.filter((e) => e.type === 'task.dispatched' && nodeOf(e) === 'label-printer').map((e) => (e.payload as { attempt: number }).attempt)).toEqual([1, 2]);

@@ -2,6 +2,8 @@
  * Ordering under load: 8 concurrent writers × 2,000 appends while 2 subscribers tail from seq 1. Each
  * subscriber must see exactly 16,000 events, seq strictly increasing by one, none missing, none twice.
  * On PostgreSQL the writers are 3 separate processes sharing the database (wake-ups cross by NOTIFY).
+ * The bound is on progress, not on total time: the test fails when the subscribers see no new event for
+ * STALL_MS (a lost wake-up or a deadlock), however long a busy machine takes for all 16,000.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { openSpine, type Spine, type SpineEvent } from '@/server/spine';
@@ -11,14 +13,33 @@ import { spawnTs, waitForLine } from '@/server/testing/processes';
 const WRITERS = 8;
 const PER_WRITER = 2000;
 const TOTAL = WRITERS * PER_WRITER;
+const STALL_MS = 60_000;
 
-async function tail(spine: Spine, n: number): Promise<SpineEvent[]> {
-  const out: SpineEvent[] = [];
+async function tail(spine: Spine, n: number, out: SpineEvent[] = []): Promise<SpineEvent[]> {
   for await (const e of spine.subscribe({ fromSeq: 1, types: ['load.*'] })) {
     out.push(e);
     if (out.length === n) break;
   }
   return out;
+}
+
+/** Resolves with `work`, or rejects once `progress()` has not changed for `stallMs`. */
+async function unlessStalled<T>(work: Promise<T>, progress: () => number, stallMs: number, what: string): Promise<T> {
+  let last = progress();
+  let lastChange = Date.now();
+  let timer: NodeJS.Timeout | undefined;
+  const stalled = new Promise<never>((_, reject) => {
+    timer = setInterval(() => {
+      const now = progress();
+      if (now !== last) [last, lastChange] = [now, Date.now()];
+      else if (Date.now() - lastChange > stallMs) reject(new Error(`${what}: no progress for ${stallMs} ms (stuck at ${now})`));
+    }, 1000);
+  });
+  try {
+    return await Promise.race([work, stalled]);
+  } finally {
+    clearInterval(timer);
+  }
 }
 
 function expectGapless(events: SpineEvent[]) {
@@ -41,20 +62,26 @@ describe(`concurrent writers and tailing subscribers (${testDbKind()})`, () => {
     const url = await freshDatabaseUrl();
     const spine = await openSpine({ databaseUrl: url });
     spines.push(spine);
-    const subscribers = [tail(spine, TOTAL), tail(spine, TOTAL)];
+    const seen: [SpineEvent[], SpineEvent[]] = [[], []];
+    const subscribers = [tail(spine, TOTAL, seen[0]), tail(spine, TOTAL, seen[1])];
+    const progress = () => seen[0].length + seen[1].length;
     if (spine.dialect === 'sqlite') {
-      await Promise.all(
+      await unlessStalled(Promise.all(
         Array.from({ length: WRITERS }, async (_, w) => {
           for (let i = 0; i < PER_WRITER; i++) await spine.publish({ type: 'load.appended', key: `w-${w}`, payload: { w, i } });
         }),
-      );
+      ), progress, STALL_MS, 'writers');
     } else {
       const split = [3, 3, 2];
       const children = split.map((writers, p) => spawnTs('server/testing/appendWorker.ts', [String(writers), String(PER_WRITER), `p${p}`], { DATABASE_URL: url }));
-      const done = await Promise.all(children.map((c) => waitForLine(c, /done (\d+)/, 170_000)));
-      expect(done.map((m) => Number(m[1]))).toEqual(split.map((w) => w * PER_WRITER));
+      try {
+        const done = await unlessStalled(Promise.all(children.map((c) => waitForLine(c, /done (\d+)/, 3_600_000))), progress, STALL_MS, 'writer processes');
+        expect(done.map((m) => Number(m[1]))).toEqual(split.map((w) => w * PER_WRITER));
+      } finally {
+        for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+      }
     }
-    const [a, b] = await Promise.all(subscribers);
+    const [a, b] = await unlessStalled(Promise.all(subscribers), progress, STALL_MS, 'subscribers');
     expectGapless(a!);
     expectGapless(b!);
     // Per-writer order is preserved inside the global order.
@@ -66,7 +93,7 @@ describe(`concurrent writers and tailing subscribers (${testDbKind()})`, () => {
       lastIndex.set(e.key!, p.i);
     }
     expect(await spine.verify()).toMatchObject({ ok: true, checked: TOTAL });
-  }, 180_000);
+  }, 1_200_000);
 
   it.runIf(testDbKind() === 'postgres')('an event appended by another process reaches a subscriber here within 100 ms', async () => {
     const url = await freshDatabaseUrl();

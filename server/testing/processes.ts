@@ -32,3 +32,16 @@ export function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs = 30
     });
   });
 }
+
+/** Calls `onLine` with every complete stdout line of `child`, from now on. */
+export function onLines(child: ChildProcess, onLine: (line: string) => void): void {
+  let buf = '';
+  child.stdout?.on('data', (d) => {
+    buf += d;
+    let i: number;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      onLine(buf.slice(0, i));
+      buf = buf.slice(i + 1);
+    }
+  });
+}

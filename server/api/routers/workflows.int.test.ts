@@ -3,11 +3,12 @@
  * rename/duplicate/archive, drafts with revision conflicts, publish refused with errors, versions, a run
  * started from the published version and its node states pushed until every node is done.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createCaller } from '@/server/api/root';
 import { createContextInner, type Context } from '@/server/api/trpc';
 import { LOCAL_OPERATOR } from '@/server/api/actor';
 import { openHarness, waitForRun, type Harness } from '@/server/testing/engineHarness';
+import { holdAgentCalls } from '@/server/testing/heldCalls';
 import { testDbKind } from '@/server/testing/testDb';
 import { createNode, type WorkflowDocument } from '@/server/workflows/schema';
 import type { RunStates } from './workflows';
@@ -32,6 +33,7 @@ describe(`workflows router (${testDbKind()})`, () => {
   afterEach(async () => {
     await h?.close();
     h = undefined;
+    vi.restoreAllMocks();
   });
 
   it('lists the library with draft status and runs; rename, duplicate and archive leave the draft revision alone', async () => {
@@ -93,8 +95,11 @@ describe(`workflows router (${testDbKind()})`, () => {
   });
 
   it('pushes the node states of a run after each of its events until every node is done', async () => {
-    // A 30 ms agent is called asynchronously, so the push shows it running (zero-latency ones run inline).
+    // An agent with latency is called asynchronously, so the push shows it running (zero-latency ones run
+    // inline). Its call is held until the stream has shown it running: each snapshot folds the log as it is
+    // when pushed, so a quick agent could otherwise be done before the snapshot after its dispatch is made.
     h = await openHarness({ agents: { echo: { latencyMs: 30 } } });
+    const release = holdAgentCalls().hold((t) => t.nodeId === 'echo-1');
     const api = callerFor(h);
     const w = await api.workflows.create({ name: 'Live', document: straight });
     await api.workflows.publish({ id: w.id });
@@ -105,6 +110,7 @@ describe(`workflows router (${testDbKind()})`, () => {
       // Tracked items reach a server-side caller as tRPC's envelope: [id, data, marker].
       const states = (item as unknown as [string, RunStates])[1];
       seen.push(states);
+      if (states.nodes.find((n) => n.id === 'echo-1')?.status === 'running') release();
       if (states.status === 'completed') break;
     }
     const last = seen.at(-1)!;

@@ -7,13 +7,14 @@
  */
 import type { AddressInfo } from 'node:net';
 import type http from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { SpineEvent } from '@/server/spine';
 import { createAuthService } from '@/server/auth/service';
 import { SYSTEM_ACTOR } from '@/server/auth/roles';
 import { createNodeServer } from '@/server/http/nodeAdapter';
 import { openHarness, waitForEvent, waitForRun, type Harness } from '@/server/testing/engineHarness';
 import { links } from '@/server/testing/given';
+import { holdAgentCalls } from '@/server/testing/heldCalls';
 import { testDbKind } from '@/server/testing/testDb';
 import { v1Routes } from '@/server/testing/v1Routes';
 
@@ -171,17 +172,24 @@ describe(`HTTP API v1 runs, approvals and workflows (${testDbKind()})`, () => {
   });
 
   it('POST /runs/{id}/context changes the state mid-run: the stale label is printed again for the new address', async () => {
-    const { body } = await start('shipping-label', { input: { address: 'Old Street 1' } });
-    await waitForEvent(h.spine, body.runId, (e) => e.type === 'task.dispatched' && nodeOf(e) === 'label-printer');
-    const stale = await call('POST', `/runs/${body.runId}/context`, { body: { patch: { address: 'New Avenue 2' }, expectedVersion: 1 } });
-    expect(stale).toMatchObject({ status: 409, body: { error: { code: 'envelope.version_conflict' } } });
-    const patched = await call('POST', `/runs/${body.runId}/context`, { body: { patch: { address: 'New Avenue 2' }, expectedVersion: 2 } });
-    expect(patched).toMatchObject({ status: 200, body: { runId: body.runId, envelopeVersion: 3, seq: expect.any(Number) } });
-    await waitForRun(h.spine, body.runId);
-    const run = (await call('GET', `/runs/${body.runId}`)).body;
-    expect(run).toMatchObject({ status: 'completed', output: { label: 'LABEL[New Avenue 2]' }, envelope: { state: { address: 'New Avenue 2' } } });
-    expect(run.nodes.find((n: { id: string }) => n.id === 'label-printer')).toMatchObject({ attempts: 2 });
-    expect(await call('POST', `/runs/${body.runId}/context`, { body: { patch: { address: 'Too late' } } })).toMatchObject({ status: 409, body: { error: { code: 'run.not_running' } } });
+    // The first label is held at the printer until the address has changed, however slow the machine.
+    const release = holdAgentCalls().hold((t) => t.nodeId === 'label-printer' && t.attempt === 1);
+    try {
+      const { body } = await start('shipping-label', { input: { address: 'Old Street 1' } });
+      await waitForEvent(h.spine, body.runId, (e) => e.type === 'task.dispatched' && nodeOf(e) === 'label-printer');
+      const stale = await call('POST', `/runs/${body.runId}/context`, { body: { patch: { address: 'New Avenue 2' }, expectedVersion: 1 } });
+      expect(stale).toMatchObject({ status: 409, body: { error: { code: 'envelope.version_conflict' } } });
+      const patched = await call('POST', `/runs/${body.runId}/context`, { body: { patch: { address: 'New Avenue 2' }, expectedVersion: 2 } });
+      expect(patched).toMatchObject({ status: 200, body: { runId: body.runId, envelopeVersion: 3, seq: expect.any(Number) } });
+      release();
+      await waitForRun(h.spine, body.runId);
+      const run = (await call('GET', `/runs/${body.runId}`)).body;
+      expect(run).toMatchObject({ status: 'completed', output: { label: 'LABEL[New Avenue 2]' }, envelope: { state: { address: 'New Avenue 2' } } });
+      expect(run.nodes.find((n: { id: string }) => n.id === 'label-printer')).toMatchObject({ attempts: 2 });
+      expect(await call('POST', `/runs/${body.runId}/context`, { body: { patch: { address: 'Too late' } } })).toMatchObject({ status: 409, body: { error: { code: 'run.not_running' } } });
+    } finally {
+      vi.restoreAllMocks();
+    }
   });
 
   it('approvals: four eyes over HTTP; the same person twice, a decision after the close and an unknown id are refused', async () => {
