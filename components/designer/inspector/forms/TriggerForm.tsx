@@ -1,11 +1,12 @@
 'use client';
 import { useMemo } from 'react';
-import { nextCronTime, TRIGGER_MODES } from '@/server/workflows/schema';
+import { KEY_HOLDS, nextCronTime, TRIGGER_MODES } from '@/server/workflows/schema';
 import { Segmented, TextField } from '../fields';
 import { useConfigForm } from '../useConfigForm';
 import type { FormProps } from './types';
 
 const MODE_LABELS: Record<(typeof TRIGGER_MODES)[number], string> = { manual: 'Manual / API', event: 'On event', schedule: 'Schedule' };
+const HOLD_LABELS: Record<(typeof KEY_HOLDS)[number], string> = { working: 'While working', run: 'Whole run' };
 
 export function TriggerForm({ id, config, fieldProblems }: FormProps<'trigger'>) {
   const f = useConfigForm(id, 'trigger', config);
@@ -30,7 +31,7 @@ export function TriggerForm({ id, config, fieldProblems }: FormProps<'trigger'>)
         testId="trigger-mode"
         value={f.draft.mode ?? 'manual'}
         options={TRIGGER_MODES.map((m) => ({ value: m, label: MODE_LABELS[m] }))}
-        onChange={(mode) => f.replace({ mode, ...(mode === 'event' && { eventType: f.draft.eventType ?? '' }), ...(mode === 'schedule' && { cron: f.draft.cron ?? '0 9 * * 1-5' }) }, 'mode')}
+        onChange={(mode) => f.replace({ mode, ...(f.draft.keyHold !== undefined && { keyHold: f.draft.keyHold }), ...(mode === 'event' && { eventType: f.draft.eventType ?? '' }), ...(mode === 'schedule' && { cron: f.draft.cron ?? '0 9 * * 1-5' }) }, 'mode')}
       />
       {f.draft.mode === 'manual' && <p className="text-xs text-zinc-500 dark:text-zinc-400">Runs start from the Run button or the API (POST /api/v1/workflows/&lt;id&gt;/runs).</p>}
       {f.draft.mode === 'event' && (
@@ -46,6 +47,18 @@ export function TriggerForm({ id, config, fieldProblems }: FormProps<'trigger'>)
           )}
         </>
       )}
+      <Segmented
+        label="Entity key held"
+        testId="trigger-key-hold"
+        value={f.draft.keyHold ?? 'working'}
+        options={KEY_HOLDS.map((h) => ({ value: h, label: HOLD_LABELS[h] }))}
+        onChange={(keyHold) => f.set({ keyHold }, 'keyHold')}
+      />
+      <p className="text-xs text-zinc-500 dark:text-zinc-400">
+        {(f.draft.keyHold ?? 'working') === 'working'
+          ? 'Runs with the same key take turns only while they work: one waiting on a person or a delay lets the next go first, and takes its turn again after.'
+          : 'A run holds its key until it ends: later runs on the same key wait, even while it waits on a person.'}
+      </p>
     </div>
   );
 }
