@@ -174,11 +174,16 @@ export function applyEvent(wf: CompiledWorkflow, s: RunState, e: RunEvent & { ke
   const nodeId = e.type === 'timer.fired' ? s.timers[String(p.timerId)]?.nodeId : typeof p.nodeId === 'string' ? p.nodeId : undefined;
   s.lastEventId = e.id;
   const tracked = nodeId && !NOT_NODE_PROGRESS.has(e.type) ? s.nodes[nodeId] : undefined;
-  // Only an event that changed the node moves its cause (a late duplicate result changes nothing).
-  const before = tracked && JSON.stringify(tracked);
+  // Only an event that moved the node on moves its cause (a late duplicate result changes nothing).
+  const before = tracked && progressOf(tracked);
   fold(wf, s, e);
   const n = nodeId ? s.nodes[nodeId] : undefined;
-  if (n && !NOT_NODE_PROGRESS.has(e.type) && (n !== tracked || JSON.stringify(n) !== before)) n.causeId = e.id;
+  if (n && !NOT_NODE_PROGRESS.has(e.type) && (n !== tracked || progressOf(n) !== before)) n.causeId = e.id;
+}
+
+/** The part of a node's state that says how far it got (cheap to compare on every event). */
+function progressOf(n: NodeState): string {
+  return `${n.status}|${n.attempt}|${n.handle ?? ''}|${n.failure ? 1 : 0}|${n.redispatch ? 1 : 0}|${n.lapsed ? 1 : 0}|${n.timedOut ? 1 : 0}|${n.dispatchSeq ?? ''}`;
 }
 
 function fold(wf: CompiledWorkflow, s: RunState, e: RunEvent & { key?: string | null }): void {
