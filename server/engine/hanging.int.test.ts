@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ENGINE_SOURCE, type SpineEvent } from '@/server/spine';
 import type { WorkflowDocument } from '@/server/workflows/schema';
-import { openHarness, waitForEvent, waitForRun, type Harness } from '@/server/testing/engineHarness';
+import { openHarness, publishDocument, waitForEvent, waitForRun, type Harness } from '@/server/testing/engineHarness';
 import { testDbKind } from '@/server/testing/testDb';
 
 const LIMIT = 64 * 1024;
@@ -61,11 +61,7 @@ describe(`no run left hanging (${testDbKind()})`, () => {
     h = undefined;
   });
 
-  async function publish(name: string, doc: WorkflowDocument) {
-    const w = await h!.service.workflows.create({ name, document: doc });
-    await h!.service.publishWorkflow(w.id);
-    return w.id;
-  }
+  const publish = (name: string, doc: WorkflowDocument) => publishDocument(h!, name, doc);
   const last = (events: SpineEvent[]) => events.at(-1)!;
   const failed = (events: SpineEvent[]) => events.find((e) => e.type === 'task.failed')?.payload as { error: string; errorKind: string; retryable: boolean } | undefined;
 

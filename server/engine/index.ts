@@ -10,7 +10,7 @@
 import { z } from 'zod';
 import type { Db } from '@/server/db/client';
 import { ConflictError, isSpineError, NotFoundError, ValidationError } from '@/server/errors';
-import type { AppendResult, Envelope, Json, RunStatus, Spine } from '@/server/spine';
+import { sourceOf, type AppendResult, type Envelope, type Json, type RunStatus, type Spine } from '@/server/spine';
 import { createAgentStore, type AgentStore } from '@/server/agents/store';
 import { AgentRegistry } from '@/server/agents/registry';
 import { createWorkflowStore, type WorkflowStore } from '@/server/workflows/store';
@@ -86,7 +86,7 @@ export type EngineService = Awaited<ReturnType<typeof startEngine>>;
  */
 export type Requester = string | { kind: 'user' | 'apiKey' | 'system'; name: string; roles?: readonly string[] };
 const requesterName = (r: Requester) => (typeof r === 'string' ? r : r.name);
-const requesterSource = (r: Requester) => (typeof r === 'string' ? { kind: 'user' as const, name: r } : { kind: r.kind, name: r.name });
+const requesterSource = (r: Requester) => sourceOf(typeof r === 'string' ? { kind: 'user', name: r } : r);
 
 export async function startEngine(opts: { spine: Spine; db: Db; run?: boolean; databaseUrl?: string } & Partial<Pick<EngineDeps, 'now' | 'random' | 'onRunEnded'>>) {
   const workflows: WorkflowStore = createWorkflowStore(opts.db);

@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SpineEvent } from '@/server/spine';
 import type { WorkflowDocument } from '@/server/workflows/schema';
-import { openHarness, waitForEvent, waitForRun, type Harness } from '@/server/testing/engineHarness';
+import { openHarness, publishDocument, waitForEvent, waitForRun, type Harness } from '@/server/testing/engineHarness';
 import { testDbKind } from '@/server/testing/testDb';
 
 /** start → hold (approval) → work (echo) → done. */
@@ -48,11 +48,7 @@ describe(`entity key hold (${testDbKind()})`, () => {
     h = undefined;
   });
 
-  async function publish(name: string, doc: WorkflowDocument) {
-    const w = await h!.service.workflows.create({ name, document: doc });
-    await h!.service.publishWorkflow(w.id);
-    return w.id;
-  }
+  const publish = (name: string, doc: WorkflowDocument) => publishDocument(h!, name, doc);
   const approve = async (runId: string) => {
     const asked = await waitForEvent(h!.spine, runId, (e) => e.type === 'approval.requested');
     await h!.service.decideApproval((asked.payload as { approvalId: string }).approvalId, { decision: 'approve' }, { name: 'paula' });

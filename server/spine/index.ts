@@ -23,7 +23,7 @@ export { RUN_STATUSES, TERMINAL_STATUSES } from './runIndex';
 export type { Json } from './events';
 export { EventType, TypePattern, matchesType, matchesFilter, ENGINE_SOURCE, isEngineSource } from './events';
 export { newEventId } from './log/sequencer';
-export { publishAs, reservedNamespaceOf, RESERVED_EVENT_NAMESPACES, type Principal } from './publishing';
+export { publishAs, sourceOf, reservedNamespaceOf, RESERVED_EVENT_NAMESPACES, type Principal } from './publishing';
 export { toCloudEvent, fromCloudEvent, CLOUDEVENTS_CONTENT_TYPE } from './cloudEvents';
 
 export type SpineOptions = {

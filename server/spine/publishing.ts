@@ -14,7 +14,7 @@
  */
 import { ForbiddenError, ValidationError } from '@/server/errors';
 import type { AppendResult } from './log/sequencer';
-import type { EventInput, EventSource, SourceKind } from './events';
+import type { EventInput, SourceKind } from './events';
 
 /**
  * Namespaces only Spine appends, with what to use instead. `context.patched` is reserved on its own: other
@@ -48,9 +48,9 @@ export function reservedNamespaceOf(type: string): keyof typeof RESERVED_EVENT_N
 /** Who is publishing, as authenticated by the transport. */
 export type Principal = { kind: 'user' | 'apiKey' | 'system'; name: string };
 
-export function sourceOf(p: Principal): EventSource {
-  const kind: SourceKind = p.kind;
-  return { kind, name: p.name.slice(0, 128) };
+/** The source the log records for what a principal appends. */
+export function sourceOf(p: Principal): { kind: Principal['kind'] & SourceKind; name: string } {
+  return { kind: p.kind, name: p.name.slice(0, 128) };
 }
 
 /** The stored form of a client's idempotency key: scoped to the principal that sent it. */

@@ -8,6 +8,7 @@ import { openSpine, type Spine, type SpineEvent } from '@/server/spine';
 import { createDb, type Db } from '@/server/db/client';
 import { startEngine, type EngineService, type RunState } from '@/server/engine';
 import { seedDemo } from '@/server/demo/seed';
+import type { WorkflowDocument } from '@/server/workflows/schema';
 import { freshDatabaseUrl } from './testDb';
 
 export type Harness = { url: string; spine: Spine; db: Db; service: EngineService; close: () => Promise<void> };
@@ -33,6 +34,13 @@ export async function openHarness(opts: {
       await step('spine.close', spine.close());
     },
   };
+}
+
+/** Creates a workflow from `document` and publishes it; resolves with its id. */
+export async function publishDocument(h: Harness, name: string, document: WorkflowDocument): Promise<string> {
+  const w = await h.service.workflows.create({ name, document });
+  await h.service.publishWorkflow(w.id);
+  return w.id;
 }
 
 /** Awaits a shutdown step, naming it if it hangs (a hung close would otherwise only show as a hook timeout). */

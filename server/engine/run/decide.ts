@@ -32,15 +32,11 @@ export type { DecideContext };
 export function decide(c: DecideContext): Decision[] {
   const s = c.state;
   if (s.status !== 'running') return [];
-  if (s.gate === 'released') {
-    // Back in line only once there is work again (the approval decided, the delay over).
-    if (!wantsKey(c)) return [];
-    if (c.holdsKey) return [decision(c, 'run.key_acquired', { key: s.key! }, 'key', ...keyTurn(s))];
-    return [decision(c, 'run.queued', { key: s.key!, behind: c.keyHolder ?? '' }, 'queued', ...keyTurn(s))];
-  }
   if (s.gate !== 'open') {
+    // A run that released its key is back in line only once it has work again (the approval decided, the delay over).
+    if (s.gate === 'released' && !wantsKey(c)) return [];
     if (c.holdsKey) return [decision(c, 'run.key_acquired', { key: s.key! }, 'key', ...keyTurn(s))];
-    return s.gate === 'pending' ? [decision(c, 'run.queued', { key: s.key!, behind: c.keyHolder ?? '' }, 'queued', ...keyTurn(s))] : [];
+    return s.gate === 'queued' ? [] : [decision(c, 'run.queued', { key: s.key!, behind: c.keyHolder ?? '' }, 'queued', ...keyTurn(s))];
   }
   const deadline = decideDeadline(c);
   if (deadline.some((d) => d.type === 'run.failed')) return deadline;

@@ -3,23 +3,14 @@
  * types are reserved, the source is the authenticated caller, a client's idempotency keys cannot touch the
  * engine's, and an approval records the person who decided it. Every refusal appends nothing.
  */
-import type { AddressInfo } from 'node:net';
-import type http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAuthService, type AuthService } from '@/server/auth/service';
-import { ROLES, SYSTEM_ACTOR } from '@/server/auth/roles';
-import { createNodeServer } from '@/server/http/nodeAdapter';
+import { ROLES } from '@/server/auth/roles';
 import { RESERVED_EVENT_NAMESPACES, type SpineEvent } from '@/server/spine';
-import { openHarness, waitForEvent, type Harness } from '@/server/testing/engineHarness';
-import { v1Routes } from '@/server/testing/v1Routes';
-import { sessionApi } from './session';
+import { openApiHarness, type ApiHarness, type Principal } from '@/server/testing/apiPrincipals';
+import { waitForEvent } from '@/server/testing/engineHarness';
 
-let h: Harness;
-let auth: AuthService;
-let server: http.Server;
-let origin: string;
-const cookies: Record<string, string> = {};
-const keys: Record<string, string> = {};
+let h: ApiHarness;
+const principals = {} as Record<Who, Principal>;
 
 /** One type per reserved namespace, and the engine's most sensitive ones. */
 const RESERVED_TYPES = [
@@ -31,43 +22,19 @@ const RESERVED_TYPES = [
 type Who = (typeof ROLES)[number] | 'key:everything' | 'key:admin';
 const EVERYONE: Who[] = [...ROLES, 'key:everything', 'key:admin'];
 
-function headers(who: Who, contentType = 'application/json'): Record<string, string> {
-  const h: Record<string, string> = { origin, 'content-type': contentType };
-  if (who.startsWith('key:')) h.authorization = `Bearer ${keys[who.slice(4)]}`;
-  else h.cookie = cookies[who]!;
-  return h;
-}
-
-async function post(who: Who, path: string, body: unknown, contentType?: string) {
-  const res = await fetch(origin + path, { method: 'POST', headers: headers(who, contentType), body: JSON.stringify(body) });
-  return { status: res.status, body: (await res.json()) as { error?: { code: string; message: string }; seq?: number } };
-}
+const post = (who: Who, path: string, body: unknown, contentType?: string) =>
+  principals[who].post<{ seq?: number }>(path, body, contentType) as Promise<{ status: number; body: { error?: { code: string; message: string }; seq?: number } }>;
 
 const runEvents = async (runId: string): Promise<SpineEvent[]> => h.spine.read({ after: 0, limit: 1000, filter: { runId } });
 
 beforeAll(async () => {
-  h = await openHarness();
-  auth = createAuthService({ db: h.db, spine: h.spine });
-  await auth.bootstrap({ demoUsers: true });
-  const services = async () => ({ spine: h.spine, maxPayloadBytes: 65536, auth, engine: h.service });
-  const sess = sessionApi(services);
-  server = createNodeServer([{ method: 'POST', path: '/api/auth/sign-in', handler: sess.signIn }, ...v1Routes(services)]);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  for (const role of ROLES) {
-    const res = await fetch(`${origin}/api/auth/sign-in`, { method: 'POST', headers: { 'content-type': 'application/json', origin }, body: JSON.stringify({ email: `${role}@demo.spine`, password: `spine-demo-${role}` }) });
-    expect(res.status).toBe(200);
-    cookies[role] = res.headers.get('set-cookie')!.split(';')[0]!;
-  }
-  keys.everything = (await auth.createKey({ name: 'publishes-everything', scopes: { publish: ['*'], subscribe: ['*'], startRuns: true, roles: [] } }, SYSTEM_ACTOR)).secret;
-  keys.admin = (await auth.createKey({ name: 'admin-key', scopes: { publish: ['*'], subscribe: ['*'], startRuns: true, roles: ['admin'] } }, SYSTEM_ACTOR)).secret;
+  h = await openApiHarness();
+  for (const role of ROLES) principals[role] = await h.user(role);
+  principals['key:everything'] = await h.key('publishes-everything', { publish: ['*'], subscribe: ['*'], startRuns: true });
+  principals['key:admin'] = await h.key('admin-key', { publish: ['*'], subscribe: ['*'], startRuns: true, roles: ['admin'] });
 });
 
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((r) => server.close(r));
-  await h.close();
-});
+afterAll(() => h.close());
 
 describe('reserved event types', () => {
   it('the reproduction: an operator cannot release a payment by publishing approval.decided in the CEO\'s name', async () => {
