@@ -11,7 +11,7 @@
  */
 
 /** Server files that are safe in the browser: zod and plain TypeScript, no node:*, no database. */
-const ISOMORPHIC_LEAVES = '^server/(workflows/(schema|validate|expressions)|spine/events)\\.ts$';
+const ISOMORPHIC_LEAVES = '^server/(workflows/(schema|validate|expressions)|spine/events|auth/roles)\\.ts$';
 /** Test files run in Node under vitest, never in the browser bundle. */
 const TESTS = '\\.test\\.tsx?$';
 

@@ -15,10 +15,10 @@ import type { AppendResult } from './log/sequencer';
 import { PostgresEventLog } from './log/postgresEventLog';
 import { SqliteEventLog } from './log/sqliteEventLog';
 import { openConsumer, subscribe, type Consumer, type SubscribeOptions } from './subscriptions';
-import type { RunIndexRow, RunStatus } from './runIndex';
+import type { RunIndexRow, RunStatus, WaitingOn } from './runIndex';
 import type { RunQuery } from './log/rows';
 
-export type { SpineEvent, EventInput, AppendInput, EventFilter, Envelope, AppendResult, VerifyResult, SubscribeOptions, Consumer, EventLog, RunIndexRow, RunStatus, RunQuery };
+export type { SpineEvent, EventInput, AppendInput, EventFilter, Envelope, AppendResult, VerifyResult, SubscribeOptions, Consumer, EventLog, RunIndexRow, RunStatus, WaitingOn, RunQuery };
 export { RUN_STATUSES, TERMINAL_STATUSES } from './runIndex';
 export type { Json } from './events';
 export { EventType, TypePattern, matchesType, matchesFilter, ENGINE_SOURCE, isEngineSource } from './events';

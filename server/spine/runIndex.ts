@@ -14,6 +14,12 @@ export const RUN_STATUSES = ['queued', 'running', 'waiting', 'completed', 'faile
 export type RunStatus = (typeof RUN_STATUSES)[number];
 export const TERMINAL_STATUSES: readonly RunStatus[] = ['completed', 'failed', 'cancelled'];
 
+/**
+ * What a run waits on, structured: the run index stores it, the engine derives it, the list shows it;
+ * nothing joins it into a string and splits it again. `id` is the node id (approval, timer, agent) or the key.
+ */
+export type WaitingOn = { kind: 'approval' | 'timer' | 'key' | 'agent'; id: string };
+
 export type RunIndexRow = {
   id: string;
   workflowId: string;
