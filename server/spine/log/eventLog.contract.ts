@@ -148,6 +148,15 @@ export function describeEventLogContract(name: string, open: OpenSpine, storage:
       expect((await spine.read({ after: 2, limit: 1 })).map((e) => e.seq)).toEqual([3]);
     });
 
+    it('reads newest first (for "latest events" views), before an exclusive cursor, filtered', async () => {
+      const { spine } = await fresh();
+      await spine.append([{ type: 'case.opened', key: 'k1' }, { type: 'case.closed', key: 'k2' }, { type: 'case.opened', key: 'k1' }, { type: 'booking.made', key: 'k1' }]);
+      const seqsOf = async (q: Parameters<Spine['read']>[0]) => (await spine.read(q)).map((e) => e.seq);
+      expect(await seqsOf({ after: 0, limit: 2, descending: true })).toEqual([4, 3]);
+      expect(await seqsOf({ after: 3, limit: 10, descending: true })).toEqual([2, 1]);
+      expect(await seqsOf({ after: 0, limit: 10, descending: true, filter: { key: 'k1', types: ['case.*'] } })).toEqual([3, 1]);
+    });
+
     it('refuses invalid events with a coded error and appends nothing, even when one of several is bad', async () => {
       const { spine } = await fresh();
       await expect(spine.append([{ type: 'ok.event' }, { type: 'NotDotted' }])).rejects.toMatchObject({ code: 'event.invalid', httpStatus: 400 });
@@ -322,6 +331,20 @@ export function describeEventLogContract(name: string, open: OpenSpine, storage:
       expect((await spine.listRuns({ limit: 10 })).map((r) => r.id)).toEqual(['ix-2', 'ix-1']);
       expect((await spine.listRuns({ statuses: ['running'], limit: 10 })).map((r) => r.id)).toEqual(['ix-2']);
       expect(await spine.getRun('nope')).toBeNull();
+    });
+
+    it('lists runs by workflow, key, status and a started-seq cursor, newest or oldest first', async () => {
+      const { spine } = await fresh();
+      const start = (runId: string, workflowId: string, key?: string) => ({ type: 'run.started', runId, key, payload: { workflowId, version: 1 } });
+      await spine.append([start('r1', 'a', 'k1'), start('r2', 'b', 'k1'), start('r3', 'a', 'k2'), start('r4', 'a')]);
+      await spine.publish({ type: 'run.completed', runId: 'r3', payload: { output: null } });
+      const ids = async (q: Parameters<Spine['listRuns']>[0]) => (await spine.listRuns(q)).map((r) => r.id);
+      expect(await ids({ workflowId: 'a', limit: 10 })).toEqual(['r4', 'r3', 'r1']);
+      expect(await ids({ key: 'k1', limit: 10 })).toEqual(['r2', 'r1']);
+      expect(await ids({ beforeSeq: 3, limit: 10 })).toEqual(['r2', 'r1']);
+      expect(await ids({ order: 'asc', limit: 2 })).toEqual(['r1', 'r2']);
+      expect(await ids({ workflowId: 'a', statuses: ['running'], order: 'asc', limit: 10 })).toEqual(['r1', 'r4']);
+      expect(await ids({ statuses: ['completed', 'failed'], limit: 10 })).toEqual(['r3']);
     });
 
     describe('large payloads by reference (claim-check)', () => {
