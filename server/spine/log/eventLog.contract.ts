@@ -1,23 +1,92 @@
 /**
- * The contract every event log implementation must keep, written once and run on SQLite and on
- * PostgreSQL (eventLog.int.test.ts picks the database from SPINE_TEST_DB). Tests state behaviour in
- * the log's own words: append, read, idempotency, immutability, chain verification, envelopes,
- * subscriptions and durable consumers.
+ * The contract every event log implementation must keep, written once and run on each of them: SQLite and
+ * PostgreSQL (eventLog.int.test.ts picks the database from SPINE_TEST_DB) and the in-memory log
+ * (memoryEventLog.test.ts, a unit test). Tests state behaviour in the log's own words: append, read,
+ * idempotency, chain verification, envelopes, run index, subscriptions, durable consumers and large payloads.
+ *
+ * Tampering (editing a row or a blob behind the log's back) goes through a `LogStorage` port that each runner
+ * provides: SQL for the databases (`sqlStorage`), the storage object for the memory log. The few cases that
+ * are about a database itself (its triggers refuse UPDATE and DELETE) run only when the port has `sql`.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Spine } from '@/server/spine';
 import type { Json, SpineEvent } from '@/server/spine/events';
 import { blobRefOf, type BlobRef } from '@/server/spine/blobs';
 import { canonicalJson } from './hashChain';
-import { SqliteEventLog } from './sqliteEventLog';
 
 type OpenOptions = { maxPayloadBytes?: number; inlinePayloadBytes?: number; url?: string };
+/** Opens a spine on a fresh store, or on the store `url` names (to reopen it, or to open a second writer). */
 export type OpenSpine = (opts?: OpenOptions) => Promise<{ spine: Spine; url: string }>;
 /** Runs raw SQL against the test database, bypassing Spine (to tamper, as an attacker with DB access would). */
 export type RawSql = (url: string, sql: string) => Promise<Record<string, unknown>[]>;
+
+/** Access to a log's storage behind its back, as an attacker with storage access would have it. */
+export type LogStorage = {
+  /** Raw SQL, when the log is on a database: the database-only cases run only then. */
+  sql?: RawSql;
+  /** The payload text stored in the row (inline JSON or a blob stub). */
+  storedPayload(url: string, seq: number): Promise<string>;
+  /** Overwrites stored columns of one row. */
+  editRow(url: string, seq: number, change: { payload?: string; type?: string }): Promise<void>;
+  /** Swaps the stored payloads of two rows. */
+  swapPayloads(url: string, a: number, b: number): Promise<void>;
+  deleteRow(url: string, seq: number): Promise<void>;
+  blobCount(spine: Spine, url: string): Promise<number>;
+  /** Alters (or removes) a stored blob. */
+  tamperBlob(spine: Spine, url: string, sha256: string, how: 'edit' | 'delete'): Promise<void>;
+};
+
+/** Where the SQLite log keeps its blob files (read structurally: the contract does not downcast to a class). */
+type BlobDir = { dir: string; pathOf(sha256: string): string };
+const blobDirOf = (spine: Spine): BlobDir | undefined => (spine.log as { blobs?: BlobDir }).blobs;
+
+/** The storage port over SQL: rows in `events`, blobs as files (SQLite) or in the `blobs` table (PostgreSQL). */
+export function sqlStorage(raw: RawSql): LogStorage {
+  /** Immutability triggers are dropped first: tampering models someone who can. */
+  const dropTrigger = async (url: string, name: string) => raw(url, `DROP TRIGGER IF EXISTS ${name}${url.startsWith('postgres') ? ' ON events' : ''}`);
+  return {
+    sql: raw,
+    async storedPayload(url, seq) {
+      return String((await raw(url, `SELECT payload FROM events WHERE seq = ${seq}`))[0]!.payload);
+    },
+    async editRow(url, seq, change) {
+      await dropTrigger(url, 'events_no_update');
+      const quote = (v: string) => `'${v.replace(/'/g, "''")}'`;
+      const set = Object.entries(change).map(([col, v]) => `${col} = ${quote(v)}`);
+      await raw(url, `UPDATE events SET ${set.join(', ')} WHERE seq = ${seq}`);
+    },
+    async swapPayloads(url, a, b) {
+      await dropTrigger(url, 'events_no_update');
+      await raw(url, `UPDATE events SET payload = CASE seq WHEN ${a} THEN (SELECT payload FROM events WHERE seq = ${b}) ELSE (SELECT payload FROM events WHERE seq = ${a}) END WHERE seq IN (${a}, ${b})`);
+    },
+    async deleteRow(url, seq) {
+      await dropTrigger(url, 'events_no_delete');
+      await raw(url, `DELETE FROM events WHERE seq = ${seq}`);
+    },
+    async blobCount(spine, url) {
+      const files = blobDirOf(spine);
+      if (files) {
+        if (!existsSync(files.dir)) return 0;
+        return readdirSync(files.dir, { recursive: true, withFileTypes: true }).filter((d) => d.isFile() && !d.name.startsWith('.')).length;
+      }
+      return Number((await raw(url, 'SELECT count(*) AS n FROM blobs'))[0]!.n);
+    },
+    async tamperBlob(spine, url, sha256, how) {
+      const files = blobDirOf(spine);
+      if (files) {
+        const file = files.pathOf(sha256);
+        if (how === 'delete') rmSync(file);
+        else writeFileSync(file, readFileSync(file, 'utf8').replace('Zusammenfassung', 'Zusammenfassunk'));
+        return;
+      }
+      await raw(url, `DROP TRIGGER blobs_no_${how === 'edit' ? 'update' : 'delete'} ON blobs`);
+      if (how === 'delete') await raw(url, `DELETE FROM blobs WHERE sha256 = '${sha256}'`);
+      else await raw(url, `UPDATE blobs SET content = convert_to(replace(convert_from(content, 'UTF8'), 'Zusammenfassung', 'Zusammenfassunk'), 'UTF8') WHERE sha256 = '${sha256}'`);
+    },
+  };
+}
 
 async function take(it: AsyncGenerator<SpineEvent>, n: number): Promise<SpineEvent[]> {
   const out: SpineEvent[] = [];
@@ -29,7 +98,8 @@ async function take(it: AsyncGenerator<SpineEvent>, n: number): Promise<SpineEve
   return out;
 }
 
-export function describeEventLogContract(name: string, open: OpenSpine, raw: RawSql) {
+export function describeEventLogContract(name: string, open: OpenSpine, storage: LogStorage) {
+  const raw = storage.sql;
   describe(`event log contract: ${name}`, () => {
     const opened: Spine[] = [];
     const fresh = async (opts?: OpenOptions) => {
@@ -78,6 +148,15 @@ export function describeEventLogContract(name: string, open: OpenSpine, raw: Raw
       expect((await spine.read({ after: 2, limit: 1 })).map((e) => e.seq)).toEqual([3]);
     });
 
+    it('reads newest first (for "latest events" views), before an exclusive cursor, filtered', async () => {
+      const { spine } = await fresh();
+      await spine.append([{ type: 'case.opened', key: 'k1' }, { type: 'case.closed', key: 'k2' }, { type: 'case.opened', key: 'k1' }, { type: 'booking.made', key: 'k1' }]);
+      const seqsOf = async (q: Parameters<Spine['read']>[0]) => (await spine.read(q)).map((e) => e.seq);
+      expect(await seqsOf({ after: 0, limit: 2, descending: true })).toEqual([4, 3]);
+      expect(await seqsOf({ after: 3, limit: 10, descending: true })).toEqual([2, 1]);
+      expect(await seqsOf({ after: 0, limit: 10, descending: true, filter: { key: 'k1', types: ['case.*'] } })).toEqual([3, 1]);
+    });
+
     it('refuses invalid events with a coded error and appends nothing, even when one of several is bad', async () => {
       const { spine } = await fresh();
       await expect(spine.append([{ type: 'ok.event' }, { type: 'NotDotted' }])).rejects.toMatchObject({ code: 'event.invalid', httpStatus: 400 });
@@ -105,38 +184,27 @@ export function describeEventLogContract(name: string, open: OpenSpine, raw: Raw
       expect(await spine.head()).toBe(2);
     });
 
-    it('the database refuses UPDATE and DELETE on events', async () => {
-      const { spine, url } = await fresh();
-      await spine.publish({ type: 'x.one' });
-      await expect(raw(url, `UPDATE events SET payload = '{"evil":1}' WHERE seq = 1`)).rejects.toThrow(/immutable/);
-      await expect(raw(url, 'DELETE FROM events WHERE seq = 1')).rejects.toThrow(/immutable/);
-      expect((await spine.read({ after: 0, limit: 5 }))[0]!.payload).toEqual({});
-    });
-
     it('verify passes on an intact chain and names the first row edited behind its back', async () => {
       const { spine, url } = await fresh();
       for (let i = 0; i < 20; i++) await spine.publish({ type: 'ledger.entry', payload: { i } });
       expect(await spine.verify()).toMatchObject({ ok: true, checked: 20 });
-      await raw(url, 'DROP TRIGGER events_no_update' + (spine.dialect === 'postgresql' ? ' ON events' : ''));
-      await raw(url, `UPDATE events SET payload = '{"i":999}' WHERE seq = 13`);
+      // A range in the middle starts from the stored hash of the row before it.
+      expect(await spine.verify(5, 8)).toMatchObject({ ok: true, checked: 4, fromSeq: 5, toSeq: 8 });
+      await storage.editRow(url, 13, { payload: '{"i":999}' });
       expect(await spine.verify()).toMatchObject({ ok: false, firstBadSeq: 13, reason: 'hash_mismatch' });
       expect(await spine.verify(1, 12)).toMatchObject({ ok: true, checked: 12 });
-      await raw(url, `UPDATE events SET type = 'ledger.forged' WHERE seq = 4`);
+      await storage.editRow(url, 4, { type: 'ledger.forged' });
       expect(await spine.verify()).toMatchObject({ ok: false, firstBadSeq: 4 });
     });
 
     it('verify detects a deleted row, a swapped pair and a truncated tail', async () => {
       const { spine, url } = await fresh();
       for (let i = 0; i < 10; i++) await spine.publish({ type: 'ledger.entry', payload: { i } });
-      const dropDelete = 'DROP TRIGGER events_no_delete' + (spine.dialect === 'postgresql' ? ' ON events' : '');
-      const dropUpdate = 'DROP TRIGGER events_no_update' + (spine.dialect === 'postgresql' ? ' ON events' : '');
-      await raw(url, dropDelete);
-      await raw(url, dropUpdate);
-      await raw(url, 'DELETE FROM events WHERE seq = 10');
+      await storage.deleteRow(url, 10);
       expect(await spine.verify()).toMatchObject({ ok: false, firstBadSeq: 10 });
-      await raw(url, `UPDATE events SET payload = CASE seq WHEN 6 THEN (SELECT payload FROM events WHERE seq = 7) ELSE (SELECT payload FROM events WHERE seq = 6) END WHERE seq IN (6, 7)`);
+      await storage.swapPayloads(url, 6, 7);
       expect(await spine.verify()).toMatchObject({ ok: false, firstBadSeq: 6 });
-      await raw(url, 'DELETE FROM events WHERE seq = 3');
+      await storage.deleteRow(url, 3);
       expect(await spine.verify()).toMatchObject({ ok: false, firstBadSeq: 3, reason: 'seq_gap' });
     });
 
@@ -265,6 +333,20 @@ export function describeEventLogContract(name: string, open: OpenSpine, raw: Raw
       expect(await spine.getRun('nope')).toBeNull();
     });
 
+    it('lists runs by workflow, key, status and a started-seq cursor, newest or oldest first', async () => {
+      const { spine } = await fresh();
+      const start = (runId: string, workflowId: string, key?: string) => ({ type: 'run.started', runId, key, payload: { workflowId, version: 1 } });
+      await spine.append([start('r1', 'a', 'k1'), start('r2', 'b', 'k1'), start('r3', 'a', 'k2'), start('r4', 'a')]);
+      await spine.publish({ type: 'run.completed', runId: 'r3', payload: { output: null } });
+      const ids = async (q: Parameters<Spine['listRuns']>[0]) => (await spine.listRuns(q)).map((r) => r.id);
+      expect(await ids({ workflowId: 'a', limit: 10 })).toEqual(['r4', 'r3', 'r1']);
+      expect(await ids({ key: 'k1', limit: 10 })).toEqual(['r2', 'r1']);
+      expect(await ids({ beforeSeq: 3, limit: 10 })).toEqual(['r2', 'r1']);
+      expect(await ids({ order: 'asc', limit: 2 })).toEqual(['r1', 'r2']);
+      expect(await ids({ workflowId: 'a', statuses: ['running'], order: 'asc', limit: 10 })).toEqual(['r1', 'r4']);
+      expect(await ids({ statuses: ['completed', 'failed'], limit: 10 })).toEqual(['r3']);
+    });
+
     describe('large payloads by reference (claim-check)', () => {
       const MiB = 1024 * 1024;
       const UNIT = 'Zusammenfassung — ü ';
@@ -279,28 +361,8 @@ export function describeEventLogContract(name: string, open: OpenSpine, raw: Raw
         doc: UNIT.repeat(Math.ceil(bytes / Buffer.byteLength(UNIT))),
         ...extra,
       });
-      const storedPayload = async (url: string, seq: number) => String((await raw(url, `SELECT payload FROM events WHERE seq = ${seq}`))[0]!.payload);
+      const { storedPayload, blobCount, tamperBlob } = storage;
       const refAt = async (url: string, seq: number): Promise<BlobRef> => blobRefOf(await storedPayload(url, seq))!;
-      const blobCount = async (spine: Spine, url: string): Promise<number> => {
-        if (spine.log instanceof SqliteEventLog) {
-          const dir = spine.log.blobs.dir;
-          if (!existsSync(dir)) return 0;
-          return readdirSync(dir, { recursive: true, withFileTypes: true }).filter((d) => d.isFile() && !d.name.startsWith('.')).length;
-        }
-        return Number((await raw(url, 'SELECT count(*) AS n FROM blobs'))[0]!.n);
-      };
-      /** Alters (or removes) a stored blob behind Spine's back. */
-      const tamperBlob = async (spine: Spine, url: string, sha256: string, how: 'edit' | 'delete') => {
-        if (spine.log instanceof SqliteEventLog) {
-          const file = spine.log.blobs.pathOf(sha256);
-          if (how === 'delete') rmSync(file);
-          else writeFileSync(file, readFileSync(file, 'utf8').replace('Zusammenfassung', 'Zusammenfassunk'));
-          return;
-        }
-        await raw(url, `DROP TRIGGER blobs_no_${how === 'edit' ? 'update' : 'delete'} ON blobs`);
-        if (how === 'delete') await raw(url, `DELETE FROM blobs WHERE sha256 = '${sha256}'`);
-        else await raw(url, `UPDATE blobs SET content = convert_to(replace(convert_from(content, 'UTF8'), 'Zusammenfassung', 'Zusammenfassunk'), 'UTF8') WHERE sha256 = '${sha256}'`);
-      };
 
       it('a 5 MiB payload appends, reads back byte-identical everywhere, its row stays under 1 KiB and verify passes', async () => {
         const { spine, url } = await fresh();
@@ -423,6 +485,17 @@ export function describeEventLogContract(name: string, open: OpenSpine, raw: Raw
       const second = await fresh({ url: first.url });
       expect((await second.spine.publish({ type: 'a.d' })).seq).toBe(3);
       expect(await second.spine.verify()).toMatchObject({ ok: true, checked: 3 });
+    });
+
+    /** About the database itself, not the log's behaviour: only the logs on one run these. */
+    describe.runIf(raw)('on a database', () => {
+      it('the database refuses UPDATE and DELETE on events', async () => {
+        const { spine, url } = await fresh();
+        await spine.publish({ type: 'x.one' });
+        await expect(raw!(url, `UPDATE events SET payload = '{"evil":1}' WHERE seq = 1`)).rejects.toThrow(/immutable/);
+        await expect(raw!(url, 'DELETE FROM events WHERE seq = 1')).rejects.toThrow(/immutable/);
+        expect((await spine.read({ after: 0, limit: 5 }))[0]!.payload).toEqual({});
+      });
     });
   });
 }

@@ -3,7 +3,7 @@ import pg from 'pg';
 import { sqlitePathFromUrl } from '@/server/db/sqlite';
 import { openSpine } from '@/server/spine';
 import { freshDatabaseUrl, testDbKind } from '@/server/testing/testDb';
-import { describeEventLogContract } from './eventLog.contract';
+import { describeEventLogContract, sqlStorage } from './eventLog.contract';
 
 describeEventLogContract(
   testDbKind(),
@@ -11,7 +11,7 @@ describeEventLogContract(
     const url = opts?.url ?? (await freshDatabaseUrl());
     return { url, spine: await openSpine({ databaseUrl: url, maxPayloadBytes: opts?.maxPayloadBytes, inlinePayloadBytes: opts?.inlinePayloadBytes }) };
   },
-  async (url, sql) => {
+  sqlStorage(async (url, sql) => {
     if (url.startsWith('postgres')) {
       const c = new pg.Client({ connectionString: url });
       await c.connect();
@@ -28,5 +28,5 @@ describeEventLogContract(
     } finally {
       db.close();
     }
-  },
+  }),
 );
