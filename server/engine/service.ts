@@ -1,28 +1,29 @@
 /**
- * The workflow engine's public entry: start, inspect and steer runs. Commands from people and the API are
- * validated against the run's fold (read from the log, so any Spine process can serve them) and appended
- * as facts with deterministic idempotency keys; the engine picks them up from the spine like any event.
+ * The engine service: what the rest of Spine calls to start, inspect and steer runs. Commands from people
+ * and the API are validated against the run's fold (read from the log, so any Spine process can serve them)
+ * and appended as facts with deterministic idempotency keys (ids.ts); the engine (engine.ts) picks them up
+ * from the spine like any event. It also owns leadership (on PostgreSQL one process runs the engine) and the
+ * scheduler. See README.md for how the engine itself works.
  *
  * @example
  * const engine = await startEngine({ spine, db });
- * const { runId } = await engine.startRun({ workflowId: 'procurement', input: { amount: 12_000 }, startedBy: 'ann' });
+ * const { runId } = await engine.startRun('procurement', { input: { amount: 12_000 } }, 'ann');
  */
 import { z } from 'zod';
 import type { Db } from '@/server/db/client';
 import { ConflictError, isSpineError, NotFoundError, ValidationError } from '@/server/errors';
-import { sourceOf, type AppendResult, type Envelope, type Json, type RunStatus, type Spine } from '@/server/spine';
+import { sourceOf, type AppendResult, type Envelope, type Json, type RunStatus, type Spine, type WaitingOn } from '@/server/spine';
 import { createAgentStore, type AgentStore } from '@/server/agents/store';
 import { AgentRegistry } from '@/server/agents/registry';
 import { createWorkflowStore, type WorkflowStore } from '@/server/workflows/store';
 import type { NodeKind } from '@/server/workflows/schema';
 import { submitDecision } from './primitives/approval';
-import { commandInputs, Engine, type CommandEvent, type EngineDeps } from './processor';
+import { Engine, type EngineDeps } from './engine';
+import { commandInputs, type CommandEvent } from './appends';
+import { decisionKey, requesterKey } from './ids';
 import { acquireLeadership } from '@/server/db/leader';
 import { Scheduler } from './schedules';
 import type { NodeStatus, RunState } from './run/evolve';
-
-export type { RunState } from './run/evolve';
-export { Engine } from './processor';
 
 export const StartRunInput = z
   .object({
@@ -50,7 +51,8 @@ export type RunView = {
   startedBy: string;
   startedAt: string;
   endedAt: string | null;
-  waitingOn: string | null;
+  /** What a waiting run waits on (empty when it is not waiting). */
+  waitingOn: WaitingOn[];
   nodes: { id: string; kind: NodeKind; label: string | null; status: NodeStatus; attempts: number; startedAt: string | null; endedAt: string | null; error: string | null }[];
   output: Json | null;
   error: RunState['error'];
@@ -67,15 +69,19 @@ export type PendingApproval = {
   excluded?: string[];
 };
 
-/** waiting = running, but only on people or time (an approval, a delay, the entity-key queue). */
-export function runStatusOf(s: RunState): { status: RunView['status']; waitingOn: string | null } {
-  if (s.status !== 'running') return { status: s.status, waitingOn: null };
-  if (s.gate === 'queued') return { status: 'waiting', waitingOn: `key ${s.key}` };
+/**
+ * waiting = running, but only on people or time: an approval, a delay or a retry's timer, the entity-key
+ * queue. `waitingOn` names them (node ids, or the key); empty when the run is not waiting.
+ */
+export function runStatusOf(s: RunState): { status: RunView['status']; waitingOn: WaitingOn[] } {
+  if (s.status !== 'running') return { status: s.status, waitingOn: [] };
+  if (s.gate === 'queued') return { status: 'waiting', waitingOn: [{ kind: 'key', id: s.key ?? '' }] };
   const nodes = Object.entries(s.nodes);
-  if (nodes.some(([, n]) => n.status === 'running')) return { status: 'running', waitingOn: null };
+  if (nodes.some(([, n]) => n.status === 'running')) return { status: 'running', waitingOn: [] };
   const waiting = nodes.filter(([, n]) => n.status === 'waiting').map(([id]) => id);
-  if (waiting.length) return { status: 'waiting', waitingOn: waiting.join(', ') };
-  return { status: 'running', waitingOn: null };
+  if (waiting.length === 0) return { status: 'running', waitingOn: [] };
+  const approvals = new Set(Object.values(s.approvals).filter((a) => a.status === 'pending').map((a) => a.nodeId));
+  return { status: 'waiting', waitingOn: waiting.map((id): WaitingOn => ({ kind: approvals.has(id) ? 'approval' : 'timer', id })) };
 }
 
 export type EngineService = Awaited<ReturnType<typeof startEngine>>;
@@ -127,7 +133,8 @@ export async function startEngine(opts: { spine: Spine; db: Db; run?: boolean; d
   }
 
   return {
-    engine,
+    /** The engine itself (engine.ts), for tests and the bench; everything else calls the service's methods. */
+    core: engine,
     workflows,
     agents,
     agentStore,
@@ -144,9 +151,18 @@ export async function startEngine(opts: { spine: Spine; db: Db; run?: boolean; d
       return engine.startRun({
         workflowId: workflowIdOrSlug, version: i.version, input: i.input as Json, intent: i.intent, constraints: i.constraints as Record<string, Json>, deadline: i.deadline, key: i.key,
         // A requester's idempotency key is theirs alone: it cannot name the start a trigger will make.
-        idempotencyKey: i.idempotencyKey === undefined ? undefined : `by:${requesterSource(actor).kind}:${requesterName(actor)}:${i.idempotencyKey}`,
+        idempotencyKey: i.idempotencyKey === undefined ? undefined : requesterKey(requesterSource(actor).kind, requesterName(actor), i.idempotencyKey),
         startedBy: requesterName(actor), startedByKind: requesterSource(actor).kind });
     },
+
+    /** A workflow version as the engine runs it (compiled, cached). */
+    workflow: (workflowId: string, version: number) => engine.workflow(workflowId, version),
+    /** Every event of a run, in seq order. */
+    runEvents: (runId: string) => engine.runEvents(runId),
+    /** A run folded from the log (null when there is no such run). */
+    fold: (runId: string) => engine.fold(runId),
+    /** Re-reads the published workflows' triggers (after a publish, archive or restore here). */
+    refreshTriggers: () => engine.refreshTriggers(),
 
     async getRun(runId: string): Promise<RunView> {
       const { state: s, wf } = await folded(runId);
@@ -165,7 +181,7 @@ export async function startEngine(opts: { spine: Spine; db: Db; run?: boolean; d
       const actor = requesterName(by);
       const build = (s: RunState): CommandEvent[] => {
         if (s.status !== 'running') throw new ConflictError('run.not_running', `Run '${runId}' is ${s.status}`, { runId });
-        return [{ type: 'run.cancelled', payload: { reason, actor }, idempotencyKey: `engine:${runId}:run.cancelled`, ...(s.key && { key: s.key }) }];
+        return [{ type: 'run.cancelled', payload: { reason, actor }, idempotencyKey: decisionKey(runId, 'run.cancelled'), ...(s.key && { key: s.key }) }];
       };
       await command(runId, build, requesterSource(by));
       return { runId, status: 'cancelled' as RunStatus };
@@ -179,7 +195,7 @@ export async function startEngine(opts: { spine: Spine; db: Db; run?: boolean; d
       if (!node || node.kind !== 'agent') throw new NotFoundError('node.not_found', `Run '${runId}' has no agent node '${nodeId}'`, { runId, nodeId });
       if (s.status !== 'failed' || s.nodes[nodeId]?.status !== 'failed')
         throw new ConflictError('node.not_failed', `Node '${nodeId}' of run '${runId}' has not failed`, { runId, nodeId });
-      await engine.appendFacts([{ type: 'run.reopened', payload: { nodeId, actor }, idempotencyKey: `engine:${runId}:run.reopened:${s.lastSeq}`, ...(s.key && { key: s.key }) }], requesterSource(by), runId);
+      await engine.appendFacts([{ type: 'run.reopened', payload: { nodeId, actor }, idempotencyKey: decisionKey(runId, 'run.reopened', s.lastSeq), ...(s.key && { key: s.key }) }], requesterSource(by), runId);
       return { runId, nodeId };
     },
 

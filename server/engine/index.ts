@@ -1,0 +1,10 @@
+/**
+ * The workflow engine's entry: what the rest of Spine imports from `@/server/engine`. The service
+ * (service.ts, `startEngine`) starts, inspects and steers runs; the engine itself (engine.ts) follows the
+ * spine and drives each run's actor. How it works, on one page: README.md beside this file.
+ */
+export { startEngine, runStatusOf, StartRunInput, ApprovalDecisionInput, ContextPatchInput } from './service';
+export type { EngineService, RunView, PendingApproval, Requester } from './service';
+export { Engine, type EngineDeps } from './engine';
+export type { RunState } from './run/evolve';
+export { toRunEvent } from './events';
