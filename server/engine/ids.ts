@@ -2,7 +2,8 @@
  * Deterministic ids for side effects. Every agent call, completion, engine decision and run start is keyed
  * by one of these, so a replay after a crash appends nothing twice (the log drops a repeated idempotency
  * key) and an agent sees the same key for the same attempt however often it is called. Every idempotency
- * key the engine writes is built here; the strings are in logs already, so they never change.
+ * key the engine writes is built here; the strings are in logs already, so they never change (ids.test.ts).
+ * See README.md, "The offset rule", for why replays are safe.
  */
 
 /** The key an agent call carries (HTTP header `Idempotency-Key`, builtin agents, completion dedupe). */
