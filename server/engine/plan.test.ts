@@ -14,6 +14,8 @@ const chain = workflow({
 });
 const given = (...facts: Parameters<typeof stamp>[0]) => fold(chain, stamp(facts));
 const plan = (state = given(runStarted({ input: { q: 1 } }))) => planDecisions(chain, state, [], T0, () => 0.5, { holdsKey: true });
+/** The driver's answer for an agent that does not run inline, noting the effect it was asked about. */
+const notInline = (asked: InlineRun[], fx: InlineRun): undefined => void asked.push(fx);
 const answered = (fx: InlineRun): TaskResult => ({ ok: true, nodeId: (fx.dispatch.payload as { nodeId: string }).nodeId, attempt: 1, output: { answer: 42 }, envelopeVersion: fx.envelope.version, durationMs: 0 });
 
 describe('plan: the pure planner of a step', () => {
@@ -39,7 +41,7 @@ describe('plan: the pure planner of a step', () => {
 
   it('given the effect answered with undefined (the agent is not inline), then the plan ends at the dispatch', () => {
     const effects: InlineRun[] = [];
-    const p = runPlan(plan(), (fx) => void effects.push(fx) ?? undefined);
+    const p = runPlan(plan(), (fx) => notInline(effects, fx));
     expect(effects).toHaveLength(1);
     expect(p.decisions.map((d) => d.type)).toEqual(['node.completed', 'task.dispatched']);
   });
@@ -47,9 +49,9 @@ describe('plan: the pure planner of a step', () => {
   it('given a dispatch already decided in an earlier step, when planned again, then no effect is yielded', () => {
     const draft = given(runStarted(), nodeCompleted('start'));
     const seen: InlineRun[] = [];
-    runPlan(planDecisions(chain, draft, [], T0, () => 0.5, { holdsKey: true }), (fx) => void seen.push(fx) ?? undefined);
+    runPlan(planDecisions(chain, draft, [], T0, () => 0.5, { holdsKey: true }), (fx) => notInline(seen, fx));
     expect(seen.map((fx) => (fx.dispatch.payload as { nodeId: string }).nodeId)).toEqual(['a']);
-    const again = runPlan(planDecisions(chain, draft, [], T0, () => 0.5, { holdsKey: true }), (fx) => void seen.push(fx) ?? undefined);
+    const again = runPlan(planDecisions(chain, draft, [], T0, () => 0.5, { holdsKey: true }), (fx) => notInline(seen, fx));
     expect(again.decisions).toEqual([]);
     expect(seen).toHaveLength(1);
   });
