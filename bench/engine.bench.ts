@@ -50,7 +50,7 @@ async function oneRun(env: Env, i: number): Promise<number> {
   const t0 = now();
   let done!: () => void;
   const ended = new Promise<void>((r) => (done = r));
-  const { runId } = await env.service.engine.startRun({ workflowId: 'legal-case-analysis', input: { facts: `routine contract dispute ${i}` }, startedBy: 'bench' });
+  const { runId } = await env.service.core.startRun({ workflowId: 'legal-case-analysis', input: { facts: `routine contract dispute ${i}` }, startedBy: 'bench' });
   if (env.done.delete(runId)) return now() - t0;
   env.ended.set(runId, done);
   await ended;
@@ -130,7 +130,7 @@ async function main() {
           await measure(env, report, scenario, latency === 0 ? 0 : 2 * SLOW_MS, rss);
           if (!sampleEvents.length) {
             const [run] = await env.spine.listRuns({ statuses: ['completed'], limit: 1 });
-            sampleEvents = await env.service.engine.runEvents(run!.id);
+            sampleEvents = await env.service.runEvents(run!.id);
           }
         } finally {
           await env.close();

@@ -42,7 +42,7 @@ export function LiveRunView({ workflowId, runId }: { workflowId: string; runId: 
         {run && (
           <Badge tone={RUN_TONE[run.status]} data-testid="run-status">
             {run.status}
-            {run.waitingOn ? ` on ${run.waitingOn}` : ''}
+            {run.waitingOn.length > 0 ? ` on ${run.waitingOn.map((w) => w.id).join(', ')}` : ''}
           </Badge>
         )}
         {run && <span className="text-xs text-zinc-500">version {run.version}</span>}

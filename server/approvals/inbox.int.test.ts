@@ -189,7 +189,7 @@ describe(`approvals inbox at scale (${testDbKind()})`, () => {
     const active = await h.spine.listRuns({ statuses: ['running', 'waiting', 'queued'], limit: 10_000 });
     const folded: { approvalId: string; decisions: number; role: string; dueAt: string | null; startedBy: string }[] = [];
     for (const r of active) {
-      const f = await h.service.engine.fold(r.id);
+      const f = await h.service.fold(r.id);
       for (const [approvalId, a] of Object.entries(f!.state.approvals))
         if (a.status === 'pending') folded.push({ approvalId, decisions: a.decisions.length, role: a.role, dueAt: a.dueAt, startedBy: f!.state.startedBy });
     }

@@ -166,7 +166,7 @@ export function createApprovalInbox(deps: { engine: EngineService; spine: Spine;
 
   async function fold(approvalId: string) {
     const runId = runIdOf(approvalId);
-    const f = runId ? await engine.engine.fold(runId) : null;
+    const f = runId ? await engine.fold(runId) : null;
     const a = f?.state.approvals[approvalId];
     if (!f || !a) throw new NotFoundError('approval.not_found', `No approval '${approvalId}'`, { approvalId });
     return { state: f.state, approval: a, node: f.wf.nodes.get(a.nodeId) };
@@ -224,7 +224,7 @@ export function createApprovalInbox(deps: { engine: EngineService; spine: Spine;
       const { state, approval: a, node } = await fold(approvalId);
       const [wf, events, envelope] = await Promise.all([
         engine.workflows.getVersion(state.workflowId, state.version),
-        engine.engine.runEvents(state.runId),
+        engine.runEvents(state.runId),
         spine.envelope(state.runId),
       ]);
       const cfg = node?.kind === 'approval' ? node.config : null;

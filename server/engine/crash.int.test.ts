@@ -263,7 +263,7 @@ describe(`engine crash safety (${testDbKind()})`, () => {
       expect(calls.filter((id) => id === old)).toEqual([]);
       expect(calls.filter((id) => id === fresh)).toHaveLength(6);
       expect(ended).toEqual([fresh]);
-      expect((await second.service.engine.runEvents(old)).filter((e) => e.type === 'run.completed')).toHaveLength(1);
+      expect((await second.service.runEvents(old)).filter((e) => e.type === 'run.completed')).toHaveLength(1);
     } finally {
       await second.close();
     }

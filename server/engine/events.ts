@@ -3,7 +3,7 @@
  * these (run/evolve.ts); the engine appends them (run/decide.ts decides which) and nothing else changes
  * a run. Payloads carry ids, never English only, so the UI and tests can rely on them.
  */
-import type { Json } from '@/server/spine';
+import type { Json, SpineEvent } from '@/server/spine';
 
 export type EngineEvent<T extends string, P> = { type: T; payload: P; seq: number; id?: string; time: string; envelopeVersion: number | null; source: { kind: string; name: string } };
 
@@ -63,9 +63,14 @@ export function isRunEvent(e: { type: string }): e is RunEvent {
   return RUN_EVENT_SET.has(e.type);
 }
 
+/** A committed spine event as the fold reads it (with its entity key). */
+export function toRunEvent(e: SpineEvent): RunEvent & { key: string | null } {
+  return { type: e.type, payload: e.payload, seq: e.seq, id: e.id, time: e.time, envelopeVersion: e.envelopeVersion, source: e.source, key: e.key } as RunEvent & { key: string | null };
+}
+
 /**
  * What decide() returns: an event to append (the log assigns seq, time and envelope version).
- * `causationId` names the event it follows from; `id` is chosen by the processor before the append, so a
+ * `causationId` names the event it follows from; `id` is chosen by the planner (plan.ts) before the append, so a
  * decision of the same commit can name this one as its cause.
  */
 export type Decision = { type: RunEventType; payload: Json; idempotencyKey: string; key?: string; causationId?: string; id?: string };

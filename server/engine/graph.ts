@@ -6,8 +6,8 @@
  * runs its own copy of them, with instance ids `<nodeId>#<index>` (ids.ts). Looking an instance id up in
  * `nodes`, `out` or `in` gives that copy: the template node under the instance id, and edges whose ends
  * inside the body are instances too (`<edgeId>#<index>`), while the edge from the fan-out and the edges
- * into the join keep those ends. So every primitive, and the processor, handle one item's agent like any
- * other node, and its calls get keys of their own.
+ * into the join keep those ends. So every primitive, and the engine (dispatcher.ts), handle one item's
+ * agent like any other node, and its calls get keys of their own.
  */
 import type { WorkflowDocument, WorkflowEdge, WorkflowNode } from '@/server/workflows/schema';
 import { instanceId, parseInstanceId } from './ids';

@@ -1,7 +1,9 @@
 /**
- * Deterministic ids for side effects. Every agent call, completion and engine decision is keyed by one of
- * these, so a replay after a crash appends nothing twice (the log drops a repeated idempotency key) and an
- * agent sees the same key for the same attempt however often it is called.
+ * Deterministic ids for side effects. Every agent call, completion, engine decision and run start is keyed
+ * by one of these, so a replay after a crash appends nothing twice (the log drops a repeated idempotency
+ * key) and an agent sees the same key for the same attempt however often it is called. Every idempotency
+ * key the engine writes is built here; the strings are in logs already, so they never change (ids.test.ts).
+ * See README.md, "The offset rule", for why replays are safe.
  */
 
 /** The key an agent call carries (HTTP header `Idempotency-Key`, builtin agents, completion dedupe). */
@@ -12,6 +14,31 @@ export function idempotencyKey(p: { runId: string; nodeId: string; attempt: numb
 /** The idempotency key of an engine-emitted event: one per (run, decision). */
 export function decisionKey(runId: string, ...parts: (string | number)[]): string {
   return `engine:${runId}:${parts.join(':')}`;
+}
+
+/** The start a trigger event makes of a workflow (passed to startRun, so stored as `run:trigger:…`). */
+export function triggerStartKey(workflowId: string, eventId: string): string {
+  return `trigger:${workflowId}:${eventId}`;
+}
+
+/** The `trigger.failed` recorded when a trigger event could not start its workflow. */
+export function triggerFailedKey(workflowId: string, eventId: string): string {
+  return `trigger.failed:${workflowId}:${eventId}`;
+}
+
+/** The start of a scheduled workflow at one cron instant (passed to startRun, so stored as `run:schedule:…`). */
+export function scheduleKey(workflowId: string, instantMs: number): string {
+  return `schedule:${workflowId}:${instantMs}`;
+}
+
+/** A requester's own idempotency key, scoped to them: it can never name a start a trigger or schedule makes. */
+export function requesterKey(kind: string, name: string, key: string): string {
+  return `by:${kind}:${name}:${key}`;
+}
+
+/** The idempotency key of a `run.started`, from the key its start was asked with. */
+export function runStartKey(key: string): string {
+  return `run:${key}`;
 }
 
 export function timerId(purpose: string, nodeId: string | null, n: number | string = 0): string {

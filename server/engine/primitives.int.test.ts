@@ -119,7 +119,7 @@ describe(`primitives on a real engine (${testDbKind()})`, () => {
     expect(await h.service.getRun(many.runId)).toMatchObject({ status: 'completed' });
   });
 
-  // A builtin agent with no latency runs inline, inside the processor's decide loop, which is capped at
+  // A builtin agent with no latency runs inline, inside the planner's decide loop (plan.ts), capped at
   // MAX_DECIDE_ROUNDS rounds per step; every wave of a map (ceil(items / concurrency)) takes a round, so 120
   // items one at a time need several steps. This stalled until a capped step kicked its actor again.
   it('map fan-out over a zero-latency builtin agent completes however many waves it needs', async () => {

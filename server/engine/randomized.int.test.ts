@@ -110,7 +110,7 @@ describe(`randomized workflows (${testDbKind()}, seed ${SEED})`, () => {
     const outcome = await Promise.race([ended, stalled]).finally(() => clearInterval(watchdog));
     if (outcome === 'stalled') {
       const stuck = runIds.filter((id) => !live.has(id));
-      const detail = await Promise.all(stuck.slice(0, 5).map(async (id) => `${id}: ${(await service.engine.runEvents(id)).slice(-6).map((e) => `${e.type}(${p(e).nodeId ?? ''})`).join(' ')}`));
+      const detail = await Promise.all(stuck.slice(0, 5).map(async (id) => `${id}: ${(await service.runEvents(id)).slice(-6).map((e) => `${e.type}(${p(e).nodeId ?? ''})`).join(' ')}`));
       throw new Error(`${stuck.length} of ${expected} runs did not end (none ended for ${STALL_MS} ms):\n${detail.join('\n')}`);
     }
     const elapsed = Date.now() - started;
@@ -121,10 +121,10 @@ describe(`randomized workflows (${testDbKind()}, seed ${SEED})`, () => {
     let joinsFired = 0;
     let stale = 0;
     for (const runId of runIds) {
-      const log = await service.engine.runEvents(runId);
+      const log = await service.runEvents(runId);
       events += log.length;
       stale += log.filter((e) => e.type === 'task.stale').length;
-      const folded = (await service.engine.fold(runId))!;
+      const folded = (await service.fold(runId))!;
       const { state, wf } = folded;
       const where = `run ${runId} (${state.slug})`;
 

@@ -7,7 +7,8 @@
  */
 import { nextCronTime } from '@/server/workflows/schema';
 import type { WorkflowStore } from '@/server/workflows/store';
-import type { Engine } from './processor';
+import type { Engine } from './engine';
+import { scheduleKey } from './ids';
 
 const MAX_DELAY = 2 ** 31 - 1;
 const CATCH_UP_MS = 60 * 60 * 1000;
@@ -58,7 +59,7 @@ export class Scheduler {
     try {
       await this.engine.startRun({
         workflowId, input: { scheduledFor: new Date(instant).toISOString() }, intent: `Scheduled run (${cron})`,
-        idempotencyKey: `schedule:${workflowId}:${instant}`, startedBy: 'scheduler', trigger: { kind: 'schedule' },
+        idempotencyKey: scheduleKey(workflowId, instant), startedBy: 'scheduler', trigger: { kind: 'schedule' },
       });
     } catch (e) {
       console.error(`spine scheduler: run of ${workflowId} at ${new Date(instant).toISOString()} failed to start`, e);

@@ -80,7 +80,7 @@ export function observability(deps: { spine: Spine; engine?: EngineService }) {
     const started = events.find((e) => e.type === 'run.started');
     const p = started?.payload as { workflowId?: unknown; version?: unknown } | undefined;
     if (!engine || typeof p?.workflowId !== 'string' || typeof p.version !== 'number') return null;
-    return engine.engine.workflow(p.workflowId, p.version).catch(() => null);
+    return engine.workflow(p.workflowId, p.version).catch(() => null);
   }
 
   async function trace(runId: string): Promise<{ trace: RunTrace; wf: CompiledWorkflow | null; events: SpineEvent[] }> {

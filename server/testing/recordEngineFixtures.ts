@@ -19,7 +19,7 @@ import type { RunState } from '@/server/engine';
 import { WorkflowDocument } from '@/server/workflows/schema';
 import { isRunEvent } from '@/server/engine/events';
 import { compileWorkflow } from '@/server/engine/graph';
-import { toRunEvent } from '@/server/engine/processor';
+import { toRunEvent } from '@/server/engine';
 import { applyEvent, initialState } from '@/server/engine/run/evolve';
 import { freshDatabaseUrl } from './testDb';
 import { openHarness, waitForEvent, waitForRun, type Harness } from './engineHarness';
@@ -121,8 +121,8 @@ try {
   for (const r of RECORDINGS) {
     const runId = await r.run(h);
     const events = await waitForRun(h.spine, runId);
-    const all = await h.service.engine.runEvents(runId);
-    const folded = await h.service.engine.fold(runId);
+    const all = await h.service.runEvents(runId);
+    const folded = await h.service.fold(runId);
     if (!folded) throw new Error(`${r.name}: no run.started`);
     await new Promise((res) => setTimeout(res, 20));
     const live = ended.get(runId);

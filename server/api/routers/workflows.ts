@@ -105,7 +105,7 @@ export const workflowsRouter = router({
       const summary = await (await libraryOf(ctx)).setArchived(input.id, input.archived, ctx.actor.name);
       // An archived workflow no longer starts on events. The leading engine re-reads its triggers when the
       // event reaches it; this process's engine does so now, so the change holds from this answer on.
-      await ctx.engine.engine.refreshTriggers();
+      await ctx.engine.refreshTriggers();
       return summary;
     }),
 

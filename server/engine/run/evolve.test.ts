@@ -12,7 +12,7 @@ import { isRunEvent, type RunEvent } from '../events';
 import { compileWorkflow, type CompiledWorkflow } from '../graph';
 import { submitDecision } from '../primitives/approval';
 import { backoffMs } from '../primitives/retry';
-import { toRunEvent } from '../processor';
+import { toRunEvent } from '../events';
 import { seededRandom } from '@/server/testing/random';
 import {
   agentFailed, agentReturned, approvalDecided, approvalRequested, contextPatched, fanOutStarted, fold, joinSatisfied, keyAcquired, links,

@@ -201,7 +201,7 @@ describe(`HTTP API v1 runs, approvals and workflows (${testDbKind()})`, () => {
 
     const path = `/approvals/${encodeURIComponent(approvalId)}/decision`;
     expect(await call('POST', path, { as: 'anna', body: { decision: 'approve', comment: 'fine by me' } })).toMatchObject({ status: 200, body: { approvalId, runId: body.runId, decision: 'approve' } });
-    expect((await call('GET', `/runs/${body.runId}`)).body).toMatchObject({ status: 'waiting', waitingOn: 'gate' });
+    expect((await call('GET', `/runs/${body.runId}`)).body).toMatchObject({ status: 'waiting', waitingOn: [{ kind: 'approval', id: 'gate' }] });
     expect(await listed()).toMatchObject({ decisions: [{ actor: 'key:anna', decision: 'approve', comment: 'fine by me' }] });
     expect(await call('POST', path, { as: 'anna', body: { decision: 'approve' } })).toMatchObject({ status: 409, body: { error: { code: 'approval.already_decided_by_actor' } } });
     expect(await call('POST', path, { as: 'ops', body: { decision: 'approve' } })).toMatchObject({ status: 403 });

@@ -58,7 +58,7 @@ export function runsApi(services: ServicesGetter = runtimeServices) {
       const engine = requireEngine(svc);
       await engine.getRun(runId);
       const may = readableType(actor);
-      return json({ events: (await engine.engine.runEvents(runId)).filter((e) => may(e.type)) });
+      return json({ events: (await engine.runEvents(runId)).filter((e) => may(e.type)) });
     }),
     cancel: withErrorHandling(async (req: Request, ctx: Params<'runId'>) => {
       const { actor, svc } = await guard(req, OPERATOR);

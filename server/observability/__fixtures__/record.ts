@@ -76,7 +76,7 @@ try {
   for (const r of RECORDINGS) {
     const runId = await r.run(h);
     await waitForRun(h.spine, runId);
-    const events = await h.service.engine.runEvents(runId);
+    const events = await h.service.runEvents(runId);
     const started = events.find((e) => e.type === 'run.started')!;
     const trigger = started.causationId ? (await h.spine.read({ after: 0, limit: 1000 })).find((e) => e.id === started.causationId && e.runId === null) : undefined;
     const all = trigger ? [trigger, ...events] : events;

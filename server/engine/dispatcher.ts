@@ -1,0 +1,129 @@
+/**
+ * Where an agent is called. A dispatched task is called after its commit (at least once, with the attempt's
+ * idempotency key; once per attempt while the process lives, because a call counts as in flight until its
+ * actor has taken the result in), under the node's timeout, and aborted when its run ends or the engine
+ * stops. A zero-latency builtin agent can instead answer inline, while a step is planned (plan.ts yields the
+ * effect, the shell calls `runInline`). Every outcome, a call's or an inline run's, becomes a TaskResult
+ * through one mapping (`taskResult`). See README.md.
+ */
+import type { Json, Spine } from '@/server/spine';
+import type { AgentRegistry } from '@/server/agents/registry';
+import { isNonRetryable, NonRetryableAgentError, retryAfterOf } from '@/server/agents/errors';
+import { BuiltinAdapter } from '@/server/agents/builtin/builtinAdapter';
+import type { AgentNode } from '@/server/workflows/schema';
+import { idempotencyKey } from './ids';
+import type { TaskResult } from './primitives/handoff';
+import type { RunState } from './run/evolve';
+import { mirrorEnvelope, type InlineRun } from './plan';
+
+class AgentTimeout extends Error {
+  constructor(ms: number) {
+    super(`timed out after ${ms} ms`);
+  }
+}
+
+type Outcome = { ok: true; output: Json | undefined; envelopeVersion: number } | { ok: false; error: unknown; timeoutMs?: number };
+
+/** The one mapping from what an agent did (answered, threw, timed out) to the result its task records. */
+function taskResult(nodeId: string, attempt: number, durationMs: number, o: Outcome): TaskResult {
+  if (o.ok) return { ok: true, nodeId, attempt, output: o.output ?? null, envelopeVersion: o.envelopeVersion, durationMs };
+  const { error: err, timeoutMs } = o;
+  const timedOut = timeoutMs !== undefined;
+  const retryAfterMs = retryAfterOf(err);
+  return {
+    ok: false, nodeId, attempt, durationMs,
+    error: timedOut ? `timed out after ${timeoutMs} ms` : err instanceof Error ? err.message : String(err),
+    errorKind: timedOut ? 'timeout' : isNonRetryable(err) ? 'non_retryable' : 'error',
+    retryable: !isNonRetryable(err),
+    ...(retryAfterMs !== undefined && { retryAfterMs }),
+  };
+}
+
+export type DispatcherDeps = {
+  agents: AgentRegistry;
+  spine: Spine;
+  now: () => number;
+  /** Aborted when the engine stops: calls cut short then record nothing. */
+  stopped: AbortSignal;
+  /** Hands a result to its run's actor; false when no actor drives the run any more. */
+  deliver: (runId: string, result: TaskResult) => boolean;
+};
+
+export class Dispatcher {
+  /** Calls out, by their idempotency key (`<runId>:<nodeId>:<attempt>`). */
+  private readonly inflight = new Map<string, AbortController>();
+
+  constructor(private readonly deps: DispatcherDeps) {}
+
+  /**
+   * Calls the agent of `node` for `attempt` unless that attempt is already in flight. `s` is the run's
+   * state now; `input` the attempt's dispatched input (mapped when it was decided).
+   */
+  dispatch(s: RunState, node: AgentNode, attempt: number, input: Json) {
+    const key = idempotencyKey({ runId: s.runId, nodeId: node.id, attempt });
+    if (this.inflight.has(key)) return;
+    const ac = new AbortController();
+    this.inflight.set(key, ac);
+    const timeout = setTimeout(() => ac.abort(new AgentTimeout(node.config.timeoutMs)), node.config.timeoutMs);
+    const started = this.deps.now();
+    const ns = s.nodes[node.id]!;
+    void (async () => {
+      let result: TaskResult;
+      try {
+        // An agent that is not registered (or has no adapter) will not appear by retrying: the task fails for good.
+        const { agent, adapter } = await this.deps.agents.resolve(node.config.agent).catch((e: unknown) => {
+          throw new NonRetryableAgentError(e instanceof Error ? e.message : String(e), { cause: e });
+        });
+        const envelope = agent.kind === 'builtin' ? mirrorEnvelope(s) : await this.deps.spine.envelope(s.runId);
+        const output = await adapter.invoke(agent, { runId: s.runId, nodeId: node.id, attempt, idempotencyKey: key, input, envelope, event: { seq: ns.dispatchSeq ?? 0, id: ns.dispatchId ?? '', type: 'task.dispatched' } }, ac.signal);
+        result = taskResult(node.id, attempt, this.deps.now() - started, { ok: true, output, envelopeVersion: envelope.version });
+      } catch (err) {
+        if (this.deps.stopped.aborted || (ac.signal.aborted && !(ac.signal.reason instanceof AgentTimeout))) {
+          if (this.inflight.get(key) === ac) this.inflight.delete(key);
+          return;
+        }
+        const timedOut = ac.signal.reason instanceof AgentTimeout;
+        result = taskResult(node.id, attempt, this.deps.now() - started, { ok: false, error: err, ...(timedOut && { timeoutMs: node.config.timeoutMs }) });
+      } finally {
+        clearTimeout(timeout);
+      }
+      // The call stays in flight until its actor has taken the result in (taken): a step that ends in
+      // between must not see the node running with no call out and dispatch the same attempt again.
+      if (!this.deps.deliver(s.runId, result) && this.inflight.get(key) === ac) this.inflight.delete(key);
+    })();
+  }
+
+  /** The actor has folded an agent's result into its step: the attempt is no longer in flight. */
+  taken(runId: string, r: TaskResult) {
+    this.inflight.delete(idempotencyKey({ runId, nodeId: r.nodeId, attempt: r.attempt }));
+  }
+
+  /** The run ended: its calls out are aborted (their results would change nothing). */
+  abortRun(runId: string) {
+    for (const [key, ac] of this.inflight) {
+      if (!key.startsWith(`${runId}:`)) continue;
+      ac.abort(new Error('run ended'));
+      this.inflight.delete(key);
+    }
+  }
+
+  /** The engine stops: every call out is aborted. */
+  abortAll() {
+    for (const ac of this.inflight.values()) ac.abort(new Error('engine stopping'));
+  }
+
+  /** Answers a planner's InlineRun: runs a zero-latency builtin agent synchronously; undefined when it is not one. */
+  runInline(effect: InlineRun): TaskResult | undefined {
+    const p = effect.dispatch.payload as { nodeId: string; attempt: number; agent: string; input: Json; idempotencyKey: string };
+    const agent = this.deps.agents.peek(p.agent);
+    if (!agent || !BuiltinAdapter.runsInline(agent)) return undefined;
+    const started = this.deps.now();
+    const envelope = effect.envelope;
+    try {
+      const output = this.deps.agents.builtin.runInline(agent, { runId: effect.runId, nodeId: p.nodeId, attempt: p.attempt, idempotencyKey: p.idempotencyKey, input: p.input, envelope, event: { seq: 0, id: '', type: 'task.dispatched' } });
+      return taskResult(p.nodeId, p.attempt, this.deps.now() - started, { ok: true, output, envelopeVersion: envelope.version });
+    } catch (err) {
+      return taskResult(p.nodeId, p.attempt, this.deps.now() - started, { ok: false, error: err });
+    }
+  }
+}

@@ -1,0 +1,309 @@
+/**
+ * The engine service: what the rest of Spine calls to start, inspect and steer runs. Commands from people
+ * and the API are validated against the run's fold (read from the log, so any Spine process can serve them)
+ * and appended as facts with deterministic idempotency keys (ids.ts); the engine (engine.ts) picks them up
+ * from the spine like any event. It also owns leadership (on PostgreSQL one process runs the engine) and the
+ * scheduler. See README.md for how the engine itself works.
+ *
+ * @example
+ * const engine = await startEngine({ spine, db });
+ * const { runId } = await engine.startRun('procurement', { input: { amount: 12_000 } }, 'ann');
+ */
+import { z } from 'zod';
+import type { Db } from '@/server/db/client';
+import { ConflictError, isSpineError, NotFoundError, ValidationError } from '@/server/errors';
+import { sourceOf, type AppendResult, type Envelope, type Json, type RunStatus, type Spine, type WaitingOn } from '@/server/spine';
+import { createAgentStore, type AgentStore } from '@/server/agents/store';
+import { AgentRegistry } from '@/server/agents/registry';
+import { createWorkflowStore, type WorkflowStore } from '@/server/workflows/store';
+import type { NodeKind } from '@/server/workflows/schema';
+import { submitDecision } from './primitives/approval';
+import { Engine, type EngineDeps } from './engine';
+import { commandInputs, type CommandEvent } from './appends';
+import { decisionKey, requesterKey } from './ids';
+import { acquireLeadership } from '@/server/db/leader';
+import { Scheduler } from './schedules';
+import type { NodeStatus, RunState } from './run/evolve';
+
+export const StartRunInput = z
+  .object({
+    input: z.json().default({}),
+    intent: z.string().max(4000).optional(),
+    constraints: z.record(z.string(), z.json()).optional(),
+    deadline: z.iso.datetime({ offset: true }).optional(),
+    key: z.string().min(1).max(256).optional(),
+    idempotencyKey: z.string().min(1).max(200).optional(),
+    version: z.number().int().min(1).optional(),
+  })
+  .strict();
+export type StartRunInput = z.input<typeof StartRunInput>;
+
+export const ApprovalDecisionInput = z.object({ decision: z.enum(['approve', 'reject']), comment: z.string().max(2000).optional() }).strict();
+export const ContextPatchInput = z.object({ patch: z.record(z.string(), z.json()), expectedVersion: z.number().int().min(1).optional() }).strict();
+
+export type RunView = {
+  id: string;
+  workflowId: string;
+  workflowSlug: string;
+  version: number;
+  status: 'running' | 'waiting' | 'completed' | 'failed' | 'cancelled';
+  key: string | null;
+  startedBy: string;
+  startedAt: string;
+  endedAt: string | null;
+  /** What a waiting run waits on (empty when it is not waiting). */
+  waitingOn: WaitingOn[];
+  nodes: { id: string; kind: NodeKind; label: string | null; status: NodeStatus; attempts: number; startedAt: string | null; endedAt: string | null; error: string | null }[];
+  output: Json | null;
+  error: RunState['error'];
+  envelope: Envelope;
+};
+
+export type PendingApproval = {
+  approvalId: string; runId: string; nodeId: string; role: string; instructions: string | null; dueAt: string | null;
+  requiredApprovals: number; allowRequester: boolean; decisions: RunState['approvals'][string]['decisions']; workflowSlug: string; intent: string | null; startedBy: string;
+  /** When it was requested (its `approval.requested`). */
+  requestedAt: string;
+  /** Four eyes: the approval gates of the run this one must be decided apart from, and who approved them. */
+  distinctFrom?: string[];
+  excluded?: string[];
+};
+
+/**
+ * waiting = running, but only on people or time: an approval, a delay or a retry's timer, the entity-key
+ * queue. `waitingOn` names them (node ids, or the key); empty when the run is not waiting.
+ */
+export function runStatusOf(s: RunState): { status: RunView['status']; waitingOn: WaitingOn[] } {
+  if (s.status !== 'running') return { status: s.status, waitingOn: [] };
+  if (s.gate === 'queued') return { status: 'waiting', waitingOn: [{ kind: 'key', id: s.key ?? '' }] };
+  const nodes = Object.entries(s.nodes);
+  if (nodes.some(([, n]) => n.status === 'running')) return { status: 'running', waitingOn: [] };
+  const waiting = nodes.filter(([, n]) => n.status === 'waiting').map(([id]) => id);
+  if (waiting.length === 0) return { status: 'running', waitingOn: [] };
+  const approvals = new Set(Object.values(s.approvals).filter((a) => a.status === 'pending').map((a) => a.nodeId));
+  return { status: 'waiting', waitingOn: waiting.map((id): WaitingOn => ({ kind: approvals.has(id) ? 'approval' : 'timer', id })) };
+}
+
+export type EngineService = Awaited<ReturnType<typeof startEngine>>;
+
+/**
+ * Who asks the engine for something: the authenticated principal (recorded as the source of what it
+ * appends: a person as `user`, a key as `apiKey`), or a bare name for a person (tests, the demo).
+ */
+export type Requester = string | { kind: 'user' | 'apiKey' | 'system'; name: string; roles?: readonly string[] };
+const requesterName = (r: Requester) => (typeof r === 'string' ? r : r.name);
+const requesterSource = (r: Requester) => sourceOf(typeof r === 'string' ? { kind: 'user', name: r } : r);
+
+export async function startEngine(opts: { spine: Spine; db: Db; run?: boolean; databaseUrl?: string } & Partial<Pick<EngineDeps, 'now' | 'random' | 'onRunEnded'>>) {
+  const workflows: WorkflowStore = createWorkflowStore(opts.db);
+  const agentStore: AgentStore = createAgentStore(opts.db);
+  const agents = new AgentRegistry(agentStore);
+  let scheduler: Scheduler | undefined;
+  const engine = new Engine({ spine: opts.spine, workflows, agents, now: opts.now, random: opts.random, onRunEnded: opts.onRunEnded, onPublished: () => void scheduler?.refresh() });
+  // On PostgreSQL only the leader runs the engine; the others wait on the lock without blocking start-up.
+  const leadership = acquireLeadership(opts.spine.dialect === 'postgresql' ? (opts.databaseUrl ?? null) : null);
+  // Only the leading process arms schedules (set in lead()); the others leave `scheduler` undefined.
+  const lead = async () => {
+    await engine.start();
+    scheduler = new Scheduler(engine, workflows, opts.now);
+    await scheduler.refresh({ catchUp: true });
+  };
+  let started: Promise<void> | undefined;
+  if (opts.run !== false) {
+    if (opts.spine.dialect === 'sqlite' || !opts.databaseUrl) await lead();
+    else started = leadership.acquired.then(lead).catch(() => undefined);
+  }
+  const spine = opts.spine;
+
+  async function folded(runId: string) {
+    const f = await engine.fold(runId);
+    if (!f) throw new NotFoundError('run.not_found', `No run '${runId}'`, { runId });
+    return f;
+  }
+
+  /**
+   * A person's command: through the run's actor when this process drives the run (judged on its live state,
+   * between steps), else validated against the log's fold and appended.
+   */
+  async function command(runId: string, build: (s: RunState) => CommandEvent[], source: ReturnType<typeof requesterSource>): Promise<AppendResult[]> {
+    const viaActor = await engine.command(runId, build, source);
+    if (viaActor) return viaActor;
+    const { state } = await folded(runId);
+    return spine.append(commandInputs(state, build(state), source));
+  }
+
+  return {
+    /** The engine itself (engine.ts), for tests and the bench; everything else calls the service's methods. */
+    core: engine,
+    workflows,
+    agents,
+    agentStore,
+
+    async startRun(workflowIdOrSlug: string, raw: StartRunInput | unknown, actor: Requester) {
+      const parsed = StartRunInput.safeParse(raw);
+      if (!parsed.success) throw new ValidationError('run.invalid_input', parsed.error.issues[0]!.message, { issues: parsed.error.issues.slice(0, 5) });
+      const i = parsed.data;
+      // A person or a script starting an archived workflow is refused (its triggers are off already: the
+      // engine reads only unarchived ones). The flag is read from the database, so it holds at once everywhere.
+      const w = await workflows.get(workflowIdOrSlug);
+      if (w.archived)
+        throw new ConflictError('workflow.archived', `Workflow '${w.name}' (${w.slug}) is archived and starts no runs; restore it first (on /workflows: Show archived, then Restore in its menu)`, { workflowId: w.id, slug: w.slug });
+      return engine.startRun({
+        workflowId: workflowIdOrSlug, version: i.version, input: i.input as Json, intent: i.intent, constraints: i.constraints as Record<string, Json>, deadline: i.deadline, key: i.key,
+        // A requester's idempotency key is theirs alone: it cannot name the start a trigger will make.
+        idempotencyKey: i.idempotencyKey === undefined ? undefined : requesterKey(requesterSource(actor).kind, requesterName(actor), i.idempotencyKey),
+        startedBy: requesterName(actor), startedByKind: requesterSource(actor).kind });
+    },
+
+    /** A workflow version as the engine runs it (compiled, cached). */
+    workflow: (workflowId: string, version: number) => engine.workflow(workflowId, version),
+    /** Every event of a run, in seq order. */
+    runEvents: (runId: string) => engine.runEvents(runId),
+    /** A run folded from the log (null when there is no such run). */
+    fold: (runId: string) => engine.fold(runId),
+    /** Re-reads the published workflows' triggers (after a publish, archive or restore here). */
+    refreshTriggers: () => engine.refreshTriggers(),
+
+    async getRun(runId: string): Promise<RunView> {
+      const { state: s, wf } = await folded(runId);
+      const { status, waitingOn } = runStatusOf(s);
+      return {
+        id: s.runId, workflowId: s.workflowId, workflowSlug: s.slug, version: s.version, status, key: s.key, startedBy: s.startedBy, startedAt: s.startedAt, endedAt: s.endedAt, waitingOn,
+        nodes: wf.doc.nodes.map((n) => {
+          const ns = s.nodes[n.id];
+          return { id: n.id, kind: n.kind, label: n.label ?? null, status: ns?.status ?? 'pending', attempts: ns?.attempt ?? 0, startedAt: ns?.startedAt ?? null, endedAt: ns?.endedAt ?? null, error: ns?.error ?? null };
+        }),
+        output: s.output, error: s.error, envelope: await spine.envelope(runId),
+      };
+    },
+
+    async cancelRun(runId: string, by: Requester, reason = 'cancelled by user') {
+      const actor = requesterName(by);
+      const build = (s: RunState): CommandEvent[] => {
+        if (s.status !== 'running') throw new ConflictError('run.not_running', `Run '${runId}' is ${s.status}`, { runId });
+        return [{ type: 'run.cancelled', payload: { reason, actor }, idempotencyKey: decisionKey(runId, 'run.cancelled'), ...(s.key && { key: s.key }) }];
+      };
+      await command(runId, build, requesterSource(by));
+      return { runId, status: 'cancelled' as RunStatus };
+    },
+
+    /** Retries a failed agent node by hand: reopens a failed run at that node. */
+    async retryNode(runId: string, nodeId: string, by: Requester) {
+      const actor = requesterName(by);
+      const { state: s, wf } = await folded(runId);
+      const node = wf.nodes.get(nodeId);
+      if (!node || node.kind !== 'agent') throw new NotFoundError('node.not_found', `Run '${runId}' has no agent node '${nodeId}'`, { runId, nodeId });
+      if (s.status !== 'failed' || s.nodes[nodeId]?.status !== 'failed')
+        throw new ConflictError('node.not_failed', `Node '${nodeId}' of run '${runId}' has not failed`, { runId, nodeId });
+      await engine.appendFacts([{ type: 'run.reopened', payload: { nodeId, actor }, idempotencyKey: decisionKey(runId, 'run.reopened', s.lastSeq), ...(s.key && { key: s.key }) }], requesterSource(by), runId);
+      return { runId, nodeId };
+    },
+
+    async patchContext(runId: string, raw: unknown, by: Requester) {
+      const parsed = ContextPatchInput.safeParse(raw);
+      if (!parsed.success) throw new ValidationError('context.invalid_patch', parsed.error.issues[0]!.message);
+      const build = (s: RunState): CommandEvent[] => {
+        if (s.status !== 'running') throw new ConflictError('run.not_running', `Run '${runId}' is ${s.status}`, { runId });
+        return [{ type: 'context.patched', payload: parsed.data as Json, ...(s.key && { key: s.key }) }];
+      };
+      const [r] = await command(runId, build, requesterSource(by));
+      return { runId, envelopeVersion: r!.envelopeVersion ?? null, seq: r!.seq };
+    },
+
+    async decideApproval(approvalId: string, raw: unknown, actor: { kind?: 'user' | 'apiKey' | 'system'; name: string; roles?: readonly string[] }) {
+      const parsed = ApprovalDecisionInput.safeParse(raw);
+      if (!parsed.success) throw new ValidationError('approval.invalid_decision', parsed.error.issues[0]!.message);
+      const runId = approvalId.slice(0, approvalId.lastIndexOf(':'));
+      if (!runId) throw new NotFoundError('approval.not_found', `No approval '${approvalId}'`, { approvalId });
+      const build = (state: RunState): CommandEvent[] => [
+        submitDecision(state, { approvalId, decision: parsed.data.decision, actor: actor.name, actorRoles: actor.roles, ...(parsed.data.comment !== undefined && { comment: parsed.data.comment }) }),
+      ];
+      const [r] = await command(runId, build, requesterSource({ kind: actor.kind ?? 'user', name: actor.name })).catch((e: unknown) => {
+        if (isSpineError(e) && e.code === 'run.not_found') throw new NotFoundError('approval.not_found', `No approval '${approvalId}'`, { approvalId });
+        throw e;
+      });
+      if (r!.duplicate) throw new ConflictError('approval.already_decided', `Approval '${approvalId}' was decided by someone else a moment ago`, { approvalId });
+      return { approvalId, runId, decision: parsed.data.decision, seq: r!.seq };
+    },
+
+    /**
+     * Approvals still open, newest run first. Read from the log, not from each run's fold: the active runs
+     * come from the run index, their approvals from the `approval.requested` / `approval.decided` events
+     * since the oldest of them started, replayed by the fold's own rule (open until a rejection, an
+     * automatic decision, or enough distinct approvers; a new request of the same node opens it afresh),
+     * and each run's intent from its `run.started`. The same answer as folding every active run (the
+     * approvals inbox test compares them), without loading any workflow or the runs' other events.
+     */
+    async pendingApprovals(): Promise<PendingApproval[]> {
+      const active = await spine.listRuns({ statuses: ['running', 'waiting', 'queued'], limit: 10_000, order: 'asc' });
+      if (active.length === 0) return [];
+      const runs = new Map(active.map((r) => [r.id, r]));
+      type Open = Omit<PendingApproval, 'workflowSlug' | 'intent' | 'startedBy'> & { status: 'pending' | 'approved' | 'rejected' };
+      const open = new Map<string, Open>();
+      for (let after = active[0]!.startedSeq - 1; ; ) {
+        const page = await spine.read({ after, limit: 1000, filter: { types: ['approval.requested', 'approval.escalated', 'approval.decided'] } });
+        for (const e of page) {
+          if (!e.runId || !runs.has(e.runId)) continue;
+          const p = e.payload as Record<string, unknown>;
+          const approvalId = String(p.approvalId);
+          if (e.type === 'approval.requested') {
+            open.set(approvalId, {
+              approvalId, runId: e.runId, nodeId: String(p.nodeId), role: String(p.role), instructions: typeof p.instructions === 'string' ? p.instructions : null,
+              dueAt: typeof p.dueAt === 'string' ? p.dueAt : null, requiredApprovals: Number(p.requiredApprovals) || 1, allowRequester: p.allowRequester === true,
+              decisions: [], requestedAt: e.time, status: 'pending', ...(Array.isArray(p.distinctFrom) && { distinctFrom: p.distinctFrom.map(String) }),
+            });
+            continue;
+          }
+          const a = open.get(approvalId);
+          if (!a || a.status !== 'pending') continue;
+          if (e.type === 'approval.escalated') {
+            // Re-assigned when its SLA lapsed: the new role decides it, by the new due time.
+            a.role = String(p.role);
+            a.dueAt = typeof p.dueAt === 'string' ? p.dueAt : null;
+            continue;
+          }
+          const decision = p.decision === 'reject' ? 'reject' : 'approve';
+          a.decisions.push({ actor: String(p.actor), decision, ...(typeof p.comment === 'string' && { comment: p.comment }), ...(p.auto === true && { auto: true }), at: e.time });
+          const approvers = new Set(a.decisions.filter((d) => d.decision === 'approve').map((d) => d.actor)).size;
+          if (decision === 'reject') a.status = 'rejected';
+          else if (approvers >= a.requiredApprovals || p.auto === true) a.status = 'approved';
+        }
+        if (page.length < 1000) break;
+        after = page[page.length - 1]!.seq;
+      }
+      const pending = [...open.values()].filter((a) => a.status === 'pending');
+      // Four eyes: who approved a gate this one must be decided apart from may not decide it.
+      for (const a of pending)
+        a.excluded = (a.distinctFrom ?? []).flatMap((n) => (open.get(`${a.runId}:${n}`)?.decisions ?? []).filter((d) => d.decision === 'approve' && !d.auto).map((d) => d.actor));
+      const started = new Map(
+        await Promise.all([...new Set(pending.map((a) => a.runId))].map(async (id) => [id, (await spine.getEvent(runs.get(id)!.startedSeq)).payload as Record<string, unknown>] as const)),
+      );
+      const order = new Map(active.map((r, i) => [r.id, i]));
+      return pending
+        .sort((x, y) => order.get(y.runId)! - order.get(x.runId)!)
+        .map(({ status: _s, ...a }) => {
+          const s = started.get(a.runId) ?? {};
+          return { ...a, workflowSlug: String(s.workflowSlug ?? ''), intent: typeof s.intent === 'string' ? s.intent : null, startedBy: String(s.startedBy ?? runs.get(a.runId)?.startedBy ?? '') };
+        });
+    },
+
+    /** Publishes a workflow's draft and tells every engine about new triggers. */
+    async publishWorkflow(idOrSlug: string, opts: { summary?: string; createdBy?: string } = {}) {
+      const result = await workflows.publish(idOrSlug, { ...opts, agents: await agents.names() });
+      const wf = await workflows.get(idOrSlug);
+      await spine.publish({ type: 'workflow.published', key: `workflow:${wf.id}`, source: { kind: 'user', name: opts.createdBy ?? 'system' }, payload: { workflowId: wf.id, slug: wf.slug, version: result.version, summary: opts.summary ?? '' } });
+      await engine.refreshTriggers();
+      await scheduler?.refresh();
+      return result;
+    },
+
+    /** Resolves once this process leads the engine (at once on SQLite). */
+    leading: () => started ?? Promise.resolve(),
+
+    async stop() {
+      scheduler?.stop();
+      await engine.stop();
+      await leadership.release();
+    },
+  };
+}
