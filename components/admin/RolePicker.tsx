@@ -1,7 +1,6 @@
 'use client';
 import { useId } from 'react';
-import { ROLE_INFO } from '@/components/auth/roles';
-import type { Role } from '@/server/auth/roles';
+import { ROLE_INFO, type Role } from '@/server/auth/roles';
 
 /** One checkbox per role, with what the role allows. */
 export function RolePicker({ value, onChange, legend, disabled, compact }: { value: readonly Role[]; onChange: (roles: Role[]) => void; legend: string; disabled?: boolean; compact?: boolean }) {

@@ -7,9 +7,8 @@
  */
 import { useQuery } from '@tanstack/react-query';
 import { useTRPC } from '@/components/trpc/client';
-import type { Role } from '@/server/auth/roles';
+import { rolesAllow, type Role } from '@/server/auth/roles';
 import type { Me } from '@/server/api/routers/session';
-import { holds } from './roles';
 
 export type ActorState = {
   /** undefined while loading; null when nobody is signed in. */
@@ -26,6 +25,6 @@ export function useActor(): ActorState {
   return {
     actor,
     status: actor === undefined ? 'loading' : actor === null ? 'signedOut' : 'signedIn',
-    can: (role) => holds(actor?.roles, role),
+    can: (role) => rolesAllow(actor?.roles, role),
   };
 }

@@ -9,7 +9,7 @@
 import { z } from 'zod';
 import type { EngineService, PendingApproval } from '@/server/engine';
 import { NotFoundError, ValidationError } from '@/server/errors';
-import { hasRole, type Actor } from '@/server/auth/roles';
+import { hasRole, rolesAllow, type Actor } from '@/server/auth/roles';
 import type { Envelope, Json, Spine } from '@/server/spine';
 import { approvalOutcomes, type ApprovalOutcomes } from './outcomes';
 import { pathSoFar, type PathStep } from './pathSoFar';
@@ -104,7 +104,7 @@ export function matchesInbox(p: PendingApproval, q: z.output<typeof InboxQuery>,
   if (q.workflow !== undefined && p.workflowSlug !== q.workflow) return false;
   if (q.step !== undefined && p.nodeId !== q.step) return false;
   if (q.olderThanMs !== undefined && Date.parse(p.requestedAt) > nowMs - q.olderThanMs) return false;
-  if (q.assignedToMe && !(actor.roles.includes(p.role as never) || actor.roles.includes('admin'))) return false;
+  if (q.assignedToMe && !rolesAllow(actor.roles, p.role)) return false;
   if (q.search) {
     const text = [p.intent, p.workflowSlug, p.nodeId, p.role, p.instructions, p.startedBy, p.runId].filter(Boolean).join('\n').toLowerCase();
     if (!q.search.toLowerCase().split(/\s+/).every((w) => text.includes(w))) return false;
@@ -148,7 +148,7 @@ type Gate = {
 export function whyNotDecide(actor: Actor, g: Gate): WhyNot {
   if (!hasRole(actor, 'approver')) return 'auth.forbidden';
   if (!g.runOpen || g.status !== 'pending') return 'approval.already_decided';
-  if (!actor.roles.includes(g.role as never) && !actor.roles.includes('admin')) return 'approval.wrong_role';
+  if (!rolesAllow(actor.roles, g.role)) return 'approval.wrong_role';
   if (!g.allowRequester && actor.name === g.startedBy) return 'approval.requester';
   if (g.decisions.some((d) => d.actor === actor.name)) return 'approval.already_decided_by_actor';
   if (g.excluded?.includes(actor.name)) return 'approval.four_eyes';

@@ -10,6 +10,15 @@
 export const ROLES = ['admin', 'architect', 'operator', 'approver', 'auditor'] as const;
 export type Role = (typeof ROLES)[number];
 
+/** The roles as people read them (the admin pages and the role picker). */
+export const ROLE_INFO = [
+  { role: 'admin', label: 'Admin', description: 'People, API keys and settings; may do everything' },
+  { role: 'architect', label: 'Architect', description: 'Edit and publish workflows' },
+  { role: 'operator', label: 'Operator', description: 'Start, cancel and retry runs' },
+  { role: 'approver', label: 'Approver', description: 'Decide approvals' },
+  { role: 'auditor', label: 'Auditor', description: 'Read the timeline, runs, audit and exports; change nothing' },
+] as const satisfies readonly { role: Role; label: string; description: string }[];
+
 /** What an API key may do, besides the roles it carries. */
 export type KeyScopes = {
   /** Event type patterns the key may publish. */
@@ -31,8 +40,13 @@ export type Actor = {
   scopes?: KeyScopes;
 };
 
+/** The one rule: these roles allow `role` if they hold it, or hold admin. */
+export function rolesAllow(roles: readonly string[] | null | undefined, role: string): boolean {
+  return !!roles && (roles.includes(role) || roles.includes('admin'));
+}
+
 export function hasRole(actor: Actor | null | undefined, role: Role): boolean {
-  return !!actor && (actor.roles.includes(role) || actor.roles.includes('admin'));
+  return rolesAllow(actor?.roles, role);
 }
 
 export const SYSTEM_ACTOR: Actor = { kind: 'system', id: 'system', name: 'system', roles: ['admin'] };

@@ -13,6 +13,7 @@
 import type { Json } from '@/server/spine';
 import type { ApprovalNode } from '@/server/workflows/schema';
 import { ConflictError, ForbiddenError, NotFoundError } from '@/server/errors';
+import { rolesAllow } from '@/server/auth/roles';
 import type { Decision } from '../events';
 import { timerId } from '../ids';
 import type { RunState } from '../run/evolve';
@@ -59,7 +60,7 @@ export function submitDecision(
   if (!a) throw new NotFoundError('approval.not_found', `No approval '${input.approvalId}'`, { approvalId: input.approvalId });
   if (state.status !== 'running' || a.status !== 'pending')
     throw new ConflictError('approval.already_decided', `Approval '${input.approvalId}' is already ${a.status === 'pending' ? `closed (run ${state.status})` : a.status}`, { approvalId: input.approvalId });
-  if (input.actorRoles && !input.actorRoles.includes(a.role) && !input.actorRoles.includes('admin'))
+  if (input.actorRoles && !rolesAllow(input.actorRoles, a.role))
     throw new ForbiddenError('approval.wrong_role', `Deciding this approval needs the role '${a.role}'`, { approvalId: input.approvalId });
   if (!a.allowRequester && input.actor === state.startedBy && input.actor !== 'anonymous')
     throw new ForbiddenError('approval.requester', 'The requester of a run may not approve it', { approvalId: input.approvalId });
