@@ -15,7 +15,7 @@ import type { ApprovalNode } from '@/server/workflows/schema';
 import { ConflictError, ForbiddenError, NotFoundError } from '@/server/errors';
 import { rolesAllow } from '@/server/auth/roles';
 import type { Decision } from '../events';
-import { timerId } from '../ids';
+import { decisionKey, timerId } from '../ids';
 import type { RunState } from '../run/evolve';
 import { decision, failRun, type DecideContext } from './context';
 
@@ -73,7 +73,7 @@ export function submitDecision(
   return {
     type: 'approval.decided',
     payload: { nodeId: a.nodeId, approvalId: input.approvalId, decision: input.decision, actor: input.actor, n, ...(input.comment !== undefined && { comment: input.comment }) },
-    idempotencyKey: `engine:${state.runId}:approval.decided:approval:${input.approvalId}:${n}`,
+    idempotencyKey: decisionKey(state.runId, 'approval.decided', 'approval', input.approvalId, n),
     ...(state.key && { key: state.key }),
   };
 }
