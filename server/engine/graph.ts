@@ -51,34 +51,20 @@ export type CompiledWorkflow = {
   absorbedBy: Map<string, string>;
 };
 
-/** Nodes by id; an instance id resolves to its template under that id. */
-class NodeTable extends Map<string, WorkflowNode> {
-  private readonly instances = new Map<string, WorkflowNode>();
-  constructor(entries: [string, WorkflowNode][], private readonly bodyOf: Map<string, string>) {
+/**
+ * A table by node id in which an instance id (`<nodeId>#<index>` of a map body node) resolves to that
+ * item's copy of its template's entry, made once by `copy` and kept.
+ */
+class InstanceTable<V> extends Map<string, V> {
+  private readonly instances = new Map<string, V>();
+  constructor(
+    entries: [string, V][],
+    private readonly bodyOf: Map<string, string>,
+    private readonly copy: (template: V, instance: { id: string; nodeId: string; index: number }) => V,
+  ) {
     super(entries);
   }
-  override get(id: string): WorkflowNode | undefined {
-    const own = super.get(id);
-    if (own || !id.includes('#')) return own;
-    let inst = this.instances.get(id);
-    if (!inst) {
-      const p = parseInstanceId(id);
-      const template = p && this.bodyOf.has(p.nodeId) ? super.get(p.nodeId) : undefined;
-      if (!template) return undefined;
-      inst = { ...template, id } as WorkflowNode;
-      this.instances.set(id, inst);
-    }
-    return inst;
-  }
-}
-
-/** Edges by node id; an instance id resolves to that item's copies of the template's edges. */
-class EdgeTable extends Map<string, WorkflowEdge[]> {
-  private readonly instances = new Map<string, WorkflowEdge[]>();
-  constructor(entries: [string, WorkflowEdge[]][], private readonly bodyOf: Map<string, string>) {
-    super(entries);
-  }
-  override get(id: string): WorkflowEdge[] | undefined {
+  override get(id: string): V | undefined {
     const own = super.get(id);
     if (own || !id.includes('#')) return own;
     let inst = this.instances.get(id);
@@ -86,12 +72,24 @@ class EdgeTable extends Map<string, WorkflowEdge[]> {
       const p = parseInstanceId(id);
       const template = p && this.bodyOf.has(p.nodeId) ? super.get(p.nodeId) : undefined;
       if (!template || !p) return undefined;
-      const local = (n: string) => (this.bodyOf.get(n) === this.bodyOf.get(p.nodeId) ? instanceId(n, p.index) : n);
-      inst = template.map((e) => ({ ...e, id: instanceId(e.id, p.index), source: local(e.source), target: local(e.target) }));
+      inst = this.copy(template, { id, ...p });
       this.instances.set(id, inst);
     }
     return inst;
   }
+}
+
+/** Nodes by id; an instance id resolves to its template under that id. */
+function nodeTable(entries: [string, WorkflowNode][], bodyOf: Map<string, string>): Map<string, WorkflowNode> {
+  return new InstanceTable(entries, bodyOf, (template, { id }) => ({ ...template, id }) as WorkflowNode);
+}
+
+/** Edges by node id; an instance id resolves to that item's copies of the template's edges. */
+function edgeTable(entries: [string, WorkflowEdge[]][], bodyOf: Map<string, string>): Map<string, WorkflowEdge[]> {
+  return new InstanceTable(entries, bodyOf, (template, p) => {
+    const local = (n: string) => (bodyOf.get(n) === bodyOf.get(p.nodeId) ? instanceId(n, p.index) : n);
+    return template.map((e) => ({ ...e, id: instanceId(e.id, p.index), source: local(e.source), target: local(e.target) }));
+  });
 }
 
 export function compileWorkflow(meta: { workflowId: string; slug: string; version: number }, doc: WorkflowDocument): CompiledWorkflow {
@@ -142,7 +140,7 @@ export function compileWorkflow(meta: { workflowId: string; slug: string; versio
   }
 
   return {
-    ...meta, doc, nodes: new NodeTable([...byId], bodyOf), out: new EdgeTable([...out], bodyOf), in: new EdgeTable([...inn], bodyOf),
+    ...meta, doc, nodes: nodeTable([...byId], bodyOf), out: edgeTable([...out], bodyOf), in: edgeTable([...inn], bodyOf),
     trigger: doc.nodes.find((n) => n.kind === 'trigger'), order, maps, bodyOf, mapOfJoin, fanOutOfJoin, absorbedBy,
   };
 }
