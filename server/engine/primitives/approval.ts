@@ -17,7 +17,7 @@ import { rolesAllow } from '@/server/auth/roles';
 import type { Decision } from '../events';
 import { decisionKey, timerId } from '../ids';
 import type { RunState } from '../run/evolve';
-import { decision, failRun, type DecideContext } from './context';
+import { decision, failRun, type DecideContext } from '../run/decideContext';
 
 export function approvalId(runId: string, nodeId: string): string {
   return `${runId}:${nodeId}`;
