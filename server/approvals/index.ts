@@ -9,6 +9,6 @@
  * const detail = await inbox.get(approvals[0].approvalId, actor);
  */
 export { createApprovalInbox, whyNotDecide, runIdOf, matchesInbox, InboxQuery, INBOX_PAGE_SIZE, INBOX_MAX_PAGE_SIZE } from './inbox';
-export type { ApprovalInbox, Inbox, InboxItem, InboxFacets, ApprovalDetail, ApprovalStatus, Decision, WhyNot } from './inbox';
+export type { ApprovalInbox, Inbox, InboxItem, InboxFacets, ApprovalDetail, ApprovalStatus, Vote, WhyNot } from './inbox';
 export { approvalOutcomes, outcomesAfter, type ApprovalOutcomes, type OutcomeStep } from './outcomes';
-export { pathSoFar, summarize, OUTPUT_SUMMARY_CHARS, type PathStep } from './pathSoFar';
+export { stepsSoFar, summarize, OUTPUT_SUMMARY_CHARS, type PathStep } from './stepsSoFar';
