@@ -1,14 +1,22 @@
 /**
- * approval in domain words: a real four-eyes gate (whoever approved one approval may not decide the one
- * that names it in `distinctFrom`), and a lapsed SLA that escalates to a second role.
+ * approval in domain words: enough distinct approvers, or one rejection, decide it; nobody votes twice and
+ * the requester not at all; a lapsing SLA decides, fails or escalates (to a second role); a real four-eyes
+ * gate (whoever approved one approval may not decide the one that names it in `distinctFrom`).
  */
 import { describe, expect, it } from 'vitest';
 import { ROLES } from '@/server/auth/roles';
 import { APPROVAL_ROLES, ApprovalConfig } from '@/server/workflows/schema';
-import { approvalDecided, approvalRequested, links, nodeCompleted, nothingNew, runStarted, specFor, T0, timerFired, timerScheduled, workflow, type Fact } from '@/server/testing/given';
+import { approvalDecided, approvalRequested, links, nodeCompleted, nothingNew, runCompleted, runStarted, specFor, T0, timerFired, timerScheduled, workflow, type Fact } from '@/server/testing/given';
 import { submitDecision } from './approval';
 
 const iso = (ms: number) => new Date(ms).toISOString();
+
+/** start → gate (approval) → approved: done; rejected: refused */
+const gated = (config: Record<string, unknown>) =>
+  workflow({
+    nodes: [{ id: 'start', kind: 'trigger' }, { id: 'gate', kind: 'approval', config }, { id: 'done', kind: 'end', config: { outcome: 'success' } }, { id: 'refused', kind: 'end', config: { outcome: 'failure' } }],
+    edges: links(['start', 'gate'], ['gate', 'done', 'approved'], ['gate', 'refused', 'rejected']),
+  });
 
 /** start → first → (approved) second → done; either rejected → refused. */
 const twoGates = (second: Record<string, unknown>) =>
@@ -22,6 +30,62 @@ const twoGates = (second: Record<string, unknown>) =>
 
 const fourEyesRequested: Fact = { ...approvalRequested('second'), payload: { ...approvalRequested('second').payload, distinctFrom: ['first'] } };
 const atSecond: Fact[] = [runStarted({ startedBy: 'olga' }), nodeCompleted('start'), approvalRequested('first'), approvalDecided('first', 'anna', 'approve', 1), fourEyesRequested];
+
+describe('approval: four eyes, rejections and a lapsing SLA', () => {
+  const fourEyes = gated({ requiredApprovals: 2, slaMs: 60_000, onLapse: 'fail' });
+  const requested = [runStarted({ startedBy: 'olga' }), nodeCompleted('start'), approvalRequested('gate', { requiredApprovals: 2, dueAt: iso(T0 + 60_000) }), timerScheduled('approvalSla:gate:0', 'approvalSla', iso(T0 + 60_000), 'gate')];
+
+  it('requests the approval with its SLA timer', () => {
+    specFor(fourEyes, { now: T0 })(runStarted(), nodeCompleted('start'))
+      .when(nothingNew)
+      .then([
+        { type: 'approval.requested', payload: { nodeId: 'gate', approvalId: 'run-1:gate', requiredApprovals: 2, dueAt: iso(T0 + 60_000) } },
+        { type: 'timer.scheduled', payload: { timerId: 'approvalSla:gate:0', purpose: 'approvalSla', dueAt: iso(T0 + 60_000) } },
+      ]);
+  });
+
+  it('one approval of two is not enough; the same person cannot approve twice; a second person completes it', () => {
+    const given = specFor(fourEyes);
+    const one = given(...requested).when(approvalDecided('gate', 'anna', 'approve', 1));
+    one.thenNothing();
+    expect(one.state.approvals['run-1:gate']).toMatchObject({ status: 'pending' });
+    expect(() => submitDecision(one.state, { approvalId: 'run-1:gate', decision: 'approve', actor: 'anna' })).toThrow(expect.objectContaining({ code: 'approval.already_decided_by_actor', httpStatus: 409 }));
+    expect(() => submitDecision(one.state, { approvalId: 'run-1:gate', decision: 'approve', actor: 'olga' })).toThrow(expect.objectContaining({ code: 'approval.requester', httpStatus: 403 }));
+    const second = submitDecision(one.state, { approvalId: 'run-1:gate', decision: 'approve', actor: 'ben' });
+    expect(second).toMatchObject({ type: 'approval.decided', payload: { n: 2, actor: 'ben' }, idempotencyKey: 'engine:run-1:approval.decided:approval:run-1:gate:2' });
+    given(...requested, approvalDecided('gate', 'anna', 'approve', 1))
+      .when(approvalDecided('gate', 'ben', 'approve', 2))
+      .then([{ type: 'run.completed', payload: { endNodeId: 'done' } }]);
+  });
+
+  it('one rejection decides it, by the rejected branch', () => {
+    specFor(fourEyes)(...requested).when(approvalDecided('gate', 'anna', 'reject', 1)).then([{ type: 'run.failed', payload: { code: 'end.failure', nodeId: 'refused' } }]);
+  });
+
+  it('a decision after the approval closed is refused', () => {
+    const { state } = specFor(fourEyes)(...requested, approvalDecided('gate', 'anna', 'reject', 1));
+    expect(() => submitDecision(state, { approvalId: 'run-1:gate', decision: 'approve', actor: 'ben' })).toThrow(expect.objectContaining({ code: 'approval.already_decided' }));
+    expect(() => submitDecision(state, { approvalId: 'run-1:nope', decision: 'approve', actor: 'ben' })).toThrow(expect.objectContaining({ code: 'approval.not_found' }));
+  });
+
+  it.each([
+    ['fail', [{ type: 'run.failed' as const, payload: { code: 'approval.lapsed', nodeId: 'gate', reason: 'Approval gate was not decided within its SLA' } }]],
+    ['approve', [{ type: 'approval.decided' as const, payload: { decision: 'approve', actor: 'system', auto: true, n: 1 } }]],
+    ['reject', [{ type: 'approval.decided' as const, payload: { decision: 'reject', actor: 'system', auto: true, n: 1 } }]],
+  ])('the SLA lapses with on-lapse %s', (onLapse, expected) => {
+    specFor(gated({ requiredApprovals: 2, slaMs: 60_000, onLapse }))(...requested).when(timerFired('approvalSla:gate:0')).then(expected);
+  });
+
+  it('an automatic approval on lapse counts as enough, even with two required', () => {
+    const wf = gated({ requiredApprovals: 2, slaMs: 60_000, onLapse: 'approve' });
+    specFor(wf)(...requested, timerFired('approvalSla:gate:0')).when(approvalDecided('gate', 'system', 'approve', 1, { auto: true })).then([{ type: 'run.completed', payload: { endNodeId: 'done' } }]);
+  });
+
+  it('an SLA timer firing after the decision does nothing', () => {
+    const given = specFor(fourEyes);
+    given(...requested, approvalDecided('gate', 'anna', 'approve', 1), approvalDecided('gate', 'ben', 'approve', 2), runCompleted('done')).when(timerFired('approvalSla:gate:0')).thenNothing();
+  });
+});
 
 describe('approval: four eyes across two gates', () => {
   it('the second gate asks for a second person: the first approver is refused with 403 approval.four_eyes, another approves', () => {
