@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Actor } from '@/server/auth/roles';
-import type { ApprovalView } from '@/server/engine';
+import { approvalView, type ApprovalView } from '@/server/engine';
+import { submitDecision } from '@/server/engine/primitives/approval';
+import { approvalDecided, approvalRequested, links, nodeCompleted, runStarted, specFor, workflow } from '@/server/testing/given';
 import type { SpineEvent } from '@/server/spine/events';
 import { DEMO_TEMPLATES } from '@/server/workflows/templates';
 import { decodeCursor, encodeCursor, InboxQuery, matchesInbox, runIdOf, whyNotDecide } from './inbox';
@@ -32,6 +34,26 @@ describe('who may decide an approval', () => {
     expect(whyNotDecide(person('anna', 'approver'), { ...gate, excluded: [{ actor: 'anna' }] })).toBe('approval.four_eyes');
     expect(whyNotDecide(person('ben', 'approver'), { ...gate, excluded: [{ actor: 'anna' }] })).toBeNull();
     expect(whyNotDecide(person('anna', 'approver'), { ...gate, runStatus: 'completed' })).toBe('approval.already_decided');
+  });
+
+  it('the inbox says what the engine would answer: the same code for every actor, on a fold', () => {
+    const wf = workflow({
+      nodes: [{ id: 'start', kind: 'trigger' }, { id: 'first', kind: 'approval' }, { id: 'second', kind: 'approval', config: { distinctFrom: ['first'], requiredApprovals: 2 } }, { id: 'done', kind: 'end' }, { id: 'no', kind: 'end', config: { outcome: 'failure' } }, { id: 'no-2', kind: 'end', config: { outcome: 'failure' } }],
+      edges: links(['start', 'first'], ['first', 'second', 'approved'], ['first', 'no', 'rejected'], ['second', 'done', 'approved'], ['second', 'no-2', 'rejected']),
+    });
+    const second = { ...approvalRequested('second', { requiredApprovals: 2 }), payload: { ...approvalRequested('second', { requiredApprovals: 2 }).payload, distinctFrom: ['first'] } };
+    const { state } = specFor(wf)(runStarted({ startedBy: 'olga' }), nodeCompleted('start'), approvalRequested('first'), approvalDecided('first', 'anna', 'approve', 1), second, approvalDecided('second', 'ben', 'approve', 1));
+    const engineSays = (who: Actor) => {
+      try {
+        submitDecision(state, { approvalId: 'run-1:second', decision: 'approve', actor: who.name, actorRoles: who.roles });
+        return null;
+      } catch (e) {
+        return (e as { code: string }).code;
+      }
+    };
+    const actors = [person('anna', 'approver'), person('ben', 'approver'), person('olga', 'approver'), person('cleo', 'approver'), person('root', 'admin')];
+    expect(actors.map((a) => whyNotDecide(a, approvalView(state, 'run-1:second')!))).toEqual(['approval.four_eyes', 'approval.already_decided_by_actor', 'approval.requester', null, null]);
+    expect(actors.map(engineSays)).toEqual(actors.map((a) => whyNotDecide(a, approvalView(state, 'run-1:second')!)));
   });
 
   it('an approval id is its run id and node id', () => {

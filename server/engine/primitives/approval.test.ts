@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { ROLES } from '@/server/auth/roles';
 import { APPROVAL_ROLES, ApprovalConfig } from '@/server/workflows/schema';
 import { approvalDecided, approvalRequested, links, nodeCompleted, nothingNew, runCompleted, runStarted, specFor, T0, timerFired, timerScheduled, workflow, type Fact } from '@/server/testing/given';
-import { submitDecision } from './approval';
+import { approvalView, mayDecide, submitDecision, type ApprovalView } from './approval';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -158,5 +158,45 @@ describe('approval: a lapsed SLA escalates to a second role', () => {
     expect(ApprovalConfig.safeParse({ role: 'boss' }).success).toBe(false);
     expect(ApprovalConfig.safeParse({ onLapse: 'escalate', escalateTo: 'chief' }).success).toBe(false);
     expect(ApprovalConfig.parse({ onLapse: 'escalate', escalateTo: 'admin' })).toMatchObject({ role: 'approver', onLapse: 'escalate', escalateTo: 'admin' });
+  });
+});
+
+describe('who may vote: one rule (mayDecide), the one submitDecision throws from', () => {
+  const open: ApprovalView = { approvalId: 'run-1:gate', role: 'approver', status: 'pending', runStatus: 'running', allowRequester: false, startedBy: 'olga', votes: [], excluded: [] };
+  const code = (a: ApprovalView, voter: Parameters<typeof mayDecide>[1]) => {
+    const may = mayDecide(a, voter);
+    return may.ok ? null : may.code;
+  };
+
+  it('refusals come in one order: closed, role, requester, four eyes, one vote each', () => {
+    const everything: ApprovalView = { ...open, role: 'finance', startedBy: 'anna', votes: [{ actor: 'anna' }], excluded: [{ actor: 'anna', nodeId: 'first' }] };
+    const anna = { name: 'anna', roles: ['approver'] };
+    expect(code({ ...everything, runStatus: 'failed' }, anna)).toBe('approval.already_decided');
+    expect(code(everything, anna)).toBe('approval.wrong_role');
+    expect(code({ ...everything, role: 'approver' }, anna)).toBe('approval.requester');
+    expect(code({ ...everything, role: 'approver', allowRequester: true }, anna)).toBe('approval.four_eyes');
+    expect(code({ ...everything, role: 'approver', allowRequester: true, excluded: [] }, anna)).toBe('approval.already_decided_by_actor');
+  });
+
+  it('the door (the approver role at all) is checked only when asked: the engine trusts the transport, the inbox answers for it', () => {
+    expect(code({ ...open, role: 'operator' }, { name: 'otto', roles: ['operator'] })).toBeNull();
+    expect(code({ ...open, role: 'operator' }, { name: 'otto', roles: ['operator'], atTheDoor: true })).toBe('auth.forbidden');
+    expect(code(open, { name: 'anna' })).toBeNull();
+  });
+
+  it('an anonymous caller is nobody in particular: the rules about a person do not apply to it', () => {
+    const someone = { ...open, startedBy: 'anonymous', votes: [{ actor: 'anonymous' }], excluded: [{ actor: 'anonymous' }] };
+    expect(code(someone, { name: 'anonymous' })).toBeNull();
+    expect(code(someone, { name: 'anonymous', roles: ['auditor'] })).toBe('approval.wrong_role');
+  });
+
+  it('the view of a fold names the gate a four-eyes voter approved, and the refusal carries what the error does', () => {
+    const { state } = specFor(twoGates({ distinctFrom: ['first'] }))(...atSecond);
+    const view = approvalView(state, 'run-1:second')!;
+    expect(view).toMatchObject({ role: 'approver', status: 'pending', runStatus: 'running', startedBy: 'olga', votes: [], excluded: [{ actor: 'anna', nodeId: 'first' }] });
+    expect(mayDecide(view, { name: 'anna' })).toEqual({
+      ok: false, code: 'approval.four_eyes', message: "anna approved 'first' of this run already: this approval needs a second person (four eyes)", details: { approvalId: 'run-1:second', distinctFrom: 'first' },
+    });
+    expect(approvalView(state, 'run-1:nope')).toBeUndefined();
   });
 });
