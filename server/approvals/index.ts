@@ -1,6 +1,7 @@
 /**
  * Approvals for people: the inbox (what is pending, whether this actor may decide it, and the context to
- * decide with). Deciding itself is the engine's (`engine.decideApproval`); this module only reads.
+ * decide with). Deciding itself is the engine's (`engine.decideApproval`), and so is the rule for who may
+ * decide (`mayDecide`, which `canDecide` / `whyNot` answer with); this module only reads.
  *
  * @example
  * const inbox = createApprovalInbox({ engine, spine });
