@@ -2,13 +2,16 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Actor } from '@/server/auth/roles';
+import { approvalView, type ApprovalView } from '@/server/engine';
+import { submitDecision } from '@/server/engine/primitives/approval';
+import { approvalDecided, approvalRequested, links, nodeCompleted, runStarted, specFor, workflow } from '@/server/testing/given';
 import type { SpineEvent } from '@/server/spine/events';
 import { DEMO_TEMPLATES } from '@/server/workflows/templates';
 import { decodeCursor, encodeCursor, InboxQuery, matchesInbox, runIdOf, whyNotDecide } from './inbox';
-import { pathSoFar, summarize } from './pathSoFar';
+import { stepsSoFar, summarize } from './stepsSoFar';
 
 const person = (name: string, ...roles: Actor['roles'][number][]): Actor => ({ kind: 'user', id: name, name, roles });
-const gate = { role: 'approver', status: 'pending' as const, decisions: [] as { actor: string }[], allowRequester: false, runOpen: true, startedBy: 'olga' };
+const gate: ApprovalView = { approvalId: 'run-1:gate', role: 'approver', status: 'pending', runStatus: 'running', votes: [], allowRequester: false, startedBy: 'olga', excluded: [] };
 
 describe('who may decide an approval', () => {
   it('an approver may; an auditor, an operator and an architect may not', () => {
@@ -26,11 +29,31 @@ describe('who may decide an approval', () => {
   it('the requester may not decide unless the node allows it; nobody decides twice; closed is closed', () => {
     expect(whyNotDecide(person('olga', 'approver'), gate)).toBe('approval.requester');
     expect(whyNotDecide(person('olga', 'approver'), { ...gate, allowRequester: true })).toBeNull();
-    expect(whyNotDecide(person('anna', 'approver'), { ...gate, decisions: [{ actor: 'anna' }] })).toBe('approval.already_decided_by_actor');
+    expect(whyNotDecide(person('anna', 'approver'), { ...gate, votes: [{ actor: 'anna' }] })).toBe('approval.already_decided_by_actor');
     expect(whyNotDecide(person('anna', 'approver'), { ...gate, status: 'approved' })).toBe('approval.already_decided');
-    expect(whyNotDecide(person('anna', 'approver'), { ...gate, excluded: ['anna'] })).toBe('approval.four_eyes');
-    expect(whyNotDecide(person('ben', 'approver'), { ...gate, excluded: ['anna'] })).toBeNull();
-    expect(whyNotDecide(person('anna', 'approver'), { ...gate, runOpen: false })).toBe('approval.already_decided');
+    expect(whyNotDecide(person('anna', 'approver'), { ...gate, excluded: [{ actor: 'anna' }] })).toBe('approval.four_eyes');
+    expect(whyNotDecide(person('ben', 'approver'), { ...gate, excluded: [{ actor: 'anna' }] })).toBeNull();
+    expect(whyNotDecide(person('anna', 'approver'), { ...gate, runStatus: 'completed' })).toBe('approval.already_decided');
+  });
+
+  it('the inbox says what the engine would answer: the same code for every actor, on a fold', () => {
+    const wf = workflow({
+      nodes: [{ id: 'start', kind: 'trigger' }, { id: 'first', kind: 'approval' }, { id: 'second', kind: 'approval', config: { distinctFrom: ['first'], requiredApprovals: 2 } }, { id: 'done', kind: 'end' }, { id: 'no', kind: 'end', config: { outcome: 'failure' } }, { id: 'no-2', kind: 'end', config: { outcome: 'failure' } }],
+      edges: links(['start', 'first'], ['first', 'second', 'approved'], ['first', 'no', 'rejected'], ['second', 'done', 'approved'], ['second', 'no-2', 'rejected']),
+    });
+    const second = { ...approvalRequested('second', { requiredApprovals: 2 }), payload: { ...approvalRequested('second', { requiredApprovals: 2 }).payload, distinctFrom: ['first'] } };
+    const { state } = specFor(wf)(runStarted({ startedBy: 'olga' }), nodeCompleted('start'), approvalRequested('first'), approvalDecided('first', 'anna', 'approve', 1), second, approvalDecided('second', 'ben', 'approve', 1));
+    const engineSays = (who: Actor) => {
+      try {
+        submitDecision(state, { approvalId: 'run-1:second', decision: 'approve', actor: who.name, actorRoles: who.roles });
+        return null;
+      } catch (e) {
+        return (e as { code: string }).code;
+      }
+    };
+    const actors = [person('anna', 'approver'), person('ben', 'approver'), person('olga', 'approver'), person('cleo', 'approver'), person('root', 'admin')];
+    expect(actors.map((a) => whyNotDecide(a, approvalView(state, 'run-1:second')!))).toEqual(['approval.four_eyes', 'approval.already_decided_by_actor', 'approval.requester', null, null]);
+    expect(actors.map(engineSays)).toEqual(actors.map((a) => whyNotDecide(a, approvalView(state, 'run-1:second')!)));
   });
 
   it('an approval id is its run id and node id', () => {
@@ -39,7 +62,7 @@ describe('who may decide an approval', () => {
   });
 });
 
-describe('the reasoning path', () => {
+describe('the steps so far', () => {
   const events = readFileSync(path.join(import.meta.dirname, '../engine/__fixtures__/procurement-large-paid.jsonl'), 'utf8')
     .trim()
     .split('\n')
@@ -48,7 +71,7 @@ describe('the reasoning path', () => {
 
   it('before the second approval: legal review by its agent, the first approval with its approver, the large-amount route', () => {
     const upTo = events.findIndex((e) => e.type === 'approval.requested' && (e.payload as { nodeId: string }).nodeId === 'extra-approval');
-    const steps = pathSoFar(events.slice(0, upTo + 1), doc);
+    const steps = stepsSoFar(events.slice(0, upTo + 1), doc);
     expect(steps.map((s) => [s.kind, 'label' in s ? s.label : '', s.kind === 'agent' ? s.agent : s.kind === 'approval' ? `${s.actor} ${s.decision}` : s.kind === 'route' ? s.route : ''])).toEqual([
       ['agent', 'Legal review', 'legal-review'],
       ['approval', 'Contract approval', 'anna approve'],

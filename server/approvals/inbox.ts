@@ -1,33 +1,27 @@
 /**
  * The approvals inbox: the pending approvals with what a person needs to decide one (the run's intent and
- * envelope, the reasoning path so far, what the workflow does on approve and on reject, the deadline) and
- * whether *this* actor may decide it, a page at a time (a keyset cursor) with search and filters. `whyNot` uses the codes the engine refuses a decision with
- * (server/engine/primitives/approval.ts), so the UI explains a disabled button in the same words as a 403
- * or 409 would. The engine stays the authority: a decision is still validated against the run's fold when
- * it is submitted.
+ * envelope, the steps it has completed so far, what the workflow does on approve and on reject, the
+ * deadline) and whether *this* actor may decide it, a page at a time (a keyset cursor) with search and
+ * filters. `whyNot` is
+ * the answer of the engine's own rule (`mayDecide`, server/engine/primitives/approval.ts), so the UI explains
+ * a disabled button with the code a 403 or 409 would carry. The engine stays the authority: a vote is still
+ * checked against the run's fold when it is submitted.
  */
 import { z } from 'zod';
-import type { EngineService, PendingApproval } from '@/server/engine';
+import { approvalView, mayDecide, type ApprovalView, type EngineService, type PendingApproval, type VoteRefusalCode, type Vote } from '@/server/engine';
 import { NotFoundError, ValidationError } from '@/server/errors';
-import { hasRole, rolesAllow, type Actor } from '@/server/auth/roles';
+import { rolesAllow, type Actor } from '@/server/auth/roles';
 import type { Envelope, Json, Spine } from '@/server/spine';
 import { approvalOutcomes, type ApprovalOutcomes } from './outcomes';
-import { pathSoFar, type PathStep } from './pathSoFar';
+import { stepsSoFar, type PathStep } from './stepsSoFar';
 
-/** Why an actor may not decide an approval; null when they may. */
-export type WhyNot =
-  | 'auth.forbidden' // does not hold the approver role at all
-  | 'approval.wrong_role' // the approval needs another role
-  | 'approval.requester' // started the run, and the node does not allow the requester to decide
-  | 'approval.already_decided_by_actor' // has already given a decision (four-eyes)
-  | 'approval.four_eyes' // approved an earlier gate this one must be decided apart from (distinctFrom)
-  | 'approval.already_decided' // closed: decided, or the run ended
-  | null;
+/** Why an actor may not decide an approval (VOTE_REFUSALS, server/engine/primitives/approval.ts); null when they may. */
+export type WhyNot = VoteRefusalCode | null;
 
 export type ApprovalStatus = 'pending' | 'approved' | 'rejected';
-export type Decision = { actor: string; decision: 'approve' | 'reject'; comment?: string; auto?: boolean; at: string };
+export type { Vote };
 
-export type InboxItem = Omit<PendingApproval, 'decisions'> & { decisions: Decision[]; canDecide: boolean; whyNot: WhyNot };
+export type InboxItem = Omit<PendingApproval, 'decisions'> & { decisions: Vote[]; canDecide: boolean; whyNot: WhyNot };
 
 /** Cards per page of the inbox. @default 25 */
 export const INBOX_PAGE_SIZE = 25;
@@ -123,7 +117,7 @@ export type ApprovalDetail = {
   requiredApprovals: number;
   allowRequester: boolean;
   status: ApprovalStatus;
-  decisions: Decision[];
+  decisions: Vote[];
   canDecide: boolean;
   whyNot: WhyNot;
   run: {
@@ -135,24 +129,22 @@ export type ApprovalDetail = {
   outcomes: ApprovalOutcomes;
 };
 
-type Gate = {
-  role: string; status: ApprovalStatus; decisions: readonly { actor: string }[]; allowRequester: boolean; runOpen: boolean; startedBy: string;
-  /** Who approved a gate this one is four eyes with (`distinctFrom`): they may not decide it. */
-  excluded?: readonly string[];
-};
-
 /**
- * Whether `actor` may decide an approval, by the same rules the engine applies, in the order it applies them.
- * @example whyNotDecide(auditor, gate) // 'auth.forbidden'
+ * Whether `actor` may decide an approval: the engine's rule (`mayDecide`), answered for the whole way to
+ * the button, so the door (the approver role at all) is checked too.
+ * @example whyNotDecide(auditor, view) // 'auth.forbidden'
  */
-export function whyNotDecide(actor: Actor, g: Gate): WhyNot {
-  if (!hasRole(actor, 'approver')) return 'auth.forbidden';
-  if (!g.runOpen || g.status !== 'pending') return 'approval.already_decided';
-  if (!rolesAllow(actor.roles, g.role)) return 'approval.wrong_role';
-  if (!g.allowRequester && actor.name === g.startedBy) return 'approval.requester';
-  if (g.decisions.some((d) => d.actor === actor.name)) return 'approval.already_decided_by_actor';
-  if (g.excluded?.includes(actor.name)) return 'approval.four_eyes';
-  return null;
+export function whyNotDecide(actor: Actor, a: ApprovalView): WhyNot {
+  const may = mayDecide(a, { name: actor.name, roles: actor.roles, atTheDoor: true });
+  return may.ok ? null : may.code;
+}
+
+/** The rule's view of a pending approval of the inbox's rows (pending, its run running). */
+function pendingView(p: PendingApproval): ApprovalView {
+  return {
+    approvalId: p.approvalId, role: p.role, status: 'pending', runStatus: 'running', allowRequester: p.allowRequester, startedBy: p.startedBy, votes: p.decisions,
+    excluded: (p.excluded ?? []).map((actor) => ({ actor })),
+  };
 }
 
 /** The run id inside an approval id (`<runId>:<nodeId>`). */
@@ -199,7 +191,7 @@ export function createApprovalInbox(deps: { engine: EngineService; spine: Spine;
       const matching: InboxItem[] = [];
       for (const p of pending) {
         if (!matchesInbox(p, q, actor, t)) continue;
-        const whyNot = whyNotDecide(actor, { role: p.role, status: 'pending', decisions: p.decisions, allowRequester: p.allowRequester, runOpen: true, startedBy: p.startedBy, excluded: p.excluded });
+        const whyNot = whyNotDecide(actor, pendingView(p));
         matching.push({ ...p, canDecide: whyNot === null, whyNot });
       }
       matching.sort((x, y) => before(sortKey(x), sortKey(y)));
@@ -228,8 +220,7 @@ export function createApprovalInbox(deps: { engine: EngineService; spine: Spine;
         spine.envelope(state.runId),
       ]);
       const cfg = node?.kind === 'approval' ? node.config : null;
-      const excluded = (a.distinctFrom ?? []).flatMap((n) => (state.approvals[`${state.runId}:${n}`]?.decisions ?? []).filter((d) => d.decision === 'approve' && !d.auto).map((d) => d.actor));
-      const whyNot = whyNotDecide(actor, { ...a, runOpen: state.status === 'running', startedBy: state.startedBy, excluded });
+      const whyNot = whyNotDecide(actor, approvalView(state, approvalId)!);
       return {
         approvalId, nodeId: a.nodeId, label: node?.label?.trim() || a.nodeId, role: a.role, instructions: cfg?.instructions ?? null, dueAt: a.dueAt,
         onLapse: cfg?.onLapse ?? 'fail', requiredApprovals: a.requiredApprovals, allowRequester: a.allowRequester, status: a.status, decisions: a.decisions,
@@ -239,7 +230,7 @@ export function createApprovalInbox(deps: { engine: EngineService; spine: Spine;
           intent: state.intent, startedBy: state.startedBy, startedAt: state.startedAt, input: state.input,
         },
         envelope,
-        path: pathSoFar(events, wf.document),
+        path: stepsSoFar(events, wf.document),
         outcomes: approvalOutcomes(wf.document, a.nodeId),
       };
     },

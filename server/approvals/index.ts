@@ -1,6 +1,7 @@
 /**
  * Approvals for people: the inbox (what is pending, whether this actor may decide it, and the context to
- * decide with). Deciding itself is the engine's (`engine.decideApproval`); this module only reads.
+ * decide with). Deciding itself is the engine's (`engine.decideApproval`), and so is the rule for who may
+ * decide (`mayDecide`, which `canDecide` / `whyNot` answer with); this module only reads.
  *
  * @example
  * const inbox = createApprovalInbox({ engine, spine });
@@ -9,6 +10,6 @@
  * const detail = await inbox.get(approvals[0].approvalId, actor);
  */
 export { createApprovalInbox, whyNotDecide, runIdOf, matchesInbox, InboxQuery, INBOX_PAGE_SIZE, INBOX_MAX_PAGE_SIZE } from './inbox';
-export type { ApprovalInbox, Inbox, InboxItem, InboxFacets, ApprovalDetail, ApprovalStatus, Decision, WhyNot } from './inbox';
+export type { ApprovalInbox, Inbox, InboxItem, InboxFacets, ApprovalDetail, ApprovalStatus, Vote, WhyNot } from './inbox';
 export { approvalOutcomes, outcomesAfter, type ApprovalOutcomes, type OutcomeStep } from './outcomes';
-export { pathSoFar, summarize, OUTPUT_SUMMARY_CHARS, type PathStep } from './pathSoFar';
+export { stepsSoFar, summarize, OUTPUT_SUMMARY_CHARS, type PathStep } from './stepsSoFar';

@@ -8,7 +8,7 @@ import { ENGINE_SOURCE, type AppendInput, type AppendResult, type Json, type Spi
 import type { Decision, RunStarted } from './events';
 import type { CompiledWorkflow } from './graph';
 import { runStartKey } from './ids';
-import { causeOf } from './primitives/context';
+import { causeOf } from './run/decideContext';
 import type { RunState } from './run/evolve';
 
 /** Who appends a person's command or a fact from outside the engine's loop. */

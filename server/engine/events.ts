@@ -70,7 +70,8 @@ export function toRunEvent(e: SpineEvent): RunEvent & { key: string | null } {
 
 /**
  * What decide() returns: an event to append (the log assigns seq, time and envelope version).
- * `causationId` names the event it follows from; `id` is chosen by the planner (plan.ts) before the append, so a
- * decision of the same commit can name this one as its cause.
+ * `causationId` names the event it follows from; `id` is chosen by the planner (plan.ts) before the
+ * append, so a decision of the same commit can name this one as its cause. (An approver's vote is a
+ * `Vote`, run/evolve.ts; its event, `approval.decided`, is a Decision like any other.)
  */
 export type Decision = { type: RunEventType; payload: Json; idempotencyKey: string; key?: string; causationId?: string; id?: string };

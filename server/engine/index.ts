@@ -6,5 +6,6 @@
 export { startEngine, runStatusOf, StartRunInput, ApprovalDecisionInput, ContextPatchInput } from './service';
 export type { EngineService, RunView, PendingApproval, Requester } from './service';
 export { Engine, type EngineDeps } from './engine';
-export type { RunState } from './run/evolve';
+export type { RunState, Vote } from './run/evolve';
 export { toRunEvent } from './events';
+export { mayDecide, approvalView, VOTE_REFUSALS, type ApprovalView, type Voter, type VoteRefusal, type VoteRefusalCode, type MayDecide } from './primitives/approval';

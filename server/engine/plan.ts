@@ -13,7 +13,7 @@ import { decisionSource } from './appends';
 import { acceptResult, type TaskResult } from './primitives/handoff';
 import { decide } from './run/decide';
 import { applyEvent, type RunState } from './run/evolve';
-import type { DecideContext } from './primitives/context';
+import type { DecideContext } from './run/decideContext';
 
 const MAX_DECIDE_ROUNDS = 64;
 

@@ -17,7 +17,7 @@ import { outputCausedByResult, planDecisions, runPlan } from './plan';
 import { acceptResult, type TaskResult } from './primitives/handoff';
 import { wantsKey } from './run/decide';
 import { applyEvent, type RunState } from './run/evolve';
-import { causeOf, decision as decisionOf, failRun, type DecideContext } from './primitives/context';
+import { causeOf, decision as decisionOf, failRun, type DecideContext } from './run/decideContext';
 
 /** A step that fails for a reason outside the run (the database gone for a moment) is tried again this often. */
 const STEP_ATTEMPTS = 5;

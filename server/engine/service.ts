@@ -23,7 +23,7 @@ import { commandInputs, type CommandEvent } from './appends';
 import { decisionKey, requesterKey } from './ids';
 import { acquireLeadership } from '@/server/db/leader';
 import { Scheduler } from './schedules';
-import type { NodeStatus, RunState } from './run/evolve';
+import type { NodeStatus, RunState, Vote } from './run/evolve';
 
 export const StartRunInput = z
   .object({
@@ -61,7 +61,7 @@ export type RunView = {
 
 export type PendingApproval = {
   approvalId: string; runId: string; nodeId: string; role: string; instructions: string | null; dueAt: string | null;
-  requiredApprovals: number; allowRequester: boolean; decisions: RunState['approvals'][string]['decisions']; workflowSlug: string; intent: string | null; startedBy: string;
+  requiredApprovals: number; allowRequester: boolean; decisions: Vote[]; workflowSlug: string; intent: string | null; startedBy: string;
   /** When it was requested (its `approval.requested`). */
   requestedAt: string;
   /** Four eyes: the approval gates of the run this one must be decided apart from, and who approved them. */

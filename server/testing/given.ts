@@ -8,7 +8,7 @@
  *
  * `given` folds history facts with `applyEvent` (seqs, times and envelope versions assigned in order, as the
  * log would); `when` takes either one more fact (folded, then `decide` runs once) or an agent's result
- * (`agentReturned`, `agentFailed`: handed to `acceptResult`, as the processor does); `then` matches the
+ * (`agentReturned`, `agentFailed`: handed to `acceptResult`, as the planner does); `then` matches the
  * decisions in order, each against a partial `{ type, payload }`. Nothing here does I/O: the clock and the
  * randomness are fixed (`at`, `random`), so every test is reproducible.
  */
@@ -131,7 +131,7 @@ export function asFact(d: Decision): Fact {
 }
 
 /**
- * Runs decide to a fixed point the way the processor does (decide, fold the decisions, decide again until
+ * Runs decide to a fixed point the way the planner (plan.ts) does (decide, fold the decisions, decide again until
  * nothing new). Agents are not called: dispatched tasks simply stay running.
  */
 export function settle(wf: CompiledWorkflow, facts: Fact[], o: DecideOptions = {}): { decisions: Decision[]; state: RunState; facts: Fact[] } {
@@ -159,7 +159,7 @@ function context(wf: CompiledWorkflow, state: RunState, o: DecideOptions) {
 // given / when / then
 // ---------------------------------------------------------------------------------------------------------
 
-/** What the agent came back with: handed to `acceptResult` like the processor does. */
+/** What the agent came back with: handed to `acceptResult` like the planner (plan.ts) does. */
 export type AgentOutcome = { kind: 'agentResult'; result: TaskResult };
 
 export const agentReturned = (nodeId: string, output: Json, o: { attempt?: number; envelopeVersion?: number } = {}): AgentOutcome => ({

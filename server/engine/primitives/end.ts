@@ -7,7 +7,7 @@ import type { Json } from '@/server/spine';
 import { evaluateMapping } from '@/server/workflows/expressions';
 import type { EndNode } from '@/server/workflows/schema';
 import type { Decision } from '../events';
-import { decision, expressionContext, failRun, nodeLabel, type DecideContext } from './context';
+import { decision, expressionContext, failRun, nodeLabel, type DecideContext } from '../run/decideContext';
 
 export function finish(c: DecideContext, node: EndNode): Decision[] {
   if (node.config.outcome === 'failure') return [failRun(c, 'end.failure', `Reached failure end ${nodeLabel(c, node.id)}`, node.id)];

@@ -42,7 +42,7 @@ type Call = { nodeId: string; attempt: number; input: Json };
 type Answer = { ok: true; output: Json } | { ok: false; error: string; retryable?: boolean };
 
 /**
- * Drives a run as the processor does, without I/O: decide until nothing follows, then hand back one
+ * Drives a run as the engine's planner (plan.ts) does, without I/O: decide until nothing follows, then hand back one
  * in-flight agent call (chosen by `random`) answered by `agent`; when none is in flight, fire the earliest
  * timer. Records the most calls ever in flight.
  */

@@ -14,7 +14,7 @@ import { evaluate } from '@/server/workflows/expressions';
 import { MAX_MAP_ITEMS, type FanOutNode } from '@/server/workflows/schema';
 import type { Json } from '@/server/spine';
 import type { Decision } from '../events';
-import { decision, expressionContext, failRun, type DecideContext } from './context';
+import { decision, expressionContext, failRun, type DecideContext } from '../run/decideContext';
 
 export function startFanOut(c: DecideContext, node: FanOutNode): Decision[] {
   const branches = (c.wf.out.get(node.id) ?? []).map((e) => e.target);

@@ -17,7 +17,7 @@ import type { Decision } from '../events';
 import { idempotencyKey } from '../ids';
 import type { RunState } from '../run/evolve';
 import { instanceOf } from '../graph';
-import { basisOf, decision, nodeExpressionContext, type DecideContext } from './context';
+import { basisOf, decision, nodeExpressionContext, type DecideContext } from '../run/decideContext';
 
 /**
  * Dispatches an attempt. In a map fan-out's branch the node is an item's instance (`<nodeId>#<index>`): the

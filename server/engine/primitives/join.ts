@@ -19,7 +19,7 @@
 import type { JoinNode } from '@/server/workflows/schema';
 import type { Decision } from '../events';
 import { timerId } from '../ids';
-import { decision, failRun, nodeLabel, type DecideContext } from './context';
+import { decision, failRun, nodeLabel, type DecideContext } from '../run/decideContext';
 
 type Tally = { arrived: string[]; items?: number[]; open: number; dead: number; total: number };
 

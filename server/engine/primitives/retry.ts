@@ -9,7 +9,7 @@ import type { AgentNode } from '@/server/workflows/schema';
 import type { Decision } from '../events';
 import { timerId } from '../ids';
 import type { NodeState } from '../run/evolve';
-import { decision, failRun, nodeLabel, templateId, type DecideContext } from './context';
+import { decision, failRun, nodeLabel, templateId, type DecideContext } from '../run/decideContext';
 
 export type RetryPolicy = AgentNode['config']['retry'];
 

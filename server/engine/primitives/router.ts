@@ -7,7 +7,7 @@ import { evaluateBoolean } from '@/server/workflows/expressions';
 import type { RouterNode } from '@/server/workflows/schema';
 import type { Decision } from '../events';
 import { edgeHandle } from '../graph';
-import { decision, nodeExpressionContext, failRun, type DecideContext } from './context';
+import { decision, nodeExpressionContext, failRun, type DecideContext } from '../run/decideContext';
 
 export function chooseRoute(c: DecideContext, node: RouterNode): Decision[] {
   const ctx = nodeExpressionContext(c, node.id);

@@ -6,7 +6,7 @@
  */
 import type { Decision } from '../events';
 import { timerId } from '../ids';
-import { decision, failRun, type DecideContext } from './context';
+import { decision, failRun, type DecideContext } from '../run/decideContext';
 
 export function decideDeadline(c: DecideContext): Decision[] {
   const s = c.state;

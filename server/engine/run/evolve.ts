@@ -54,6 +54,12 @@ export type NodeState = {
   causeId?: string;
 };
 
+/**
+ * One approver's vote on an approval, as `approval.decided` recorded it (`auto`: the SLA decided, not a
+ * person). Not to be confused with a `Decision` (events.ts), what the engine decides to append.
+ */
+export type Vote = { actor: string; decision: 'approve' | 'reject'; comment?: string; auto?: boolean; at: string };
+
 export type Approval = {
   nodeId: string;
   /** The role that decides it now (after an escalation, the role it was escalated to). */
@@ -62,7 +68,8 @@ export type Approval = {
   allowRequester: boolean;
   dueAt: string | null;
   status: 'pending' | 'approved' | 'rejected';
-  decisions: { actor: string; decision: 'approve' | 'reject'; comment?: string; auto?: boolean; at: string }[];
+  /** The votes so far, in order (the field keeps its recorded name). */
+  decisions: Vote[];
   /** Approval nodes whose approvers may not decide this one (four eyes). */
   distinctFrom?: string[];
   /** Set by `approval.escalated`: the role it had before, and when it was escalated. */

@@ -1,10 +1,10 @@
 /**
- * The reasoning path of a run so far, for the person about to decide: the steps it has completed, in
- * order, read from its events. An agent step names the agent and summarizes its output; a router step
- * names the route taken; an approval step names who decided what; a context step lists the keys changed.
- * Pure: events and the workflow document in, plain records out. Outputs are summarized as JSON text (never
- * markup), cut at OUTPUT_SUMMARY_CHARS. (The dashboard's causal path behind one result lives in
- * server/observability; this is the flat list an approver reads at a glance.)
+ * The steps a run has completed so far, for the person about to decide an approval: a flat list, in the
+ * order of the run's events. An agent step names the agent and summarizes its output; a router step names
+ * the route taken; an approval step names who voted what; a context step lists the keys changed. Pure:
+ * events and the workflow document in, plain records out. Outputs are summarized as JSON text (never
+ * markup), cut at OUTPUT_SUMMARY_CHARS. (Not the reasoning path: the causal graph behind one result, hop by
+ * hop, is server/observability/reasoningPath.ts; this is what an approver reads at a glance.)
  */
 import type { SpineEvent } from '@/server/spine/events';
 import type { WorkflowDocument } from '@/server/workflows/schema';
@@ -32,7 +32,8 @@ export function summarize(value: unknown, max = OUTPUT_SUMMARY_CHARS): string {
 type P = Record<string, unknown>;
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 
-export function pathSoFar(events: readonly SpineEvent[], doc: WorkflowDocument): PathStep[] {
+/** The completed steps of `events` (one run's, in seq order). */
+export function stepsSoFar(events: readonly SpineEvent[], doc: WorkflowDocument): PathStep[] {
   const nodes = new Map(doc.nodes.map((n) => [n.id, n]));
   const labelOf = (id: string) => nodes.get(id)?.label?.trim() || id;
   const agentOf = new Map<string, string>();

@@ -1,14 +1,15 @@
 /**
- * What every primitive receives: the compiled workflow, the run's state, the clock and randomness passed
- * in (never read from the environment, so decisions are reproducible), and a helper to build decisions
- * with deterministic idempotency keys.
+ * The decide context: what `decide` hands every primitive (the compiled workflow, the run's state, the
+ * clock and randomness passed in, never read from the environment, so decisions are reproducible), and the
+ * helpers every primitive builds its decisions with (`decision` with its deterministic idempotency key and
+ * recorded cause, `failRun`, the expression context a node sees). Not a primitive itself; pure.
  */
 import type { Json } from '@/server/spine';
 import type { ExpressionContext } from '@/server/workflows/expressions';
 import type { Decision, RunEventType } from '../events';
 import { instanceOf, type CompiledWorkflow } from '../graph';
 import { decisionKey } from '../ids';
-import type { RunState } from '../run/evolve';
+import type { RunState } from './evolve';
 
 export type DecideContext = {
   wf: CompiledWorkflow;
@@ -22,8 +23,9 @@ export type DecideContext = {
   /** The run first in line for the key when this one is not (recorded in run.queued). */
   keyHolder?: string;
   /**
-   * The committed state the decision starts from: last seq and envelope version. The processor decides on a
-   * draft that already holds its step's own provisional events, whose seqs are not real. @default the state's
+   * The committed state the decision starts from: last seq and envelope version. The planner (plan.ts)
+   * decides on a draft that already holds its step's own provisional events, whose seqs are not real.
+   * @default the state's
    */
   basis?: { seq: number; version: number };
 };
