@@ -1,7 +1,8 @@
 /**
  * The one tRPC setup file, read top to bottom:
  *
- * 1. CONTEXT: what every procedure sees (`ctx.actor` and the services, e.g. `ctx.spine`).
+ * 1. CONTEXT: what every procedure sees (`ctx.actor` and the services: `ctx.spine`, `ctx.engine`, `ctx.db`,
+ *    `ctx.auth`). Routers take all of it from here, never from `@/server/runtime` or `@/server/db/*`.
  * 2. INITIALIZATION: tRPC itself, server-sent-event keep-alive and the error formatter.
  * 3. ERRORS: the one place a SpineError becomes a tRPC error (`{ error: { code, message } }` in `data`).
  * 4. PROCEDURES: `publicProcedure`, `authedProcedure`, `roleProcedure(role)`. Routers pick one of these;
@@ -9,8 +10,9 @@
  */
 import { initTRPC, TRPCError } from '@trpc/server';
 import { z } from 'zod';
-import { ForbiddenError, isSpineError, SpineError } from '@/server/errors';
-import { getRuntime } from '@/server/runtime';
+import { ForbiddenError, isSpineError, SpineError, UnavailableError } from '@/server/errors';
+import { getRuntime, type Runtime } from '@/server/runtime';
+import type { Db } from '@/server/db/client';
 import type { Spine } from '@/server/spine';
 import type { EngineService } from '@/server/engine';
 import { hasRole, type Actor, type Role } from './actor';
@@ -21,8 +23,17 @@ import type { AuthService } from '@/server/auth/service';
  * 1. CONTEXT
  * ------------------------------------------------------------------------------------------------- */
 
-/** Long-lived services a procedure may call. Routers make one call on one of these and return. */
-export type Services = { spine: Spine; engine: EngineService; auth?: AuthService };
+/**
+ * Long-lived services a procedure may call. Routers make one call on one of these and return. The
+ * runtime always provides all of them; a test context may leave out `db` and `auth` when the procedures it
+ * calls do not use them (those that do answer 503, see `requireDb` and `requireAuth`).
+ */
+export type Services = { spine: Spine; engine: EngineService; db?: Db; auth?: AuthService };
+
+/** The services of the process runtime, as every request's context carries them. */
+export function servicesOf(rt: Pick<Runtime, 'spine' | 'engine' | 'db' | 'auth'>): Services {
+  return { spine: rt.spine, engine: rt.engine, db: rt.db, auth: rt.auth };
+}
 
 /**
  * The context without a request: tests build it directly.
@@ -33,14 +44,26 @@ export function createContextInner(opts: { actor: Actor | null; services: Servic
 }
 export type Context = ReturnType<typeof createContextInner>;
 
+/** The database from the context; a context built without one (a bare test context) cannot serve this. */
+export function requireDb(db: Db | undefined): Db {
+  if (!db) throw new UnavailableError('db.unavailable', 'No database is configured in this context');
+  return db;
+}
+
+/** The auth service from the context; a context without one (a bare test context) cannot serve people. */
+export function requireAuth(auth: AuthService | undefined): AuthService {
+  if (!auth) throw new UnavailableError('auth.unavailable', 'Authentication is not configured');
+  return auth;
+}
+
 /** The context of one HTTP request (`app/api/trpc/[trpc]/route.ts`). */
 export async function createContext(opts: { req: Request }): Promise<Context> {
-  const { spine, engine, auth } = await getRuntime();
+  const rt = await getRuntime();
   // ── AUTH: the session cookie (browser) or `Authorization: Bearer` (scripts, keys). ──────────────────
   // Cookie-authenticated mutations must come from this origin (CSRF); queries and subscriptions are reads.
-  let actor: Actor | null = await auth.authenticate(opts.req);
+  let actor: Actor | null = await rt.auth.authenticate(opts.req);
   if (actor && opts.req.method === 'POST' && !opts.req.headers.get('authorization') && !isSameOrigin(opts.req)) actor = null;
-  return createContextInner({ actor, services: { spine, engine, auth } });
+  return createContextInner({ actor, services: servicesOf(rt) });
 }
 
 /* ---------------------------------------------------------------------------------------------------
