@@ -10,7 +10,7 @@
  */
 import { initTRPC, TRPCError } from '@trpc/server';
 import { z } from 'zod';
-import { ForbiddenError, isSpineError, SpineError, UnavailableError } from '@/server/errors';
+import { ForbiddenError, isSpineError, UnauthenticatedError, UnavailableError, type ErrorStatus, type SpineError } from '@/server/errors';
 import { getRuntime, type Runtime } from '@/server/runtime';
 import type { Db } from '@/server/db/client';
 import type { Spine } from '@/server/spine';
@@ -110,19 +110,26 @@ export const router = t.router;
 
 type TrpcCode = TRPCError['code'];
 
+/**
+ * The tRPC code for each status of `ERROR_STATUS` (server/errors.ts), the one table both transports map
+ * through: tRPC answers each of these codes with that same HTTP status. Total over the table, so a status
+ * added there without a code here does not compile.
+ */
+const TRPC_CODE: Record<ErrorStatus, TrpcCode> = {
+  400: 'BAD_REQUEST',
+  401: 'UNAUTHORIZED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  409: 'CONFLICT',
+  413: 'PAYLOAD_TOO_LARGE',
+  429: 'TOO_MANY_REQUESTS',
+  500: 'INTERNAL_SERVER_ERROR',
+  503: 'SERVICE_UNAVAILABLE',
+};
+
+/** The tRPC code of a SpineError's status (a status outside the table, from an untyped caller, is a 500). */
 function trpcCodeFor(httpStatus: number): TrpcCode {
-  switch (httpStatus) {
-    case 400: return 'BAD_REQUEST';
-    case 401: return 'UNAUTHORIZED';
-    case 403: return 'FORBIDDEN';
-    case 404: return 'NOT_FOUND';
-    case 409: return 'CONFLICT';
-    case 413: return 'PAYLOAD_TOO_LARGE';
-    case 422: return 'UNPROCESSABLE_CONTENT';
-    case 429: return 'TOO_MANY_REQUESTS';
-    case 503: return 'SERVICE_UNAVAILABLE';
-    default: return 'INTERNAL_SERVER_ERROR';
-  }
+  return TRPC_CODE[httpStatus as ErrorStatus] ?? 'INTERNAL_SERVER_ERROR';
 }
 
 function describeIssue(issue: z.core.$ZodIssue | undefined): string {
@@ -153,7 +160,7 @@ export const publicProcedure = t.procedure.use(spineErrors);
 
 /** The caller is a known actor; `ctx.actor` is non-null. */
 export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
-  if (!ctx.actor) throw new SpineError('auth.unauthenticated', 'Sign in to continue', 401);
+  if (!ctx.actor) throw new UnauthenticatedError('auth.unauthenticated', 'Sign in to continue');
   // The dashboard's views (timeline, runs, paths, audit) show every event type: a key whose read scope is
   // narrower reads through /api/v1, which filters by it, never through here.
   if (ctx.actor.kind === 'apiKey' && !hasRole(ctx.actor, 'admin') && !(ctx.actor.scopes?.subscribe ?? []).includes('*'))
