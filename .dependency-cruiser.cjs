@@ -220,6 +220,13 @@ module.exports = {
       to: { path: '^server/testing/' },
     },
     {
+      name: 'scripts-and-bench-are-leaves',
+      comment: 'scripts/ and bench/ use server/; nothing in server/, app/ or components/ imports them.',
+      severity: 'error',
+      from: { path: '^(server|app|components)/', pathNot: TESTS },
+      to: { path: '^(scripts|bench)/' },
+    },
+    {
       name: 'database-access-in-named-places',
       comment:
         'STYLE §12: only server/db, the spine log hot path, **/store.ts, test helpers and tests touch Prisma or a driver.',
