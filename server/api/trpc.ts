@@ -18,6 +18,7 @@ import type { EngineService } from '@/server/engine';
 import { hasRole, type Actor, type Role } from './actor';
 import { isSameOrigin } from '@/server/auth/origin';
 import type { AuthService } from '@/server/auth/service';
+import { auditFor, type Audit } from '@/server/audit';
 
 /* ---------------------------------------------------------------------------------------------------
  * 1. CONTEXT
@@ -26,13 +27,14 @@ import type { AuthService } from '@/server/auth/service';
 /**
  * Long-lived services a procedure may call. Routers make one call on one of these and return. The
  * runtime always provides all of them; a test context may leave out `db` and `auth` when the procedures it
- * calls do not use them (those that do answer 503, see `requireDb` and `requireAuth`).
+ * calls do not use them (those that do answer 503, see `requireDb` and `requireAuth`), and `audit` (then
+ * the audit service of its spine is used, see `auditOf`).
  */
-export type Services = { spine: Spine; engine: EngineService; db?: Db; auth?: AuthService };
+export type Services = { spine: Spine; engine: EngineService; db?: Db; auth?: AuthService; audit?: Audit };
 
 /** The services of the process runtime, as every request's context carries them. */
-export function servicesOf(rt: Pick<Runtime, 'spine' | 'engine' | 'db' | 'auth'>): Services {
-  return { spine: rt.spine, engine: rt.engine, db: rt.db, auth: rt.auth };
+export function servicesOf(rt: Pick<Runtime, 'spine' | 'engine' | 'db' | 'auth' | 'audit'>): Services {
+  return { spine: rt.spine, engine: rt.engine, db: rt.db, auth: rt.auth, audit: rt.audit };
 }
 
 /**
@@ -48,6 +50,11 @@ export type Context = ReturnType<typeof createContextInner>;
 export function requireDb(db: Db | undefined): Db {
   if (!db) throw new UnavailableError('db.unavailable', 'No database is configured in this context');
   return db;
+}
+
+/** The audit service from the context, or (a test context without one) the one of its spine. */
+export function auditOf(ctx: { spine: Spine; audit?: Audit }): Audit {
+  return ctx.audit ?? auditFor(ctx.spine);
 }
 
 /** The auth service from the context; a context without one (a bare test context) cannot serve people. */

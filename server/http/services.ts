@@ -7,6 +7,7 @@
 import type { Spine } from '@/server/spine';
 import type { EngineService } from '@/server/engine';
 import type { AuthService } from '@/server/auth/service';
+import { auditFor, type Audit } from '@/server/audit';
 import { getRuntime, type Runtime } from '@/server/runtime';
 import { UnavailableError } from '@/server/errors';
 
@@ -19,12 +20,14 @@ export type HttpServices = {
    */
   auth?: AuthService;
   engine?: EngineService;
+  /** The runtime's audit service; without one (test harnesses), the audit service of `spine` (see `auditOf`). */
+  audit?: Audit;
 };
 export type ServicesGetter = () => Promise<HttpServices>;
 
 /** The services a runtime gives the HTTP handlers. */
-export function httpServicesOf(rt: Pick<Runtime, 'spine' | 'auth' | 'engine' | 'config'>): HttpServices {
-  return { spine: rt.spine, maxPayloadBytes: rt.config.maxPayloadBytes, auth: rt.auth, engine: rt.engine };
+export function httpServicesOf(rt: Pick<Runtime, 'spine' | 'auth' | 'engine' | 'audit' | 'config'>): HttpServices {
+  return { spine: rt.spine, maxPayloadBytes: rt.config.maxPayloadBytes, auth: rt.auth, engine: rt.engine, audit: rt.audit };
 }
 
 /** The process runtime's services: what the route files' handlers use. */
@@ -33,4 +36,9 @@ export const runtimeServices: ServicesGetter = async () => httpServicesOf(await 
 export function requireEngine(s: HttpServices): EngineService {
   if (!s.engine) throw new UnavailableError('engine.unavailable', 'The workflow engine is not running in this process');
   return s.engine;
+}
+
+/** The audit service the handlers use: the runtime's, or (a harness without one) the one of its spine. */
+export function auditOf(s: HttpServices): Audit {
+  return s.audit ?? auditFor(s.spine);
 }
