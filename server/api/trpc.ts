@@ -2,9 +2,11 @@
  * The one tRPC setup file, read top to bottom:
  *
  * 1. CONTEXT: what every procedure sees (`ctx.actor` and the services: `ctx.spine`, `ctx.engine`, `ctx.db`,
- *    `ctx.auth`). Routers take all of it from here, never from `@/server/runtime` or `@/server/db/*`.
+ *    `ctx.auth`, `ctx.audit`). Routers take all of it from here, never from `@/server/runtime` or
+ *    `@/server/db/*` (the lint holds it).
  * 2. INITIALIZATION: tRPC itself, server-sent-event keep-alive and the error formatter.
- * 3. ERRORS: the one place a SpineError becomes a tRPC error (`{ error: { code, message } }` in `data`).
+ * 3. ERRORS: the one place a SpineError becomes a tRPC error (`{ error: { code, message } }` in `data`), with
+ *    the HTTP status of `ERROR_STATUS` (server/errors.ts), as /api/v1 answers it.
  * 4. PROCEDURES: `publicProcedure`, `authedProcedure`, `roleProcedure(role)`. Routers pick one of these;
  *    authorization is never done inside a resolver.
  */
