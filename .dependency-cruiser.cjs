@@ -1,10 +1,18 @@
 /**
  * Import rules (STYLE §1, §2, §12, §18): imports point one way, and `npm run lint` fails when one
- * points back.
+ * points back. Every rule is an error.
  *
  *   app → components                                   (pages compose components)
  *   app/api → server/{api,http}                        (route files are shims)
- *   server/{api,http} → server/{engine,agents} → server/{spine,workflows} → server/db
+ *   server/{api,http} → server/runtime (wiring only: api/trpc.ts and http/services.ts)
+ *   server/{api,http} → server/{approvals,observability,audit,demo}     (read models, the demo publisher)
+ *                     → server/{engine,agents} → server/{spine,workflows} → server/db
+ *   server/{auth,net}: low, importable by all; they import only the spine and db below them (auth) or
+ *                     nothing of Spine but errors (net). server/errors.ts, env.ts, secretFiles.ts: leaves.
+ *
+ * Inside the engine, `run/` and `primitives/` are the pure core: no I/O (database, agents, network,
+ * runtime, node:*, the engine's I/O shell). Production code never imports server/testing/; routers take
+ * the database and the runtime's services from the tRPC context, never from server/db or server/runtime.
  *
  * `components/` (and pages) run in the browser, so at run time they may import only the isomorphic
  * leaves of server/ (zod and plain TS); anything else from server/ must be `import type`.
@@ -14,6 +22,12 @@
 const ISOMORPHIC_LEAVES = '^server/(workflows/(schema|validate|expressions)|spine/events|auth/roles)\\.ts$';
 /** Test files run in Node under vitest, never in the browser bundle. */
 const TESTS = '\\.test\\.tsx?$';
+/** Test support beside the code: contract suites and recorded-fixture tooling (they run only under tests). */
+const TEST_SUPPORT = ['\\.contract\\.ts$', '/__fixtures__/'];
+/** The read models: the approval inbox, the dashboard's views and the audit service. */
+const READ_MODELS = '^server/(approvals|observability|audit)/';
+/** The engine's pure core, by folder (files may move between them). */
+const PURE_CORE = '^server/engine/(run|primitives)/';
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -27,9 +41,11 @@ module.exports = {
     },
     {
       name: 'trpc-only-in-server-api',
-      comment: 'Only server/api/ speaks tRPC; other server code is called by it.',
+      comment:
+        'Only server/api/ speaks tRPC; other server code is called by it. Tests may drive a procedure ' +
+        '(server/errors.test.ts checks that tRPC answers each error code with its status).',
       severity: 'error',
-      from: { path: '^server/', pathNot: '^server/api/' },
+      from: { path: '^server/', pathNot: ['^server/api/', TESTS] },
       to: { path: '^node_modules/@trpc/' },
     },
     {
@@ -104,11 +120,117 @@ module.exports = {
       to: { path: '^server/((api|http|engine|agents|demo|spine|workflows)/|runtime\\.ts$)' },
     },
     {
+      name: 'read-models-above-engine',
+      comment:
+        'approvals/, observability/ and audit/ read the spine and the engine; nothing below them (engine, agents, spine, ' +
+        'workflows, db, auth, net) imports them.',
+      severity: 'error',
+      from: { path: '^server/(engine|agents|spine|workflows|db|auth|net)/', pathNot: TESTS },
+      to: { path: READ_MODELS },
+    },
+    {
+      name: 'read-models-below-transport',
+      comment: 'The read models never import a router, an HTTP handler, the runtime, the demo or test helpers.',
+      severity: 'error',
+      from: { path: READ_MODELS, pathNot: [TESTS, ...TEST_SUPPORT] },
+      to: { path: '^server/((api|http|demo|testing)/|runtime\\.ts$)' },
+    },
+    {
+      name: 'read-models-side-by-side',
+      comment:
+        'approvals, observability and audit do not import one another. Exception: audit reads the log through ' +
+        'observability/sql.ts, the dialect adapter that issue 11 §2 moves under server/spine/log (then this exception is dead).',
+      severity: 'error',
+      from: { path: READ_MODELS, pathNot: TESTS },
+      // $1 is the folder the import starts from: a read model may import its own files.
+      to: { path: READ_MODELS, pathNot: ['^server/$1/', '^server/observability/sql\\.ts$'] },
+    },
+    {
+      name: 'auth-and-net-are-low',
+      comment:
+        'server/auth and server/net sit low, so everything may import them: auth may use the spine and the db below it, ' +
+        'net only server/errors.ts and server/env.ts.',
+      severity: 'error',
+      from: { path: '^server/(auth|net)/' },
+      to: { path: '^server/((engine|agents|approvals|observability|audit|api|http|demo|testing)/|runtime\\.ts$)' },
+    },
+    {
+      name: 'net-is-a-leaf',
+      comment: 'server/net (the outbound HTTP guard, webhook signatures) imports nothing of Spine but errors and env.',
+      severity: 'error',
+      from: { path: '^server/net/' },
+      to: { path: '^server/', pathNot: '^server/(net/|(errors|env)\\.ts$)' },
+    },
+    {
+      name: 'runtime-wired-in-two-places',
+      comment:
+        'Only the tRPC context (server/api/trpc.ts) and the HTTP services (server/http/services.ts) take the process runtime; ' +
+        'everything else is given what it needs. Routers and /api/v1 handlers never reach for it.',
+      severity: 'error',
+      from: { path: '^server/', pathNot: ['^server/(api/trpc|http/services|runtime)\\.ts$', '^server/testing/', TESTS, ...TEST_SUPPORT] },
+      to: { path: '^server/runtime\\.ts$' },
+    },
+    {
+      name: 'routers-take-db-from-context',
+      comment: 'Routers take the database and the services from the tRPC context (ctx.db, ctx.engine …), never from server/db or server/runtime, not even as types.',
+      severity: 'error',
+      from: { path: '^server/api/routers/', pathNot: TESTS },
+      to: { path: '^server/(db/|runtime\\.ts$)' },
+    },
+    {
+      name: 'engine-core-no-io',
+      comment:
+        'server/engine/run and server/engine/primitives are the pure core (decide, evolve, one file per primitive): they import ' +
+        'no database, agents, network, runtime or node:* module, and none of the engine shell (engine, runActor, dispatcher, ' +
+        'triggers, service, appends …). They may import the spine types and events, server/workflows (not its store), ' +
+        'server/errors, server/auth/roles and engine/{ids,events,graph}.',
+      severity: 'error',
+      from: { path: PURE_CORE, pathNot: TESTS },
+      to: {
+        path: [
+          '^server/(db|agents|net|approvals|observability|audit|api|http|demo|testing)/',
+          '^server/(runtime|env|secretFiles)\\.ts$',
+          '^server/auth/(?!roles\\.ts$)',
+          '^server/workflows/(store|library)\\.ts$',
+          '^server/spine/(log/|subscriptions|publishing|runIndex|blobs|cloudEvents)',
+          '^server/engine/(?!(ids|events|graph)\\.ts$|run/|primitives/)',
+          '^(generated/|node_modules/(@prisma/|prisma/|better-sqlite3/|pg/|undici/))',
+        ],
+      },
+    },
+    {
+      name: 'engine-core-no-node',
+      comment: 'The pure core imports no node:* module (no clock, file, network or crypto: the shell passes them in).',
+      severity: 'error',
+      from: { path: PURE_CORE, pathNot: TESTS },
+      to: { dependencyTypes: ['core'] },
+    },
+    {
+      name: 'engine-core-no-spine-runtime',
+      comment: 'From the entry of the spine (server/spine/index.ts, which opens logs) the pure core takes types only.',
+      severity: 'error',
+      from: { path: PURE_CORE, pathNot: TESTS },
+      to: { path: '^server/spine/index\\.ts$', dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'production-not-into-testing',
+      comment: 'Production code never imports server/testing/ (test harnesses, throwaway databases); tests and test support do.',
+      severity: 'error',
+      from: { path: '^(server|app|components)/', pathNot: ['^server/testing/', TESTS, ...TEST_SUPPORT] },
+      to: { path: '^server/testing/' },
+    },
+    {
+      name: 'scripts-and-bench-are-leaves',
+      comment: 'scripts/ and bench/ use server/; nothing in server/, app/ or components/ imports them.',
+      severity: 'error',
+      from: { path: '^(server|app|components)/', pathNot: TESTS },
+      to: { path: '^(scripts|bench)/' },
+    },
+    {
       name: 'database-access-in-named-places',
       comment:
-        'STYLE §12: only server/db, the spine log hot path, **/store.ts, test helpers and tests touch Prisma or a driver. ' +
-        'A warning for now: it reports, it does not fail the lint.',
-      severity: 'warn',
+        'STYLE §12: only server/db, the spine log hot path, **/store.ts, test helpers and tests touch Prisma or a driver.',
+      severity: 'error',
       from: { path: '^(server|app|components)/', pathNot: ['^server/(db/|spine/log/|testing/|.+/store\\.ts$)', TESTS] },
       to: {
         path: '^(generated/|node_modules/(@prisma/|prisma/|better-sqlite3/|pg/))',

@@ -10,7 +10,7 @@ import path from 'node:path';
 mkdirSync('data', { recursive: true });
 const name = (process.argv[2] ?? 'change').replace(/[^a-z0-9_]/gi, '_');
 execFileSync('node', ['scripts/generate-prisma.mjs'], { stdio: 'inherit' });
-for (const [provider, schema] of [['postgresql', 'prisma/schema.prisma'], ['sqlite', 'prisma/sqlite/schema.prisma']]) {
+for (const [provider, schema] of /** @type {[string, string][]} */ ([['postgresql', 'prisma/schema.prisma'], ['sqlite', 'prisma/sqlite/schema.prisma']])) {
   const dir = path.join('prisma/migrations', provider);
   mkdirSync(dir, { recursive: true });
   const existing = readdirSync(dir).filter((d) => existsSync(path.join(dir, d, 'migration.sql'))).sort();

@@ -4,6 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 
+/** @param {string} source */
 export function deriveSqliteSchema(source) {
   return (
     '// GENERATED from prisma/schema.prisma by scripts/generate-prisma.mjs. Do not edit.\n' +
@@ -14,7 +15,7 @@ export function deriveSqliteSchema(source) {
   );
 }
 
-const isMain = process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop());
+const isMain = process.argv[1] && import.meta.url.endsWith(/** @type {string} */ (process.argv[1].split('/').pop()));
 if (isMain) {
   if (!existsSync('prisma/schema.prisma')) process.exit(0);
   mkdirSync('prisma/sqlite', { recursive: true });

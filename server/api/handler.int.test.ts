@@ -19,7 +19,7 @@ let origin: string;
 
 beforeAll(async () => {
   h = await openHarness();
-  const context = async (): Promise<Context> => Object.assign(createContextInner({ actor: LOCAL_OPERATOR, services: { spine: h.spine, engine: h.service } }), { db: h.db });
+  const context = async (): Promise<Context> => createContextInner({ actor: LOCAL_OPERATOR, services: { spine: h.spine, engine: h.service, db: h.db } });
   server = createNodeServer([{ method: 'POST', path: /^\/api\/trpc\//, handler: (req) => handleTrpc(req, { createContext: context }) }]);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

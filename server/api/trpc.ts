@@ -1,28 +1,43 @@
 /**
  * The one tRPC setup file, read top to bottom:
  *
- * 1. CONTEXT: what every procedure sees (`ctx.actor` and the services, e.g. `ctx.spine`).
+ * 1. CONTEXT: what every procedure sees (`ctx.actor` and the services: `ctx.spine`, `ctx.engine`, `ctx.db`,
+ *    `ctx.auth`, `ctx.audit`). Routers take all of it from here, never from `@/server/runtime` or
+ *    `@/server/db/*` (the lint holds it).
  * 2. INITIALIZATION: tRPC itself, server-sent-event keep-alive and the error formatter.
- * 3. ERRORS: the one place a SpineError becomes a tRPC error (`{ error: { code, message } }` in `data`).
+ * 3. ERRORS: the one place a SpineError becomes a tRPC error (`{ error: { code, message } }` in `data`), with
+ *    the HTTP status of `ERROR_STATUS` (server/errors.ts), as /api/v1 answers it.
  * 4. PROCEDURES: `publicProcedure`, `authedProcedure`, `roleProcedure(role)`. Routers pick one of these;
  *    authorization is never done inside a resolver.
  */
 import { initTRPC, TRPCError } from '@trpc/server';
 import { z } from 'zod';
-import { ForbiddenError, isSpineError, SpineError } from '@/server/errors';
-import { getRuntime } from '@/server/runtime';
+import { ForbiddenError, isSpineError, UnauthenticatedError, UnavailableError, type ErrorStatus, type SpineError } from '@/server/errors';
+import { getRuntime, type Runtime } from '@/server/runtime';
+import type { Db } from '@/server/db/client';
 import type { Spine } from '@/server/spine';
 import type { EngineService } from '@/server/engine';
 import { hasRole, type Actor, type Role } from './actor';
 import { isSameOrigin } from '@/server/auth/origin';
 import type { AuthService } from '@/server/auth/service';
+import { auditFor, type Audit } from '@/server/audit';
 
 /* ---------------------------------------------------------------------------------------------------
  * 1. CONTEXT
  * ------------------------------------------------------------------------------------------------- */
 
-/** Long-lived services a procedure may call. Routers make one call on one of these and return. */
-export type Services = { spine: Spine; engine: EngineService; auth?: AuthService };
+/**
+ * Long-lived services a procedure may call. Routers make one call on one of these and return. The
+ * runtime always provides all of them; a test context may leave out `db` and `auth` when the procedures it
+ * calls do not use them (those that do answer 503, see `requireDb` and `requireAuth`), and `audit` (then
+ * the audit service of its spine is used, see `auditOf`).
+ */
+export type Services = { spine: Spine; engine: EngineService; db?: Db; auth?: AuthService; audit?: Audit };
+
+/** The services of the process runtime, as every request's context carries them. */
+export function servicesOf(rt: Pick<Runtime, 'spine' | 'engine' | 'db' | 'auth' | 'audit'>): Services {
+  return { spine: rt.spine, engine: rt.engine, db: rt.db, auth: rt.auth, audit: rt.audit };
+}
 
 /**
  * The context without a request: tests build it directly.
@@ -33,14 +48,31 @@ export function createContextInner(opts: { actor: Actor | null; services: Servic
 }
 export type Context = ReturnType<typeof createContextInner>;
 
+/** The database from the context; a context built without one (a bare test context) cannot serve this. */
+export function requireDb(db: Db | undefined): Db {
+  if (!db) throw new UnavailableError('db.unavailable', 'No database is configured in this context');
+  return db;
+}
+
+/** The audit service from the context, or (a test context without one) the one of its spine. */
+export function auditOf(ctx: { spine: Spine; audit?: Audit }): Audit {
+  return ctx.audit ?? auditFor(ctx.spine);
+}
+
+/** The auth service from the context; a context without one (a bare test context) cannot serve people. */
+export function requireAuth(auth: AuthService | undefined): AuthService {
+  if (!auth) throw new UnavailableError('auth.unavailable', 'Authentication is not configured');
+  return auth;
+}
+
 /** The context of one HTTP request (`app/api/trpc/[trpc]/route.ts`). */
 export async function createContext(opts: { req: Request }): Promise<Context> {
-  const { spine, engine, auth } = await getRuntime();
+  const rt = await getRuntime();
   // ── AUTH: the session cookie (browser) or `Authorization: Bearer` (scripts, keys). ──────────────────
   // Cookie-authenticated mutations must come from this origin (CSRF); queries and subscriptions are reads.
-  let actor: Actor | null = await auth.authenticate(opts.req);
+  let actor: Actor | null = await rt.auth.authenticate(opts.req);
   if (actor && opts.req.method === 'POST' && !opts.req.headers.get('authorization') && !isSameOrigin(opts.req)) actor = null;
-  return createContextInner({ actor, services: { spine, engine, auth } });
+  return createContextInner({ actor, services: servicesOf(rt) });
 }
 
 /* ---------------------------------------------------------------------------------------------------
@@ -87,19 +119,26 @@ export const router = t.router;
 
 type TrpcCode = TRPCError['code'];
 
+/**
+ * The tRPC code for each status of `ERROR_STATUS` (server/errors.ts), the one table both transports map
+ * through: tRPC answers each of these codes with that same HTTP status. Total over the table, so a status
+ * added there without a code here does not compile.
+ */
+const TRPC_CODE: Record<ErrorStatus, TrpcCode> = {
+  400: 'BAD_REQUEST',
+  401: 'UNAUTHORIZED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  409: 'CONFLICT',
+  413: 'PAYLOAD_TOO_LARGE',
+  429: 'TOO_MANY_REQUESTS',
+  500: 'INTERNAL_SERVER_ERROR',
+  503: 'SERVICE_UNAVAILABLE',
+};
+
+/** The tRPC code of a SpineError's status (a status outside the table, from an untyped caller, is a 500). */
 function trpcCodeFor(httpStatus: number): TrpcCode {
-  switch (httpStatus) {
-    case 400: return 'BAD_REQUEST';
-    case 401: return 'UNAUTHORIZED';
-    case 403: return 'FORBIDDEN';
-    case 404: return 'NOT_FOUND';
-    case 409: return 'CONFLICT';
-    case 413: return 'PAYLOAD_TOO_LARGE';
-    case 422: return 'UNPROCESSABLE_CONTENT';
-    case 429: return 'TOO_MANY_REQUESTS';
-    case 503: return 'SERVICE_UNAVAILABLE';
-    default: return 'INTERNAL_SERVER_ERROR';
-  }
+  return TRPC_CODE[httpStatus as ErrorStatus] ?? 'INTERNAL_SERVER_ERROR';
 }
 
 function describeIssue(issue: z.core.$ZodIssue | undefined): string {
@@ -130,7 +169,7 @@ export const publicProcedure = t.procedure.use(spineErrors);
 
 /** The caller is a known actor; `ctx.actor` is non-null. */
 export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
-  if (!ctx.actor) throw new SpineError('auth.unauthenticated', 'Sign in to continue', 401);
+  if (!ctx.actor) throw new UnauthenticatedError('auth.unauthenticated', 'Sign in to continue');
   // The dashboard's views (timeline, runs, paths, audit) show every event type: a key whose read scope is
   // narrower reads through /api/v1, which filters by it, never through here.
   if (ctx.actor.kind === 'apiKey' && !hasRole(ctx.actor, 'admin') && !(ctx.actor.scopes?.subscribe ?? []).includes('*'))

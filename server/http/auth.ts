@@ -5,7 +5,7 @@
  * this origin (CSRF). Roles decide for people; for API keys their scopes decide (which event types they
  * may publish and read, whether they may start runs) plus the roles the key carries.
  */
-import { ForbiddenError, SpineError } from '@/server/errors';
+import { ForbiddenError, UnauthenticatedError } from '@/server/errors';
 import { hasRole, SYSTEM_ACTOR, type Actor, type Role } from '@/server/auth/roles';
 import { matchesType } from '@/server/spine/events';
 import type { HttpServices } from './services';
@@ -30,7 +30,7 @@ import { isSameOrigin } from '@/server/auth/origin';
 export async function authorize(req: Request, services: HttpServices, need: Need): Promise<Actor> {
   if (!services.auth) return SYSTEM_ACTOR;
   const actor = await services.auth.authenticate(req);
-  if (!actor) throw new SpineError('auth.required', 'Sign in, or send Authorization: Bearer <api key>', 401);
+  if (!actor) throw new UnauthenticatedError('auth.required', 'Sign in, or send Authorization: Bearer <api key>');
   const byCookie = !req.headers.get('authorization');
   if (byCookie && !SAFE_METHODS.has(req.method) && !isSameOrigin(req))
     throw new ForbiddenError('auth.csrf', 'Cross-site request refused: state-changing requests must come from this origin');

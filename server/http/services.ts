@@ -1,11 +1,14 @@
 /**
- * What an HTTP handler needs from the runtime. Handlers are built from a `services` getter so tests and
- * the crash-test server can serve the same handlers over their own spine and engine.
+ * What an HTTP handler needs from the runtime, and the one place /api/v1 handlers get it. Handlers are
+ * built from a `services` getter (`runtimeServices` by default: the process runtime through
+ * `httpServicesOf`) so tests and the crash-test server can serve the same handlers over their own spine
+ * and engine. No handler reaches for `@/server/runtime` itself.
  */
 import type { Spine } from '@/server/spine';
 import type { EngineService } from '@/server/engine';
 import type { AuthService } from '@/server/auth/service';
-import { getRuntime } from '@/server/runtime';
+import { auditFor, type Audit } from '@/server/audit';
+import { getRuntime, type Runtime } from '@/server/runtime';
 import { UnavailableError } from '@/server/errors';
 
 export type HttpServices = {
@@ -17,15 +20,25 @@ export type HttpServices = {
    */
   auth?: AuthService;
   engine?: EngineService;
+  /** The runtime's audit service; without one (test harnesses), the audit service of `spine` (see `auditOf`). */
+  audit?: Audit;
 };
 export type ServicesGetter = () => Promise<HttpServices>;
 
-export const runtimeServices: ServicesGetter = async () => {
-  const rt = await getRuntime();
-  return { spine: rt.spine, maxPayloadBytes: rt.config.maxPayloadBytes, auth: rt.auth, engine: rt.engine };
-};
+/** The services a runtime gives the HTTP handlers. */
+export function httpServicesOf(rt: Pick<Runtime, 'spine' | 'auth' | 'engine' | 'audit' | 'config'>): HttpServices {
+  return { spine: rt.spine, maxPayloadBytes: rt.config.maxPayloadBytes, auth: rt.auth, engine: rt.engine, audit: rt.audit };
+}
+
+/** The process runtime's services: what the route files' handlers use. */
+export const runtimeServices: ServicesGetter = async () => httpServicesOf(await getRuntime());
 
 export function requireEngine(s: HttpServices): EngineService {
   if (!s.engine) throw new UnavailableError('engine.unavailable', 'The workflow engine is not running in this process');
   return s.engine;
+}
+
+/** The audit service the handlers use: the runtime's, or (a harness without one) the one of its spine. */
+export function auditOf(s: HttpServices): Audit {
+  return s.audit ?? auditFor(s.spine);
 }

@@ -5,8 +5,7 @@
  */
 import { z } from 'zod';
 import { NewApiKey, NewUser, RoleList } from '@/server/auth/service';
-import { roleProcedure, router } from '../trpc';
-import { requireAuth } from './session';
+import { requireAuth, roleProcedure, router } from '../trpc';
 
 const Id = z.string().min(1).max(128);
 

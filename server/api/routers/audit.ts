@@ -4,9 +4,8 @@
  * API (`GET /api/v1/audit/export`).
  */
 import { z } from 'zod';
-import { auditFor } from '@/server/audit';
 import { ValidationError } from '@/server/errors';
-import { roleProcedure, router } from '../trpc';
+import { auditOf, roleProcedure, router } from '../trpc';
 
 const Seq = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
 export const VerifyInput = z
@@ -17,14 +16,14 @@ export const CheckpointsInput = z.object({ limit: z.number().int().min(1).max(50
 
 export const auditRouter = router({
   status: roleProcedure('auditor').query(({ ctx }) => {
-    const a = auditFor(ctx.spine);
+    const a = auditOf(ctx);
     return { keyId: a.keyId, publicKeyPem: a.publicKeyPem, ...a.status() };
   }),
   /** The newest signed checkpoints first. */
-  checkpoints: roleProcedure('auditor').input(CheckpointsInput).query(async ({ ctx, input }) => (await auditFor(ctx.spine).checkpoints()).reverse().slice(0, input.limit)),
-  verify: roleProcedure('auditor').input(VerifyInput).query(({ ctx, input }) => auditFor(ctx.spine).verify(input.from, input.to)),
+  checkpoints: roleProcedure('auditor').input(CheckpointsInput).query(async ({ ctx, input }) => (await auditOf(ctx).checkpoints()).reverse().slice(0, input.limit)),
+  verify: roleProcedure('auditor').input(VerifyInput).query(({ ctx, input }) => auditOf(ctx).verify(input.from, input.to)),
   signNow: roleProcedure('admin').mutation(async ({ ctx }) => {
-    const cp = await auditFor(ctx.spine).signNow();
+    const cp = await auditOf(ctx).signNow();
     if (!cp) throw new ValidationError('audit.not_signed', 'No checkpoint was signed: the log is empty, or the chain since the last checkpoint does not verify');
     return cp;
   }),

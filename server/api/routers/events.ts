@@ -7,8 +7,7 @@ import { tracked } from '@trpc/server';
 import { z } from 'zod';
 import { EventFilter } from '@/server/spine/events';
 import { observability, TimelineFilter } from '@/server/observability';
-import { auditFor } from '@/server/audit';
-import { authedProcedure, router } from '../trpc';
+import { auditOf, authedProcedure, router } from '../trpc';
 
 export const LatestEventsInput = EventFilter.extend({
   /** How many of the newest events. @default 50 */
@@ -50,7 +49,7 @@ export const eventsRouter = router({
   detail: authedProcedure.input(SeqInput).query(({ ctx, input }) => observability(ctx).eventDetail(input.seq)),
 
   /** Whether the event's stored hash matches its content and links to the row before it. */
-  integrity: authedProcedure.input(SeqInput).query(({ ctx, input }) => auditFor(ctx.spine).checkEvent(input.seq)),
+  integrity: authedProcedure.input(SeqInput).query(({ ctx, input }) => auditOf(ctx).checkEvent(input.seq)),
 
   /** Matching events after `lastEventId` in seq order, then live, each tracked by its seq. */
   live: authedProcedure.input(LiveEventsInput).subscription(async function* ({ ctx, input, signal }) {

@@ -4,16 +4,8 @@
  * set and clear the HttpOnly session cookie.
  */
 import { z } from 'zod';
-import { UnavailableError } from '@/server/errors';
-import type { AuthService } from '@/server/auth/service';
 import type { Role } from '@/server/auth/roles';
-import { authedProcedure, publicProcedure, router } from '../trpc';
-
-/** The auth service from the context; a context without one (a bare test context) cannot serve people. */
-export function requireAuth(auth: AuthService | undefined): AuthService {
-  if (!auth) throw new UnavailableError('auth.unavailable', 'Authentication is not configured');
-  return auth;
-}
+import { authedProcedure, publicProcedure, requireAuth, router } from '../trpc';
 
 export const ChangePasswordInput = z.object({ current: z.string().max(200), next: z.string().max(200) }).strict();
 

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import type http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCaller } from '@/server/api/root';
-import { createContextInner, type Context } from '@/server/api/trpc';
+import { createContextInner } from '@/server/api/trpc';
 import type { Actor } from '@/server/auth/roles';
 import { SYSTEM_ACTOR } from '@/server/auth/roles';
 import { createAuthService } from '@/server/auth/service';
@@ -22,7 +22,7 @@ import { createNode, type WorkflowDocument } from '@/server/workflows/schema';
 
 let h: Harness;
 const person = (name: string): Actor => ({ kind: 'user', id: name, name, roles: ['admin'] });
-const as = (name: string) => createCaller(Object.assign(createContextInner({ actor: person(name), services: { spine: h.spine, engine: h.service } }), { db: h.db }) as Context);
+const as = (name: string) => createCaller(createContextInner({ actor: person(name), services: { spine: h.spine, engine: h.service, db: h.db } }));
 
 const agent = (id: string, label?: string) => ({ ...createNode('agent', id), config: { ...createNode('agent', id).config, agent: 'echo' }, ...(label && { label }) });
 const straight: WorkflowDocument = {

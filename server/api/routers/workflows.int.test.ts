@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createCaller } from '@/server/api/root';
-import { createContextInner, type Context } from '@/server/api/trpc';
+import { createContextInner } from '@/server/api/trpc';
 import { LOCAL_OPERATOR } from '@/server/api/actor';
 import { openHarness, waitForRun, type Harness } from '@/server/testing/engineHarness';
 import { holdAgentCalls } from '@/server/testing/heldCalls';
@@ -14,9 +14,7 @@ import { createNode, type WorkflowDocument } from '@/server/workflows/schema';
 import type { RunStates } from './workflows';
 
 function callerFor(h: Harness) {
-  const ctx: Context = createContextInner({ actor: LOCAL_OPERATOR, services: { spine: h.spine, engine: h.service } });
-  const withDb = Object.assign(ctx, { db: h.db });
-  return createCaller(withDb);
+  return createCaller(createContextInner({ actor: LOCAL_OPERATOR, services: { spine: h.spine, engine: h.service, db: h.db } }));
 }
 
 const straight: WorkflowDocument = {

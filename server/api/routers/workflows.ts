@@ -7,13 +7,11 @@
  */
 import { tracked } from '@trpc/server';
 import { z } from 'zod';
-import type { Db } from '@/server/db/client';
 import { StartRunInput, type RunView } from '@/server/engine';
-import { getRuntime } from '@/server/runtime';
 import { createWorkflowLibrary } from '@/server/workflows/library';
 import { WorkflowDocument } from '@/server/workflows/schema';
 import { DEMO_TEMPLATES } from '@/server/workflows/templates';
-import { authedProcedure, roleProcedure, router } from '../trpc';
+import { authedProcedure, requireDb, roleProcedure, router } from '../trpc';
 import type { Context } from '../trpc';
 
 const WorkflowId = z.string().min(1).max(128);
@@ -57,21 +55,16 @@ function statesOf(run: RunView, seq: number): RunStates {
   };
 }
 
-/**
- * The library needs the Prisma client, which the tRPC context does not carry yet (its services are the
- * spine and the engine). A context that has `db` (tests) is used as is; otherwise the process runtime
- * provides it, as `createContext` does.
- */
-async function libraryOf(ctx: Context) {
-  const db = (ctx as Context & { db?: Db }).db ?? (await getRuntime()).db;
-  return createWorkflowLibrary({ db, workflows: ctx.engine.workflows, spine: ctx.spine });
+/** The library over the context's database, the engine's workflow store and the spine. */
+function libraryOf(ctx: Context) {
+  return createWorkflowLibrary({ db: requireDb(ctx.db), workflows: ctx.engine.workflows, spine: ctx.spine });
 }
 
 export const workflowsRouter = router({
   /** The library: every workflow with draft status, last run and runs in the last 24 h. */
   list: authedProcedure
     .input(z.object({ includeArchived: z.boolean().default(false) }).strict().default({ includeArchived: false }))
-    .query(async ({ ctx, input }) => (await libraryOf(ctx)).overview(input)),
+    .query(async ({ ctx, input }) => libraryOf(ctx).overview(input)),
 
   /** The demo scenarios, offered as starting points. */
   templates: authedProcedure.query(() => DEMO_TEMPLATES.map(({ slug, name, description, document }) => ({ slug, name, description, nodeCount: document.nodes.length }))),
@@ -84,7 +77,7 @@ export const workflowsRouter = router({
     .input(CreateWorkflowInput)
     .mutation(async ({ ctx, input: { template, ...input } }) => {
       const t = template === undefined ? undefined : DEMO_TEMPLATES.find((x) => x.slug === template);
-      const library = await libraryOf(ctx);
+      const library = libraryOf(ctx);
       return library.create(
         { ...input, ...(t && { description: input.description ?? t.description, document: input.document ?? t.document }) },
         { by: ctx.actor.name, ...(t && input.document === undefined && { template: t.slug }) },
@@ -93,16 +86,16 @@ export const workflowsRouter = router({
 
   rename: roleProcedure('architect')
     .input(RenameWorkflowInput)
-    .mutation(async ({ ctx, input: { id, ...rest } }) => (await libraryOf(ctx)).rename(id, rest, ctx.actor.name)),
+    .mutation(async ({ ctx, input: { id, ...rest } }) => libraryOf(ctx).rename(id, rest, ctx.actor.name)),
 
   duplicate: roleProcedure('architect')
     .input(z.object({ id: WorkflowId, name: Name.optional() }).strict())
-    .mutation(async ({ ctx, input }) => (await libraryOf(ctx)).duplicate(input.id, { name: input.name, by: ctx.actor.name })),
+    .mutation(async ({ ctx, input }) => libraryOf(ctx).duplicate(input.id, { name: input.name, by: ctx.actor.name })),
 
   setArchived: roleProcedure('architect')
     .input(z.object({ id: WorkflowId, archived: z.boolean() }).strict())
     .mutation(async ({ ctx, input }) => {
-      const summary = await (await libraryOf(ctx)).setArchived(input.id, input.archived, ctx.actor.name);
+      const summary = await libraryOf(ctx).setArchived(input.id, input.archived, ctx.actor.name);
       // An archived workflow no longer starts on events. The leading engine re-reads its triggers when the
       // event reaches it; this process's engine does so now, so the change holds from this answer on.
       await ctx.engine.refreshTriggers();
@@ -115,7 +108,7 @@ export const workflowsRouter = router({
    */
   saveDraft: roleProcedure('architect')
     .input(SaveDraftInput)
-    .mutation(async ({ ctx, input }) => (await libraryOf(ctx)).saveDraft(input.id, input.document, input.expectedRevision, ctx.actor.name)),
+    .mutation(async ({ ctx, input }) => libraryOf(ctx).saveDraft(input.id, input.document, input.expectedRevision, ctx.actor.name)),
 
   /**
    * Publishes the saved draft as the next immutable version; refused (400 `workflow.invalid`) with errors.
@@ -124,7 +117,7 @@ export const workflowsRouter = router({
   publish: roleProcedure('architect')
     .input(PublishInput)
     .mutation(async ({ ctx, input }) => {
-      await (await libraryOf(ctx)).recordDraftSaves(input.id);
+      await libraryOf(ctx).recordDraftSaves(input.id);
       return ctx.engine.publishWorkflow(input.id, { summary: input.summary, createdBy: ctx.actor.name });
     }),
 

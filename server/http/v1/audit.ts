@@ -6,11 +6,11 @@
  * for it (`vouchedBy`), or says which part no checkpoint covers yet (`unvouched`).
  */
 import { z } from 'zod';
-import { auditFor, type AuditVerification, type CheckpointRef } from '@/server/audit';
+import type { AuditVerification, CheckpointRef } from '@/server/audit';
 import { ValidationError } from '@/server/errors';
 import { authorize } from '../auth';
 import { json, withErrorHandling } from '../errors';
-import { runtimeServices, type ServicesGetter } from '../services';
+import { auditOf, runtimeServices, type ServicesGetter } from '../services';
 import { parseQuery } from './events';
 
 const Seq = z.string().regex(/^\d+$/, 'must be a positive integer').transform(Number).pipe(z.number().int().min(1).max(Number.MAX_SAFE_INTEGER));
@@ -56,7 +56,7 @@ export function auditApi(services: ServicesGetter = runtimeServices) {
     await authorize(req, svc, { kind: 'role', roles: ['auditor'] });
     const q = parseQuery(VerifyQuery, new URL(req.url));
     if (q.from !== undefined && q.to !== undefined && q.from > q.to) throw new ValidationError('request.invalid_query', 'from must not exceed to');
-    return json(toVerifyResult(await auditFor(svc.spine).verify(q.from, q.to)));
+    return json(toVerifyResult(await auditOf(svc).verify(q.from, q.to)));
   });
   return { verify };
 }

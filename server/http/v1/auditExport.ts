@@ -8,11 +8,11 @@
  */
 import { z } from 'zod';
 import { ForbiddenError, ValidationError } from '@/server/errors';
-import { auditFor, EXPORT_FORMATS } from '@/server/audit';
+import { EXPORT_FORMATS } from '@/server/audit';
 import { seqAtTime } from '@/server/observability/timeline';
 import { authorize, readsEveryType } from '../auth';
 import { withErrorHandling } from '../errors';
-import { runtimeServices, type ServicesGetter } from '../services';
+import { auditOf, runtimeServices, type ServicesGetter } from '../services';
 import { parseQuery } from './events';
 
 const Seq = z.string().regex(/^\d+$/, 'must be a positive integer').transform(Number).pipe(z.number().int().min(1).max(Number.MAX_SAFE_INTEGER));
@@ -45,7 +45,7 @@ export function auditExportApi(services: ServicesGetter = runtimeServices) {
     if (q.since !== undefined) fromSeq = await seqAtTime(svc.spine.log, q.since);
     if (q.until !== undefined) toSeq = (await seqAtTime(svc.spine.log, q.until + 1)) - 1;
     if (fromSeq !== undefined && toSeq !== undefined && fromSeq > toSeq) throw new ValidationError('audit.empty_range', 'Nothing to export in that range', { fromSeq, toSeq });
-    const prepared = await auditFor(svc.spine).export(q.runId ? { runId: q.runId, format: q.format } : { fromSeq, toSeq, format: q.format });
+    const prepared = await auditOf(svc).export(q.runId ? { runId: q.runId, format: q.format } : { fromSeq, toSeq, format: q.format });
     // Every check is done: from here on the response streams, and an error can only cut it short
     // (which the missing signed trailer makes evident to any verifier).
     const encoder = new TextEncoder();
@@ -76,7 +76,7 @@ export function auditExportApi(services: ServicesGetter = runtimeServices) {
 
   const publicKey = withErrorHandling(async (req: Request) => {
     const svc = await services();
-    const audit = auditFor(svc.spine);
+    const audit = auditOf(svc);
     void req;
     return new Response(audit.publicKeyPem, {
       headers: {

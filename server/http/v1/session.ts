@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { SESSION_COOKIE, SESSION_TTL_MS, readCookie } from '@/server/auth/service';
 import { env } from '@/server/env';
-import { UnavailableError, ValidationError } from '@/server/errors';
+import { ForbiddenError, UnavailableError, ValidationError } from '@/server/errors';
 import { authorize, isSameOrigin } from '../auth';
 import { clientAddress } from '../clientAddress';
 import { readJsonBody } from '../body';
@@ -28,7 +28,7 @@ export function sessionApi(services: ServicesGetter = runtimeServices) {
   return {
     signIn: withErrorHandling(async (req: Request) => {
       const { auth: a } = await auth();
-      if (req.headers.get('origin') && !isSameOrigin(req)) throw new ValidationError('auth.csrf', 'Cross-site sign-in refused');
+      if (req.headers.get('origin') && !isSameOrigin(req)) throw new ForbiddenError('auth.csrf', 'Cross-site sign-in refused');
       const body = SignIn.safeParse(await readJsonBody(req, 4096));
       if (!body.success) throw new ValidationError('auth.invalid_request', 'Send { email, password }');
       const client = clientAddress(req.headers, env().SPINE_TRUSTED_PROXIES);
