@@ -2,11 +2,7 @@
 /** API keys: prefix, scopes, who created it, when it was last used, and revoking (asked twice). */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { ErrorNote } from '@/components/auth/Field';
-import { callError } from '@/components/auth/trpcError';
-import { Badge } from '@/components/ui/Badge';
-import { Button } from '@/components/ui/Button';
-import { Skeleton } from '@/components/ui/Skeleton';
+import { Badge, Button, ErrorNote, Skeleton } from '@/components/ui';
 import { useTRPC } from '@/components/trpc/client';
 import type { PublicApiKey } from '@/server/auth/service';
 import { describePatterns } from './patterns';
@@ -15,7 +11,7 @@ export function ApiKeysPanel() {
   const trpc = useTRPC();
   const keys = useQuery(trpc.admin.keys.list.queryOptions());
   if (keys.isPending) return <Skeleton className="h-24 w-full" />;
-  if (keys.isError) return <ErrorNote message={`Could not load API keys: ${callError(keys.error).message}`} />;
+  if (keys.isError) return <ErrorNote error={keys.error} context="Could not load API keys" />;
   if (keys.data.length === 0) return <p className="text-sm text-zinc-500 dark:text-zinc-400">No API keys yet.</p>;
   return (
     <div className="overflow-x-auto">
@@ -85,7 +81,7 @@ function KeyRow({ apiKey: k }: { apiKey: PublicApiKey }) {
             Revoke
           </Button>
         )}
-        {revoke.isError && <ErrorNote message={callError(revoke.error).message} />}
+        {revoke.isError && <ErrorNote error={revoke.error} />}
       </td>
     </tr>
   );

@@ -10,10 +10,7 @@
 import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import type { ReactNode } from 'react';
-import { Badge, type BadgeTone } from '@/components/ui/Badge';
-import { Button } from '@/components/ui/Button';
-import { cn } from '@/components/ui/cn';
-import { Skeleton } from '@/components/ui/Skeleton';
+import { Badge, type BadgeTone, Button, cn, Skeleton } from '@/components/ui';
 import { useTRPC } from '@/components/trpc/client';
 import { JsonViewer } from '@/components/timeline/JsonViewer';
 import { duration, shortId, shownDateTime, shownTime } from '@/components/timeline/format';

@@ -9,11 +9,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useEffect, useMemo, useState, type ReactNode } from 'react';
-import { Badge } from '@/components/ui/Badge';
-import { Button } from '@/components/ui/Button';
-import { Card, CardDescription, CardHeader, CardTitle } from '@/components/ui/Card';
-import { cn } from '@/components/ui/cn';
-import { Skeleton } from '@/components/ui/Skeleton';
+import { Badge, Button, Card, CardDescription, CardHeader, CardTitle, cn, Skeleton, useClock } from '@/components/ui';
 import { useTRPC } from '@/components/trpc/client';
 import { ConnectionStatus } from '@/components/timeline/ConnectionStatus';
 import { duration, shortId, shownDateTime, shownTime } from '@/components/timeline/format';
@@ -25,7 +21,6 @@ import { RunCanvas } from '@/components/designer/RunCanvas';
 import { RunStatusBadge } from './RunStatusBadge';
 import { useLiveRefresh } from './useLiveRefresh';
 import { Waterfall } from './Waterfall';
-import { useClock } from '@/components/ui/useClock';
 
 const nodeOf = (e: SpineEvent): string | undefined => {
   const p = e.payload as { nodeId?: unknown; endNodeId?: unknown } | null;

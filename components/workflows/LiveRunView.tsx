@@ -6,8 +6,7 @@
 import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useMemo } from 'react';
-import { Badge, type BadgeTone } from '@/components/ui/Badge';
-import { Skeleton } from '@/components/ui/Skeleton';
+import { Badge, type BadgeTone, Skeleton } from '@/components/ui';
 import { useTRPC } from '@/components/trpc/client';
 import { RunCanvas } from '@/components/designer/RunCanvas';
 import { useLiveRunStates } from '@/components/designer/useLiveRunStates';

@@ -8,20 +8,11 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useRef, useState } from 'react';
-import { Badge, type BadgeTone } from '@/components/ui/Badge';
-import { Button } from '@/components/ui/Button';
-import { Card } from '@/components/ui/Card';
-import { Skeleton } from '@/components/ui/Skeleton';
-import { cn } from '@/components/ui/cn';
+import { Badge, type BadgeTone, Button, Card, cn, denseInputClass, errorMessage, Modal, Skeleton, toast, Toasts } from '@/components/ui';
 import { useActor } from '@/components/auth/useActor';
 import { useTRPC, useTRPCClient } from '@/components/trpc/client';
-import { checkImportSize, downloadText, nameFromFileName, parseWorkflowFile, serializeWorkflow, type ImportIssue } from '@/components/designer/documentFile';
-import { ImportIssues } from '@/components/designer/ImportIssues';
-import { Modal } from '@/components/designer/Modal';
-import { toast } from '@/components/designer/toasts';
-import { Toasts } from '@/components/designer/Toasts';
-import { errorMessage } from '@/components/designer/useAutosave';
-import { inputClass } from '@/components/designer/inspector/fields';
+import { checkImportSize, downloadText, nameFromFileName, parseWorkflowFile, serializeWorkflow, type ImportIssue } from './documentFile';
+import { ImportIssues } from './ImportIssues';
 import type { WorkflowOverview } from '@/server/workflows/library';
 
 const RUN_TONE: Record<string, BadgeTone> = { running: 'info', queued: 'neutral', waiting: 'warning', completed: 'success', failed: 'danger', cancelled: 'neutral' };
@@ -288,7 +279,7 @@ function CreateDialog({
       >
         <label className="block space-y-1">
           <span className="text-xs font-medium text-zinc-700 dark:text-zinc-300">Name</span>
-          <input autoFocus data-testid="new-workflow-name" value={name} maxLength={200} onChange={(e) => onChange({ ...state, name: e.target.value })} className={inputClass} placeholder="Legal case analysis" />
+          <input autoFocus data-testid="new-workflow-name" value={name} maxLength={200} onChange={(e) => onChange({ ...state, name: e.target.value })} className={denseInputClass} placeholder="Legal case analysis" />
         </label>
         <fieldset className="space-y-1.5">
           <legend className="text-xs font-medium text-zinc-700 dark:text-zinc-300">Start from</legend>
@@ -368,11 +359,11 @@ function RenameDialog({ workflow, onClose, onDone }: { workflow: WorkflowOvervie
       >
         <label className="block space-y-1">
           <span className="text-xs font-medium text-zinc-700 dark:text-zinc-300">Name</span>
-          <input autoFocus data-testid="rename-name" value={name} maxLength={200} onChange={(e) => setName(e.target.value)} className={inputClass} />
+          <input autoFocus data-testid="rename-name" value={name} maxLength={200} onChange={(e) => setName(e.target.value)} className={denseInputClass} />
         </label>
         <label className="block space-y-1">
           <span className="text-xs font-medium text-zinc-700 dark:text-zinc-300">Description</span>
-          <textarea value={description} maxLength={2000} onChange={(e) => setDescription(e.target.value)} rows={3} className={inputClass} />
+          <textarea value={description} maxLength={2000} onChange={(e) => setDescription(e.target.value)} rows={3} className={denseInputClass} />
         </label>
         {rename.error && <p className="text-sm text-rose-600">{errorMessage(rename.error)}</p>}
       </form>
