@@ -158,7 +158,7 @@ export function WorkflowList() {
                   </td>
                   <td className="px-3 py-3 whitespace-nowrap">
                     {w.lastRun ? (
-                      <Link href={`/workflows/${w.id}/runs/${w.lastRun.id}`} className="inline-flex items-center gap-2 hover:underline">
+                      <Link href={`/runs/${encodeURIComponent(w.lastRun.id)}`} className="inline-flex items-center gap-2 hover:underline">
                         <Badge tone={RUN_TONE[w.lastRun.status] ?? 'neutral'}>{w.lastRun.status}</Badge>
                         <span className="text-xs text-zinc-500" title={w.lastRun.startedAt}>
                           {timeAgo(w.lastRun.startedAt)}
