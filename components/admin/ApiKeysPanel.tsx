@@ -2,7 +2,7 @@
 /** API keys: prefix, scopes, who created it, when it was last used, and revoking (asked twice). */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { Badge, Button, ErrorNote, Skeleton } from '@/components/ui';
+import { Badge, Button, ErrorNote, Skeleton, Table, TableBody, TableHead, Th } from '@/components/ui';
 import { useTRPC } from '@/components/trpc/client';
 import type { PublicApiKey } from '@/server/auth/service';
 import { describePatterns } from './patterns';
@@ -14,27 +14,23 @@ export function ApiKeysPanel() {
   if (keys.isError) return <ErrorNote error={keys.error} context="Could not load API keys" />;
   if (keys.data.length === 0) return <p className="text-sm text-zinc-500 dark:text-zinc-400">No API keys yet.</p>;
   return (
-    <div className="overflow-x-auto">
-      <table data-testid="keys-table" className="w-full text-left text-sm">
-        <thead className="text-xs text-zinc-500 dark:text-zinc-400">
-          <tr className="border-b border-zinc-200 dark:border-zinc-800">
-            <th className="py-2 pr-3 font-medium">Name</th>
-            <th className="py-2 pr-3 font-medium">Key</th>
-            <th className="py-2 pr-3 font-medium">Scopes</th>
-            <th className="py-2 pr-3 font-medium">Created</th>
-            <th className="py-2 pr-3 font-medium">Last used</th>
-            <th className="py-2 font-medium">
-              <span className="sr-only">Status</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800">
-          {keys.data.map((k) => (
-            <KeyRow key={k.id} apiKey={k} />
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <Table testId="keys-table">
+      <TableHead>
+        <Th className="py-2 pr-3">Name</Th>
+        <Th className="py-2 pr-3">Key</Th>
+        <Th className="py-2 pr-3">Scopes</Th>
+        <Th className="py-2 pr-3">Created</Th>
+        <Th className="py-2 pr-3">Last used</Th>
+        <Th className="py-2">
+          <span className="sr-only">Status</span>
+        </Th>
+      </TableHead>
+      <TableBody>
+        {keys.data.map((k) => (
+          <KeyRow key={k.id} apiKey={k} />
+        ))}
+      </TableBody>
+    </Table>
   );
 }
 

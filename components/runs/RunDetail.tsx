@@ -10,7 +10,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useEffect, useMemo, useState, type ReactNode } from 'react';
-import { Badge, Button, Card, CardDescription, CardHeader, CardTitle, cn, Skeleton, useClock } from '@/components/ui';
+import { Badge, Button, Card, CardDescription, CardHeader, CardTitle, cn, Skeleton, Table, TableBody, TableHead, Th, useClock } from '@/components/ui';
 import { useTRPC } from '@/components/trpc/client';
 import { ConnectionStatus } from '@/components/timeline/ConnectionStatus';
 import { duration, shortId, shownDateTime, shownTime } from '@/components/timeline/format';
@@ -219,19 +219,17 @@ function NodeTable({ d, runId, lastByNode }: { d: RunDetailData; runId: string; 
     }),
   );
   return (
-    <div className="overflow-x-auto border-t border-zinc-200 dark:border-zinc-800">
-      <table className="w-full text-sm" data-testid="node-table">
-        <thead className="text-left text-xs text-zinc-500">
-          <tr>
-            <th className="px-5 py-2 font-medium">Node</th>
-            <th className="px-3 py-2 font-medium">Status</th>
-            <th className="px-3 py-2 text-right font-medium">Attempts</th>
-            <th className="px-3 py-2 font-medium">Started</th>
-            <th className="px-3 py-2 font-medium">Ended</th>
-            <th className="px-5 py-2 font-medium" />
-          </tr>
-        </thead>
-        <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800/70">
+    <div className="border-t border-zinc-200 dark:border-zinc-800">
+      <Table testId="node-table">
+        <TableHead>
+          <Th className="px-5 py-2">Node</Th>
+          <Th>Status</Th>
+          <Th right>Attempts</Th>
+          <Th>Started</Th>
+          <Th>Ended</Th>
+          <Th className="px-5 py-2" />
+        </TableHead>
+        <TableBody>
           {d.run.nodes.map((n) => {
             const last = lastByNode.get(n.id);
             return (
@@ -261,8 +259,8 @@ function NodeTable({ d, runId, lastByNode }: { d: RunDetailData; runId: string; 
               </tr>
             );
           })}
-        </tbody>
-      </table>
+        </TableBody>
+      </Table>
       {retry.isError && <p className="px-5 py-2 text-xs text-rose-600">Retry refused: {retry.error.message}</p>}
     </div>
   );

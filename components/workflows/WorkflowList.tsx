@@ -8,7 +8,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useRef, useState } from 'react';
-import { Badge, type BadgeTone, Button, Card, cn, denseInputClass, errorMessage, Modal, Skeleton, toast, Toasts } from '@/components/ui';
+import { Badge, type BadgeTone, Button, Card, cn, denseInputClass, errorMessage, Modal, Skeleton, Table, TableHead, Th, toast, Toasts } from '@/components/ui';
 import { useActor } from '@/components/auth/useActor';
 import { useTRPC, useTRPCClient } from '@/components/trpc/client';
 import { checkImportSize, downloadText, nameFromFileName, parseWorkflowFile, serializeWorkflow, type ImportIssue } from './documentFile';
@@ -126,18 +126,18 @@ export function WorkflowList() {
           </Card>
         )
       ) : (
-        <Card className="overflow-x-auto">
-          <table className="w-full text-sm">
-            <thead>
-              <tr className="border-b border-zinc-200 text-left text-xs text-zinc-500 dark:border-zinc-800 dark:text-zinc-400">
-                <th className="px-5 py-2.5 font-medium">Name</th>
-                <th className="px-3 py-2.5 font-medium">Published</th>
-                <th className="px-3 py-2.5 font-medium">Draft</th>
-                <th className="px-3 py-2.5 font-medium">Last run</th>
-                <th className="px-3 py-2.5 text-right font-medium">Runs, 24 h</th>
-                <th className="px-5 py-2.5" />
-              </tr>
-            </thead>
+        <Card>
+          <Table>
+            <TableHead>
+              <Th className="px-5 py-2.5">Name</Th>
+              <Th className="px-3 py-2.5">Published</Th>
+              <Th className="px-3 py-2.5">Draft</Th>
+              <Th className="px-3 py-2.5">Last run</Th>
+              <Th right className="px-3 py-2.5">
+                Runs, 24 h
+              </Th>
+              <Th className="px-5 py-2.5" />
+            </TableHead>
             <tbody>
               {rows.map((w) => (
                 <tr key={w.id} data-testid="workflow-row" data-workflow-id={w.id} data-slug={w.slug} className={cn('border-b border-zinc-100 last:border-0 dark:border-zinc-800/70', w.archived && 'opacity-60')}>
@@ -185,7 +185,7 @@ export function WorkflowList() {
                 </tr>
               ))}
             </tbody>
-          </table>
+          </Table>
         </Card>
       )}
 
