@@ -22,6 +22,7 @@ import { parseClipboard, serializeClipboard, type ClipboardPayload } from './cli
 import { diffDocuments, isEmptyDiff } from './diff';
 import { checkImportSize, downloadText, parseWorkflowFile, serializeWorkflow, type ImportIssue } from '@/components/workflows/documentFile';
 import { ImportIssues } from '@/components/workflows/ImportIssues';
+import { WorkflowFileInput } from '@/components/workflows/WorkflowFileInput';
 import { Inspector } from './inspector/Inspector';
 import { defaultSample, SampleEnvelopeProvider } from './inspector/sampleEnvelope';
 import { Palette } from './Palette';
@@ -387,18 +388,7 @@ function EditorFrame({ workflow, store, opening: open }: { workflow: WorkflowDet
             </Button>
           )}
         </div>
-        <input
-          ref={fileRef}
-          type="file"
-          accept="application/json,.json"
-          className="hidden"
-          data-testid="import-file"
-          onChange={(e) => {
-            const f = e.target.files?.[0];
-            e.target.value = '';
-            if (f) void onImportFile(f);
-          }}
-        />
+        <WorkflowFileInput ref={fileRef} testId="import-file" onFile={(f) => void onImportFile(f)} />
       </header>
 
       {!mayEdit && (

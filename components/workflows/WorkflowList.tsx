@@ -13,6 +13,7 @@ import { useActor } from '@/components/auth/useActor';
 import { useTRPC, useTRPCClient } from '@/components/trpc/client';
 import { checkImportSize, downloadText, nameFromFileName, parseWorkflowFile, serializeWorkflow, type ImportIssue } from './documentFile';
 import { ImportIssues } from './ImportIssues';
+import { WorkflowFileInput } from './WorkflowFileInput';
 import type { WorkflowOverview } from '@/server/workflows/library';
 
 const RUN_TONE: Record<string, BadgeTone> = { running: 'info', queued: 'neutral', waiting: 'warning', completed: 'success', failed: 'danger', cancelled: 'neutral' };
@@ -93,18 +94,7 @@ export function WorkflowList() {
             </Button>
           </>
         )}
-        <input
-          ref={fileRef}
-          type="file"
-          accept="application/json,.json"
-          className="hidden"
-          data-testid="import-workflow-file"
-          onChange={(e) => {
-            const f = e.target.files?.[0];
-            e.target.value = '';
-            if (f) void onImport(f);
-          }}
-        />
+        <WorkflowFileInput ref={fileRef} testId="import-workflow-file" onFile={(f) => void onImport(f)} />
       </div>
 
       {list.isPending ? (
