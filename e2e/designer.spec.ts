@@ -180,18 +180,21 @@ test('build the legal case from an empty canvas, fix a provoked error, publish, 
   await page.getByTestId('run-start').click();
   await expect(page).toHaveURL(/\/runs\/[0-9a-f-]{36}$/, { timeout: 15_000 });
   const runId = page.url().split('/').pop()!;
+  // The run's old address under its workflow leads to the run's one page.
   await page.goto(`/workflows/${workflowId}/runs/${runId}`);
-  const live = page.getByTestId('live-run');
+  await expect(page).toHaveURL(`/runs/${runId}`);
+  const live = page.getByTestId('run-canvas');
   await expect(live.locator('.react-flow__node')).toHaveCount(10);
   for (const id of ['trigger-1', 'fanOut-1', 'agent-1', 'agent-2', 'agent-3', 'agent-4', 'agent-5', 'join-1', 'agent-6', 'end-1'])
     await expect(card(page, id)).toHaveAttribute('data-status', 'done', { timeout: 20_000 });
-  await expect(page.getByTestId('run-status')).toHaveText('completed');
+  await expect(page.getByRole('heading', { level: 1 }).getByTestId('run-status')).toHaveAttribute('data-status', 'completed');
+  await expect(page.getByTestId('run-counts')).toHaveText(': 10 done');
 });
 
 test("a run's node states are pushed to its open canvas as they change", async ({ page }) => {
   test.setTimeout(90_000);
   // The legal case, with the partner review approving itself 5 s after it is requested.
-  const workflowId = await createWorkflow(page, `Legal case live ${randomUUID().slice(0, 6)}`, 'Legal case analysis');
+  await createWorkflow(page, `Legal case live ${randomUUID().slice(0, 6)}`, 'Legal case analysis');
   await select(page, 'partner-review');
   await page.getByTestId('approval-sla').fill('5s');
   await page.getByTestId('approval-sla').press('Enter');
@@ -205,23 +208,22 @@ test("a run's node states are pushed to its open canvas as they change", async (
   await page.getByTestId('run-input').fill('{ "facts": "GDPR breach at a subsidiary" }');
   await page.getByTestId('run-intent').fill('Assess the case');
   await page.getByTestId('run-start').click();
+  // Starting opens the run's page; this page follows it without a reload.
   await expect(page).toHaveURL(/\/runs\/[0-9a-f-]{36}$/, { timeout: 15_000 });
-  const runId = page.url().split('/').pop()!;
-  await page.goto(`/workflows/${workflowId}/runs/${runId}`);
 
   // A high-risk case waits for the partner's review; everything before it is done.
   await expect(card(page, 'partner-review')).toHaveAttribute('data-status', 'waiting', { timeout: 20_000 });
   for (const id of ['case-opened', 'analyse', 'case-law', 'financial-impact', 'regulatory-risk', 'precedent', 'sentiment', 'all-analyses', 'summarizer', 'risk'])
     await expect(card(page, id)).toHaveAttribute('data-status', 'done');
   await expect(card(page, 'done')).toHaveAttribute('data-status', 'skipped');
-  await expect(page.getByTestId('live-run')).toHaveAttribute('data-connection', 'live');
+  await expect(page.getByTestId('connection-status')).toHaveAttribute('data-state', 'live');
   await page.screenshot({ path: `${SCREENSHOTS}/live-run.png` });
 
   // The SLA lapses on the server; this page, never reloaded, follows.
   await expect(card(page, 'partner-review')).toHaveAttribute('data-status', 'done', { timeout: 20_000 });
   await expect(card(page, 'released')).toHaveAttribute('data-status', 'done');
   await expect(card(page, 'withheld')).toHaveAttribute('data-status', 'skipped');
-  await expect(page.getByTestId('run-status')).toHaveText('completed');
+  await expect(page.getByRole('heading', { level: 1 }).getByTestId('run-status')).toHaveAttribute('data-status', 'completed');
 });
 
 test('undo and redo restore exact states', async ({ page }) => {

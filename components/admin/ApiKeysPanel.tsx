@@ -2,11 +2,7 @@
 /** API keys: prefix, scopes, who created it, when it was last used, and revoking (asked twice). */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { ErrorNote } from '@/components/auth/Field';
-import { callError } from '@/components/auth/trpcError';
-import { Badge } from '@/components/ui/Badge';
-import { Button } from '@/components/ui/Button';
-import { Skeleton } from '@/components/ui/Skeleton';
+import { Badge, Button, ErrorNote, Skeleton, Table, TableBody, TableHead, Th } from '@/components/ui';
 import { useTRPC } from '@/components/trpc/client';
 import type { PublicApiKey } from '@/server/auth/service';
 import { describePatterns } from './patterns';
@@ -15,30 +11,26 @@ export function ApiKeysPanel() {
   const trpc = useTRPC();
   const keys = useQuery(trpc.admin.keys.list.queryOptions());
   if (keys.isPending) return <Skeleton className="h-24 w-full" />;
-  if (keys.isError) return <ErrorNote message={`Could not load API keys: ${callError(keys.error).message}`} />;
+  if (keys.isError) return <ErrorNote error={keys.error} context="Could not load API keys" />;
   if (keys.data.length === 0) return <p className="text-sm text-zinc-500 dark:text-zinc-400">No API keys yet.</p>;
   return (
-    <div className="overflow-x-auto">
-      <table data-testid="keys-table" className="w-full text-left text-sm">
-        <thead className="text-xs text-zinc-500 dark:text-zinc-400">
-          <tr className="border-b border-zinc-200 dark:border-zinc-800">
-            <th className="py-2 pr-3 font-medium">Name</th>
-            <th className="py-2 pr-3 font-medium">Key</th>
-            <th className="py-2 pr-3 font-medium">Scopes</th>
-            <th className="py-2 pr-3 font-medium">Created</th>
-            <th className="py-2 pr-3 font-medium">Last used</th>
-            <th className="py-2 font-medium">
-              <span className="sr-only">Status</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800">
-          {keys.data.map((k) => (
-            <KeyRow key={k.id} apiKey={k} />
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <Table testId="keys-table">
+      <TableHead>
+        <Th className="py-2 pr-3">Name</Th>
+        <Th className="py-2 pr-3">Key</Th>
+        <Th className="py-2 pr-3">Scopes</Th>
+        <Th className="py-2 pr-3">Created</Th>
+        <Th className="py-2 pr-3">Last used</Th>
+        <Th className="py-2">
+          <span className="sr-only">Status</span>
+        </Th>
+      </TableHead>
+      <TableBody>
+        {keys.data.map((k) => (
+          <KeyRow key={k.id} apiKey={k} />
+        ))}
+      </TableBody>
+    </Table>
   );
 }
 
@@ -85,7 +77,7 @@ function KeyRow({ apiKey: k }: { apiKey: PublicApiKey }) {
             Revoke
           </Button>
         )}
-        {revoke.isError && <ErrorNote message={callError(revoke.error).message} />}
+        {revoke.isError && <ErrorNote error={revoke.error} />}
       </td>
     </tr>
   );

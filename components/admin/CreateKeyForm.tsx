@@ -5,9 +5,7 @@
  */
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
-import { ErrorNote, Field, inputClass } from '@/components/auth/Field';
-import { callError } from '@/components/auth/trpcError';
-import { Button } from '@/components/ui/Button';
+import { ErrorNote, Field, inputClass, SubmitButton } from '@/components/ui';
 import { useTRPC } from '@/components/trpc/client';
 import type { Role } from '@/server/auth/roles';
 import { parsePatterns } from './patterns';
@@ -61,12 +59,10 @@ export function CreateKeyForm() {
           May start runs
         </label>
         <RolePicker legend="Roles the key carries" value={roles} onChange={setRoles} />
-        {create.isError && <ErrorNote testId="create-key-error" code={callError(create.error).code} message={callError(create.error).message} />}
-        <div>
-          <Button type="submit" variant="primary" disabled={create.isPending}>
-            {create.isPending ? 'Creating…' : 'Create key'}
-          </Button>
-        </div>
+        {create.isError && <ErrorNote testId="create-key-error" error={create.error} />}
+        <SubmitButton pending={create.isPending} pendingLabel="Creating…">
+          Create key
+        </SubmitButton>
       </form>
     </div>
   );

@@ -1,9 +1,7 @@
 'use client';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
-import { ErrorNote, Field, inputClass } from '@/components/auth/Field';
-import { callError } from '@/components/auth/trpcError';
-import { Button } from '@/components/ui/Button';
+import { ErrorNote, Field, inputClass, SubmitButton } from '@/components/ui';
 import { useTRPC } from '@/components/trpc/client';
 import type { Role } from '@/server/auth/roles';
 import { RolePicker } from './RolePicker';
@@ -48,17 +46,15 @@ export function CreateUserForm() {
         </Field>
       </div>
       <RolePicker legend="Roles" value={roles} onChange={setRoles} />
-      {create.isError && <ErrorNote testId="create-user-error" code={callError(create.error).code} message={callError(create.error).message} />}
+      {create.isError && <ErrorNote testId="create-user-error" error={create.error} />}
       {created && (
         <p role="status" className="text-sm text-emerald-700 dark:text-emerald-400">
           Created {created}.
         </p>
       )}
-      <div>
-        <Button type="submit" variant="primary" disabled={create.isPending}>
-          {create.isPending ? 'Creating…' : 'Create user'}
-        </Button>
-      </div>
+      <SubmitButton pending={create.isPending} pendingLabel="Creating…">
+        Create user
+      </SubmitButton>
     </form>
   );
 }

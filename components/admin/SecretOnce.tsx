@@ -1,6 +1,6 @@
 'use client';
 import { useState } from 'react';
-import { Button } from '@/components/ui/Button';
+import { Button } from '@/components/ui';
 
 /**
  * A new key's secret, shown once: Spine keeps only its hash, so closing this panel is the last chance to

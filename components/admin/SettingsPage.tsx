@@ -5,9 +5,7 @@
  */
 import { ChangePasswordForm } from '@/components/auth/ChangePasswordForm';
 import { useActor } from '@/components/auth/useActor';
-import { Badge } from '@/components/ui/Badge';
-import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '@/components/ui/Card';
-import { Skeleton } from '@/components/ui/Skeleton';
+import { Badge, Card, CardContent, CardDescription, CardHeader, CardTitle, Skeleton } from '@/components/ui';
 import { ApiKeysPanel } from './ApiKeysPanel';
 import { CreateKeyForm } from './CreateKeyForm';
 import { CreateUserForm } from './CreateUserForm';

@@ -5,11 +5,7 @@
  */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { ErrorNote } from '@/components/auth/Field';
-import { callError } from '@/components/auth/trpcError';
-import { Badge } from '@/components/ui/Badge';
-import { Button } from '@/components/ui/Button';
-import { Skeleton } from '@/components/ui/Skeleton';
+import { Badge, Button, ErrorNote, Skeleton } from '@/components/ui';
 import { useTRPC } from '@/components/trpc/client';
 import type { PublicUser } from '@/server/auth/service';
 import type { Role } from '@/server/auth/roles';
@@ -19,7 +15,7 @@ export function UsersPanel({ selfId }: { selfId: string }) {
   const trpc = useTRPC();
   const users = useQuery(trpc.admin.users.list.queryOptions());
   if (users.isPending) return <Skeleton className="h-24 w-full" />;
-  if (users.isError) return <ErrorNote message={`Could not load people: ${callError(users.error).message}`} />;
+  if (users.isError) return <ErrorNote error={users.error} context="Could not load people" />;
   return (
     <ul data-testid="users-list" aria-label="Users" className="divide-y divide-zinc-100 dark:divide-zinc-800">
       {users.data.map((u) => (
@@ -72,7 +68,7 @@ function UserRow({ user, self }: { user: PublicUser; self: boolean }) {
       </div>
       {error && (
         <div className="sm:col-span-3">
-          <ErrorNote message={callError(error).message} code={callError(error).code} />
+          <ErrorNote error={error} />
         </div>
       )}
     </li>

@@ -8,13 +8,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useId, useState } from 'react';
-import { ErrorNote } from '@/components/auth/Field';
-import { callError } from '@/components/auth/trpcError';
-import { Badge, type BadgeTone } from '@/components/ui/Badge';
-import { Button } from '@/components/ui/Button';
-import { Card } from '@/components/ui/Card';
-import { Skeleton } from '@/components/ui/Skeleton';
-import { cn } from '@/components/ui/cn';
+import { Badge, type BadgeTone, Button, Card, cn, ErrorNote, Skeleton } from '@/components/ui';
 import { useTRPC } from '@/components/trpc/client';
 import type { ApprovalDetail, InboxItem, WhyNot } from '@/server/approvals';
 import { JsonBlock } from './JsonBlock';
@@ -134,7 +128,7 @@ export function ApprovalCard({ item, open, me }: { item: InboxItem; open: boolea
             <Skeleton className="h-4 w-1/2" />
           </div>
         ) : detail.isError ? (
-          <ErrorNote message={`Could not load the run's context: ${callError(detail.error).message}`} />
+          <ErrorNote error={detail.error} context="Could not load the run's context" />
         ) : d && !closure ? (
           <>
             <section aria-label="Reasoning path so far">
@@ -183,7 +177,7 @@ export function ApprovalCard({ item, open, me }: { item: InboxItem; open: boolea
               onChange={(e) => setComment(e.target.value)}
               className="block w-full rounded-md border border-zinc-300 bg-white px-3 py-2 text-sm shadow-xs outline-none focus-visible:border-indigo-500 focus-visible:ring-2 focus-visible:ring-indigo-500/30 dark:border-zinc-700 dark:bg-zinc-900"
             />
-            {decide.isError && <ErrorNote testId="approval-decision-error" code={callError(decide.error).code} message={callError(decide.error).message} />}
+            {decide.isError && <ErrorNote testId="approval-decision-error" error={decide.error} />}
             <div className="flex gap-2">
               <Button
                 variant="primary"
@@ -203,7 +197,7 @@ export function ApprovalCard({ item, open, me }: { item: InboxItem; open: boolea
           </form>
         ) : (
           <>
-            {decide.isError && <ErrorNote testId="approval-decision-error" code={callError(decide.error).code} message={callError(decide.error).message} />}
+            {decide.isError && <ErrorNote testId="approval-decision-error" error={decide.error} />}
             {open && why && (
               <p data-testid="approval-readonly" data-reason={d ? d.whyNot : item.whyNot} className="border-t border-zinc-200 pt-3 text-sm text-zinc-500 dark:border-zinc-800 dark:text-zinc-400">
                 {why}

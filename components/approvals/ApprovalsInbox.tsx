@@ -5,13 +5,9 @@
  * time ("Load more"), with search and filters (workflow, step, age, assigned to me) applied by the server.
  */
 import { useEffect, useMemo, useState, type ReactNode } from 'react';
-import { ErrorNote } from '@/components/auth/Field';
+import { Button, Card, CardContent, cn, ErrorNote, Skeleton } from '@/components/ui';
 import { useActor } from '@/components/auth/useActor';
-import { Button } from '@/components/ui/Button';
-import { Card, CardContent } from '@/components/ui/Card';
-import { Skeleton } from '@/components/ui/Skeleton';
 import { ConnectionStatus } from '@/components/timeline/ConnectionStatus';
-import { cn } from '@/components/ui/cn';
 import type { InboxFacets } from '@/server/approvals';
 import { ApprovalCard } from './ApprovalCard';
 import { NO_FILTERS, useApprovalsInbox, type InboxCard, type InboxFilters } from './useApprovalsInbox';

@@ -1,5 +1,5 @@
 import type { OutcomeStep } from '@/server/approvals';
-import { cn } from '@/components/ui/cn';
+import { cn } from '@/components/ui';
 
 const KIND_WORDS: Record<OutcomeStep['kind'], string> = {
   trigger: 'trigger', agent: 'agent', fanOut: 'parallel branches', join: 'join', router: 'decision', approval: 'another approval',

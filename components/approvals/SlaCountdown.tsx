@@ -1,5 +1,5 @@
 'use client';
-import { Badge } from '@/components/ui/Badge';
+import { Badge } from '@/components/ui';
 import { countdown, lapseText } from './countdown';
 import { useNow } from './useNow';
 

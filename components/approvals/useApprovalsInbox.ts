@@ -12,7 +12,7 @@
 import { keepPreviousData, skipToken, useInfiniteQuery, useQueryClient } from '@tanstack/react-query';
 import { useSubscription } from '@trpc/tanstack-react-query';
 import { useCallback, useEffect, useMemo, useState } from 'react';
-import { callError } from '@/components/auth/trpcError';
+import { callError } from '@/components/ui';
 import { useTRPC } from '@/components/trpc/client';
 import type { InboxFacets, InboxItem } from '@/server/approvals';
 

@@ -8,11 +8,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useState, type FormEvent, type ReactNode } from 'react';
-import { Badge } from '@/components/ui/Badge';
-import { Button } from '@/components/ui/Button';
-import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '@/components/ui/Card';
-import { cn } from '@/components/ui/cn';
-import { Skeleton } from '@/components/ui/Skeleton';
+import { Badge, Button, Card, CardContent, CardDescription, CardHeader, CardTitle, cn, Skeleton, Table, TableBody, TableHead, Th } from '@/components/ui';
 import { useActor } from '@/components/auth/useActor';
 import { useTRPC } from '@/components/trpc/client';
 import { CopyButton } from '@/components/timeline/JsonViewer';
@@ -317,18 +313,16 @@ function KeyCard() {
             <b>Checkpoint signing stopped</b> at {shownDateTime(s.lastError.at)}: {s.lastError.message}. Nothing is signed over a chain that does not verify.
           </p>
         )}
-        <div className="overflow-x-auto">
-          <table className="w-full text-sm" data-testid="checkpoints">
-            <thead className="text-left text-xs text-zinc-500">
-              <tr className="border-b border-zinc-200 dark:border-zinc-800">
-                <th className="py-1.5 pr-3 font-medium">Seq</th>
-                <th className="py-1.5 pr-3 font-medium">Signed</th>
-                <th className="py-1.5 pr-3 font-medium">Why</th>
-                <th className="py-1.5 pr-3 font-medium">Chain hash</th>
-                <th className="py-1.5 font-medium">Key</th>
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800/70">
+        <div>
+          <Table testId="checkpoints">
+            <TableHead>
+              <Th className="py-1.5 pr-3">Seq</Th>
+              <Th className="py-1.5 pr-3">Signed</Th>
+              <Th className="py-1.5 pr-3">Why</Th>
+              <Th className="py-1.5 pr-3">Chain hash</Th>
+              <Th className="py-1.5">Key</Th>
+            </TableHead>
+            <TableBody>
               {checkpoints.data?.map((c) => (
                 <tr key={c.signature}>
                   <td className="py-1.5 pr-3">
@@ -346,8 +340,8 @@ function KeyCard() {
                   <td className="py-1.5 font-mono text-xs text-zinc-500">{c.keyId}</td>
                 </tr>
               ))}
-            </tbody>
-          </table>
+            </TableBody>
+          </Table>
           {checkpoints.data?.length === 0 && <p className="py-6 text-center text-sm text-zinc-500">No checkpoint signed yet: one is signed at the first commit.</p>}
         </div>
       </CardContent>

@@ -5,10 +5,8 @@
  */
 import { useMutation } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
-import { Button } from '@/components/ui/Button';
+import { ErrorNote, Field, inputClass, SubmitButton } from '@/components/ui';
 import { useTRPC } from '@/components/trpc/client';
-import { ErrorNote, Field, inputClass } from './Field';
-import { callError } from './trpcError';
 import { signOut } from './signOut';
 
 const MIN_LENGTH = 10;
@@ -45,12 +43,10 @@ export function ChangePasswordForm() {
         <input id="pw-repeat" type="password" autoComplete="new-password" required value={repeat} onChange={(e) => setRepeat(e.target.value)} className={inputClass} />
       </Field>
       {mismatch && <ErrorNote message="The new passwords differ." code="password.mismatch" />}
-      {change.isError && <ErrorNote message={callError(change.error).message} code={callError(change.error).code} testId="password-error" />}
-      <div>
-        <Button type="submit" variant="primary" disabled={change.isPending}>
-          {change.isPending ? 'Changing…' : 'Change password'}
-        </Button>
-      </div>
+      {change.isError && <ErrorNote error={change.error} testId="password-error" />}
+      <SubmitButton pending={change.isPending} pendingLabel="Changing…">
+        Change password
+      </SubmitButton>
     </form>
   );
 }

@@ -10,7 +10,7 @@ import { useEffect } from 'react';
 // Before any schema parses in the browser: see the file for why.
 import './zodWithoutEval';
 import { isPublicPath, signInHref } from './signInPath';
-import { isUnauthorized } from './trpcError';
+import { isUnauthorized } from './isUnauthorized';
 import { useActor } from './useActor';
 
 export function SessionGuard() {

@@ -5,12 +5,8 @@
  * credentials and the sign-in rate limit are shown as the server words them.
  */
 import { useState, type FormEvent } from 'react';
-import { Button } from '@/components/ui/Button';
-import { Card, CardContent } from '@/components/ui/Card';
-import { SpineMark } from '@/components/ui/icons';
+import { Button, type CallError, Card, CardContent, Field, inputClass, responseError, SpineMark } from '@/components/ui';
 import { safeNext } from './signInPath';
-import { responseError, type CallError } from './trpcError';
-import { Field, inputClass } from './Field';
 
 const NOTICES: Record<string, string> = {
   signedOut: 'You have signed out.',

@@ -6,9 +6,7 @@
 import Link from 'next/link';
 import { usePathname } from 'next/navigation';
 import { useState } from 'react';
-import { Badge } from '@/components/ui/Badge';
-import { Button } from '@/components/ui/Button';
-import { Skeleton } from '@/components/ui/Skeleton';
+import { Badge, Button, Skeleton } from '@/components/ui';
 import { isPublicPath, signInHref } from './signInPath';
 import { signOut } from './signOut';
 import { useActor } from './useActor';

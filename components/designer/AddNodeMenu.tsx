@@ -4,7 +4,7 @@
  * Enter to add. A command palette in the manner of n8n's node creator, fully keyboard-driven.
  */
 import { useEffect, useId, useRef, useState } from 'react';
-import { cn } from '@/components/ui/cn';
+import { cn } from '@/components/ui';
 import { KIND_META, NODE_KINDS, type NodeKind } from '@/server/workflows/schema';
 import { KIND_LOOK, KindIcon } from './nodes/kindLook';
 import { matchesKind } from './Palette';

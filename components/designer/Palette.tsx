@@ -5,11 +5,10 @@
  * in the middle of the view.
  */
 import { useState, type DragEvent } from 'react';
-import { cn } from '@/components/ui/cn';
+import { cn, denseInputClass } from '@/components/ui';
 import { KIND_META, NODE_KINDS, type NodeKind } from '@/server/workflows/schema';
 import { KIND_DRAG_TYPE } from './Canvas';
 import { KIND_LOOK, KindIcon } from './nodes/kindLook';
-import { inputClass } from './inspector/fields';
 
 export function matchesKind(kind: NodeKind, query: string): boolean {
   const q = query.trim().toLowerCase();
@@ -28,7 +27,7 @@ export function Palette({ onAdd, disabled }: { onAdd: (kind: NodeKind) => void; 
   return (
     <aside aria-label="Palette" data-testid="palette" className="flex h-full w-56 shrink-0 flex-col border-r border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900">
       <div className="p-3">
-        <input type="search" aria-label="Filter steps" placeholder="Filter steps…" value={query} onChange={(e) => setQuery(e.target.value)} className={cn(inputClass, 'h-8 py-1 text-[13px]')} />
+        <input type="search" aria-label="Filter steps" placeholder="Filter steps…" value={query} onChange={(e) => setQuery(e.target.value)} className={cn(denseInputClass, 'h-8 py-1 text-[13px]')} />
       </div>
       <ul className="min-h-0 flex-1 space-y-1 overflow-y-auto px-2 pb-3">
         {kinds.map((kind) => (

@@ -5,7 +5,7 @@
  */
 import { useReactFlow } from '@xyflow/react';
 import { useMemo, useState } from 'react';
-import { cn } from '@/components/ui/cn';
+import { cn } from '@/components/ui';
 import type { Problem } from '@/server/workflows/validate';
 import { useDesignerStore, useDesignerStoreApi } from './store';
 

@@ -5,12 +5,10 @@
  * Refused while the validator reports errors (the server refuses them too).
  */
 import { useEffect, useMemo, useState } from 'react';
-import { Button } from '@/components/ui/Button';
+import { Button, denseInputClass, Modal } from '@/components/ui';
 import type { WorkflowDocument } from '@/server/workflows/schema';
 import type { Problem } from '@/server/workflows/validate';
 import { diffDocuments, summarizeDiff } from './diff';
-import { inputClass } from './inspector/fields';
-import { Modal } from './Modal';
 
 type Props = {
   open: boolean;
@@ -84,7 +82,7 @@ export function PublishDialog({ open, onClose, draft, published, publishedVersio
           {warnings > 0 && <p className="text-xs text-amber-700 dark:text-amber-400">{warnings} warning{warnings === 1 ? '' : 's'} (publishing is allowed; see Problems).</p>}
           <label className="block space-y-1">
             <span className="text-xs font-medium text-zinc-700 dark:text-zinc-300">Change summary</span>
-            <textarea data-testid="publish-summary" value={summary} onChange={(e) => setSummary(e.target.value)} rows={3} maxLength={2000} className={inputClass} />
+            <textarea data-testid="publish-summary" value={summary} onChange={(e) => setSummary(e.target.value)} rows={3} maxLength={2000} className={denseInputClass} />
           </label>
         </div>
       )}

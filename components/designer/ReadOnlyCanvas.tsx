@@ -10,7 +10,7 @@ import { Background, BackgroundVariant, Controls, MiniMap, ReactFlow, ReactFlowP
 import { useEffect, useMemo } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { WorkflowDocument } from '@/server/workflows/schema';
-import { cn } from '@/components/ui/cn';
+import { cn } from '@/components/ui';
 import { edgeTypes } from './edges/WorkflowEdge';
 import type { DesignerEdge, DesignerNode } from './graph';
 import { KIND_LOOK } from './nodes/kindLook';

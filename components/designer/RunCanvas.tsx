@@ -2,8 +2,8 @@
 /**
  * A run drawn on its workflow: the canvas of the version the run started on, read-only, each node showing
  * its state (pending, running, waiting, done, failed, skipped) and edges into working nodes animated.
- * Give it the states as they arrive (e.g. from `useLiveRunStates`); it re-renders only the nodes whose
- * state changed.
+ * Give it the states as they arrive (the run page refetches them on each of the run's events); it
+ * re-renders only the nodes whose state changed.
  *
  * @example <RunCanvas document={version.document} nodeStates={run.nodes} />
  */

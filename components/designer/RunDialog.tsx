@@ -7,11 +7,8 @@
 import { useMutation } from '@tanstack/react-query';
 import { useRouter } from 'next/navigation';
 import { useEffect, useState } from 'react';
-import { Button } from '@/components/ui/Button';
+import { Button, denseInputClass, errorMessage, Field, Modal } from '@/components/ui';
 import { useTRPC } from '@/components/trpc/client';
-import { errorMessage } from './useAutosave';
-import { Field, inputClass } from './inspector/fields';
-import { Modal } from './Modal';
 
 type Props = { open: boolean; onClose: () => void; workflowId: string; publishedVersion: number | null; draftChanged: boolean };
 
@@ -87,17 +84,17 @@ export function RunDialog({ open, onClose, workflowId, publishedVersion, draftCh
         <p className="text-sm text-zinc-600 dark:text-zinc-400">Publish the workflow first: runs start from a published version.</p>
       ) : (
         <div className="space-y-3">
-          <Field label="Input (JSON)" error={parsedInput.error} hint="What the trigger hands to the first step: expressions read it as input.">
-            <textarea aria-label="Input (JSON)" data-testid="run-input" value={input} onChange={(e) => setInput(e.target.value)} rows={6} spellCheck={false} className={`${inputClass} font-mono text-[12px]`} />
+          <Field dense label="Input (JSON)" error={parsedInput.error} hint="What the trigger hands to the first step: expressions read it as input.">
+            <textarea aria-label="Input (JSON)" data-testid="run-input" value={input} onChange={(e) => setInput(e.target.value)} rows={6} spellCheck={false} className={`${denseInputClass} font-mono text-[12px]`} />
           </Field>
-          <Field label="Intent" hint="What the run is for, in words; travels in the envelope to every agent.">
-            <input aria-label="Intent" data-testid="run-intent" value={intent} onChange={(e) => setIntent(e.target.value)} maxLength={4000} className={inputClass} placeholder="Assess the case" />
+          <Field dense label="Intent" hint="What the run is for, in words; travels in the envelope to every agent.">
+            <input aria-label="Intent" data-testid="run-intent" value={intent} onChange={(e) => setIntent(e.target.value)} maxLength={4000} className={denseInputClass} placeholder="Assess the case" />
           </Field>
-          <Field label="Constraints (JSON object)" error={parsedConstraints.error} hint='e.g. { "budgetEur": 500, "jurisdiction": "EU" }'>
-            <textarea aria-label="Constraints (JSON object)" value={constraints} onChange={(e) => setConstraints(e.target.value)} rows={2} spellCheck={false} className={`${inputClass} font-mono text-[12px]`} />
+          <Field dense label="Constraints (JSON object)" error={parsedConstraints.error} hint='e.g. { "budgetEur": 500, "jurisdiction": "EU" }'>
+            <textarea aria-label="Constraints (JSON object)" value={constraints} onChange={(e) => setConstraints(e.target.value)} rows={2} spellCheck={false} className={`${denseInputClass} font-mono text-[12px]`} />
           </Field>
-          <Field label="Deadline" error={deadlineError} hint="Optional. The run fails if it is still going then.">
-            <input aria-label="Deadline" type="datetime-local" value={deadline} onChange={(e) => setDeadline(e.target.value)} className={inputClass} />
+          <Field dense label="Deadline" error={deadlineError} hint="Optional. The run fails if it is still going then.">
+            <input aria-label="Deadline" type="datetime-local" value={deadline} onChange={(e) => setDeadline(e.target.value)} className={denseInputClass} />
           </Field>
           {start.error && (
             <p role="alert" className="text-sm text-rose-600 dark:text-rose-400">

@@ -1,7 +1,6 @@
 'use client';
 import { Fragment } from 'react';
-import { Button } from '@/components/ui/Button';
-import { Modal } from './Modal';
+import { Button, Modal } from '@/components/ui';
 import { GESTURES, isMac, SHORTCUTS } from './shortcuts';
 
 function Keys({ combo }: { combo: string }) {

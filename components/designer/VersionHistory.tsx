@@ -6,14 +6,10 @@
  */
 import { useQuery } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
-import { Button } from '@/components/ui/Button';
-import { Badge } from '@/components/ui/Badge';
-import { Skeleton } from '@/components/ui/Skeleton';
-import { cn } from '@/components/ui/cn';
+import { Badge, Button, cn, Modal, Skeleton } from '@/components/ui';
 import { useTRPC } from '@/components/trpc/client';
 import type { WorkflowDocument } from '@/server/workflows/schema';
 import { diffDocuments, summarizeDiff } from './diff';
-import { Modal } from './Modal';
 import { ReadOnlyCanvas } from './ReadOnlyCanvas';
 import type { DiffMark } from './store';
 

@@ -11,10 +11,7 @@ import { ReactFlowProvider, useReactFlow } from '@xyflow/react';
 import Link from 'next/link';
 import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore, type ReactNode } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import { Badge } from '@/components/ui/Badge';
-import { Button } from '@/components/ui/Button';
-import { Skeleton } from '@/components/ui/Skeleton';
-import { cn } from '@/components/ui/cn';
+import { Badge, Button, cn, errorMessage, Modal, Skeleton, toast, Toasts } from '@/components/ui';
 import { useActor } from '@/components/auth/useActor';
 import { useTRPC } from '@/components/trpc/client';
 import type { WorkflowDetail } from '@/server/workflows/store';
@@ -23,11 +20,11 @@ import { AddNodeMenu } from './AddNodeMenu';
 import { Canvas, SNAP_GRID } from './Canvas';
 import { parseClipboard, serializeClipboard, type ClipboardPayload } from './clipboard';
 import { diffDocuments, isEmptyDiff } from './diff';
-import { checkImportSize, downloadText, parseWorkflowFile, serializeWorkflow, type ImportIssue } from './documentFile';
-import { ImportIssues } from './ImportIssues';
+import { checkImportSize, downloadText, parseWorkflowFile, serializeWorkflow, type ImportIssue } from '@/components/workflows/documentFile';
+import { ImportIssues } from '@/components/workflows/ImportIssues';
+import { WorkflowFileInput } from '@/components/workflows/WorkflowFileInput';
 import { Inspector } from './inspector/Inspector';
 import { defaultSample, SampleEnvelopeProvider } from './inspector/sampleEnvelope';
-import { Modal } from './Modal';
 import { Palette } from './Palette';
 import { ProblemsList } from './ProblemsList';
 import { PublishDialog } from './PublishDialog';
@@ -35,9 +32,7 @@ import { RunDialog } from './RunDialog';
 import { isTyping, shortcutFor } from './shortcuts';
 import { ShortcutsHelp } from './ShortcutsHelp';
 import { createDesignerStore, DesignerProvider, useDesignerStore, useDesignerStoreApi, type DesignerStore } from './store';
-import { toast } from './toasts';
-import { Toasts } from './Toasts';
-import { clearBackup, errorMessage, readBackup, useAutosave, type Backup, type SaveStatus } from './useAutosave';
+import { clearBackup, readBackup, useAutosave, type Backup, type SaveStatus } from './useAutosave';
 import { VersionHistory as VersionHistoryView } from './VersionHistory';
 import { WorkflowPanel } from './WorkflowPanel';
 
@@ -393,18 +388,7 @@ function EditorFrame({ workflow, store, opening: open }: { workflow: WorkflowDet
             </Button>
           )}
         </div>
-        <input
-          ref={fileRef}
-          type="file"
-          accept="application/json,.json"
-          className="hidden"
-          data-testid="import-file"
-          onChange={(e) => {
-            const f = e.target.files?.[0];
-            e.target.value = '';
-            if (f) void onImportFile(f);
-          }}
-        />
+        <WorkflowFileInput ref={fileRef} testId="import-file" onFile={(f) => void onImportFile(f)} />
       </header>
 
       {!mayEdit && (

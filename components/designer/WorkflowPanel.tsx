@@ -6,12 +6,11 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import { Button } from '@/components/ui/Button';
+import { Button, errorMessage } from '@/components/ui';
 import { useTRPC } from '@/components/trpc/client';
 import type { WorkflowSummary } from '@/server/workflows/store';
 import { Section, TextField } from './inspector/fields';
 import { useDesignerStore } from './store';
-import { errorMessage } from './useAutosave';
 
 export function WorkflowPanel({ workflow, draftDiffers }: { workflow: WorkflowSummary; draftDiffers: boolean }) {
   const trpc = useTRPC();

@@ -10,6 +10,7 @@ import { TRPCClientError } from '@trpc/client';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { z } from 'zod';
 import { useTRPCClient } from '@/components/trpc/client';
+import { errorMessage } from '@/components/ui';
 import { WorkflowDocument } from '@/server/workflows/schema';
 import type { DesignerStore } from './store';
 
@@ -66,11 +67,6 @@ export function isDraftConflict(e: unknown): boolean {
   if (!(e instanceof TRPCClientError)) return false;
   const data = e.data as { code?: string; error?: { code?: string } } | undefined;
   return data?.error?.code === 'workflow.draft_conflict';
-}
-
-export function errorMessage(e: unknown): string {
-  if (e instanceof TRPCClientError) return (e.data as { error?: { message?: string } } | undefined)?.error?.message ?? e.message;
-  return e instanceof Error ? e.message : String(e);
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -8,12 +8,7 @@ import Link from 'next/link';
 import { usePathname, useRouter, useSearchParams } from 'next/navigation';
 import { useEffect, useState, type ReactNode } from 'react';
 import { Area, AreaChart, Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import { Badge } from '@/components/ui/Badge';
-import { Button } from '@/components/ui/Button';
-import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '@/components/ui/Card';
-import { cn } from '@/components/ui/cn';
-import { Skeleton } from '@/components/ui/Skeleton';
-import { useClock } from '@/components/ui/useClock';
+import { Badge, Button, Card, CardContent, CardDescription, CardHeader, CardTitle, cn, Skeleton, Table, TableBody, TableHead, Th, useClock } from '@/components/ui';
 import { ConnectionStatus } from '@/components/timeline/ConnectionStatus';
 import { ago, count, duration, percent, shortDuration, shortId } from '@/components/timeline/format';
 import type { Overview as OverviewData } from '@/server/observability';
@@ -172,40 +167,36 @@ function Body({ data, now, windowLabel }: { data: OverviewData; now: number; win
             <Empty>No agent work in this window.</Empty>
           </CardContent>
         ) : (
-          <div className="overflow-x-auto">
-            <table className="w-full text-sm" data-testid="agent-table">
-              <thead className="text-left text-xs text-zinc-500 dark:text-zinc-400">
-                <tr className="border-b border-zinc-200 dark:border-zinc-800">
-                  <th className="px-5 py-2 font-medium">Agent</th>
-                  <th className="px-3 py-2 text-right font-medium">Tasks</th>
-                  <th className="px-3 py-2 text-right font-medium">Failures</th>
-                  <th className="px-3 py-2 text-right font-medium">Retries</th>
-                  <th className="px-3 py-2 text-right font-medium">p50</th>
-                  <th className="px-3 py-2 text-right font-medium">p95</th>
-                  <th className="px-5 py-2 font-medium">Completions</th>
+          <Table testId="agent-table">
+            <TableHead>
+              <Th className="px-5 py-2">Agent</Th>
+              <Th right>Tasks</Th>
+              <Th right>Failures</Th>
+              <Th right>Retries</Th>
+              <Th right>p50</Th>
+              <Th right>p95</Th>
+              <Th className="px-5 py-2">Completions</Th>
+            </TableHead>
+            <TableBody>
+              {data.agents.map((a) => (
+                <tr key={a.agent}>
+                  <td className="px-5 py-2">
+                    <Link href={`/timeline?agent=${encodeURIComponent(a.agent)}`} className="font-medium hover:underline">
+                      {a.agent}
+                    </Link>
+                  </td>
+                  <td className="px-3 py-2 text-right font-mono tabular-nums">{count(a.count)}</td>
+                  <td className={cn('px-3 py-2 text-right font-mono tabular-nums', a.failed > 0 && 'text-rose-600 dark:text-rose-400')}>{count(a.failed)}</td>
+                  <td className="px-3 py-2 text-right font-mono tabular-nums">{count(a.retries)}</td>
+                  <td className="px-3 py-2 text-right font-mono tabular-nums">{duration(a.p50)}</td>
+                  <td className="px-3 py-2 text-right font-mono tabular-nums">{duration(a.p95)}</td>
+                  <td className="px-5 py-1">
+                    <Sparkline points={a.spark} label={`Completions of ${a.agent} over the window`} />
+                  </td>
                 </tr>
-              </thead>
-              <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800/70">
-                {data.agents.map((a) => (
-                  <tr key={a.agent}>
-                    <td className="px-5 py-2">
-                      <Link href={`/timeline?agent=${encodeURIComponent(a.agent)}`} className="font-medium hover:underline">
-                        {a.agent}
-                      </Link>
-                    </td>
-                    <td className="px-3 py-2 text-right font-mono tabular-nums">{count(a.count)}</td>
-                    <td className={cn('px-3 py-2 text-right font-mono tabular-nums', a.failed > 0 && 'text-rose-600 dark:text-rose-400')}>{count(a.failed)}</td>
-                    <td className="px-3 py-2 text-right font-mono tabular-nums">{count(a.retries)}</td>
-                    <td className="px-3 py-2 text-right font-mono tabular-nums">{duration(a.p50)}</td>
-                    <td className="px-3 py-2 text-right font-mono tabular-nums">{duration(a.p95)}</td>
-                    <td className="px-5 py-1">
-                      <Sparkline points={a.spark} label={`Completions of ${a.agent} over the window`} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+              ))}
+            </TableBody>
+          </Table>
         )}
       </Card>
 
@@ -231,16 +222,14 @@ function Body({ data, now, windowLabel }: { data: OverviewData; now: number; win
                 </BarChart>
               </ResponsiveContainer>
             </div>
-            <table className="mt-3 w-full text-xs" data-testid="node-kind-table">
-              <thead className="text-left text-zinc-500">
-                <tr>
-                  <th className="py-1 font-medium">Kind</th>
-                  <th className="py-1 text-right font-medium">Count</th>
-                  <th className="py-1 text-right font-medium">p50</th>
-                  <th className="py-1 text-right font-medium">p95</th>
-                  <th className="py-1 text-right font-medium">Max</th>
-                </tr>
-              </thead>
+            <Table testId="node-kind-table" dense scrollClassName="mt-3">
+              <TableHead dense>
+                <Th className="py-1">Kind</Th>
+                <Th right className="py-1">Count</Th>
+                <Th right className="py-1">p50</Th>
+                <Th right className="py-1">p95</Th>
+                <Th right className="py-1">Max</Th>
+              </TableHead>
               <tbody>
                 {data.nodeKinds.map((k) => (
                   <tr key={k.kind} className="border-t border-zinc-100 dark:border-zinc-800/70">
@@ -252,7 +241,7 @@ function Body({ data, now, windowLabel }: { data: OverviewData; now: number; win
                   </tr>
                 ))}
               </tbody>
-            </table>
+            </Table>
           </CardContent>
         </Card>
 

@@ -4,7 +4,7 @@
  * between any two. Versions are rebuilt on the server from the run's own events.
  */
 import { useState } from 'react';
-import { cn } from '@/components/ui/cn';
+import { cn } from '@/components/ui';
 import { JsonViewer } from '@/components/timeline/JsonViewer';
 import { shownTime } from '@/components/timeline/format';
 import type { EnvelopeVersion } from '@/server/observability';

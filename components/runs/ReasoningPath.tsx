@@ -10,10 +10,7 @@
 import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import type { ReactNode } from 'react';
-import { Badge, type BadgeTone } from '@/components/ui/Badge';
-import { Button } from '@/components/ui/Button';
-import { cn } from '@/components/ui/cn';
-import { Skeleton } from '@/components/ui/Skeleton';
+import { Badge, type BadgeTone, Button, cn, Skeleton, Table, TableHead, Th } from '@/components/ui';
 import { useTRPC } from '@/components/trpc/client';
 import { JsonViewer } from '@/components/timeline/JsonViewer';
 import { duration, shortId, shownDateTime, shownTime } from '@/components/timeline/format';
@@ -217,16 +214,14 @@ function HopCard({ hop, n, number, target, runId }: { hop: Hop; n: number; numbe
           )}
         </dl>
         {hop.attempts.length > 1 && (
-          <table className="mt-2 w-full text-xs" aria-label="Attempts">
-            <thead className="text-left text-zinc-500">
-              <tr>
-                <th className="py-1 font-medium">Attempt</th>
-                <th className="py-1 font-medium">Outcome</th>
-                <th className="py-1 font-medium">Envelope</th>
-                <th className="py-1 font-medium">Took</th>
-                <th className="py-1 font-medium">Note</th>
-              </tr>
-            </thead>
+          <Table label="Attempts" dense scrollClassName="mt-2">
+            <TableHead dense>
+              <Th className="py-1">Attempt</Th>
+              <Th className="py-1">Outcome</Th>
+              <Th className="py-1">Envelope</Th>
+              <Th className="py-1">Took</Th>
+              <Th className="py-1">Note</Th>
+            </TableHead>
             <tbody>
               {hop.attempts.map((a) => (
                 <tr key={a.attempt} className="border-t border-zinc-100 dark:border-zinc-800">
@@ -238,7 +233,7 @@ function HopCard({ hop, n, number, target, runId }: { hop: Hop; n: number; numbe
                 </tr>
               ))}
             </tbody>
-          </table>
+          </Table>
         )}
         {(hop.inputs !== null || hop.outputs !== null) && (
           <div className="mt-3 grid gap-3 md:grid-cols-2 print:grid-cols-1">

@@ -1,6 +1,7 @@
 'use client';
 /**
- * One run: its workflow graph with live node states, the waterfall of its steps, its context envelope's
+ * One run, its one page (`/runs/[runId]`; `/workflows/[id]/runs/[runId]` redirects here): its workflow
+ * graph with live node states and their counts, the waterfall of its steps, its context envelope's
  * versions with a diff between any two, and its events. The page is refetched (throttled) whenever an
  * event of the run is pushed, so node states change in place. Operators may cancel the run and retry a
  * failed node.
@@ -9,11 +10,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useEffect, useMemo, useState, type ReactNode } from 'react';
-import { Badge } from '@/components/ui/Badge';
-import { Button } from '@/components/ui/Button';
-import { Card, CardDescription, CardHeader, CardTitle } from '@/components/ui/Card';
-import { cn } from '@/components/ui/cn';
-import { Skeleton } from '@/components/ui/Skeleton';
+import { Badge, Button, Card, CardDescription, CardHeader, CardTitle, cn, Skeleton, Table, TableBody, TableHead, Th, useClock } from '@/components/ui';
 import { useTRPC } from '@/components/trpc/client';
 import { ConnectionStatus } from '@/components/timeline/ConnectionStatus';
 import { duration, shortId, shownDateTime, shownTime } from '@/components/timeline/format';
@@ -25,7 +22,9 @@ import { RunCanvas } from '@/components/designer/RunCanvas';
 import { RunStatusBadge } from './RunStatusBadge';
 import { useLiveRefresh } from './useLiveRefresh';
 import { Waterfall } from './Waterfall';
-import { useClock } from '@/components/ui/useClock';
+
+/** Node states in the order the counts are shown: what moves first, what is left last. */
+const COUNT_ORDER = ['running', 'waiting', 'done', 'failed', 'skipped', 'pending'] as const;
 
 const nodeOf = (e: SpineEvent): string | undefined => {
   const p = e.payload as { nodeId?: unknown; endNodeId?: unknown } | null;
@@ -105,7 +104,9 @@ function Loaded({ d, runId, now, live, openEvent }: { d: RunDetailData; runId: s
             / <span className="font-mono">{shortId(runId)}</span>
           </p>
           <h1 className="mt-1 flex flex-wrap items-center gap-2 text-xl font-semibold tracking-tight">
-            {d.workflowName ?? run.workflowSlug}
+            <Link href={`/workflows/${encodeURIComponent(run.workflowId)}`} className="hover:underline" data-testid="run-workflow" title="Open the workflow">
+              {d.workflowName ?? run.workflowSlug}
+            </Link>
             <span className="text-sm font-normal text-zinc-500">v{run.version}</span>
             <RunStatusBadge status={run.status} />
           </h1>
@@ -175,7 +176,15 @@ function Loaded({ d, runId, now, live, openEvent }: { d: RunDetailData; runId: s
         </p>
       )}
 
-      <Section title="Workflow" description="Each node's state, live">
+      <Section
+        title="Workflow"
+        description={
+          <>
+            Each node&apos;s state, live
+            <NodeCounts nodes={run.nodes} />
+          </>
+        }
+      >
         {d.document ? (
           <div className="h-[26rem] border-b border-zinc-200 dark:border-zinc-800">
             <RunCanvas key={`${run.workflowId}@${run.version}`} document={d.document} nodeStates={run.nodes} />
@@ -210,19 +219,17 @@ function NodeTable({ d, runId, lastByNode }: { d: RunDetailData; runId: string; 
     }),
   );
   return (
-    <div className="overflow-x-auto border-t border-zinc-200 dark:border-zinc-800">
-      <table className="w-full text-sm" data-testid="node-table">
-        <thead className="text-left text-xs text-zinc-500">
-          <tr>
-            <th className="px-5 py-2 font-medium">Node</th>
-            <th className="px-3 py-2 font-medium">Status</th>
-            <th className="px-3 py-2 text-right font-medium">Attempts</th>
-            <th className="px-3 py-2 font-medium">Started</th>
-            <th className="px-3 py-2 font-medium">Ended</th>
-            <th className="px-5 py-2 font-medium" />
-          </tr>
-        </thead>
-        <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800/70">
+    <div className="border-t border-zinc-200 dark:border-zinc-800">
+      <Table testId="node-table">
+        <TableHead>
+          <Th className="px-5 py-2">Node</Th>
+          <Th>Status</Th>
+          <Th right>Attempts</Th>
+          <Th>Started</Th>
+          <Th>Ended</Th>
+          <Th className="px-5 py-2" />
+        </TableHead>
+        <TableBody>
           {d.run.nodes.map((n) => {
             const last = lastByNode.get(n.id);
             return (
@@ -252,8 +259,8 @@ function NodeTable({ d, runId, lastByNode }: { d: RunDetailData; runId: string; 
               </tr>
             );
           })}
-        </tbody>
-      </table>
+        </TableBody>
+      </Table>
       {retry.isError && <p className="px-5 py-2 text-xs text-rose-600">Retry refused: {retry.error.message}</p>}
     </div>
   );
@@ -328,7 +335,26 @@ function CancelButton({ runId }: { runId: string }) {
   );
 }
 
-function Section({ title, description, children }: { title: string; description: string; children: ReactNode }) {
+/** How many nodes are in each state ("2 running · 8 done · 4 pending"). */
+function NodeCounts({ nodes }: { nodes: RunDetailData['run']['nodes'] }) {
+  const counts = new Map<string, number>();
+  for (const n of nodes) counts.set(n.status, (counts.get(n.status) ?? 0) + 1);
+  const shown = COUNT_ORDER.filter((s) => counts.get(s));
+  if (shown.length === 0) return null;
+  return (
+    <span data-testid="run-counts">
+      {': '}
+      {shown.map((s, i) => (
+        <span key={s} data-status={s} data-count={counts.get(s)}>
+          {i > 0 && ' · '}
+          {counts.get(s)} {s}
+        </span>
+      ))}
+    </span>
+  );
+}
+
+function Section({ title, description, children }: { title: string; description: ReactNode; children: ReactNode }) {
   return (
     <Card className="overflow-hidden">
       <CardHeader>

@@ -1,4 +1,4 @@
-import { Badge, type BadgeTone } from '@/components/ui/Badge';
+import { Badge, type BadgeTone } from '@/components/ui';
 
 const TONE: Record<string, BadgeTone> = { queued: 'neutral', running: 'info', waiting: 'warning', completed: 'success', failed: 'danger', cancelled: 'neutral' };
 

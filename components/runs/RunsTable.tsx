@@ -9,12 +9,7 @@ import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { usePathname, useRouter, useSearchParams } from 'next/navigation';
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
-import { Badge } from '@/components/ui/Badge';
-import { Button } from '@/components/ui/Button';
-import { Card } from '@/components/ui/Card';
-import { cn } from '@/components/ui/cn';
-import { Skeleton } from '@/components/ui/Skeleton';
-import { useClock } from '@/components/ui/useClock';
+import { Badge, Button, Card, cn, Skeleton, Table, TableBody, TableHead, Th, useClock } from '@/components/ui';
 import { useTRPC } from '@/components/trpc/client';
 import { ConnectionStatus } from '@/components/timeline/ConnectionStatus';
 import { count, duration, shortId, shownDateTime } from '@/components/timeline/format';
@@ -132,21 +127,19 @@ export function RunsTable() {
         </div>
       )}
 
-      <div className="overflow-x-auto">
-        <table className="w-full text-sm" data-testid="runs-table">
-          <thead className="text-left text-xs text-zinc-500 dark:text-zinc-400">
-            <tr className="border-b border-zinc-200 dark:border-zinc-800">
-              <th className="px-4 py-2 font-medium">Run</th>
-              <Th id="status" label="Status" q={q} onSort={sortBy} />
-              <Th id="workflow" label="Workflow" q={q} onSort={sortBy} />
-              <th className="px-3 py-2 font-medium">Started by</th>
-              <th className="px-3 py-2 font-medium">Key</th>
-              <Th id="started" label="Started" q={q} onSort={sortBy} />
-              <Th id="duration" label="Duration" q={q} onSort={sortBy} right />
-              <th className="px-4 py-2 font-medium">Waiting on</th>
-            </tr>
-          </thead>
-          <tbody className={cn('divide-y divide-zinc-100 dark:divide-zinc-800/70', list.isPlaceholderData && 'opacity-60')}>
+      <div>
+        <Table testId="runs-table">
+          <TableHead>
+            <Th className="px-4 py-2">Run</Th>
+            <SortTh id="status" label="Status" q={q} onSort={sortBy} />
+            <SortTh id="workflow" label="Workflow" q={q} onSort={sortBy} />
+            <Th>Started by</Th>
+            <Th>Key</Th>
+            <SortTh id="started" label="Started" q={q} onSort={sortBy} />
+            <SortTh id="duration" label="Duration" q={q} onSort={sortBy} right />
+            <Th className="px-4 py-2">Waiting on</Th>
+          </TableHead>
+          <TableBody className={cn(list.isPlaceholderData && 'opacity-60')}>
             {list.isPending
               ? Array.from({ length: 8 }, (_, i) => (
                   <tr key={i}>
@@ -156,8 +149,8 @@ export function RunsTable() {
                   </tr>
                 ))
               : list.data?.rows.map((r) => <Row key={r.id} r={r} now={now} />)}
-          </tbody>
-        </table>
+          </TableBody>
+        </Table>
         {list.data && list.data.rows.length === 0 && (
           <div className="px-6 py-14 text-center">
             <p className="text-sm font-medium">{filtered ? 'No run matches these filters' : 'No runs yet'}</p>
@@ -190,17 +183,18 @@ export function RunsTable() {
   );
 }
 
-function Th({ id, label, q, onSort, right }: { id: SortId; label: string; q: { sort: SortId; dir: 'asc' | 'desc' }; onSort(id: SortId): void; right?: boolean }) {
+/** A header cell that sorts the list by its column (on the server), saying which way it sorts now. */
+function SortTh({ id, label, q, onSort, right }: { id: SortId; label: string; q: { sort: SortId; dir: 'asc' | 'desc' }; onSort(id: SortId): void; right?: boolean }) {
   const active = q.sort === id;
   return (
-    <th className={cn('px-3 py-2 font-medium', right && 'text-right')} aria-sort={active ? (q.dir === 'asc' ? 'ascending' : 'descending') : 'none'}>
+    <Th right={right} aria-sort={active ? (q.dir === 'asc' ? 'ascending' : 'descending') : 'none'}>
       <button type="button" onClick={() => onSort(id)} className={cn('inline-flex items-center gap-1 hover:text-zinc-900 dark:hover:text-zinc-100', active && 'text-zinc-900 dark:text-zinc-100')}>
         {label}
         <span aria-hidden className={cn('text-[10px]', !active && 'opacity-0')}>
           {q.dir === 'asc' ? '▲' : '▼'}
         </span>
       </button>
-    </th>
+    </Th>
   );
 }
 

@@ -4,7 +4,7 @@
  * between them (retry, re-run on a changed context), waits for approvals, timers, joins and the entity
  * key. Open spans grow with the clock until their end is pushed.
  */
-import { cn } from '@/components/ui/cn';
+import { cn } from '@/components/ui';
 import type { Span, Waterfall as WaterfallData } from '@/server/observability';
 import { duration, shortDuration } from '@/components/timeline/format';
 

@@ -1,7 +1,7 @@
 'use client';
 import Link from 'next/link';
 import { usePathname } from 'next/navigation';
-import { cn } from '@/components/ui/cn';
+import { cn } from '@/components/ui';
 
 const BASE = 'rounded-md px-2.5 py-1.5 text-sm transition-colors';
 

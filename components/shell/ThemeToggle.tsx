@@ -1,7 +1,6 @@
 'use client';
 import { useEffect } from 'react';
-import { Button } from '@/components/ui/Button';
-import { MoonIcon, SunIcon } from '@/components/ui/icons';
+import { Button, MoonIcon, SunIcon } from '@/components/ui';
 import { applyTheme, parseStoredTheme, THEME_STORAGE_KEY } from './theme';
 
 const DARK_QUERY = '(prefers-color-scheme: dark)';

@@ -1,7 +1,7 @@
 import Link from 'next/link';
 import { SessionGuard } from '@/components/auth/SessionGuard';
 import { UserMenu } from '@/components/auth/UserMenu';
-import { SpineMark } from '@/components/ui/icons';
+import { SpineMark } from '@/components/ui';
 import { NavLink, NavPlaceholder } from './NavLink';
 import { ThemeToggle } from './ThemeToggle';
 

@@ -1,4 +1,4 @@
-import { cn } from '@/components/ui/cn';
+import { cn } from '@/components/ui';
 
 /** A live view's connection, as people see it. */
 export type LiveStatus = 'loading' | 'connecting' | 'live' | 'paused' | 'reconnecting' | 'offline';

@@ -8,10 +8,7 @@
 import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useEffect, useRef, type ReactNode } from 'react';
-import { Badge } from '@/components/ui/Badge';
-import { Button } from '@/components/ui/Button';
-import { cn } from '@/components/ui/cn';
-import { Skeleton } from '@/components/ui/Skeleton';
+import { Badge, Button, cn, Skeleton } from '@/components/ui';
 import { useTRPC } from '@/components/trpc/client';
 import type { EventIntegrity } from '@/server/audit';
 import type { EventRef } from '@/server/observability';

@@ -5,9 +5,7 @@
  * runs. Large values start collapsed below the first levels.
  */
 import { useState } from 'react';
-import { Button } from '@/components/ui/Button';
-import { cn } from '@/components/ui/cn';
-import { ChevronIcon } from '@/components/ui/icons';
+import { Button, ChevronIcon, cn } from '@/components/ui';
 
 type Json = string | number | boolean | null | Json[] | { [k: string]: Json };
 

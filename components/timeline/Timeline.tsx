@@ -6,9 +6,7 @@
  */
 import { usePathname, useRouter, useSearchParams } from 'next/navigation';
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type FormEvent } from 'react';
-import { Button } from '@/components/ui/Button';
-import { Card } from '@/components/ui/Card';
-import { cn } from '@/components/ui/cn';
+import { Button, Card, cn } from '@/components/ui';
 import { ConnectionStatus } from './ConnectionStatus';
 import { EventDrawer } from './EventDrawer';
 import { isFiltered, parseTimelineUrl, timelineSearch } from './filters';

@@ -5,8 +5,7 @@
  */
 import { useQuery } from '@tanstack/react-query';
 import { useState, type FormEvent, type ReactNode } from 'react';
-import { Button } from '@/components/ui/Button';
-import { cn } from '@/components/ui/cn';
+import { Button, cn } from '@/components/ui';
 import { useTRPC } from '@/components/trpc/client';
 import { SOURCE_KINDS } from '@/server/spine/events';
 import type { TimelineFilter } from '@/server/observability';

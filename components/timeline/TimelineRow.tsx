@@ -1,8 +1,6 @@
 'use client';
 import { memo, useEffect, useRef } from 'react';
-import { Badge, type BadgeTone } from '@/components/ui/Badge';
-import { cn } from '@/components/ui/cn';
-import { ChevronIcon } from '@/components/ui/icons';
+import { Badge, type BadgeTone, ChevronIcon, cn } from '@/components/ui';
 import type { SourceKind, SpineEvent } from '@/server/spine/events';
 import { payloadPreview } from './eventList';
 import { shortId, shownTime } from './format';

@@ -8,20 +8,12 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useRef, useState } from 'react';
-import { Badge, type BadgeTone } from '@/components/ui/Badge';
-import { Button } from '@/components/ui/Button';
-import { Card } from '@/components/ui/Card';
-import { Skeleton } from '@/components/ui/Skeleton';
-import { cn } from '@/components/ui/cn';
+import { Badge, type BadgeTone, Button, Card, cn, denseInputClass, errorMessage, Modal, Skeleton, Table, TableHead, Th, toast, Toasts } from '@/components/ui';
 import { useActor } from '@/components/auth/useActor';
 import { useTRPC, useTRPCClient } from '@/components/trpc/client';
-import { checkImportSize, downloadText, nameFromFileName, parseWorkflowFile, serializeWorkflow, type ImportIssue } from '@/components/designer/documentFile';
-import { ImportIssues } from '@/components/designer/ImportIssues';
-import { Modal } from '@/components/designer/Modal';
-import { toast } from '@/components/designer/toasts';
-import { Toasts } from '@/components/designer/Toasts';
-import { errorMessage } from '@/components/designer/useAutosave';
-import { inputClass } from '@/components/designer/inspector/fields';
+import { checkImportSize, downloadText, nameFromFileName, parseWorkflowFile, serializeWorkflow, type ImportIssue } from './documentFile';
+import { ImportIssues } from './ImportIssues';
+import { WorkflowFileInput } from './WorkflowFileInput';
 import type { WorkflowOverview } from '@/server/workflows/library';
 
 const RUN_TONE: Record<string, BadgeTone> = { running: 'info', queued: 'neutral', waiting: 'warning', completed: 'success', failed: 'danger', cancelled: 'neutral' };
@@ -102,18 +94,7 @@ export function WorkflowList() {
             </Button>
           </>
         )}
-        <input
-          ref={fileRef}
-          type="file"
-          accept="application/json,.json"
-          className="hidden"
-          data-testid="import-workflow-file"
-          onChange={(e) => {
-            const f = e.target.files?.[0];
-            e.target.value = '';
-            if (f) void onImport(f);
-          }}
-        />
+        <WorkflowFileInput ref={fileRef} testId="import-workflow-file" onFile={(f) => void onImport(f)} />
       </div>
 
       {list.isPending ? (
@@ -135,18 +116,18 @@ export function WorkflowList() {
           </Card>
         )
       ) : (
-        <Card className="overflow-x-auto">
-          <table className="w-full text-sm">
-            <thead>
-              <tr className="border-b border-zinc-200 text-left text-xs text-zinc-500 dark:border-zinc-800 dark:text-zinc-400">
-                <th className="px-5 py-2.5 font-medium">Name</th>
-                <th className="px-3 py-2.5 font-medium">Published</th>
-                <th className="px-3 py-2.5 font-medium">Draft</th>
-                <th className="px-3 py-2.5 font-medium">Last run</th>
-                <th className="px-3 py-2.5 text-right font-medium">Runs, 24 h</th>
-                <th className="px-5 py-2.5" />
-              </tr>
-            </thead>
+        <Card>
+          <Table>
+            <TableHead>
+              <Th className="px-5 py-2.5">Name</Th>
+              <Th className="px-3 py-2.5">Published</Th>
+              <Th className="px-3 py-2.5">Draft</Th>
+              <Th className="px-3 py-2.5">Last run</Th>
+              <Th right className="px-3 py-2.5">
+                Runs, 24 h
+              </Th>
+              <Th className="px-5 py-2.5" />
+            </TableHead>
             <tbody>
               {rows.map((w) => (
                 <tr key={w.id} data-testid="workflow-row" data-workflow-id={w.id} data-slug={w.slug} className={cn('border-b border-zinc-100 last:border-0 dark:border-zinc-800/70', w.archived && 'opacity-60')}>
@@ -167,7 +148,7 @@ export function WorkflowList() {
                   </td>
                   <td className="px-3 py-3 whitespace-nowrap">
                     {w.lastRun ? (
-                      <Link href={`/workflows/${w.id}/runs/${w.lastRun.id}`} className="inline-flex items-center gap-2 hover:underline">
+                      <Link href={`/runs/${encodeURIComponent(w.lastRun.id)}`} className="inline-flex items-center gap-2 hover:underline">
                         <Badge tone={RUN_TONE[w.lastRun.status] ?? 'neutral'}>{w.lastRun.status}</Badge>
                         <span className="text-xs text-zinc-500" title={w.lastRun.startedAt}>
                           {timeAgo(w.lastRun.startedAt)}
@@ -194,7 +175,7 @@ export function WorkflowList() {
                 </tr>
               ))}
             </tbody>
-          </table>
+          </Table>
         </Card>
       )}
 
@@ -288,7 +269,7 @@ function CreateDialog({
       >
         <label className="block space-y-1">
           <span className="text-xs font-medium text-zinc-700 dark:text-zinc-300">Name</span>
-          <input autoFocus data-testid="new-workflow-name" value={name} maxLength={200} onChange={(e) => onChange({ ...state, name: e.target.value })} className={inputClass} placeholder="Legal case analysis" />
+          <input autoFocus data-testid="new-workflow-name" value={name} maxLength={200} onChange={(e) => onChange({ ...state, name: e.target.value })} className={denseInputClass} placeholder="Legal case analysis" />
         </label>
         <fieldset className="space-y-1.5">
           <legend className="text-xs font-medium text-zinc-700 dark:text-zinc-300">Start from</legend>
@@ -368,11 +349,11 @@ function RenameDialog({ workflow, onClose, onDone }: { workflow: WorkflowOvervie
       >
         <label className="block space-y-1">
           <span className="text-xs font-medium text-zinc-700 dark:text-zinc-300">Name</span>
-          <input autoFocus data-testid="rename-name" value={name} maxLength={200} onChange={(e) => setName(e.target.value)} className={inputClass} />
+          <input autoFocus data-testid="rename-name" value={name} maxLength={200} onChange={(e) => setName(e.target.value)} className={denseInputClass} />
         </label>
         <label className="block space-y-1">
           <span className="text-xs font-medium text-zinc-700 dark:text-zinc-300">Description</span>
-          <textarea value={description} maxLength={2000} onChange={(e) => setDescription(e.target.value)} rows={3} className={inputClass} />
+          <textarea value={description} maxLength={2000} onChange={(e) => setDescription(e.target.value)} rows={3} className={denseInputClass} />
         </label>
         {rename.error && <p className="text-sm text-rose-600">{errorMessage(rename.error)}</p>}
       </form>

@@ -6,7 +6,7 @@
  */
 import { BaseEdge, EdgeLabelRenderer, getBezierPath, type EdgeProps } from '@xyflow/react';
 import { memo } from 'react';
-import { cn } from '@/components/ui/cn';
+import { cn } from '@/components/ui';
 import { DEFAULT_HANDLE } from '@/server/workflows/schema';
 import type { DesignerEdge } from '../graph';
 import { useDecorations } from '../store';

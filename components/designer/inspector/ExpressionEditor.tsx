@@ -5,9 +5,8 @@
  * sample envelope. Nothing here runs JavaScript from the text: CEL is parsed by the CEL parser only.
  */
 import { useId, useMemo, useRef } from 'react';
-import { cn } from '@/components/ui/cn';
+import { cn, denseInputClass } from '@/components/ui';
 import { checkExpression, evaluate, EXPRESSION_VARIABLES, type ExpectedType } from '@/server/workflows/expressions';
-import { inputClass } from './fields';
 import { useSample } from './sampleEnvelope';
 
 type Props = {
@@ -72,7 +71,7 @@ export function ExpressionEditor({ label, value, onChange, expect, error, placeh
         aria-invalid={problem || error ? true : undefined}
         data-testid="expression-input"
         onChange={(e) => onChange(e.target.value)}
-        className={cn(inputClass, 'resize-y font-mono text-[12px] leading-5', (problem || error) && 'border-rose-400 dark:border-rose-700')}
+        className={cn(denseInputClass, 'resize-y font-mono text-[12px] leading-5', (problem || error) && 'border-rose-400 dark:border-rose-700')}
       />
       {problem ? (
         <p role="alert" data-testid="expression-error" className="font-mono text-[11px] whitespace-pre-wrap text-rose-600 dark:text-rose-400">

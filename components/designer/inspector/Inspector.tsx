@@ -6,14 +6,13 @@
  */
 import { useEffect, useId, useMemo, useState, type ReactNode } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import { Button } from '@/components/ui/Button';
-import { cn } from '@/components/ui/cn';
+import { Button, cn, denseInputClass, Field } from '@/components/ui';
 import { KIND_META, type NodeKind } from '@/server/workflows/schema';
 import type { Problem } from '@/server/workflows/validate';
 import { displayName, type DesignerNode } from '../graph';
 import { KIND_LOOK, KindIcon } from '../nodes/kindLook';
 import { problemsOf, useDesignerStore } from '../store';
-import { Field, inputClass, Section, TextField } from './fields';
+import { Section, TextField } from './fields';
 import { AgentForm } from './forms/AgentForm';
 import { ApprovalForm } from './forms/ApprovalForm';
 import { DelayForm } from './forms/DelayForm';
@@ -136,13 +135,13 @@ function IdField({ id, rename }: { id: string; rename: (id: string, next: string
   }, [id]);
   const apply = () => setError(text === id ? null : rename(id, text.trim()));
   return (
-    <Field label="Id" htmlFor={inputId} error={error} hint="Expressions read this node's output as results.<id>.">
+    <Field dense label="Id" htmlFor={inputId} error={error} hint="Expressions read this node's output as results.<id>.">
       <input
         id={inputId}
         data-testid="node-id"
         value={text}
         spellCheck={false}
-        className={cn(inputClass, 'font-mono text-[13px]', error && 'border-rose-400')}
+        className={cn(denseInputClass, 'font-mono text-[13px]', error && 'border-rose-400')}
         onChange={(e) => setText(e.target.value)}
         onBlur={apply}
         onKeyDown={(e) => {
@@ -228,7 +227,7 @@ function SampleEnvelopeSection() {
         <label htmlFor={id} className="sr-only">
           Sample envelope (JSON)
         </label>
-        <textarea id={id} data-testid="sample-envelope" value={sample.text} onChange={(e) => sample.setText(e.target.value)} rows={10} spellCheck={false} className={cn(inputClass, 'font-mono text-[11px] leading-4', sample.error && 'border-rose-400')} />
+        <textarea id={id} data-testid="sample-envelope" value={sample.text} onChange={(e) => sample.setText(e.target.value)} rows={10} spellCheck={false} className={cn(denseInputClass, 'font-mono text-[11px] leading-4', sample.error && 'border-rose-400')} />
         {sample.error ? <p className="text-xs text-rose-600 dark:text-rose-400">{sample.error}</p> : <p className="text-xs text-zinc-500">input, state, intent, constraints, results (by node id), item, now.</p>}
         {sample.custom && (
           <Button size="sm" variant="ghost" onClick={sample.reset}>

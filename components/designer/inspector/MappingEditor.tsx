@@ -4,10 +4,9 @@
  * mapping yet (an empty or repeated key) stay on screen with their error and are not applied.
  */
 import { useEffect, useRef, useState } from 'react';
-import { Button } from '@/components/ui/Button';
+import { Button, denseInputClass } from '@/components/ui';
 import { MappingKey } from '@/server/workflows/schema';
 import { ExpressionEditor } from './ExpressionEditor';
-import { inputClass } from './fields';
 
 type Row = { key: string; expr: string };
 type Props = {
@@ -73,7 +72,7 @@ export function MappingEditor({ label, value, onChange, keyPlaceholder = 'key', 
                 placeholder={keyPlaceholder}
                 spellCheck={false}
                 onChange={(e) => update(rows.map((x, j) => (j === i ? { ...x, key: e.target.value } : x)))}
-                className={`${inputClass} h-7 py-0.5 font-mono text-[12px]`}
+                className={`${denseInputClass} h-7 py-0.5 font-mono text-[12px]`}
               />
               <span className="text-zinc-400">←</span>
               <Button size="icon" variant="ghost" aria-label={`Remove ${r.key || 'row'}`} onClick={() => update(rows.filter((_, j) => j !== i))}>

@@ -1,33 +1,11 @@
 'use client';
 /**
- * Form controls of the inspector. Each shows its error under itself; text that does not parse yet is kept
- * in the control (never lost, never committed) until it does.
+ * Form controls of the inspector (on the kit's dense `Field`). Each shows its error under itself; text that
+ * does not parse yet is kept in the control (never lost, never committed) until it does.
  */
 import { useEffect, useId, useState, type ReactNode } from 'react';
-import { cn } from '@/components/ui/cn';
+import { cn, denseInputClass, Field, invalidInputClass } from '@/components/ui';
 import { formatDuration, parseDuration } from '@/server/workflows/schema';
-
-export const inputClass =
-  'w-full rounded-md border border-zinc-300 bg-white px-2.5 py-1.5 text-sm text-zinc-900 shadow-xs outline-none placeholder:text-zinc-400 focus:border-indigo-500 focus:ring-2 focus:ring-indigo-500/20 disabled:opacity-60 dark:border-zinc-700 dark:bg-zinc-950 dark:text-zinc-100 dark:placeholder:text-zinc-600';
-const invalidClass = 'border-rose-400 focus:border-rose-500 focus:ring-rose-500/20 dark:border-rose-700';
-
-export function Field({ label, hint, error, children, htmlFor }: { label: ReactNode; hint?: ReactNode; error?: string | null; children: ReactNode; htmlFor?: string }) {
-  return (
-    <div className="space-y-1">
-      <label htmlFor={htmlFor} className="block text-xs font-medium text-zinc-700 dark:text-zinc-300">
-        {label}
-      </label>
-      {children}
-      {error ? (
-        <p role="alert" className="text-xs text-rose-600 dark:text-rose-400" data-testid="field-error">
-          {error}
-        </p>
-      ) : (
-        hint && <p className="text-xs text-zinc-500 dark:text-zinc-400">{hint}</p>
-      )}
-    </div>
-  );
-}
 
 export function Section({ title, children, action }: { title: ReactNode; children: ReactNode; action?: ReactNode }) {
   return (
@@ -61,10 +39,10 @@ export function TextField(props: {
     disabled: props.disabled,
     'aria-invalid': props.error ? true : undefined,
     'data-testid': props.testId,
-    className: cn(inputClass, props.mono && 'font-mono text-[13px]', props.error && invalidClass),
+    className: cn(denseInputClass, props.mono && 'font-mono text-[13px]', props.error && invalidInputClass),
   };
   return (
-    <Field label={props.label} hint={props.hint} error={props.error} htmlFor={id}>
+    <Field dense label={props.label} hint={props.hint} error={props.error} htmlFor={id}>
       {props.multiline ? (
         <textarea {...common} rows={3} onChange={(e) => props.onChange(e.target.value)} />
       ) : (
@@ -85,14 +63,14 @@ export function SelectField<T extends string>(props: {
 }) {
   const id = useId();
   return (
-    <Field label={props.label} hint={props.hint} error={props.error} htmlFor={id}>
+    <Field dense label={props.label} hint={props.hint} error={props.error} htmlFor={id}>
       <select
         id={id}
         data-testid={props.testId}
         value={props.value}
         aria-invalid={props.error ? true : undefined}
         onChange={(e) => props.onChange(e.target.value as T)}
-        className={cn(inputClass, 'pr-8', props.error && invalidClass)}
+        className={cn(denseInputClass, 'pr-8', props.error && invalidInputClass)}
       >
         {props.options.map((o) => (
           <option key={o.value} value={o.value} disabled={o.disabled}>
@@ -124,7 +102,7 @@ export function NumberField(props: {
     setText((t) => (Number(t) === props.value && t !== '' ? t : props.value === undefined ? '' : String(props.value)));
   }, [props.value]);
   return (
-    <Field label={props.label} hint={props.hint} error={own ?? props.error} htmlFor={id}>
+    <Field dense label={props.label} hint={props.hint} error={own ?? props.error} htmlFor={id}>
       <input
         id={id}
         data-testid={props.testId}
@@ -136,7 +114,7 @@ export function NumberField(props: {
         placeholder={props.placeholder}
         value={text}
         aria-invalid={own || props.error ? true : undefined}
-        className={cn(inputClass, (own || props.error) && invalidClass)}
+        className={cn(denseInputClass, (own || props.error) && invalidInputClass)}
         onChange={(e) => {
           const t = e.target.value;
           setText(t);
@@ -198,7 +176,7 @@ export function DurationField(props: {
     }
   };
   return (
-    <Field label={props.label} hint={props.hint ?? 'e.g. 30s, 5m, 1h30m, 2d'} error={own ?? props.error} htmlFor={id}>
+    <Field dense label={props.label} hint={props.hint ?? 'e.g. 30s, 5m, 1h30m, 2d'} error={own ?? props.error} htmlFor={id}>
       <input
         id={id}
         data-testid={props.testId}
@@ -207,7 +185,7 @@ export function DurationField(props: {
         value={text}
         placeholder={props.placeholder ?? (props.optional ? 'none' : undefined)}
         aria-invalid={own || props.error ? true : undefined}
-        className={cn(inputClass, 'font-mono text-[13px]', (own || props.error) && invalidClass)}
+        className={cn(denseInputClass, 'font-mono text-[13px]', (own || props.error) && invalidInputClass)}
         onChange={(e) => setText(e.target.value)}
         onBlur={apply}
         onKeyDown={(e) => {

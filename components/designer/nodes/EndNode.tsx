@@ -1,7 +1,7 @@
 'use client';
 import type { NodeProps } from '@xyflow/react';
 import { memo } from 'react';
-import { cn } from '@/components/ui/cn';
+import { cn } from '@/components/ui';
 import type { EndNode as EndFlowNode } from '../graph';
 import { NodeShell } from './NodeShell';
 

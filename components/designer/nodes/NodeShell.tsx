@@ -7,7 +7,7 @@
  */
 import { Handle, Position } from '@xyflow/react';
 import type { ReactNode } from 'react';
-import { cn } from '@/components/ui/cn';
+import { cn } from '@/components/ui';
 import { KIND_META, type NodeKind } from '@/server/workflows/schema';
 import { problemsOf, useDecorations } from '../store';
 import { KIND_LOOK, KindIcon } from './kindLook';

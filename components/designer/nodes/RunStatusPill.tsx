@@ -1,4 +1,4 @@
-import { cn } from '@/components/ui/cn';
+import { cn } from '@/components/ui';
 import type { NodeRunState } from '../store';
 
 const LOOK: Record<NodeRunState['status'], { label: string; className: string }> = {

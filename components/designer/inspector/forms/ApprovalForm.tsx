@@ -2,9 +2,10 @@
 import { useShallow } from 'zustand/react/shallow';
 import { APPROVAL_ROLES, ON_LAPSE } from '@/server/workflows/schema';
 import { useDesignerStore } from '../../store';
-import { CheckboxField, DurationField, Field, NumberField, SelectField, TextField } from '../fields';
+import { CheckboxField, DurationField, NumberField, SelectField, TextField } from '../fields';
 import { useConfigForm } from '../useConfigForm';
 import type { FormProps } from './types';
+import { Field } from '@/components/ui';
 
 const LAPSE: Record<(typeof ON_LAPSE)[number], string> = { approve: 'Approve', reject: 'Reject', fail: 'Fail the run', escalate: 'Escalate to another role' };
 type ApprovalRole = (typeof APPROVAL_ROLES)[number];
@@ -38,7 +39,7 @@ export function ApprovalForm({ id, config, fieldProblems }: FormProps<'approval'
       <NumberField label="Approvals needed" min={1} max={5} value={f.draft.requiredApprovals as number | undefined} onChange={(requiredApprovals) => f.set({ requiredApprovals }, 'requiredApprovals')} error={err('requiredApprovals')} />
       <CheckboxField label="The requester may approve" checked={!!f.draft.allowRequester} onChange={(allowRequester) => f.set({ allowRequester }, 'allowRequester')} />
       {others.length > 0 && (
-        <Field label="Four eyes: not decided by whoever approved" error={err('distinctFrom')}>
+        <Field dense label="Four eyes: not decided by whoever approved" error={err('distinctFrom')}>
           <div className="space-y-1" data-testid="approval-distinct-from">
             {others.map((o) => {
               const [nodeId, label] = o.split('\u0000') as [string, string];

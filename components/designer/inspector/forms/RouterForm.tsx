@@ -1,9 +1,8 @@
 'use client';
-import { Button } from '@/components/ui/Button';
+import { Button, denseInputClass } from '@/components/ui';
 import type { Route } from '@/server/workflows/schema';
 import { nextId } from '../../ids';
 import { ExpressionEditor } from '../ExpressionEditor';
-import { inputClass } from '../fields';
 import { useConfigForm } from '../useConfigForm';
 import type { FormProps } from './types';
 
@@ -26,8 +25,8 @@ export function RouterForm({ id, config, fieldProblems }: FormProps<'router'>) {
         <div key={i} className="space-y-2 rounded-lg border border-zinc-200 p-2.5 dark:border-zinc-800" data-testid="router-route">
           <div className="grid grid-cols-[auto_6rem_1fr] items-center gap-1.5">
             <span className="text-[10px] font-semibold text-zinc-400">{i + 1}.</span>
-            <input aria-label={`Route ${i + 1} id`} title="Route id: the port's name" value={r.id} spellCheck={false} onChange={(e) => patch(i, { id: e.target.value }, 'id')} className={`${inputClass} h-7 py-0.5 font-mono text-[12px]`} />
-            <input aria-label={`Route ${i + 1} label`} value={r.label ?? ''} placeholder="label" onChange={(e) => patch(i, { label: e.target.value || undefined }, 'label')} className={`${inputClass} h-7 py-0.5 text-[12px]`} />
+            <input aria-label={`Route ${i + 1} id`} title="Route id: the port's name" value={r.id} spellCheck={false} onChange={(e) => patch(i, { id: e.target.value }, 'id')} className={`${denseInputClass} h-7 py-0.5 font-mono text-[12px]`} />
+            <input aria-label={`Route ${i + 1} label`} value={r.label ?? ''} placeholder="label" onChange={(e) => patch(i, { label: e.target.value || undefined }, 'label')} className={`${denseInputClass} h-7 py-0.5 text-[12px]`} />
           </div>
           {(err(`routes.${i}.id`) || err(`routes.${i}`)) && <p className="text-xs text-rose-600 dark:text-rose-400">{err(`routes.${i}.id`) ?? err(`routes.${i}`)}</p>}
           <ExpressionEditor compact label={`Route ${i + 1} condition`} expect="bool" value={r.condition} onChange={(condition) => patch(i, { condition }, 'condition')} error={err(`routes.${i}.condition`)} placeholder='results.summarizer.risk == "high"' />

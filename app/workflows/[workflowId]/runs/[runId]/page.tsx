@@ -1,9 +1,7 @@
-import type { Metadata } from 'next';
-import { LiveRunView } from '@/components/workflows/LiveRunView';
+import { redirect } from 'next/navigation';
 
-export const metadata: Metadata = { title: 'Run' };
-
+/** A run has one page: links from before it moved land on `/runs/[runId]`. */
 export default async function WorkflowRunPage({ params }: { params: Promise<{ workflowId: string; runId: string }> }) {
-  const { workflowId, runId } = await params;
-  return <LiveRunView workflowId={workflowId} runId={runId} />;
+  // The segment arrives as it stood in the URL, so it goes on as it is.
+  redirect(`/runs/${(await params).runId}`);
 }

@@ -1,7 +1,8 @@
 'use client';
 /**
- * Short confirmations and errors for the designer ("Published version 3", "Copied 2 nodes"), shown by
- * <Toasts/> and announced to screen readers. A module-level store: any handler can call `toast(...)`.
+ * Short confirmations and errors ("Published version 3", "Copied 2 nodes"), shown by <Toasts/> and
+ * announced to screen readers. A module-level store: any handler can call `toast(...)`; a page that
+ * toasts renders <Toasts/> once.
  */
 import { create } from 'zustand';
 

@@ -1,7 +1,7 @@
 /**
  * What a failed call says, for people and for code: the server's `{ error: { code, message } }` (see
  * server/api/trpc.ts and server/http/errors.ts) and the HTTP status, from a tRPC client error or a plain
- * `fetch` response body.
+ * `fetch` response body. Every page words a failure through these, never by reading `error.data` itself.
  */
 export type CallError = { code: string; message: string; httpStatus: number | null };
 
@@ -16,13 +16,9 @@ export function callError(e: unknown): CallError {
   return { code, message, httpStatus };
 }
 
-/**
- * True for "you are not signed in" (a 401 from tRPC or HTTP). A wrong *current* password when changing it
- * is also a 401 (`auth.invalid_credentials`), but the session is fine: that one is not.
- */
-export function isUnauthorized(e: unknown): boolean {
-  const c = callError(e);
-  return c.httpStatus === 401 && c.code !== 'auth.invalid_credentials';
+/** Only the words of a failure (`callError(e).message`); anything thrown that is not an object is shown as is. */
+export function errorMessage(e: unknown): string {
+  return typeof e === 'object' && e !== null ? callError(e).message : String(e);
 }
 
 /** Reads `{ error: { code, message } }` from a failed fetch response. */

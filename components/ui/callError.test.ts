@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { callError, isUnauthorized } from './trpcError';
+import { callError, errorMessage } from './callError';
 
 const trpcError = (httpStatus: number, code: string, message = 'm') => ({ message: 'raw', data: { httpStatus, error: { code, message } } });
 
@@ -10,9 +10,10 @@ describe('reading a failed call', () => {
     expect(callError(null).message).toBe('Something went wrong');
   });
 
-  it('a missing session sends people to sign in; a wrong current password does not', () => {
-    expect(isUnauthorized(trpcError(401, 'auth.unauthenticated'))).toBe(true);
-    expect(isUnauthorized(trpcError(401, 'auth.invalid_credentials'))).toBe(false);
-    expect(isUnauthorized(trpcError(403, 'auth.forbidden'))).toBe(false);
+  it('words it for people: the server message, else the error, else what was thrown', () => {
+    expect(errorMessage(trpcError(409, 'workflow.draft_conflict', 'changed elsewhere'))).toBe('changed elsewhere');
+    expect(errorMessage({ message: 'raw', data: null })).toBe('raw');
+    expect(errorMessage(new Error('offline'))).toBe('offline');
+    expect(errorMessage('plain words')).toBe('plain words');
   });
 });

@@ -1,6 +1,6 @@
 'use client';
 import { cn } from '@/components/ui/cn';
-import { useToasts } from './toasts';
+import { useToasts } from './useToasts';
 
 export function Toasts() {
   const { toasts, dismiss } = useToasts();
