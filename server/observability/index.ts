@@ -14,7 +14,7 @@ import type { Spine, SpineEvent } from '@/server/spine';
 import type { EngineService, RunView } from '@/server/engine';
 import type { CompiledWorkflow } from '@/server/engine/graph';
 import type { WorkflowDocument } from '@/server/workflows/schema';
-import { NotFoundError } from '@/server/errors';
+import { NotFoundError, UnavailableError } from '@/server/errors';
 import { EVENT_COLUMNS, rowToEvent, type DbRow } from '@/server/spine/log/rows';
 import { envelopeVersions, type EnvelopeVersion } from './envelopeVersions';
 import { overview, type MetricsInput, type Overview } from './metrics';
@@ -155,7 +155,7 @@ export function observability(deps: { spine: Spine; engine?: EngineService }) {
     },
 
     async runDetail(runId: string): Promise<RunDetail> {
-      if (!engine) throw new NotFoundError('engine.unavailable', 'The workflow engine is not running in this process');
+      if (!engine) throw new UnavailableError('engine.unavailable', 'The workflow engine is not running in this process');
       const { trace: t, wf, events } = await trace(runId);
       const [view, index, version] = await Promise.all([
         engine.getRun(runId),
