@@ -5,7 +5,7 @@
  * derived here for the rows shown only).
  */
 import { z } from 'zod';
-import type { EventLog, RunStatus } from '@/server/spine';
+import type { EventLog, RunStatus, WaitingOn } from '@/server/spine';
 import { RUN_STATUSES } from '@/server/spine';
 import { RUN_COLUMNS, runFromRow, type RunDbRow } from '@/server/spine/log/rows';
 import { num, sqlOf } from './sql';
@@ -115,12 +115,9 @@ export async function listRuns(log: EventLog, raw: RunListQuery, nowMs = Date.no
   };
 }
 
-export function waitingOf(w: string | null): RunListRow['waitingOn'] {
-  if (!w) return [];
-  const [kind, ...rest] = w.split(' ');
-  const label = rest.join(' ') || w;
-  if (kind === 'approval' || kind === 'timer' || kind === 'key') return [{ kind, label }];
-  return [{ kind: 'other', label: w }];
+/** The index's waits as the list shows them: labelled by node id or key (by the kind when it names none). */
+export function waitingOf(waits: readonly WaitingOn[]): RunListRow['waitingOn'] {
+  return waits.map((w) => ({ kind: w.kind, label: w.id || w.kind }));
 }
 
 /** For running runs: the agents whose latest dispatch has no result yet. */

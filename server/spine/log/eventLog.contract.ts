@@ -323,7 +323,7 @@ export function describeEventLogContract(name: string, open: OpenSpine, storage:
       await spine.publish({ type: 'run.started', runId: 'ix-2', payload: { workflowId: 'wf', version: 2 } });
       expect(await spine.getRun('ix-1')).toMatchObject({ id: 'ix-1', workflowId: 'wf', version: 2, key: 'room:1', status: 'running', startedBy: 'ann', startedSeq: 1 });
       await spine.publish({ type: 'approval.requested', runId: 'ix-1', payload: { nodeId: 'gate' } });
-      expect(await spine.getRun('ix-1')).toMatchObject({ status: 'waiting', waitingOn: 'approval gate' });
+      expect(await spine.getRun('ix-1')).toMatchObject({ status: 'waiting', waitingOn: [{ kind: 'approval', id: 'gate' }] });
       await spine.publish({ type: 'approval.decided', runId: 'ix-1', payload: { nodeId: 'gate' } });
       await spine.publish({ type: 'run.completed', runId: 'ix-1', payload: { output: { ok: true } } });
       await spine.publish({ type: 'run.failed', runId: 'ix-1', payload: { reason: 'late' } });
@@ -495,6 +495,17 @@ export function describeEventLogContract(name: string, open: OpenSpine, storage:
         await expect(raw!(url, `UPDATE events SET payload = '{"evil":1}' WHERE seq = 1`)).rejects.toThrow(/immutable/);
         await expect(raw!(url, 'DELETE FROM events WHERE seq = 1')).rejects.toThrow(/immutable/);
         expect((await spine.read({ after: 0, limit: 5 }))[0]!.payload).toEqual({});
+      });
+
+      it('the run index stores what a run waits on as JSON, and still reads the "<kind> <id>" strings of older databases', async () => {
+        const { spine, url } = await fresh();
+        await spine.append([{ type: 'run.started', runId: 'ix-w', key: 'room:1', payload: { workflowId: 'wf', version: 1 } }]);
+        await spine.publish({ type: 'approval.requested', runId: 'ix-w', payload: { nodeId: 'gate' } });
+        expect((await raw!(url, "SELECT waiting_on FROM runs WHERE id = 'ix-w'"))[0]!.waiting_on).toBe('[{"kind":"approval","id":"gate"}]');
+        await raw!(url, "UPDATE runs SET waiting_on = 'key room:1' WHERE id = 'ix-w'");
+        expect(await spine.getRun('ix-w')).toMatchObject({ waitingOn: [{ kind: 'key', id: 'room:1' }] });
+        await spine.publish({ type: 'approval.decided', runId: 'ix-w', payload: { nodeId: 'gate' } });
+        expect((await raw!(url, "SELECT waiting_on FROM runs WHERE id = 'ix-w'"))[0]!.waiting_on).toBeNull();
       });
     });
   });

@@ -116,7 +116,7 @@ export class MemoryEventLog extends BaseEventLog {
       if (row.idempotencyKey) s.idempotency.set(row.idempotencyKey, { seq: row.seq, id: row.id });
     }
     for (const [runId, env] of plan.envelopes) s.envelopes.set(runId, structuredClone(env));
-    for (const [runId, run] of plan.runs) s.runs.set(runId, { ...run });
+    for (const [runId, run] of plan.runs) s.runs.set(runId, structuredClone(run));
     if (plan.rows.length > 0) {
       s.head = plan.head;
       this.notify(plan.head.seq, plan.events);
@@ -202,7 +202,7 @@ export class MemoryEventLog extends BaseEventLog {
 
   async getRun(runId: string): Promise<RunIndexRow | null> {
     const run = this.open().runs.get(runId);
-    return run ? { ...run } : null;
+    return run ? structuredClone(run) : null;
   }
 
   async listRuns(q: RunQuery): Promise<RunIndexRow[]> {
@@ -214,7 +214,7 @@ export class MemoryEventLog extends BaseEventLog {
         (!q.beforeSeq || r.startedSeq < q.beforeSeq),
     );
     runs.sort((a, b) => (q.order === 'asc' ? a.startedSeq - b.startedSeq : b.startedSeq - a.startedSeq));
-    return runs.slice(0, q.limit).map((r) => ({ ...r }));
+    return runs.slice(0, q.limit).map((r) => structuredClone(r));
   }
 
   async verify(fromSeq = 1, toSeq?: number): Promise<VerifyResult> {

@@ -3,7 +3,7 @@
  */
 import type { SourceKind, SpineEvent } from '../events';
 import type { StoredRow } from './sequencer';
-import type { RunIndexRow } from '../runIndex';
+import { waitingOnFromColumn, waitingOnToColumn, type RunIndexRow } from '../runIndex';
 
 export const EVENT_COLUMNS =
   'seq, id, type, key, run_id, causation_id, source_kind, source_name, time_ms, envelope_version, payload, idempotency_key, prev_hash, hash';
@@ -103,7 +103,7 @@ export function runFromRow(r: RunDbRow): RunIndexRow {
     startedSeq: Number(r.started_seq),
     lastSeq: Number(r.last_seq),
     startedBy: r.started_by,
-    waitingOn: r.waiting_on,
+    waitingOn: waitingOnFromColumn(r.waiting_on),
     output: r.output,
     error: r.error,
     startedAtMs: Number(r.started_at_ms),
@@ -113,7 +113,7 @@ export function runFromRow(r: RunDbRow): RunIndexRow {
 }
 
 export function runToParams(r: RunIndexRow): unknown[] {
-  return [r.id, r.workflowId, r.version, r.status, r.key, r.startedSeq, r.lastSeq, r.startedBy, r.waitingOn, r.output, r.error, r.startedAtMs, r.updatedAtMs, r.endedAtMs];
+  return [r.id, r.workflowId, r.version, r.status, r.key, r.startedSeq, r.lastSeq, r.startedBy, waitingOnToColumn(r.waitingOn), r.output, r.error, r.startedAtMs, r.updatedAtMs, r.endedAtMs];
 }
 
 export const RUN_UPSERT_SET =
