@@ -30,25 +30,29 @@ export type SqliteLogOptions = LogOptions & {
   blobDir?: string;
 };
 
+/** A prepared statement and whether it returns rows (read once: better-sqlite3 asks the native side each time). */
+type Prepared = { st: Statement<unknown[]>; reader: boolean };
+
 /** Prepared statements by text; the port's ad-hoc queries are bounded by clearing. */
 class StatementCache {
-  private readonly stmts = new Map<string, Statement<unknown[]>>();
+  private readonly stmts = new Map<string, Prepared>();
   constructor(
     private readonly db: Database.Database,
-    private readonly max = Infinity,
+    private readonly max: number,
   ) {}
-  get(sql: string): Statement<unknown[]> {
-    let st = this.stmts.get(sql);
-    if (!st) {
-      st = this.db.prepare<unknown[]>(sql);
+  get(sql: string): Prepared {
+    let p = this.stmts.get(sql);
+    if (!p) {
+      const st = this.db.prepare<unknown[]>(sql);
+      p = { st, reader: st.reader };
       if (this.stmts.size >= this.max) this.stmts.clear();
-      this.stmts.set(sql, st);
+      this.stmts.set(sql, p);
     }
-    return st;
+    return p;
   }
 }
 
-const run = (st: Statement<unknown[]>, params: unknown[]): Row[] => (st.reader ? (st.all(...params) as Row[]) : (st.run(...params), []));
+const run = ({ st, reader }: Prepared, params: unknown[]): Row[] => (reader ? (st.all(...params) as Row[]) : (st.run(...params), []));
 
 export class SqliteEventLog extends SqlEventLog {
   readonly dialect = 'sqlite' as const;
@@ -81,7 +85,7 @@ export class SqliteEventLog extends SqlEventLog {
   }
 
   protected async readOnly(sql: string, params: unknown[]): Promise<Row[]> {
-    const st = this.ported.get(sql);
+    const { st } = this.ported.get(sql);
     if (!st.readonly) throw new Error(`spine: the query port refuses a statement that writes: ${sql.slice(0, 80)}`);
     return st.all(...params) as Row[];
   }
