@@ -9,8 +9,7 @@
  * with window functions, the same SQL on SQLite and PostgreSQL.
  */
 import { z } from 'zod';
-import type { EventLog, RunStatus } from '@/server/spine';
-import { RUN_STATUSES, logQueries, num, numOrNull, type LogQueries } from '@/server/spine';
+import { RUN_STATUSES, logQueries, num, numOrNull, type EventLog, type LogQueries, type RunStatus } from '@/server/spine';
 import { seqAtTime } from './timeline';
 
 export const METRIC_WINDOWS = { '15m': 15 * 60_000, '1h': 60 * 60_000, '24h': 24 * 60 * 60_000, '7d': 7 * 24 * 60 * 60_000 } as const;

@@ -5,8 +5,7 @@
  * derived here for the rows shown only).
  */
 import { z } from 'zod';
-import type { EventLog, RunStatus, WaitingOn } from '@/server/spine';
-import { RUN_COLUMNS, RUN_STATUSES, logQueries, num, runFromRow, type RunDbRow } from '@/server/spine';
+import { RUN_COLUMNS, RUN_STATUSES, logQueries, num, runFromRow, type EventLog, type RunDbRow, type RunStatus, type WaitingOn } from '@/server/spine';
 
 export const RUN_SORTS = ['started', 'updated', 'duration', 'status', 'workflow'] as const;
 export type RunSort = (typeof RUN_SORTS)[number];

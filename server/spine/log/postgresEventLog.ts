@@ -37,6 +37,8 @@ export type PostgresLogOptions = LogOptions & { poolSize?: number };
 export class PostgresEventLog extends SqlEventLog {
   readonly dialect = 'postgresql' as const;
   readonly pool: pg.Pool;
+  /** The query port's connections: sessions the database itself holds read-only (opened on first use). */
+  private readers?: pg.Pool;
   private listener?: pg.Client;
   private closing = false;
 
@@ -76,8 +78,9 @@ export class PostgresEventLog extends SqlEventLog {
     return (await this.pool.query(postgresql.placeholders(sql), params)).rows as Row[];
   }
 
-  protected readOnly(sql: string, params: unknown[]): Promise<Row[]> {
-    return this.exec(sql, params);
+  protected async readOnly(sql: string, params: unknown[]): Promise<Row[]> {
+    this.readers ??= new pg.Pool({ connectionString: this.url, max: 4, options: '-c default_transaction_read_only=on' }).on('error', () => undefined);
+    return (await this.readers.query(postgresql.placeholders(sql), params)).rows as Row[];
   }
 
   protected async commitBatch(batch: PreparedEvent[][]): Promise<CommitOutcome<AppendResult[]>[]> {
@@ -125,6 +128,7 @@ export class PostgresEventLog extends SqlEventLog {
   protected async closeDatabase(): Promise<void> {
     this.closing = true;
     await this.listener?.end().catch(() => undefined);
+    await this.readers?.end();
     await this.pool.end();
   }
 }

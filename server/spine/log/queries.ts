@@ -5,10 +5,10 @@
  * reader writes each query once and never learns which driver runs it.
  *
  * Invariant: it never writes; the log's writer stays the only writer. A statement that is not a single
- * SELECT (or WITH … SELECT) is refused before it reaches the database, and on SQLite the prepared
- * statement must also be one that SQLite itself reports as read-only. (A guard against mistakes in the
- * server's own queries, which are the only callers; the database's triggers still refuse UPDATE and
- * DELETE on events whatever happens.)
+ * SELECT (or WITH … SELECT) is refused before it reaches the database, and the database refuses the rest:
+ * on SQLite the prepared statement must be one SQLite reports as read-only, on PostgreSQL the port's own
+ * pool opens sessions with `default_transaction_read_only=on` (so a data-modifying CTE or a SELECT of a
+ * writing function fails there too).
  */
 import type { DialectName, SqlDialect } from './dialect';
 
