@@ -30,7 +30,7 @@ import { keysNeeded, planBatch, type PreparedEvent, type StoredRow } from '@/ser
 import { canonicalJson, hashRow } from '@/server/spine/log/hashChain';
 import { EventInput } from '@/server/spine/events';
 import { EVENT_COLUMNS, type EnvelopeRow } from '@/server/spine/log/rows';
-import { envelopeFromRow } from '@/server/spine/log/sqliteEventLog';
+import { envelopeFromRow } from '@/server/spine/log/rows';
 import type { EnvelopeRecord } from '@/server/spine/envelope';
 import { envInt, formatNumber, now, probeFdatasync, runOpenings, workloadEvent } from './support';
 

@@ -8,7 +8,7 @@
  * implementation can rebuild it; scripts/spine-verify.mjs does, without importing Spine.
  */
 import { z } from 'zod';
-import { canonicalJson } from '@/server/spine/log/hashChain';
+import { canonicalJson } from '@/server/spine';
 import type { SigningKey } from './signingKey';
 
 export const CHECKPOINT_EVENT_TYPE = 'audit.checkpoint_signed';

@@ -12,8 +12,7 @@
  * an `audit.checkpoint_signed` event (idempotent per key and seq, so processes sharing a database do not
  * duplicate one).
  */
-import type { Spine } from '@/server/spine';
-import { sqlOf } from '@/server/observability/sql';
+import { logQueries, type Spine } from '@/server/spine';
 import { CHECKPOINT_EVENT_TYPE, mergeCheckpoints, parseCheckpoint, signCheckpoint, type CheckpointStatement, type SignedCheckpoint } from './checkpoint';
 import type { Journal } from './journal';
 import type { SigningKey } from './signingKey';
@@ -139,7 +138,7 @@ export class Checkpointer {
     if (last && last.seq >= head) return last.seq === head ? last : null;
     const from = last ? last.seq : 1;
     const v = await this.spine.verify(from, head);
-    const sql = sqlOf(this.spine.log);
+    const sql = logQueries(this.spine.log);
     const rows = await sql.all<{ seq: unknown; hash: string }>('SELECT seq, hash FROM events WHERE seq IN (?, ?)', [from, head]);
     const hashAt = (s: number) => rows.find((r) => Number(r.seq) === s)?.hash;
     if (!v.ok) {

@@ -26,10 +26,8 @@ import type { EngineService } from '@/server/engine';
 import { createNodeServer } from '@/server/http/nodeAdapter';
 import { openApiDocument } from '@/server/http/openapi';
 import { auditApi, type AuditVerifyResult } from '@/server/http/v1/audit';
-import { openSpine, type Spine } from '@/server/spine';
 import { sqlitePathFromUrl } from '@/server/db/sqlite';
-import { hashRow } from '@/server/spine/log/hashChain';
-import { EVENT_COLUMNS, toStoredRow, type DbRow } from '@/server/spine/log/rows';
+import { EVENT_COLUMNS, hashRow, openSpine, toStoredRow, type DbRow, type Spine } from '@/server/spine';
 import { freshDatabaseUrl, testDbKind } from '@/server/testing/testDb';
 import { openAudit, type Audit } from './index';
 

@@ -12,11 +12,7 @@
  */
 import { createHash } from 'node:crypto';
 import { NotFoundError, ValidationError } from '@/server/errors';
-import type { Spine } from '@/server/spine';
-import { blobRefOf } from '@/server/spine/blobs';
-import { GENESIS_HASH } from '@/server/spine/log/hashChain';
-import { EVENT_COLUMNS, type DbRow } from '@/server/spine/log/rows';
-import { sqlOf } from '@/server/observability/sql';
+import { EVENT_COLUMNS, GENESIS_HASH, blobRefOf, logQueries, type DbRow, type Spine } from '@/server/spine';
 import type { Checkpointer } from './checkpointer';
 import type { SignedCheckpoint } from './checkpoint';
 import {
@@ -36,7 +32,7 @@ export async function prepareExport(deps: { spine: Spine; key: SigningKey; check
   const { spine, key, checkpointer } = deps;
   const exportCheckpoint = await checkpointer.signNow('export');
   const head = await spine.head();
-  const sql = sqlOf(spine.log);
+  const sql = logQueries(spine.log);
   let scope: ExportScope;
   if ('runId' in req) {
     const span = await sql.get<{ a: unknown; b: unknown; n: unknown }>('SELECT MIN(seq) AS a, MAX(seq) AS b, count(*) AS n FROM events WHERE run_id = ?', [req.runId]);
@@ -59,7 +55,7 @@ export async function prepareExport(deps: { spine: Spine; key: SigningKey; check
 
 async function* produce(deps: { spine: Spine; key: SigningKey; checkpointer: Checkpointer }, format: ExportFormat, scope: ExportScope, head: number, exportCheckpoint: SignedCheckpoint | null): AsyncGenerator<string> {
   const { spine, key, checkpointer } = deps;
-  const sql = sqlOf(spine.log);
+  const sql = logQueries(spine.log);
   const digest = createHash('sha256');
   let records = 0;
   const emit = (text: string) => {

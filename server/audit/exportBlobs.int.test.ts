@@ -9,8 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openSpine, type Spine } from '@/server/spine';
-import { SqliteEventLog } from '@/server/spine/log/sqliteEventLog';
+import { logQueries, openSpine, type Spine } from '@/server/spine';
 import { freshDatabaseUrl } from '@/server/testing/testDb';
 import { verifyExport, type VerifyReport } from '@/scripts/spine-verify.mjs';
 import { observability } from '@/server/observability';
@@ -59,10 +58,11 @@ async function runWithBlob(d: Db): Promise<{ doc: { nodeId: string; attempt: num
 }
 
 async function tamperBlobOnServer(d: Db, seq: number, how: 'edit' | 'delete') {
-  const log = d.spine.log;
-  if (log instanceof SqliteEventLog) {
-    const [row] = log.database.prepare('SELECT payload FROM events WHERE seq = ?').all(seq) as { payload: string }[];
-    const file = log.blobs.pathOf((JSON.parse(row!.payload) as { $blob: { sha256: string } }).$blob.sha256);
+  // The SQLite log keeps blobs as files (read structurally, as the event-log contract does: no downcast).
+  const files = (d.spine.log as { blobs?: { pathOf(sha256: string): string } }).blobs;
+  if (d.spine.dialect === 'sqlite' && files) {
+    const row = await logQueries(d.spine.log).get<{ payload: string }>('SELECT payload FROM events WHERE seq = ?', [seq]);
+    const file = files.pathOf((JSON.parse(row!.payload) as { $blob: { sha256: string } }).$blob.sha256);
     if (how === 'delete') rmSync(file);
     else writeFileSync(file, readFileSync(file, 'utf8').replace('Haftung', 'Haftunk'));
     return;

@@ -19,9 +19,7 @@
  * CSV cells that a spreadsheet would run as a formula (leading `=`, `+`, `-`, `@`, tab, CR) are prefixed
  * with `'`, as is a cell that already starts with `'`; the verifier strips exactly one.
  */
-import { blobMatches, blobRefOf } from '@/server/spine/blobs';
-import { canonicalJson } from '@/server/spine/log/hashChain';
-import type { DbRow } from '@/server/spine/log/rows';
+import { blobMatches, blobRefOf, canonicalJson, type DbRow } from '@/server/spine';
 import type { SignedCheckpoint } from './checkpoint';
 
 export const EXPORT_FORMATS = ['jsonl', 'csv'] as const;

@@ -20,8 +20,6 @@
  */
 import { z } from 'zod';
 import type { Spine } from '@/server/spine';
-import type { SqliteEventLog } from '@/server/spine/log/sqliteEventLog';
-import type { PostgresEventLog } from '@/server/spine/log/postgresEventLog';
 import { Checkpointer, type CheckpointerOptions, type CheckpointerStatus } from './checkpointer';
 import type { SignedCheckpoint } from './checkpoint';
 import { prepareExport, type ExportRequest, type PreparedExport } from './export';
@@ -114,12 +112,7 @@ export function auditFor(spine: Spine): Audit {
 
 /** The database a spine's log is open on, as a URL (`file:` + path for SQLite), or null if unknown. */
 export function databaseUrlOf(spine: Spine): string | null {
-  // The dialect tells which implementation it is (as in server/observability/sql.ts).
-  if (spine.dialect === 'sqlite') {
-    const name = (spine.log as Partial<SqliteEventLog>).database?.name;
-    return name ? `file:${name}` : null;
-  }
-  return (spine.log as Partial<PostgresEventLog>).pool?.options.connectionString ?? null;
+  return spine.log.databaseUrl;
 }
 
 function registry(): WeakMap<Spine, Audit> {

@@ -7,10 +7,7 @@
  * no longer has the signed hash) fails for every event. Fast: the chain from the event to its checkpoint
  * only (checkpoints are at most `everyEvents` apart, 1,000 by default), plus two rows.
  */
-import type { Spine } from '@/server/spine';
-import { GENESIS_HASH, hashRow } from '@/server/spine/log/hashChain';
-import { EVENT_COLUMNS, toStoredRow, type DbRow } from '@/server/spine/log/rows';
-import { sqlOf } from '@/server/observability/sql';
+import { EVENT_COLUMNS, GENESIS_HASH, hashRow, logQueries, toStoredRow, type DbRow, type Spine } from '@/server/spine';
 import type { SignedCheckpoint } from './checkpoint';
 import type { SigningKey } from './signingKey';
 import { REASONS, storedHashes, trustedCheckpoints, type CheckpointRef } from './verifyLog';
@@ -38,7 +35,7 @@ export type EventIntegrity = {
 };
 
 export async function checkEvent(spine: Spine, key: SigningKey, checkpoints: SignedCheckpoint[], seq: number): Promise<EventIntegrity | null> {
-  const rows = await sqlOf(spine.log).all<DbRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE seq IN (?, ?)`, [seq - 1, seq]);
+  const rows = await logQueries(spine.log).all<DbRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE seq IN (?, ?)`, [seq - 1, seq]);
   const row = rows.find((r) => Number(r.seq) === seq);
   if (!row) return null;
   const prev = rows.find((r) => Number(r.seq) === seq - 1);

@@ -11,8 +11,7 @@
  * one before it). Events after the latest checkpoint are checked by the chain only, and said so
  * (`unvouched`): no signature covers them yet.
  */
-import type { Spine, VerifyResult } from '@/server/spine';
-import { sqlOf } from '@/server/observability/sql';
+import { logQueries, type Spine, type VerifyResult } from '@/server/spine';
 import type { SignedCheckpoint } from './checkpoint';
 import type { SigningKey } from './signingKey';
 import { verifyCheckpoint } from './checkpoint';
@@ -135,7 +134,7 @@ export const REASONS: Record<NonNullable<VerifyResult['reason']>, string> = {
 
 export async function storedHashes(spine: Spine, seqs: number[]): Promise<Map<number, string>> {
   const out = new Map<number, string>();
-  const sql = sqlOf(spine.log);
+  const sql = logQueries(spine.log);
   for (let i = 0; i < seqs.length; i += 500) {
     const chunk = seqs.slice(i, i + 500);
     if (!chunk.length) continue;

@@ -6,7 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { WorkflowDocument } from '@/server/workflows/schema';
-import { sqlOf } from '@/server/observability/sql';
+import { logQueries } from '@/server/spine';
 import { canonicalJson } from '@/server/spine/log/hashChain';
 import { openHarness, waitForRun, type Harness } from '@/server/testing/engineHarness';
 import { testDbKind } from '@/server/testing/testDb';
@@ -46,7 +46,7 @@ describe(`large agent inputs (${testDbKind()})`, () => {
     const completed = events.find((e) => e.type === 'task.completed')!;
     expect(completed.payload).toMatchObject({ nodeId: 'twice', output: { echo: { first: text, second: text } } });
 
-    const rows = await sqlOf(h.spine.log).all<{ seq: unknown; payload: string }>('SELECT seq, payload FROM events WHERE run_id = ?', [runId]);
+    const rows = await logQueries(h.spine.log).all<{ seq: unknown; payload: string }>('SELECT seq, payload FROM events WHERE run_id = ?', [runId]);
     const byReference = rows.filter((r) => r.payload.startsWith('{"$blob":'));
     expect(byReference.map((r) => Number(r.seq))).toEqual(expect.arrayContaining([dispatched.seq, completed.seq]));
     for (const r of rows) expect(Buffer.byteLength(r.payload)).toBeLessThan(64 * 1024 + 1);

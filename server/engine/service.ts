@@ -110,7 +110,7 @@ export async function startEngine(opts: { spine: Spine; db: Db; run?: boolean; d
   };
   let started: Promise<void> | undefined;
   if (opts.run !== false) {
-    if (opts.spine.dialect === 'sqlite' || !opts.databaseUrl) await lead();
+    if (opts.spine.dialect !== 'postgresql' || !opts.databaseUrl) await lead();
     else started = leadership.acquired.then(lead).catch(() => undefined);
   }
   const spine = opts.spine;

@@ -3,8 +3,7 @@
  * 1 and each `context.patched` makes the next, folded with the log writer's own `evolveEnvelope`, so the
  * rebuilt versions are exactly the ones the writer stamped on the run's events. Pure.
  */
-import type { Json, SpineEvent } from '@/server/spine';
-import { evolveEnvelope, type EnvelopeRecord } from '@/server/spine/envelope';
+import { evolveEnvelope, type EnvelopeRecord, type Json, type SpineEvent } from '@/server/spine';
 
 export type EnvelopeVersion = {
   version: number;

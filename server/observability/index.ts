@@ -10,19 +10,17 @@
  * const { topSeq, total } = await obs.timelineSnapshot({ types: ['task.*'] });
  * const path = await obs.reasoningPath(runId, '1234');
  */
-import type { Spine, SpineEvent } from '@/server/spine';
+import { EVENT_COLUMNS, logQueries, rowToEvent, type DbRow, type Spine, type SpineEvent } from '@/server/spine';
 import type { EngineService, RunView } from '@/server/engine';
 import type { CompiledWorkflow } from '@/server/engine/graph';
 import type { WorkflowDocument } from '@/server/workflows/schema';
-import { NotFoundError } from '@/server/errors';
-import { EVENT_COLUMNS, rowToEvent, type DbRow } from '@/server/spine/log/rows';
+import { NotFoundError, UnavailableError } from '@/server/errors';
 import { envelopeVersions, type EnvelopeVersion } from './envelopeVersions';
 import { overview, type MetricsInput, type Overview } from './metrics';
 import { overviewLive } from './metricsLive';
 import { buildReasoningPath, withTriggerEvent, type ReasoningPath } from './reasoningPath';
 import { agentsAtWork, listRuns, runStarters, waitingOf, workflowsWithRuns, type RunList, type RunListQuery, type RunListRow } from './runList';
 import { buildRunTrace, type CauseRelation, type RunTrace } from './runTrace';
-import { sqlOf } from './sql';
 import { matchesTimelineFilter, timelineLocate, timelineSnapshot, timelineWindow, workflowLookup, type TimelineFilter } from './timeline';
 import { buildWaterfall, type Waterfall } from './waterfall';
 
@@ -72,7 +70,7 @@ export function observability(deps: { spine: Spine; engine?: EngineService }) {
   const log = spine.log;
 
   async function runEvents(runId: string): Promise<SpineEvent[]> {
-    const rows = await sqlOf(log).all<DbRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE run_id = ? ORDER BY seq`, [runId]);
+    const rows = await logQueries(log).all<DbRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE run_id = ? ORDER BY seq`, [runId]);
     return log.eventsFromRows(rows);
   }
 
@@ -91,7 +89,7 @@ export function observability(deps: { spine: Spine; engine?: EngineService }) {
   }
 
   async function eventById(id: string): Promise<SpineEvent | null> {
-    const row = await sqlOf(log).get<DbRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE id = ?`, [id]);
+    const row = await logQueries(log).get<DbRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE id = ?`, [id]);
     return row ? (await log.eventsFromRows([row]))[0]! : null;
   }
 
@@ -131,7 +129,7 @@ export function observability(deps: { spine: Spine; engine?: EngineService }) {
         if (beyond) causes.unshift(ref(beyond, event.type === 'run.started' ? 'trigger' : 'causation'));
         const idx = await log.getRun(event.runId);
         if (idx) {
-          const wf = await sqlOf(log).get<{ slug: string }>('SELECT slug FROM workflows WHERE id = ?', [idx.workflowId]);
+          const wf = await logQueries(log).get<{ slug: string }>('SELECT slug FROM workflows WHERE id = ?', [idx.workflowId]);
           run = { id: idx.id, workflowId: idx.workflowId, workflowSlug: wf?.slug ?? null, version: idx.version, status: idx.status };
         }
       } else if (event.causationId) {
@@ -139,7 +137,7 @@ export function observability(deps: { spine: Spine; engine?: EngineService }) {
         if (cause) causes.push(ref(cause, 'causation'));
       }
       // Events that name this one as their cause: later in the log, so the scan starts after it.
-      const caused = await sqlOf(log).all<DbRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE seq > ? AND causation_id = ? ORDER BY seq LIMIT 50`, [seq, event.id]);
+      const caused = await logQueries(log).all<DbRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE seq > ? AND causation_id = ? ORDER BY seq LIMIT 50`, [seq, event.id]);
       for (const row of caused) {
         const e = rowToEvent(row);
         if (!effects.some((x) => x.seq === e.seq)) effects.push(ref(e, e.type === 'run.started' ? 'trigger' : 'causation'));
@@ -155,7 +153,7 @@ export function observability(deps: { spine: Spine; engine?: EngineService }) {
     },
 
     async runDetail(runId: string): Promise<RunDetail> {
-      if (!engine) throw new NotFoundError('engine.unavailable', 'The workflow engine is not running in this process');
+      if (!engine) throw new UnavailableError('engine.unavailable', 'The workflow engine is not running in this process');
       const { trace: t, wf, events } = await trace(runId);
       const [view, index, version] = await Promise.all([
         engine.getRun(runId),
@@ -191,7 +189,7 @@ export function observability(deps: { spine: Spine; engine?: EngineService }) {
       let path = buildReasoningPath(t, wf, target.seq);
       if (t.external) path = withTriggerEvent(path, await triggerOf(t), t.external);
       // Only the workflow's name is needed: one indexed read, not the version's document parsed again.
-      const name = wf ? ((await sqlOf(log).get<{ name: string }>('SELECT name FROM workflows WHERE id = ?', [wf.workflowId]))?.name ?? null) : null;
+      const name = wf ? ((await logQueries(log).get<{ name: string }>('SELECT name FROM workflows WHERE id = ?', [wf.workflowId]))?.name ?? null) : null;
       return {
         ...path,
         versions: envelopeVersions(events).versions.filter((v) => v.version <= path.maxEnvelopeVersion),

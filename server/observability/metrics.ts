@@ -9,9 +9,7 @@
  * with window functions, the same SQL on SQLite and PostgreSQL.
  */
 import { z } from 'zod';
-import type { EventLog, RunStatus } from '@/server/spine';
-import { RUN_STATUSES } from '@/server/spine';
-import { num, numOrNull, sqlOf, type Sql } from './sql';
+import { RUN_STATUSES, logQueries, num, numOrNull, type EventLog, type LogQueries, type RunStatus } from '@/server/spine';
 import { seqAtTime } from './timeline';
 
 export const METRIC_WINDOWS = { '15m': 15 * 60_000, '1h': 60 * 60_000, '24h': 24 * 60 * 60_000, '7d': 7 * 24 * 60 * 60_000 } as const;
@@ -70,7 +68,7 @@ export async function overview(log: EventLog, raw: MetricsInput = {}, nowMs = Da
   const { window } = MetricsInput.parse(raw);
   const span = METRIC_WINDOWS[window];
   const since = nowMs - span;
-  const sql = sqlOf(log);
+  const sql = logQueries(log);
   const [head, fromSeq, lastMinuteSeq] = await Promise.all([log.head(), seqAtTime(log, since), seqAtTime(log, nowMs - 60_000)]);
   const bucketMs = Math.ceil(span / BUCKETS / 1000) * 1000;
   const w = [fromSeq, since];
@@ -167,7 +165,7 @@ export async function overview(log: EventLog, raw: MetricsInput = {}, nowMs = Da
  * approval from request to final decision, a delay from scheduled to fired, a join from its first
  * input to firing, a run from start to end. Parameters: the window (seq, ms) four times, then `since`.
  */
-function nodeKindLatencies(sql: Sql): string {
+function nodeKindLatencies(sql: LogQueries): string {
   const approvalId = (t: string) => sql.jsonText(`${t}.payload`, 'approvalId');
   const timerId = (t: string) => sql.jsonText(`${t}.payload`, 'timerId');
   return `SELECT 'agent' AS g, ${sql.jsonNumber('payload', 'durationMs')} AS v FROM events WHERE seq >= ? AND time_ms >= ? AND type = 'task.completed'
@@ -191,11 +189,8 @@ function nodeKindLatencies(sql: Sql): string {
  * (seq, ms).
  */
 const COMPLETIONS = "('task.completed','join.satisfied','route.chosen','approval.decided','fanout.started','node.completed','context.patched')";
-function joinWaits(sql: Sql): string {
-  const arrived =
-    sql.dialect === 'sqlite'
-      ? "json_each(j.payload, '$.arrived') x"
-      : "jsonb_array_elements_text(j.payload::jsonb -> 'arrived') AS x(value)";
+function joinWaits(sql: LogQueries): string {
+  const arrived = sql.jsonArrayElements('j.payload', 'arrived', 'x');
   return `SELECT 'join' AS g, j.time_ms - MIN(e.time_ms) AS v
     FROM events j CROSS JOIN ${arrived}
     JOIN events e ON e.run_id = j.run_id AND e.seq < j.seq AND e.type IN ${COMPLETIONS} AND ${sql.jsonText('e.payload', 'nodeId')} = x.value
@@ -204,7 +199,7 @@ function joinWaits(sql: Sql): string {
 
 /** Approvals requested in runs that are still active and not yet decided for good, oldest first. */
 export async function pendingApprovals(log: EventLog): Promise<Overview['approvals']> {
-  const sql = sqlOf(log);
+  const sql = logQueries(log);
   const rows = await sql.all<{ run_id: string; type: string; payload: string; time_ms: unknown; workflow_id: string | null }>(
     `SELECT e.run_id, e.type, e.payload, e.time_ms, r.workflow_id FROM events e JOIN runs r ON r.id = e.run_id
      WHERE r.status IN ('running', 'waiting', 'queued') AND e.type IN ('approval.requested', 'approval.decided') ORDER BY e.seq`,

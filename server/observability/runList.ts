@@ -5,10 +5,7 @@
  * derived here for the rows shown only).
  */
 import { z } from 'zod';
-import type { EventLog, RunStatus } from '@/server/spine';
-import { RUN_STATUSES } from '@/server/spine';
-import { RUN_COLUMNS, runFromRow, type RunDbRow } from '@/server/spine/log/rows';
-import { num, sqlOf } from './sql';
+import { RUN_COLUMNS, RUN_STATUSES, logQueries, num, runFromRow, type EventLog, type RunDbRow, type RunStatus, type WaitingOn } from '@/server/spine';
 
 export const RUN_SORTS = ['started', 'updated', 'duration', 'status', 'workflow'] as const;
 export type RunSort = (typeof RUN_SORTS)[number];
@@ -57,7 +54,7 @@ const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 export async function listRuns(log: EventLog, raw: RunListQuery, nowMs = Date.now()): Promise<RunList> {
   const q = RunListQuery.parse(raw);
-  const sql = sqlOf(log);
+  const sql = logQueries(log);
   const where: string[] = [];
   const params: unknown[] = [];
   if (q.statuses?.length) {
@@ -115,19 +112,16 @@ export async function listRuns(log: EventLog, raw: RunListQuery, nowMs = Date.no
   };
 }
 
-export function waitingOf(w: string | null): RunListRow['waitingOn'] {
-  if (!w) return [];
-  const [kind, ...rest] = w.split(' ');
-  const label = rest.join(' ') || w;
-  if (kind === 'approval' || kind === 'timer' || kind === 'key') return [{ kind, label }];
-  return [{ kind: 'other', label: w }];
+/** The index's waits as the list shows them: labelled by node id or key (by the kind when it names none). */
+export function waitingOf(waits: readonly WaitingOn[]): RunListRow['waitingOn'] {
+  return waits.map((w) => ({ kind: w.kind, label: w.id || w.kind }));
 }
 
 /** For running runs: the agents whose latest dispatch has no result yet. */
 export async function agentsAtWork(log: EventLog, runIds: string[]): Promise<Map<string, string[]>> {
   const out = new Map<string, string[]>();
   if (runIds.length === 0) return out;
-  const sql = sqlOf(log);
+  const sql = logQueries(log);
   const rows = await sql.all<{ run_id: string; type: string; node: string | null; attempt: unknown; agent: string | null }>(
     `SELECT run_id, type, ${sql.jsonText('payload', 'nodeId')} AS node, ${sql.jsonNumber('payload', 'attempt')} AS attempt, ${sql.jsonText('payload', 'agent')} AS agent
      FROM events WHERE run_id IN (${runIds.map(() => '?').join(', ')}) AND type IN ('task.dispatched', 'task.completed', 'task.failed', 'task.stale') ORDER BY seq`,
@@ -147,7 +141,7 @@ export async function agentsAtWork(log: EventLog, runIds: string[]): Promise<Map
 
 /** Workflows that have runs, for the filter menu. */
 export async function workflowsWithRuns(log: EventLog): Promise<{ id: string; slug: string | null; name: string | null; runs: number }[]> {
-  const rows = await sqlOf(log).all<{ id: string; slug: string | null; name: string | null; n: unknown }>(
+  const rows = await logQueries(log).all<{ id: string; slug: string | null; name: string | null; n: unknown }>(
     'SELECT r.workflow_id AS id, w.slug AS slug, w.name AS name, count(*) AS n FROM runs r LEFT JOIN workflows w ON w.id = r.workflow_id GROUP BY r.workflow_id, w.slug, w.name ORDER BY w.name',
   );
   return rows.map((r) => ({ id: r.id, slug: r.slug, name: r.name, runs: num(r.n) }));
@@ -155,7 +149,7 @@ export async function workflowsWithRuns(log: EventLog): Promise<{ id: string; sl
 
 /** People (or systems) that started runs, for the filter menu. */
 export async function runStarters(log: EventLog): Promise<string[]> {
-  const rows = await sqlOf(log).all<{ s: string }>('SELECT DISTINCT started_by AS s FROM runs WHERE started_by IS NOT NULL ORDER BY started_by LIMIT 200');
+  const rows = await logQueries(log).all<{ s: string }>('SELECT DISTINCT started_by AS s FROM runs WHERE started_by IS NOT NULL ORDER BY started_by LIMIT 200');
   return rows.map((r) => r.s);
 }
 

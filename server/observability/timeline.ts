@@ -14,13 +14,10 @@
  * each other on both databases.
  */
 import { z } from 'zod';
-import type { EventLog, SpineEvent } from '@/server/spine';
-import { SOURCE_KINDS, TypePattern } from '@/server/spine/events';
-import { canonicalJson } from '@/server/spine/log/hashChain';
-import { typePatternToRegex } from '@/server/spine/log/eventLog';
-import { EVENT_COLUMNS, rowToEvent, type DbRow } from '@/server/spine/log/rows';
-import { likePattern, num, sqlOf, type Sql } from './sql';
-import { matchesType } from '@/server/spine/events';
+import {
+  EVENT_COLUMNS, SOURCE_KINDS, TypePattern, canonicalJson, likePattern, logQueries, matchesType, num, rowToEvent, typePatternToRegex,
+  type DbRow, type EventLog, type LogQueries, type SpineEvent,
+} from '@/server/spine';
 
 export const TimelineFilter = z
   .object({
@@ -58,7 +55,7 @@ function onlyTime(f: TimelineFilter): boolean {
  * blurs the boundary, and the exact time predicate in the query still holds.
  */
 export async function seqAtTime(log: EventLog, ms: number, knownHead?: number): Promise<number> {
-  const sql = sqlOf(log);
+  const sql = logQueries(log);
   const head = knownHead ?? (await log.head());
   let lo = 1;
   let hi = head + 1;
@@ -76,7 +73,7 @@ type Where = { clauses: string[]; params: unknown[] };
 
 /** SQL conditions for a filter, plus a seq range from its time range. */
 export async function filterWhere(log: EventLog, f: TimelineFilter): Promise<Where & { minSeq: number; maxSeq: number | null }> {
-  const sql = sqlOf(log);
+  const sql = logQueries(log);
   const w: Where = { clauses: [], params: [] };
   let minSeq = 1;
   let maxSeq: number | null = null;
@@ -94,7 +91,7 @@ export async function filterWhere(log: EventLog, f: TimelineFilter): Promise<Whe
   return { ...w, minSeq, maxSeq };
 }
 
-function addFilterClauses(sql: Sql, f: TimelineFilter, w: Where) {
+function addFilterClauses(sql: LogQueries, f: TimelineFilter, w: Where) {
   if (f.types?.length) {
     const exact = f.types.filter((t) => !t.includes('*'));
     const wild = f.types.filter((t) => t.includes('*'));
@@ -148,7 +145,7 @@ export async function timelineSnapshot(log: EventLog, f: TimelineFilter, firstLi
   if (onlyTime(f)) return { topSeq, total: Math.max(0, top - w.minSeq + 1), first };
   // Fewer rows than asked for: that is all of them, no count needed.
   if (first.length < firstLimit) return { topSeq, total: first.length, first };
-  const row = await sqlOf(log).get<{ n: unknown }>(
+  const row = await logQueries(log).get<{ n: unknown }>(
     `SELECT count(*) AS n FROM events WHERE seq >= ? AND seq <= ?${w.clauses.map((c) => ` AND ${c}`).join('')}`,
     [w.minSeq, top, ...w.params],
   );
@@ -157,7 +154,7 @@ export async function timelineSnapshot(log: EventLog, f: TimelineFilter, firstLi
 
 /** Rows `offset … offset + limit − 1` of the snapshot at `topSeq`, newest first. */
 export async function timelineWindow(log: EventLog, f: TimelineFilter, topSeq: number, offset: number, limit: number): Promise<SpineEvent[]> {
-  const sql = sqlOf(log);
+  const sql = logQueries(log);
   const n = Math.min(limit, MAX_WINDOW);
   if (isEmptyFilter(f) || onlyTime(f)) {
     const w = isEmptyFilter(f) ? { minSeq: 1, maxSeq: null } : await filterWhere(log, f);
@@ -179,7 +176,7 @@ export async function timelineWindow(log: EventLog, f: TimelineFilter, topSeq: n
  * a seq the filter hides lands next to where it would be), and that event's seq.
  */
 export async function timelineLocate(log: EventLog, f: TimelineFilter, topSeq: number, seq: number): Promise<{ offset: number; seq: number | null }> {
-  const sql = sqlOf(log);
+  const sql = logQueries(log);
   const target = Math.min(seq, topSeq);
   if (isEmptyFilter(f)) {
     const row = await sql.get<{ seq: unknown }>('SELECT seq FROM events WHERE seq <= ? ORDER BY seq DESC LIMIT 1', [target]);

@@ -9,7 +9,7 @@ import { sqlitePathFromUrl } from '@/server/db/sqlite';
 import { NotFoundError } from '@/server/errors';
 import type { AppendInput, EventFilter, EventInput, SpineEvent } from './events';
 import type { Envelope } from './envelope';
-import type { EventLog, ReadQuery } from './log/eventLog';
+import type { EventLog, LogDialect, ReadQuery } from './log/eventLog';
 import type { VerifyResult } from './log/hashChain';
 import type { AppendResult } from './log/sequencer';
 import { PostgresEventLog } from './log/postgresEventLog';
@@ -18,13 +18,29 @@ import { openConsumer, subscribe, type Consumer, type SubscribeOptions } from '.
 import type { RunIndexRow, RunStatus, WaitingOn } from './runIndex';
 import type { RunQuery } from './log/rows';
 
-export type { SpineEvent, EventInput, AppendInput, EventFilter, Envelope, AppendResult, VerifyResult, SubscribeOptions, Consumer, EventLog, RunIndexRow, RunStatus, WaitingOn, RunQuery };
+export type { SpineEvent, EventInput, AppendInput, EventFilter, Envelope, AppendResult, VerifyResult, SubscribeOptions, Consumer, EventLog, LogDialect, RunIndexRow, RunStatus, WaitingOn, RunQuery };
 export { RUN_STATUSES, TERMINAL_STATUSES } from './runIndex';
-export type { Json } from './events';
-export { EventType, TypePattern, matchesType, matchesFilter, ENGINE_SOURCE, isEngineSource } from './events';
+export type { Json, SourceKind } from './events';
+export { EventType, TypePattern, SOURCE_KINDS, matchesType, matchesFilter, ENGINE_SOURCE, isEngineSource } from './events';
 export { newEventId } from './log/sequencer';
 export { publishAs, sourceOf, reservedNamespaceOf, RESERVED_EVENT_NAMESPACES, type Principal } from './publishing';
 export { toCloudEvent, fromCloudEvent, CLOUDEVENTS_CONTENT_TYPE } from './cloudEvents';
+export { evolveEnvelope, type EnvelopeRecord } from './envelope';
+/** The in-memory log (specs only, nothing durable): `spineOver(new MemoryEventLog())`. */
+export { MemoryEventLog, MemoryLogStorage, type MemoryLogOptions } from './log/memoryEventLog';
+
+/*
+ * The read-only query port and what its readers need to decode rows and check the chain themselves
+ * (observability's timeline and metrics, audit's exports and integrity checks): they import these from
+ * here, never from ./log/*, and never reach for a log's driver.
+ */
+export { logQueries, num, numOrNull, type LogQueries, type Row } from './log/queries';
+export { likePattern, type DialectName } from './log/dialect';
+export { EVENT_COLUMNS, RUN_COLUMNS, rowToEvent, toStoredRow, runFromRow, type DbRow, type RunDbRow } from './log/rows';
+export { GENESIS_HASH, canonicalJson, hashRow, type ChainedRow } from './log/hashChain';
+export { typePatternToRegex } from './log/eventLog';
+export { blobRefOf, blobMatches, type BlobRef } from './blobs';
+export type { StoredRow } from './log/sequencer';
 
 export type SpineOptions = {
   databaseUrl: string;
@@ -43,7 +59,7 @@ export type SpineOptions = {
 
 export type Spine = {
   readonly log: EventLog;
-  readonly dialect: 'sqlite' | 'postgresql';
+  readonly dialect: LogDialect;
   /**
    * Appends events atomically; resolves after commit with one result per input.
    * @example const [{ seq }] = await spine.append([{ type: 'case.opened', key: 'case:7', payload: { title } }]);

@@ -11,7 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Spine } from '@/server/spine';
+import { logQueries, type Spine } from '@/server/spine';
 import type { Json, SpineEvent } from '@/server/spine/events';
 import { blobRefOf, type BlobRef } from '@/server/spine/blobs';
 import { canonicalJson } from './hashChain';
@@ -323,7 +323,7 @@ export function describeEventLogContract(name: string, open: OpenSpine, storage:
       await spine.publish({ type: 'run.started', runId: 'ix-2', payload: { workflowId: 'wf', version: 2 } });
       expect(await spine.getRun('ix-1')).toMatchObject({ id: 'ix-1', workflowId: 'wf', version: 2, key: 'room:1', status: 'running', startedBy: 'ann', startedSeq: 1 });
       await spine.publish({ type: 'approval.requested', runId: 'ix-1', payload: { nodeId: 'gate' } });
-      expect(await spine.getRun('ix-1')).toMatchObject({ status: 'waiting', waitingOn: 'approval gate' });
+      expect(await spine.getRun('ix-1')).toMatchObject({ status: 'waiting', waitingOn: [{ kind: 'approval', id: 'gate' }] });
       await spine.publish({ type: 'approval.decided', runId: 'ix-1', payload: { nodeId: 'gate' } });
       await spine.publish({ type: 'run.completed', runId: 'ix-1', payload: { output: { ok: true } } });
       await spine.publish({ type: 'run.failed', runId: 'ix-1', payload: { reason: 'late' } });
@@ -495,6 +495,29 @@ export function describeEventLogContract(name: string, open: OpenSpine, storage:
         await expect(raw!(url, `UPDATE events SET payload = '{"evil":1}' WHERE seq = 1`)).rejects.toThrow(/immutable/);
         await expect(raw!(url, 'DELETE FROM events WHERE seq = 1')).rejects.toThrow(/immutable/);
         expect((await spine.read({ after: 0, limit: 5 }))[0]!.payload).toEqual({});
+      });
+
+      it('the query port reads the log\'s own database and refuses any statement that writes', async () => {
+        const { spine } = await fresh();
+        await spine.publish({ type: 'x.one', payload: { n: 7, who: 'Ann' } });
+        const q = logQueries(spine.log);
+        expect(await q.get(`SELECT ${q.jsonNumber('payload', 'n')} AS n, ${q.jsonText('payload', 'who')} AS who FROM events WHERE seq = ?`, [1])).toEqual({ n: 7, who: 'Ann' });
+        expect(await q.all(`SELECT seq FROM events WHERE ${q.regexp('type')}`, ['^x\\.']), 'regexp').toHaveLength(1);
+        await expect(q.all("UPDATE consumers SET filter = '{}'")).rejects.toThrow(/SELECT/);
+        await expect(q.all('SELECT 1; DELETE FROM consumers')).rejects.toThrow(/SELECT/);
+        await expect(q.all('WITH gone AS (DELETE FROM consumers RETURNING name) SELECT count(*) AS n FROM gone')).rejects.toThrow();
+        expect(await spine.head()).toBe(1);
+      });
+
+      it('the run index stores what a run waits on as JSON, and still reads the "<kind> <id>" strings of older databases', async () => {
+        const { spine, url } = await fresh();
+        await spine.append([{ type: 'run.started', runId: 'ix-w', key: 'room:1', payload: { workflowId: 'wf', version: 1 } }]);
+        await spine.publish({ type: 'approval.requested', runId: 'ix-w', payload: { nodeId: 'gate' } });
+        expect((await raw!(url, "SELECT waiting_on FROM runs WHERE id = 'ix-w'"))[0]!.waiting_on).toBe('[{"kind":"approval","id":"gate"}]');
+        await raw!(url, "UPDATE runs SET waiting_on = 'key room:1' WHERE id = 'ix-w'");
+        expect(await spine.getRun('ix-w')).toMatchObject({ waitingOn: [{ kind: 'key', id: 'room:1' }] });
+        await spine.publish({ type: 'approval.decided', runId: 'ix-w', payload: { nodeId: 'gate' } });
+        expect((await raw!(url, "SELECT waiting_on FROM runs WHERE id = 'ix-w'"))[0]!.waiting_on).toBeNull();
       });
     });
   });

@@ -1,6 +1,6 @@
 /**
- * The event log contract shared by the SQLite and PostgreSQL implementations, and the part of appending
- * that does not depend on the database: input validation, payload limits and group commit.
+ * The event log contract shared by the SQLite, PostgreSQL and in-memory implementations, and the part of
+ * appending that does not depend on the storage: input validation, payload limits and group commit.
  *
  * Guarantees every implementation must keep (checked by eventLog.contract.ts on both databases):
  * - `append` is atomic per call and acknowledges only after commit;
@@ -21,6 +21,11 @@ import { GroupCommitter, type CommitOutcome } from './groupCommit';
 import type { AppendResult, PreparedEvent } from './sequencer';
 import type { RunIndexRow } from '../runIndex';
 import { rowToEvent, type DbRow, type RunQuery } from './rows';
+import type { DialectName } from './dialect';
+import type { LogQueries } from './queries';
+
+/** What a log is stored in: one of the SQL dialects, or memory (specs only). */
+export type LogDialect = DialectName | 'memory';
 
 export type ReadQuery = {
   /** Exclusive cursor: events with seq > after. */
@@ -35,7 +40,11 @@ export type ReadQuery = {
 export type CommitListener = (head: number, events?: SpineEvent[]) => void;
 
 export interface EventLog {
-  readonly dialect: 'sqlite' | 'postgresql';
+  readonly dialect: LogDialect;
+  /** The read-only query port over the log's database (queries.ts); null for the memory log, which has no SQL. */
+  readonly queries: LogQueries | null;
+  /** The database the log is open on, as a URL (`file:` + path for SQLite); null in memory. */
+  readonly databaseUrl: string | null;
   append(inputs: AppendInput[]): Promise<AppendResult[]>;
   read(q: ReadQuery): Promise<SpineEvent[]>;
   /** Last committed seq (0 when empty). */
@@ -141,7 +150,9 @@ export function typePatternToRegex(pattern: string): string {
 
 /** Shared plumbing: validation, blobs, group commit and commit listeners. */
 export abstract class BaseEventLog implements EventLog {
-  abstract readonly dialect: 'sqlite' | 'postgresql';
+  abstract readonly dialect: LogDialect;
+  abstract readonly queries: LogQueries | null;
+  abstract readonly databaseUrl: string | null;
   protected readonly maxPayloadBytes: number;
   protected readonly inlinePayloadBytes: number;
   private readonly committer: GroupCommitter<PreparedEvent, AppendResult[]>;

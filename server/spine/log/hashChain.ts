@@ -128,3 +128,17 @@ export class ChainVerifier {
     return this.nextSeq;
   }
 }
+
+/**
+ * The verdict of a chain walk over `[from, last]`: the first bad row the verifier found, else a gap at the
+ * end of the range, else (when the range reaches the head) a head row whose hash is not the chain's end.
+ */
+export function verdict(v: ChainVerifier, from: number, last: number, headSeq: number, headHash: string): VerifyResult {
+  const base = { checked: v.checked, fromSeq: from, toSeq: last };
+  if (v.bad) return { ok: false, ...base, firstBadSeq: v.bad.seq, reason: v.bad.reason };
+  if (v.expectedNextSeq !== last + 1 && last >= from)
+    return { ok: false, ...base, firstBadSeq: v.expectedNextSeq, reason: 'seq_gap' };
+  if (last === headSeq && last >= from && v.lastHash !== headHash)
+    return { ok: false, ...base, firstBadSeq: last, reason: 'head_mismatch' };
+  return { ok: true, ...base };
+}

@@ -5,7 +5,7 @@
  * Then what is the memory log's own: separate storages, refusal after close, copies handed to callers.
  */
 import { describe, expect, it } from 'vitest';
-import { spineOver } from '@/server/spine';
+import { logQueries, spineOver } from '@/server/spine';
 import { describeEventLogContract, type LogStorage } from './eventLog.contract';
 import { MemoryEventLog, MemoryLogStorage } from './memoryEventLog';
 
@@ -85,6 +85,13 @@ describe('memory log: what is its own', () => {
     expect((await spine.envelope('r')).state).toEqual({ n: 1 });
     expect((await spine.getRun('r'))!.status).toBe('running');
     expect(await spine.verify()).toMatchObject({ ok: true, checked: 1 });
+    await spine.close();
+  });
+
+  it("is stored in memory, not in a SQL dialect: it has no database URL and no query port", async () => {
+    const spine = spineOver(new MemoryEventLog());
+    expect([spine.dialect, spine.log.databaseUrl, spine.log.queries]).toEqual(['memory', null, null]);
+    expect(() => logQueries(spine.log)).toThrow(/memory log has no SQL/);
     await spine.close();
   });
 });

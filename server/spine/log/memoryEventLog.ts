@@ -19,23 +19,19 @@
  * events and the others with the new head only (as PostgreSQL's NOTIFY does), so both subscription paths
  * (from memory and by reading) can be exercised.
  *
- * `dialect` is 'sqlite' because the EventLog interface names only the SQL dialects and this log behaves like
- * the embedded one (one process, no leader election); code that downcasts on the dialect to reach a
- * database (observability/sql.ts, audit's databaseUrlOf) does not apply to it.
+ * `dialect` is 'memory': it has no SQL, so `queries` (the read-only query port) and `databaseUrl` are null,
+ * and readers that need SQL (observability, audit) do not run on it.
  */
 import type { EventFilter, SpineEvent } from '../events';
 import { matchesFilter } from '../events';
-import { HISTORY_LIMIT, type Envelope, type EnvelopeRecord } from '../envelope';
+import { HISTORY_LIMIT, type Envelope } from '../envelope';
 import { blobMatches, blobRefOf, type BlobRef, type PreparedBlob } from '../blobs';
 import type { RunIndexRow } from '../runIndex';
-import { ChainVerifier, GENESIS_HASH, type VerifyResult } from './hashChain';
+import { ChainVerifier, GENESIS_HASH, verdict, type VerifyResult } from './hashChain';
 import { BaseEventLog, type LogOptions, type ReadQuery } from './eventLog';
 import { keysNeeded, planBatch, type AppendResult, type Head, type PreparedEvent, type StoredRow } from './sequencer';
 import type { CommitOutcome } from './groupCommit';
-import { toStoredRow, type DbRow, type RunQuery } from './rows';
-import { verdict, withHistory } from './sqliteEventLog';
-
-type StoredEnvelope = EnvelopeRecord & { openedSeq: number; updatedSeq: number };
+import { toStoredRow, withHistory, type DbRow, type RunQuery, type StoredEnvelope } from './rows';
 
 /**
  * What a database would hold, in plain structures. Specs may read and alter it directly (to tamper with a
@@ -81,7 +77,9 @@ export type MemoryLogOptions = LogOptions & {
 };
 
 export class MemoryEventLog extends BaseEventLog {
-  readonly dialect = 'sqlite' as const;
+  readonly dialect = 'memory' as const;
+  readonly queries = null;
+  readonly databaseUrl = null;
   readonly storage: MemoryLogStorage;
   private closed = false;
 
@@ -116,7 +114,7 @@ export class MemoryEventLog extends BaseEventLog {
       if (row.idempotencyKey) s.idempotency.set(row.idempotencyKey, { seq: row.seq, id: row.id });
     }
     for (const [runId, env] of plan.envelopes) s.envelopes.set(runId, structuredClone(env));
-    for (const [runId, run] of plan.runs) s.runs.set(runId, { ...run });
+    for (const [runId, run] of plan.runs) s.runs.set(runId, structuredClone(run));
     if (plan.rows.length > 0) {
       s.head = plan.head;
       this.notify(plan.head.seq, plan.events);
@@ -202,7 +200,7 @@ export class MemoryEventLog extends BaseEventLog {
 
   async getRun(runId: string): Promise<RunIndexRow | null> {
     const run = this.open().runs.get(runId);
-    return run ? { ...run } : null;
+    return run ? structuredClone(run) : null;
   }
 
   async listRuns(q: RunQuery): Promise<RunIndexRow[]> {
@@ -214,7 +212,7 @@ export class MemoryEventLog extends BaseEventLog {
         (!q.beforeSeq || r.startedSeq < q.beforeSeq),
     );
     runs.sort((a, b) => (q.order === 'asc' ? a.startedSeq - b.startedSeq : b.startedSeq - a.startedSeq));
-    return runs.slice(0, q.limit).map((r) => ({ ...r }));
+    return runs.slice(0, q.limit).map((r) => structuredClone(r));
   }
 
   async verify(fromSeq = 1, toSeq?: number): Promise<VerifyResult> {

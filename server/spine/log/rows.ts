@@ -1,9 +1,11 @@
 /**
- * Row ↔ event mapping shared by both logs (column names are the same on SQLite and PostgreSQL).
+ * Row ↔ value mapping shared by every log (column names are the same on SQLite and PostgreSQL, and the
+ * memory log keeps rows in the same form): events, envelopes with their recent history, run index rows.
  */
 import type { SourceKind, SpineEvent } from '../events';
+import type { Envelope, EnvelopeRecord } from '../envelope';
 import type { StoredRow } from './sequencer';
-import type { RunIndexRow } from '../runIndex';
+import { waitingOnFromColumn, waitingOnToColumn, type RunIndexRow } from '../runIndex';
 
 export const EVENT_COLUMNS =
   'seq, id, type, key, run_id, causation_id, source_kind, source_name, time_ms, envelope_version, payload, idempotency_key, prev_hash, hash';
@@ -73,6 +75,50 @@ export type EnvelopeRow = {
   updated_seq: number | string;
 };
 
+/** An envelope as the log stores it: the record plus the seqs that opened and last changed it. */
+export type StoredEnvelope = EnvelopeRecord & { openedSeq: number; updatedSeq: number };
+
+export const ENVELOPE_COLUMNS = 'run_id, intent, constraints, deadline_ms, state, version, opened_seq, updated_seq';
+
+export function envelopeFromRow(row: EnvelopeRow): StoredEnvelope {
+  return {
+    runId: row.run_id,
+    intent: row.intent,
+    constraints: JSON.parse(row.constraints),
+    deadline: row.deadline_ms === null ? null : new Date(Number(row.deadline_ms)).toISOString(),
+    state: JSON.parse(row.state),
+    version: Number(row.version),
+    openedSeq: Number(row.opened_seq),
+    updatedSeq: Number(row.updated_seq),
+  };
+}
+
+/** The column order of ENVELOPE_COLUMNS. */
+export function envelopeToParams(env: StoredEnvelope): unknown[] {
+  return [env.runId, env.intent, JSON.stringify(env.constraints), env.deadline === null ? null : Date.parse(env.deadline), JSON.stringify(env.state), env.version, env.openedSeq, env.updatedSeq];
+}
+
+/** One of a run's recent events, as the envelope's history shows it (columns of `events`). */
+export type HistoryRow = { seq: number | string; type: string; source_kind: string; source_name: string; time_ms: number | string };
+
+/** The envelope with its history: the run's most recent events (given newest first) and how many are left out. */
+export function withHistory(record: EnvelopeRecord, recentDesc: HistoryRow[], total: number): Envelope {
+  return {
+    ...record,
+    history: {
+      entries: recentDesc
+        .map((h) => ({
+          seq: Number(h.seq),
+          type: h.type,
+          source: { kind: h.source_kind as 'system', name: h.source_name },
+          time: new Date(Number(h.time_ms)).toISOString(),
+        }))
+        .reverse(),
+      omitted: Math.max(0, total - recentDesc.length),
+    },
+  };
+}
+
 export const RUN_COLUMNS =
   'id, workflow_id, version, status, key, started_seq, last_seq, started_by, waiting_on, output, error, started_at_ms, updated_at_ms, ended_at_ms';
 
@@ -103,7 +149,7 @@ export function runFromRow(r: RunDbRow): RunIndexRow {
     startedSeq: Number(r.started_seq),
     lastSeq: Number(r.last_seq),
     startedBy: r.started_by,
-    waitingOn: r.waiting_on,
+    waitingOn: waitingOnFromColumn(r.waiting_on),
     output: r.output,
     error: r.error,
     startedAtMs: Number(r.started_at_ms),
@@ -113,7 +159,7 @@ export function runFromRow(r: RunDbRow): RunIndexRow {
 }
 
 export function runToParams(r: RunIndexRow): unknown[] {
-  return [r.id, r.workflowId, r.version, r.status, r.key, r.startedSeq, r.lastSeq, r.startedBy, r.waitingOn, r.output, r.error, r.startedAtMs, r.updatedAtMs, r.endedAtMs];
+  return [r.id, r.workflowId, r.version, r.status, r.key, r.startedSeq, r.lastSeq, r.startedBy, waitingOnToColumn(r.waitingOn), r.output, r.error, r.startedAtMs, r.updatedAtMs, r.endedAtMs];
 }
 
 export const RUN_UPSERT_SET =

@@ -14,16 +14,14 @@ import path from 'node:path';
 import type Database from 'better-sqlite3';
 import type { Statement } from 'better-sqlite3';
 import { openSqliteDatabase } from '@/server/db/sqlite';
-import type { EventFilter, SpineEvent } from '../events';
-import { HISTORY_LIMIT, type Envelope, type EnvelopeRecord } from '../envelope';
-import { ChainVerifier, GENESIS_HASH, type VerifyResult } from './hashChain';
-import { BaseEventLog, typePatternToRegex, type LogOptions, type ReadQuery } from './eventLog';
-import { keysNeeded, planBatch, type AppendResult, type PreparedEvent } from './sequencer';
+import type { LogOptions } from './eventLog';
+import type { AppendResult, BatchPlan, PreparedEvent } from './sequencer';
 import type { CommitOutcome } from './groupCommit';
-import { EVENT_COLUMNS, RUN_COLUMNS, RUN_UPSERT_SET, runFromRow, runListSql, runToParams, toStoredRow, type DbRow, type EnvelopeRow, type RunDbRow, type RunQuery } from './rows';
-import type { RunIndexRow } from '../runIndex';
-import { blobRefOf, type BlobRef, type PreparedBlob } from '../blobs';
+import type { BlobRef, PreparedBlob } from '../blobs';
 import { BlobFiles } from './blobFiles';
+import { sqlite } from './dialect';
+import type { Row } from './queries';
+import { SqlEventLog, commitSteps, driveSync } from './sqlEventLog';
 
 export type SqliteLogOptions = LogOptions & {
   /** @default 'FULL' */
@@ -32,84 +30,64 @@ export type SqliteLogOptions = LogOptions & {
   blobDir?: string;
 };
 
-export class SqliteEventLog extends BaseEventLog {
+/** A prepared statement and whether it returns rows (read once: better-sqlite3 asks the native side each time). */
+type Prepared = { st: Statement<unknown[]>; reader: boolean };
+
+/** Prepared statements by text; the port's ad-hoc queries are bounded by clearing. */
+class StatementCache {
+  private readonly stmts = new Map<string, Prepared>();
+  constructor(
+    private readonly db: Database.Database,
+    private readonly max: number,
+  ) {}
+  get(sql: string): Prepared {
+    let p = this.stmts.get(sql);
+    if (!p) {
+      const st = this.db.prepare<unknown[]>(sql);
+      p = { st, reader: st.reader };
+      if (this.stmts.size >= this.max) this.stmts.clear();
+      this.stmts.set(sql, p);
+    }
+    return p;
+  }
+}
+
+const run = ({ st, reader }: Prepared, params: unknown[]): Row[] => (reader ? (st.all(...params) as Row[]) : (st.run(...params), []));
+
+export class SqliteEventLog extends SqlEventLog {
   readonly dialect = 'sqlite' as const;
   private readonly db: Database.Database;
   readonly blobs: BlobFiles;
-  private readonly stmts: {
-    head: Statement;
-    moveHead: Statement;
-    insert: Statement;
-    byIdem: Statement;
-    envelope: Statement;
-    upsertEnvelope: Statement;
-    bySeq: Statement;
-    history: Statement;
-    historyCount: Statement;
-    offset: Statement;
-    saveOffset: Statement;
-    run: Statement;
-    upsertRun: Statement;
-  };
-  private readonly writeBatch: (batch: PreparedEvent[][]) => ReturnType<typeof planBatch>;
+  /** The log's own statements (a fixed set, plus one per length of an IN list). */
+  private readonly own: StatementCache;
+  /** The query port's statements. */
+  private readonly ported: StatementCache;
+  private readonly writeBatch: (batch: PreparedEvent[][]) => BatchPlan;
 
   constructor(file: string, opts: SqliteLogOptions = {}) {
-    super(opts);
+    super(sqlite, opts);
     this.db = openSqliteDatabase(file, opts.synchronous ?? 'FULL');
     this.blobs = new BlobFiles(opts.blobDir ?? path.join(path.dirname(file), 'blobs'));
-    const db = this.db;
-    this.stmts = {
-      head: db.prepare('SELECT seq, hash FROM spine_head WHERE id = 1'),
-      moveHead: db.prepare('UPDATE spine_head SET seq = ?, hash = ? WHERE id = 1'),
-      insert: db.prepare(
-        `INSERT INTO events (${EVENT_COLUMNS}) VALUES (@seq, @id, @type, @key, @runId, @causationId, @sourceKind, @sourceName, @timeMs, @envelopeVersion, @payload, @idempotencyKey, @prevHash, @hash)`,
-      ),
-      byIdem: db.prepare('SELECT seq, id FROM events WHERE idempotency_key = ?'),
-      envelope: db.prepare('SELECT * FROM envelopes WHERE run_id = ?'),
-      upsertEnvelope: db.prepare(
-        `INSERT INTO envelopes (run_id, intent, constraints, deadline_ms, state, version, opened_seq, updated_seq)
-         VALUES (@runId, @intent, @constraints, @deadlineMs, @state, @version, @openedSeq, @updatedSeq)
-         ON CONFLICT (run_id) DO UPDATE SET state = excluded.state, version = excluded.version, updated_seq = excluded.updated_seq`,
-      ),
-      bySeq: db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE seq = ?`),
-      history: db.prepare('SELECT seq, type, source_kind, source_name, time_ms FROM events WHERE run_id = ? ORDER BY seq DESC LIMIT ?'),
-      historyCount: db.prepare('SELECT count(*) AS n FROM events WHERE run_id = ?'),
-      offset: db.prepare('SELECT "offset" FROM consumers WHERE name = ?'),
-      run: db.prepare(`SELECT ${RUN_COLUMNS} FROM runs WHERE id = ?`),
-      upsertRun: db.prepare(`INSERT INTO runs (${RUN_COLUMNS}) VALUES (${RUN_COLUMNS.split(',').map(() => '?').join(', ')}) ON CONFLICT (id) DO UPDATE SET ${RUN_UPSERT_SET}`),
-      saveOffset: db.prepare(
-        `INSERT INTO consumers (name, "offset", filter, updated_ms) VALUES (?, ?, ?, ?)
-         ON CONFLICT (name) DO UPDATE SET "offset" = excluded."offset", filter = excluded.filter, updated_ms = excluded.updated_ms`,
-      ),
-    };
-    const s = this.stmts;
-    this.writeBatch = db
-      .transaction((batch: PreparedEvent[][]) => {
-        const head = s.head.get() as { seq: number; hash: string };
-        const { idempotencyKeys, runIds, indexedRunIds } = keysNeeded(batch);
-        const existing = new Map<string, { seq: number; id: string }>();
-        for (const k of idempotencyKeys) {
-          const hit = s.byIdem.get(k) as { seq: number; id: string } | undefined;
-          if (hit) existing.set(k, { seq: Number(hit.seq), id: hit.id });
-        }
-        const envelopes = new Map<string, EnvelopeRecord & { openedSeq: number; updatedSeq: number }>();
-        for (const runId of runIds) {
-          const row = s.envelope.get(runId) as EnvelopeRow | undefined;
-          if (row) envelopes.set(runId, envelopeFromRow(row));
-        }
-        const runs = new Map<string, RunIndexRow>();
-        for (const runId of indexedRunIds) {
-          const row = s.run.get(runId) as RunDbRow | undefined;
-          if (row) runs.set(runId, runFromRow(row));
-        }
-        const plan = planBatch({ seq: Number(head.seq), hash: head.hash }, batch, { existing, envelopes, runs, nowMs: Date.now() });
-        for (const row of plan.rows) s.insert.run(row);
-        for (const env of plan.envelopes.values()) s.upsertEnvelope.run(envelopeToParams(env));
-        for (const run of plan.runs.values()) s.upsertRun.run(...runToParams(run));
-        if (plan.rows.length > 0) s.moveHead.run(plan.head.seq, plan.head.hash);
-        return plan;
-      })
-      .immediate as unknown as (batch: PreparedEvent[][]) => ReturnType<typeof planBatch>;
+    this.own = new StatementCache(this.db, 500);
+    this.ported = new StatementCache(this.db, 200);
+    // Synchronous from BEGIN IMMEDIATE to COMMIT: no other statement on this connection runs in between.
+    this.writeBatch = this.db.transaction((batch: PreparedEvent[][]) =>
+      driveSync(commitSteps(sqlite, batch, Date.now()), (s) => run(this.own.get(s.sql), s.params)),
+    ).immediate as unknown as (batch: PreparedEvent[][]) => BatchPlan;
+  }
+
+  get databaseUrl(): string {
+    return `file:${this.db.name}`;
+  }
+
+  protected async exec(sql: string, params: unknown[]): Promise<Row[]> {
+    return run(this.own.get(sql), params);
+  }
+
+  protected async readOnly(sql: string, params: unknown[]): Promise<Row[]> {
+    const { st } = this.ported.get(sql);
+    if (!st.readonly) throw new Error(`spine: the query port refuses a statement that writes: ${sql.slice(0, 80)}`);
+    return st.all(...params) as Row[];
   }
 
   protected async commitBatch(batch: PreparedEvent[][]): Promise<CommitOutcome<AppendResult[]>[]> {
@@ -147,152 +125,4 @@ export class SqliteEventLog extends BaseEventLog {
   get database(): Database.Database {
     return this.db;
   }
-
-  async read(q: ReadQuery): Promise<SpineEvent[]> {
-    const { where, params } = filterSql(q.filter);
-    const order = q.descending ? 'DESC' : 'ASC';
-    const cursor = q.descending ? (q.after > 0 ? 'seq < ?' : '1 = 1') : 'seq > ?';
-    const args = q.descending ? (q.after > 0 ? [q.after] : []) : [q.after];
-    const rows = this.db
-      .prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE ${cursor}${where} ORDER BY seq ${order} LIMIT ?`)
-      .all(...args, ...params, q.limit) as DbRow[];
-    return this.eventsFromRows(rows);
-  }
-
-  async head(): Promise<number> {
-    return Number((this.stmts.head.get() as { seq: number }).seq);
-  }
-
-  async getEvent(seq: number): Promise<SpineEvent | null> {
-    const row = this.stmts.bySeq.get(seq) as DbRow | undefined;
-    return row ? (await this.eventsFromRows([row]))[0]! : null;
-  }
-
-  async getEnvelope(runId: string): Promise<Envelope | null> {
-    const row = this.stmts.envelope.get(runId) as EnvelopeRow | undefined;
-    if (!row) return null;
-    const recent = this.stmts.history.all(runId, HISTORY_LIMIT) as HistoryRow[];
-    const total = Number((this.stmts.historyCount.get(runId) as { n: number }).n);
-    return withHistory(envelopeFromRow(row), recent, total);
-  }
-
-  async getRun(runId: string): Promise<RunIndexRow | null> {
-    const row = this.stmts.run.get(runId) as RunDbRow | undefined;
-    return row ? runFromRow(row) : null;
-  }
-
-  async listRuns(q: RunQuery): Promise<RunIndexRow[]> {
-    const { sql, params } = runListSql(q);
-    return (this.db.prepare(sql).all(...params) as RunDbRow[]).map(runFromRow);
-  }
-
-  async verify(fromSeq = 1, toSeq?: number): Promise<VerifyResult> {
-    const head = this.stmts.head.get() as { seq: number; hash: string };
-    const last = Math.min(toSeq ?? Number(head.seq), Number(head.seq));
-    const from = Math.max(1, fromSeq);
-    const prev = from > 1 ? (this.stmts.bySeq.get(from - 1) as DbRow | undefined)?.hash : GENESIS_HASH;
-    const v = new ChainVerifier(from, prev ?? GENESIS_HASH);
-    const it = this.db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE seq >= ? AND seq <= ? ORDER BY seq`).iterate(from, last);
-    const blobs: { seq: number; ref: BlobRef }[] = [];
-    for (const r of it) {
-      const row = toStoredRow(r as DbRow);
-      if (!v.push(row)) break;
-      const ref = blobRefOf(row.payload);
-      if (ref) blobs.push({ seq: row.seq, ref });
-    }
-    return this.withBlobChecks(verdict(v, from, last, Number(head.seq), head.hash), blobs);
-  }
-
-  async loadOffset(consumer: string): Promise<number | null> {
-    const row = this.stmts.offset.get(consumer) as { offset: number } | undefined;
-    return row ? Number(row.offset) : null;
-  }
-
-  async saveOffset(consumer: string, seq: number, filter: EventFilter): Promise<void> {
-    this.stmts.saveOffset.run(consumer, seq, JSON.stringify(filter), Date.now());
-  }
-}
-
-type HistoryRow = { seq: number | string; type: string; source_kind: string; source_name: string; time_ms: number | string };
-
-export function withHistory(record: EnvelopeRecord, recentDesc: HistoryRow[], total: number): Envelope {
-  return {
-    ...record,
-    history: {
-      entries: recentDesc
-        .map((h) => ({
-          seq: Number(h.seq),
-          type: h.type,
-          source: { kind: h.source_kind as 'system', name: h.source_name },
-          time: new Date(Number(h.time_ms)).toISOString(),
-        }))
-        .reverse(),
-      omitted: Math.max(0, total - recentDesc.length),
-    },
-  };
-}
-
-export function envelopeFromRow(row: EnvelopeRow): EnvelopeRecord & { openedSeq: number; updatedSeq: number } {
-  return {
-    runId: row.run_id,
-    intent: row.intent,
-    constraints: JSON.parse(row.constraints),
-    deadline: row.deadline_ms === null ? null : new Date(Number(row.deadline_ms)).toISOString(),
-    state: JSON.parse(row.state),
-    version: Number(row.version),
-    openedSeq: Number(row.opened_seq),
-    updatedSeq: Number(row.updated_seq),
-  };
-}
-
-export function envelopeToParams(env: EnvelopeRecord & { openedSeq: number; updatedSeq: number }) {
-  return {
-    runId: env.runId,
-    intent: env.intent,
-    constraints: JSON.stringify(env.constraints),
-    deadlineMs: env.deadline === null ? null : Date.parse(env.deadline),
-    state: JSON.stringify(env.state),
-    version: env.version,
-    openedSeq: env.openedSeq,
-    updatedSeq: env.updatedSeq,
-  };
-}
-
-/** SQL for an EventFilter; `?` placeholders (PostgreSQL numbers them itself). */
-export function filterSql(filter: EventFilter | undefined): { where: string; params: unknown[] } {
-  const parts: string[] = [];
-  const params: unknown[] = [];
-  if (filter?.key !== undefined) {
-    parts.push('key = ?');
-    params.push(filter.key);
-  }
-  if (filter?.runId !== undefined) {
-    parts.push('run_id = ?');
-    params.push(filter.runId);
-  }
-  if (filter?.types && filter.types.length > 0) {
-    const exact = filter.types.filter((t) => !t.includes('*'));
-    const wild = filter.types.filter((t) => t.includes('*'));
-    const ors: string[] = [];
-    if (exact.length) {
-      ors.push(`type IN (${exact.map(() => '?').join(', ')})`);
-      params.push(...exact);
-    }
-    for (const w of wild) {
-      ors.push('type REGEXP ?');
-      params.push(typePatternToRegex(w));
-    }
-    parts.push(`(${ors.join(' OR ')})`);
-  }
-  return { where: parts.length ? ` AND ${parts.join(' AND ')}` : '', params };
-}
-
-export function verdict(v: ChainVerifier, from: number, last: number, headSeq: number, headHash: string): VerifyResult {
-  const base = { checked: v.checked, fromSeq: from, toSeq: last };
-  if (v.bad) return { ok: false, ...base, firstBadSeq: v.bad.seq, reason: v.bad.reason };
-  if (v.expectedNextSeq !== last + 1 && last >= from)
-    return { ok: false, ...base, firstBadSeq: v.expectedNextSeq, reason: 'seq_gap' };
-  if (last === headSeq && last >= from && v.lastHash !== headHash)
-    return { ok: false, ...base, firstBadSeq: last, reason: 'head_mismatch' };
-  return { ok: true, ...base };
 }
