@@ -23,16 +23,6 @@ import { toHttpError } from '@/server/http/errors';
 
 const SERVER = path.resolve(import.meta.dirname);
 
-/**
- * Codes thrown with two statuses on this branch that another change of issue 11 settles: the entry is the
- * status the code ends with. Remove an entry once its other site is merged (then the walk sees one status).
- */
-const SETTLED_ELSEWHERE: Record<string, ErrorStatus> = {
-  // server/observability/index.ts throws it as NotFoundError (404); the observability change makes it an
-  // UnavailableError (503), as server/http/services.ts already throws it.
-  'engine.unavailable': 503,
-};
-
 type Site = { code: string; status: number; where: string };
 
 function sourceFiles(dir: string): string[] {
@@ -106,8 +96,8 @@ function statusByCode(sites: Site[]): Map<string, Set<number>> {
 
 const { sites, unplaced } = throwSites();
 const byCode = statusByCode(sites);
-/** Each code with the one status it has (or ends with, for SETTLED_ELSEWHERE). */
-const table = [...byCode].map(([code, statuses]) => ({ code, status: SETTLED_ELSEWHERE[code] ?? [...statuses][0]! }));
+/** Each code with the one status it has. */
+const table = [...byCode].map(([code, statuses]) => ({ code, status: [...statuses][0]! }));
 
 describe('one error code, one status', () => {
   it('finds the codes thrown in server/, and every throw site is placed', () => {
@@ -119,10 +109,9 @@ describe('one error code, one status', () => {
 
   it('gives every code exactly one status, wherever it is thrown', () => {
     const conflicting = [...byCode]
-      .filter(([code, statuses]) => statuses.size > 1 && !(code in SETTLED_ELSEWHERE))
+      .filter(([code, statuses]) => statuses.size > 1)
       .map(([code]) => `${code}: ${sites.filter((s) => s.code === code).map((s) => `${s.status} at ${s.where}`).join(', ')}`);
     expect(conflicting).toEqual([]);
-    for (const [code, status] of Object.entries(SETTLED_ELSEWHERE)) expect(byCode.get(code)?.has(status), code).toBe(true);
   });
 
   it('gives every status a kind in ERROR_STATUS', () => {

@@ -2,12 +2,10 @@
  * Workflows over tRPC, for the designer (`/workflows`, `/workflows/[id]`): the library list, drafts with
  * optimistic concurrency (a stale `expectedRevision` is 409 `workflow.draft_conflict`), publishing through
  * the engine (which validates with the agent registry and refreshes triggers), versions, starting a run of
- * the published version (refused for an archived workflow), and a run's node states pushed live. Every
- * change is recorded with the caller's name (server/workflows/library.ts says which events).
+ * the published version (refused for an archived workflow). Every change is recorded with the caller's name (server/workflows/library.ts says which events).
  */
-import { tracked } from '@trpc/server';
 import { z } from 'zod';
-import { StartRunInput, type RunView } from '@/server/engine';
+import { StartRunInput } from '@/server/engine';
 import { createWorkflowLibrary } from '@/server/workflows/library';
 import { WorkflowDocument } from '@/server/workflows/schema';
 import { DEMO_TEMPLATES } from '@/server/workflows/templates';
@@ -35,26 +33,6 @@ export const VersionInput = z.object({ id: WorkflowId, version: z.number().int()
 export const StartWorkflowRunInput = StartRunInput.pick({ input: true, intent: true, constraints: true, deadline: true, idempotencyKey: true })
   .extend({ id: WorkflowId })
   .strict();
-export const RunIdInput = z.object({ runId: z.string().min(1).max(128) }).strict();
-export const RunStatesInput = RunIdInput.extend({
-  /** Resume cursor (the seq of the last snapshot received); httpSubscriptionLink sets it on reconnect. */
-  lastEventId: z.string().regex(/^\d{1,15}$/, 'lastEventId is an event seq').nullish(),
-}).strict();
-
-/** A run's state as the read-only canvas needs it: the run's status and every node's. */
-export type RunStates = Pick<RunView, 'id' | 'workflowId' | 'version' | 'status' | 'waitingOn' | 'error'> & {
-  nodes: Pick<RunView['nodes'][number], 'id' | 'status' | 'attempts' | 'error'>[];
-  /** Seq of the last event folded into this state. */
-  seq: number;
-};
-
-function statesOf(run: RunView, seq: number): RunStates {
-  return {
-    id: run.id, workflowId: run.workflowId, version: run.version, status: run.status, waitingOn: run.waitingOn, error: run.error, seq,
-    nodes: run.nodes.map(({ id, status, attempts, error }) => ({ id, status, attempts, error })),
-  };
-}
-
 /** The library over the context's database, the engine's workflow store and the spine. */
 function libraryOf(ctx: Context) {
   return createWorkflowLibrary({ db: requireDb(ctx.db), workflows: ctx.engine.workflows, spine: ctx.spine });
@@ -130,28 +108,4 @@ export const workflowsRouter = router({
   startRun: roleProcedure('operator')
     .input(StartWorkflowRunInput)
     .mutation(({ ctx, input: { id, ...run } }) => ctx.engine.startRun(id, run, ctx.actor)),
-
-  /** A run's status and node states now (the first paint of the live canvas). */
-  runStates: authedProcedure.input(RunIdInput).query(async ({ ctx, input }) => {
-    const run = await ctx.engine.getRun(input.runId);
-    return statesOf(run, (await ctx.spine.getRun(input.runId))?.lastSeq ?? 0);
-  }),
-
-  /**
-   * The run's node states after each of its events, from its first event (or after `lastEventId`), then
-   * live: every snapshot is tracked by the seq of the event it follows, so a reconnect resumes there.
-   */
-  liveRunStates: authedProcedure.input(RunStatesInput).subscription(async function* ({ ctx, input, signal }) {
-    const run = await ctx.engine.getRun(input.runId);
-    const after = input.lastEventId == null ? undefined : Number(input.lastEventId);
-    const startedSeq = (await ctx.spine.getRun(run.id))?.startedSeq ?? 1;
-    // The run exists: that was the last fallible check. From here on the stream only yields.
-    // spine.subscribe registers for commit wake-ups before it reads the backlog, so nothing is missed.
-    let lastSent = after ?? startedSeq - 1;
-    for await (const e of ctx.spine.subscribe({ runId: run.id, after: lastSent, signal })) {
-      if (e.seq <= lastSent) continue;
-      lastSent = e.seq;
-      yield tracked(String(e.seq), statesOf(await ctx.engine.getRun(run.id), e.seq));
-    }
-  }),
 });
