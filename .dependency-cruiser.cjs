@@ -10,6 +10,9 @@
  *   server/{auth,net}: low, importable by all; they import only the spine and db below them (auth) or
  *                     nothing of Spine but errors (net). server/errors.ts, env.ts, secretFiles.ts: leaves.
  *
+ * Each server/ folder is entered through its index.ts (or an isomorphic leaf): `@/server/agents`, never
+ * `@/server/agents/registry`. Tests, contract suites, fixtures, server/testing and bench/ reach inside.
+ *
  * Inside the engine, `run/` and `primitives/` are the pure core: no I/O (database, agents, network,
  * runtime, node:*, the engine's I/O shell). Production code never imports server/testing/; routers take
  * the database and the runtime's services from the tRPC context, never from server/db or server/runtime.
@@ -19,7 +22,9 @@
  */
 
 /** Server files that are safe in the browser: zod and plain TypeScript, no node:*, no database. */
-const ISOMORPHIC_LEAVES = '^server/(workflows/(schema|validate|expressions)|spine/events|auth/roles)\\.ts$';
+const ISOMORPHIC_LEAVES = '^server/(workflows/(schema|validate|expressions)|spine/(events|envelope)|auth/roles)\\.ts$';
+/** A folder's entry: what the folder offers the rest of Spine. */
+const FOLDER_ENTRY = '^server/[^/]+/index\\.ts$';
 /** Test files run in Node under vitest, never in the browser bundle. */
 const TESTS = '\\.test\\.tsx?$';
 /** Test support beside the code: contract suites and recorded-fixture tooling (they run only under tests). */
@@ -234,6 +239,25 @@ module.exports = {
         path: '^(generated/|node_modules/(@prisma/|prisma/|better-sqlite3/|pg/))',
         dependencyTypesNot: ['type-only'],
       },
+    },
+    {
+      name: 'folder-entry-only',
+      comment:
+        'A server/ folder is entered through its index.ts (as Langfuse\'s rfc08-features-via-index): a file of one ' +
+        'folder imports another folder\'s entry, never a file inside it. The isomorphic leaves are entries too (the ' +
+        'browser imports them alone). Tests, contract suites, fixtures and server/testing reach inside on purpose.',
+      severity: 'error',
+      from: { path: '^server/([^/]+)/', pathNot: [TESTS, ...TEST_SUPPORT, '^server/testing/'] },
+      to: { path: '^server/[^/]+/', pathNot: ['^server/$1/', FOLDER_ENTRY, ISOMORPHIC_LEAVES] },
+    },
+    {
+      name: 'folder-entry-only-from-outside',
+      comment:
+        'Pages, components, scripts and the files at server/\'s root (runtime.ts) enter a server/ folder through its ' +
+        'index.ts or an isomorphic leaf. bench/ is exempt: it measures internals.',
+      severity: 'error',
+      from: { path: '^(app|components|scripts)/|^server/[^/]+\\.ts$', pathNot: TESTS },
+      to: { path: '^server/[^/]+/', pathNot: [FOLDER_ENTRY, ISOMORPHIC_LEAVES] },
     },
     {
       name: 'no-circular',

@@ -37,8 +37,8 @@ async function main() {
 
   const { env } = await import('@/server/env');
   const { getRuntime } = await import('@/server/runtime');
-  const { startDemo } = await import('@/server/demo/publisher');
-  const { PEER_HEADER } = await import('@/server/http/clientAddress');
+  const { startDemo } = await import('@/server/demo');
+  const { PEER_HEADER } = await import('@/server/http');
   const { default: next } = await import('next');
 
   const { HOST: hostname, PORT: port, SPINE_DEMO } = env();

@@ -11,11 +11,11 @@
  * event publisher (SPINE_DEMO) is started by scripts/serve.ts.
  */
 import { auditOptionsFromEnv, openAudit, type Audit } from './audit';
-import { createDb, type Db } from './db/client';
-import { createAuthService, type AuthService } from './auth/service';
+import { createDb, type Db } from './db';
+import { createAuthService, type AuthService } from './auth';
 import { env } from './env';
 import { startEngine, type EngineService } from './engine';
-import { seedDemo } from './demo/seed';
+import { seedDemo } from './demo';
 import { openSpine, type Spine } from './spine';
 
 export type Runtime = {

@@ -4,7 +4,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Badge, Button, ErrorNote, Skeleton, Table, TableBody, TableHead, Th } from '@/components/ui';
 import { useTRPC } from '@/components/trpc/client';
-import type { PublicApiKey } from '@/server/auth/service';
+import type { PublicApiKey } from '@/server/auth';
 import { describePatterns } from './patterns';
 
 export function ApiKeysPanel() {

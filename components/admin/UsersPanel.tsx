@@ -7,7 +7,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Badge, Button, ErrorNote, Skeleton } from '@/components/ui';
 import { useTRPC } from '@/components/trpc/client';
-import type { PublicUser } from '@/server/auth/service';
+import type { PublicUser } from '@/server/auth';
 import type { Role } from '@/server/auth/roles';
 import { RolePicker } from './RolePicker';
 

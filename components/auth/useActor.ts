@@ -8,7 +8,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { useTRPC } from '@/components/trpc/client';
 import { rolesAllow, type Role } from '@/server/auth/roles';
-import type { Me } from '@/server/api/routers/session';
+import type { Me } from '@/server/api';
 
 export type ActorState = {
   /** undefined while loading; null when nobody is signed in. */

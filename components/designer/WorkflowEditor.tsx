@@ -14,7 +14,7 @@ import { useShallow } from 'zustand/react/shallow';
 import { Badge, Button, cn, errorMessage, Modal, Skeleton, toast, Toasts } from '@/components/ui';
 import { useActor } from '@/components/auth/useActor';
 import { useTRPC } from '@/components/trpc/client';
-import type { WorkflowDetail } from '@/server/workflows/store';
+import type { WorkflowDetail } from '@/server/workflows';
 import { KIND_META, type NodeKind, type WorkflowDocument } from '@/server/workflows/schema';
 import { AddNodeMenu } from './AddNodeMenu';
 import { Canvas, SNAP_GRID } from './Canvas';

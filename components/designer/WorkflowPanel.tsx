@@ -8,7 +8,7 @@ import { useEffect, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { Button, errorMessage } from '@/components/ui';
 import { useTRPC } from '@/components/trpc/client';
-import type { WorkflowSummary } from '@/server/workflows/store';
+import type { WorkflowSummary } from '@/server/workflows';
 import { Section, TextField } from './inspector/fields';
 import { useDesignerStore } from './store';
 

@@ -16,7 +16,7 @@
 import { applyEdgeChanges, applyNodeChanges, type Connection, type EdgeChange, type NodeChange } from '@xyflow/react';
 import { createContext, createElement, useContext, useState, type ReactNode } from 'react';
 import { createStore, useStore, type StoreApi } from 'zustand';
-import type { NodeStatus } from '@/server/engine/run/evolve';
+import type { NodeStatus } from '@/server/engine';
 import { createNode, DEFAULT_HANDLE, KIND_META, type NodeKind, type WorkflowDocument } from '@/server/workflows/schema';
 import { canConnect, validateWorkflow, type Problem } from '@/server/workflows/validate';
 import { copySelection, pasteInto, type ClipboardPayload } from './clipboard';

@@ -8,7 +8,7 @@ import { isServer, QueryClient, QueryClientProvider } from '@tanstack/react-quer
 import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink } from '@trpc/client';
 import { createTRPCContext } from '@trpc/tanstack-react-query';
 import { useState, type ReactNode } from 'react';
-import type { AppRouter } from '@/server/api/root';
+import type { AppRouter } from '@/server/api';
 import { shouldRetry } from './retry';
 
 export const { TRPCProvider, useTRPC, useTRPCClient } = createTRPCContext<AppRouter>();

@@ -16,8 +16,7 @@ import { dehydrate, HydrationBoundary, QueryClient } from '@tanstack/react-query
 import { createTRPCOptionsProxy } from '@trpc/tanstack-react-query';
 import { headers } from 'next/headers';
 import { cache, createElement, type ReactNode } from 'react';
-import { appRouter } from '@/server/api/root';
-import { createContext } from '@/server/api/trpc';
+import { appRouter, createContext } from '@/server/api';
 
 /** One query client per server request. */
 export const getQueryClient = cache(() => new QueryClient({ defaultOptions: { queries: { staleTime: 30_000 } } }));

@@ -14,7 +14,7 @@ import { useTRPC, useTRPCClient } from '@/components/trpc/client';
 import { checkImportSize, downloadText, nameFromFileName, parseWorkflowFile, serializeWorkflow, type ImportIssue } from './documentFile';
 import { ImportIssues } from './ImportIssues';
 import { WorkflowFileInput } from './WorkflowFileInput';
-import type { WorkflowOverview } from '@/server/workflows/library';
+import type { WorkflowOverview } from '@/server/workflows';
 
 const RUN_TONE: Record<string, BadgeTone> = { running: 'info', queued: 'neutral', waiting: 'warning', completed: 'success', failed: 'danger', cancelled: 'neutral' };
 

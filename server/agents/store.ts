@@ -3,12 +3,11 @@
  * show agents to people use `agentPublicSelect`.
  */
 import { z } from 'zod';
-import type { Db } from '@/server/db/client';
+import type { Db } from '@/server/db';
 import { ConflictError, NotFoundError } from '@/server/errors';
-import { Json } from '@/server/spine/events';
+import { Json, type Json as JsonValue } from '@/server/spine/events';
 import { AGENT_KINDS, type AgentRecord } from './adapter';
-import { SECRET_FIELDS, isSealed, open, seal } from '@/server/auth/secretBox';
-import type { Json as JsonValue } from '@/server/spine/events';
+import { SECRET_FIELDS, isSealed, open, seal } from '@/server/auth';
 
 /** Secret fields are sealed before they reach the database (server/auth/secretBox.ts). */
 function sealConfig(config: Record<string, JsonValue>): string {

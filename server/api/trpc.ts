@@ -14,12 +14,11 @@ import { initTRPC, TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { ForbiddenError, isSpineError, UnauthenticatedError, UnavailableError, type ErrorStatus, type SpineError } from '@/server/errors';
 import { getRuntime, type Runtime } from '@/server/runtime';
-import type { Db } from '@/server/db/client';
+import type { Db } from '@/server/db';
 import type { Spine } from '@/server/spine';
 import type { EngineService } from '@/server/engine';
 import { hasRole, type Actor, type Role } from './actor';
-import { isSameOrigin } from '@/server/auth/origin';
-import type { AuthService } from '@/server/auth/service';
+import { isSameOrigin, type AuthService } from '@/server/auth';
 import { auditFor, type Audit } from '@/server/audit';
 
 /* ---------------------------------------------------------------------------------------------------

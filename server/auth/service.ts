@@ -8,7 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import type { Db } from '@/server/db/client';
+import type { Db } from '@/server/db';
 import { ConflictError, ForbiddenError, NotFoundError, SpineError, ValidationError } from '@/server/errors';
 import type { Spine } from '@/server/spine';
 import { TypePattern } from '@/server/spine/events';

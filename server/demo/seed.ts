@@ -4,9 +4,9 @@
  * `shipping-label`). Idempotent: existing agents and workflows are left as they are.
  */
 import type { Json } from '@/server/spine';
-import { BUILTIN_BEHAVIOURS } from '@/server/agents/builtin/agents';
+import { BUILTIN_BEHAVIOURS } from '@/server/agents';
 import type { EngineService } from '@/server/engine';
-import { DEMO_TEMPLATES } from '@/server/workflows/templates';
+import { DEMO_TEMPLATES } from '@/server/workflows';
 
 /** Simulated latency per demo agent, so a live run is watchable. */
 const DEMO_LATENCY_MS: Record<string, number> = {

@@ -7,9 +7,7 @@
  * through one mapping (`taskResult`). See README.md.
  */
 import type { Json, Spine } from '@/server/spine';
-import type { AgentRegistry } from '@/server/agents/registry';
-import { isNonRetryable, NonRetryableAgentError, retryAfterOf } from '@/server/agents/errors';
-import { BuiltinAdapter } from '@/server/agents/builtin/builtinAdapter';
+import { isNonRetryable, NonRetryableAgentError, retryAfterOf, BuiltinAdapter, type AgentRegistry } from '@/server/agents';
 import type { AgentNode } from '@/server/workflows/schema';
 import { idempotencyKey } from './ids';
 import type { TaskResult } from './primitives/handoff';

@@ -17,8 +17,8 @@
  */
 import { newEventId, type AppendInput, type AppendResult, type Json, type RunStatus, type Spine, type SpineEvent, ENGINE_SOURCE } from '@/server/spine';
 import { isSpineError } from '@/server/errors';
-import type { AgentRegistry } from '@/server/agents/registry';
-import type { WorkflowStore } from '@/server/workflows/store';
+import type { AgentRegistry } from '@/server/agents';
+import type { WorkflowStore } from '@/server/workflows';
 import { isRunEvent, toRunEvent, type Decision, type RunEvent, type RunStarted } from './events';
 import { compileWorkflow, type CompiledWorkflow } from './graph';
 import { decisionKey } from './ids';

@@ -6,6 +6,8 @@
 export { startEngine, runStatusOf, StartRunInput, ApprovalDecisionInput, ContextPatchInput } from './service';
 export type { EngineService, RunView, PendingApproval, Requester } from './service';
 export { Engine, type EngineDeps } from './engine';
-export type { RunState, Vote } from './run/evolve';
-export { toRunEvent } from './events';
 export { mayDecide, approvalView, VOTE_REFUSALS, type ApprovalView, type Voter, type VoteRefusal, type VoteRefusalCode, type MayDecide } from './primitives/approval';
+/* What the read models fold a run with: the compiled graph, the run's events and the pure fold. */
+export type { CompiledWorkflow } from './graph';
+export { toRunEvent, isRunEvent, type RunEvent } from './events';
+export { applyEvent, initialState, type RunState, type NodeStatus, type Vote } from './run/evolve';

@@ -6,7 +6,7 @@
  * is less than an hour old. Waiting is one setTimeout per workflow (a pushed wake-up), never a poll.
  */
 import { nextCronTime } from '@/server/workflows/schema';
-import type { WorkflowStore } from '@/server/workflows/store';
+import type { WorkflowStore } from '@/server/workflows';
 import type { Engine } from './engine';
 import { scheduleKey } from './ids';
 

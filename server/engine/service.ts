@@ -10,18 +10,16 @@
  * const { runId } = await engine.startRun('procurement', { input: { amount: 12_000 } }, 'ann');
  */
 import { z } from 'zod';
-import type { Db } from '@/server/db/client';
+import { acquireLeadership, type Db } from '@/server/db';
 import { ConflictError, isSpineError, NotFoundError, ValidationError } from '@/server/errors';
 import { sourceOf, type AppendResult, type Envelope, type Json, type RunStatus, type Spine, type WaitingOn } from '@/server/spine';
-import { createAgentStore, type AgentStore } from '@/server/agents/store';
-import { AgentRegistry } from '@/server/agents/registry';
-import { createWorkflowStore, type WorkflowStore } from '@/server/workflows/store';
+import { AgentRegistry, createAgentStore, type AgentStore } from '@/server/agents';
+import { createWorkflowStore, type WorkflowStore } from '@/server/workflows';
 import type { NodeKind } from '@/server/workflows/schema';
 import { submitDecision } from './primitives/approval';
 import { Engine, type EngineDeps } from './engine';
 import { commandInputs, type CommandEvent } from './appends';
 import { decisionKey, requesterKey } from './ids';
-import { acquireLeadership } from '@/server/db/leader';
 import { Scheduler } from './schedules';
 import type { NodeStatus, RunState, Vote } from './run/evolve';
 

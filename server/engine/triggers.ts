@@ -7,7 +7,7 @@
 import { ENGINE_SOURCE, isEngineSource, type Spine, type SpineEvent } from '@/server/spine';
 import { matchesType } from '@/server/spine/events';
 import { SpineError } from '@/server/errors';
-import type { WorkflowStore } from '@/server/workflows/store';
+import type { WorkflowStore } from '@/server/workflows';
 import type { StartRunRequest } from './appends';
 import { triggerFailedKey, triggerStartKey } from './ids';
 

@@ -24,8 +24,8 @@ export type Need =
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-export { isSameOrigin } from '@/server/auth/origin';
-import { isSameOrigin } from '@/server/auth/origin';
+export { isSameOrigin } from '@/server/auth';
+import { isSameOrigin } from '@/server/auth';
 
 export async function authorize(req: Request, services: HttpServices, need: Need): Promise<Actor> {
   if (!services.auth) return SYSTEM_ACTOR;

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { EventInput, SOURCE_KINDS } from '@/server/spine/events';
-import { RESERVED_EVENT_NAMESPACES } from '@/server/spine/publishing';
+import { RESERVED_EVENT_NAMESPACES } from '@/server/spine';
 import { ApprovalDecisionInput, ContextPatchInput, StartRunInput } from '@/server/engine';
 import { json } from './errors';
 

@@ -6,7 +6,7 @@
  */
 import type { Spine } from '@/server/spine';
 import type { EngineService } from '@/server/engine';
-import type { AuthService } from '@/server/auth/service';
+import type { AuthService } from '@/server/auth';
 import { auditFor, type Audit } from '@/server/audit';
 import { getRuntime, type Runtime } from '@/server/runtime';
 import { UnavailableError } from '@/server/errors';

@@ -11,8 +11,7 @@
  * const path = await obs.reasoningPath(runId, '1234');
  */
 import { EVENT_COLUMNS, logQueries, rowToEvent, type DbRow, type Spine, type SpineEvent } from '@/server/spine';
-import type { EngineService, RunView } from '@/server/engine';
-import type { CompiledWorkflow } from '@/server/engine/graph';
+import type { EngineService, RunView, CompiledWorkflow } from '@/server/engine';
 import type { WorkflowDocument } from '@/server/workflows/schema';
 import { NotFoundError, UnavailableError } from '@/server/errors';
 import { envelopeVersions, type EnvelopeVersion } from './envelopeVersions';
@@ -24,7 +23,7 @@ import { buildRunTrace, type CauseRelation, type RunTrace } from './runTrace';
 import { matchesTimelineFilter, timelineLocate, timelineSnapshot, timelineWindow, workflowLookup, type TimelineFilter } from './timeline';
 import { buildWaterfall, type Waterfall } from './waterfall';
 
-export { TimelineFilter } from './timeline';
+export { TimelineFilter, seqAtTime } from './timeline';
 export { RunListQuery, RUN_SORTS } from './runList';
 export { MetricsInput, METRIC_WINDOWS } from './metrics';
 export type { Overview, RunList, RunListRow, ReasoningPath, Waterfall, EnvelopeVersion, CauseRelation };

@@ -14,7 +14,7 @@
  * found.
  */
 import type { Json, SpineEvent } from '@/server/spine';
-import type { CompiledWorkflow } from '@/server/engine/graph';
+import type { CompiledWorkflow } from '@/server/engine';
 import type { NodeKind } from '@/server/workflows/schema';
 import { ancestorsOf, nodeOf, type CauseRelation, type RunTrace } from './runTrace';
 

@@ -28,9 +28,7 @@
  *   run.key_acquired / run.queued ← run.started; run.failed ← the node's last event
  */
 import type { Json, SpineEvent } from '@/server/spine';
-import type { CompiledWorkflow } from '@/server/engine/graph';
-import { isRunEvent, type RunEvent } from '@/server/engine/events';
-import { applyEvent, initialState } from '@/server/engine/run/evolve';
+import { isRunEvent, applyEvent, initialState, type CompiledWorkflow, type RunEvent } from '@/server/engine';
 
 export const CAUSE_RELATIONS = ['causation', 'trigger', 'flow', 'attempt', 'retry', 'context', 'decision', 'timer', 'failure', 'queue'] as const;
 export type CauseRelation = (typeof CAUSE_RELATIONS)[number];

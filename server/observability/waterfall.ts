@@ -7,7 +7,7 @@
  * trigger, a route choice, a fan-out, the end) are instants. Open spans (still running) have `endMs: null`.
  */
 import type { Json, SpineEvent } from '@/server/spine';
-import type { CompiledWorkflow } from '@/server/engine/graph';
+import type { CompiledWorkflow } from '@/server/engine';
 import { nodeOf, type RunTrace } from './runTrace';
 
 export const SPAN_KINDS = ['work', 'retry-wait', 'approval-wait', 'timer-wait', 'join-wait', 'queue-wait', 'instant'] as const;

@@ -25,7 +25,7 @@
  * drafts themselves are in the database, and the next burst's diff still covers what they changed).
  */
 import { createHash } from 'node:crypto';
-import type { Db } from '@/server/db/client';
+import type { Db } from '@/server/db';
 import { NotFoundError } from '@/server/errors';
 import type { EventInput, Json, RunStatus, Spine } from '@/server/spine';
 import { WorkflowDocument } from './schema';

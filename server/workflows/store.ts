@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import type { Db } from '@/server/db/client';
+import type { Db } from '@/server/db';
 import { ConflictError, NotFoundError, ValidationError } from '@/server/errors';
 import { WORKFLOW_SLUG, WorkflowDocument } from './schema';
 import { validateWorkflow, type Problem } from './validate';

@@ -8,8 +8,7 @@
  * responses over 1 MiB are refused.
  */
 import { isSpineError } from '@/server/errors';
-import { outboundFetch } from '@/server/net/outbound';
-import { signWebhook } from '@/server/net/webhooks';
+import { outboundFetch, signWebhook } from '@/server/net';
 import type { Json } from '@/server/spine';
 import { NonRetryableAgentError, RetryAfterError } from '../errors';
 import type { AgentAdapter, AgentRecord, AgentTask } from '../adapter';

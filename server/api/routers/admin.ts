@@ -4,7 +4,7 @@
  * records every change as an event (`user.*`, `apikey.*`) and returns a key's secret exactly once.
  */
 import { z } from 'zod';
-import { NewApiKey, NewUser, RoleList } from '@/server/auth/service';
+import { NewApiKey, NewUser, RoleList } from '@/server/auth';
 import { requireAuth, roleProcedure, router } from '../trpc';
 
 const Id = z.string().min(1).max(128);

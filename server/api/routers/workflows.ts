@@ -6,11 +6,9 @@
  */
 import { z } from 'zod';
 import { StartRunInput } from '@/server/engine';
-import { createWorkflowLibrary } from '@/server/workflows/library';
+import { createWorkflowLibrary, DEMO_TEMPLATES } from '@/server/workflows';
 import { WorkflowDocument } from '@/server/workflows/schema';
-import { DEMO_TEMPLATES } from '@/server/workflows/templates';
-import { authedProcedure, requireDb, roleProcedure, router } from '../trpc';
-import type { Context } from '../trpc';
+import { authedProcedure, requireDb, roleProcedure, router, type Context } from '../trpc';
 
 const WorkflowId = z.string().min(1).max(128);
 const Name = z.string().trim().min(1, 'a name is required').max(200);

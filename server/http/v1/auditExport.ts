@@ -9,7 +9,7 @@
 import { z } from 'zod';
 import { ForbiddenError, ValidationError } from '@/server/errors';
 import { EXPORT_FORMATS } from '@/server/audit';
-import { seqAtTime } from '@/server/observability/timeline';
+import { seqAtTime } from '@/server/observability';
 import { authorize, readsEveryType } from '../auth';
 import { withErrorHandling } from '../errors';
 import { auditOf, runtimeServices, type ServicesGetter } from '../services';

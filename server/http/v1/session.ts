@@ -3,7 +3,7 @@
  * Sign-in failures are rate limited per email and per client address (429), and recorded as events.
  */
 import { z } from 'zod';
-import { SESSION_COOKIE, SESSION_TTL_MS, readCookie } from '@/server/auth/service';
+import { SESSION_COOKIE, SESSION_TTL_MS, readCookie } from '@/server/auth';
 import { env } from '@/server/env';
 import { ForbiddenError, UnavailableError, ValidationError } from '@/server/errors';
 import { authorize, isSameOrigin } from '../auth';

@@ -1,4 +1,4 @@
-import { sessionApi } from '@/server/http/v1/session';
+import { sessionApi } from '@/server/http';
 
 export const dynamic = 'force-dynamic';
 export const runtime = 'nodejs';

@@ -1,4 +1,4 @@
-import { handleTrpc } from '@/server/api/handler';
+import { handleTrpc } from '@/server/api';
 
 export const dynamic = 'force-dynamic';
 

@@ -1,4 +1,4 @@
-import { eventsApi } from '@/server/http/v1/events';
+import { eventsApi } from '@/server/http';
 
 export const dynamic = 'force-dynamic';
 export const runtime = 'nodejs';

@@ -1,4 +1,4 @@
-import { openApiHandler } from '@/server/http/openapi';
+import { openApiHandler } from '@/server/http';
 
 export const dynamic = 'force-dynamic';
 export const GET = openApiHandler;

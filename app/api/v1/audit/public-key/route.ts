@@ -1,4 +1,4 @@
-import { auditExportApi } from '@/server/http/v1/auditExport';
+import { auditExportApi } from '@/server/http';
 
 export const dynamic = 'force-dynamic';
 export const runtime = 'nodejs';

@@ -1,4 +1,4 @@
-import { auditApi } from '@/server/http/v1/audit';
+import { auditApi } from '@/server/http';
 
 export const dynamic = 'force-dynamic';
 export const runtime = 'nodejs';

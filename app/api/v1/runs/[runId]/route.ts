@@ -1,4 +1,4 @@
-import { runsApi } from '@/server/http/v1/runs';
+import { runsApi } from '@/server/http';
 
 export const dynamic = 'force-dynamic';
 export const runtime = 'nodejs';

@@ -1,4 +1,4 @@
-import { workflowsApi } from '@/server/http/v1/workflows';
+import { workflowsApi } from '@/server/http';
 
 export const dynamic = 'force-dynamic';
 export const runtime = 'nodejs';

@@ -1,4 +1,4 @@
-import { approvalsApi } from '@/server/http/v1/approvals';
+import { approvalsApi } from '@/server/http';
 
 export const dynamic = 'force-dynamic';
 export const runtime = 'nodejs';

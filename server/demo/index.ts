@@ -1,0 +1,6 @@
+/**
+ * The demo: the seed (agents, templates as workflows, sample runs) and the publisher that keeps a fresh
+ * database busy with cases. Callers import from `@/server/demo`.
+ */
+export { seedDemo } from './seed';
+export { startDemo, type Demo } from './publisher';

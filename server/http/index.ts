@@ -1,0 +1,13 @@
+/**
+ * API v1 (`/api/v1`, OpenAPI) and the auth endpoints as fetch handlers the route files mount, and the
+ * connection's peer header `scripts/serve.ts` sets. Callers import from `@/server/http`.
+ */
+export { approvalsApi } from './v1/approvals';
+export { auditApi } from './v1/audit';
+export { auditExportApi } from './v1/auditExport';
+export { eventsApi } from './v1/events';
+export { runsApi } from './v1/runs';
+export { sessionApi } from './v1/session';
+export { workflowsApi } from './v1/workflows';
+export { openApiHandler, openApiDocument } from './openapi';
+export { clientAddress, PEER_HEADER } from './clientAddress';

@@ -1,0 +1,9 @@
+/**
+ * Workflows as documents: the store (drafts, published versions), the library the designer lists (with
+ * draft and run counts), and the demo templates. The document schema, its validation and the expression
+ * language (`./schema`, `./validate`, `./expressions`) are isomorphic leaves the browser imports directly.
+ * Callers import from `@/server/workflows`.
+ */
+export { createWorkflowStore, triggerTypeOf, WorkflowCreate, type WorkflowStore, type WorkflowSummary, type WorkflowDetail } from './store';
+export { createWorkflowLibrary, type WorkflowLibrary, type WorkflowOverview, type DraftStatus } from './library';
+export { DEMO_TEMPLATES, type DemoTemplate } from './templates';
