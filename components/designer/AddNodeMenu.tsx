@@ -3,31 +3,22 @@
  * The add menu (`/`, Ctrl/⌘ K, or a right click on the canvas): type to filter the kinds, ↑/↓ to choose,
  * Enter to add. A command palette in the manner of n8n's node creator, fully keyboard-driven.
  */
-import { useEffect, useId, useRef, useState } from 'react';
-import { cn } from '@/components/ui';
+import { useId, useState } from 'react';
+import { cn, useModalDialog } from '@/components/ui';
 import { KIND_META, NODE_KINDS, type NodeKind } from '@/server/workflows/schema';
 import { KIND_LOOK, KindIcon } from './nodes/kindLook';
 import { matchesKind } from './Palette';
 
 export function AddNodeMenu({ open, onClose, onPick, context }: { open: boolean; onClose: () => void; onPick: (kind: NodeKind) => void; context?: string }) {
-  const ref = useRef<HTMLDialogElement>(null);
-  const wanted = useRef(open);
   const [query, setQuery] = useState('');
   const [active, setActive] = useState(0);
   const listId = useId();
   const kinds = NODE_KINDS.filter((k) => matchesKind(k, query));
 
-  useEffect(() => {
-    wanted.current = open;
-    const d = ref.current;
-    if (!d) return;
-    if (open && !d.open) {
-      setQuery('');
-      setActive(0);
-      d.showModal();
-    }
-    if (!open && d.open) d.close();
-  }, [open]);
+  const dialog = useModalDialog(open, onClose, () => {
+    setQuery('');
+    setActive(0);
+  });
 
   const pick = (k: NodeKind | undefined) => {
     if (!k) return;
@@ -37,20 +28,9 @@ export function AddNodeMenu({ open, onClose, onPick, context }: { open: boolean;
 
   return (
     <dialog
-      ref={ref}
+      {...dialog}
       aria-label="Add a step"
       data-testid="add-node-menu"
-      onClose={() => {
-        // A queued close event from an earlier close must not shut the menu once it is open again.
-        if (wanted.current && !ref.current?.open) onClose();
-      }}
-      onCancel={(e) => {
-        e.preventDefault();
-        onClose();
-      }}
-      onMouseDown={(e) => {
-        if (e.target === e.currentTarget) onClose();
-      }}
       className="mx-auto mt-[12vh] w-[min(28rem,calc(100vw-2rem))] rounded-xl border border-zinc-200 bg-white p-0 text-zinc-900 shadow-2xl backdrop:bg-zinc-950/30 dark:border-zinc-800 dark:bg-zinc-900 dark:text-zinc-100"
     >
       {open && (

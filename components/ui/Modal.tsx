@@ -3,8 +3,9 @@
  * A modal dialog on the native <dialog> element: focus moves in and is trapped, Escape closes, the page
  * behind is inert, and it is announced as a dialog with its title.
  */
-import { useEffect, useId, useRef, type ReactNode } from 'react';
-import { cn } from '@/components/ui/cn';
+import { useId, type ReactNode } from 'react';
+import { cn } from './cn';
+import { useModalDialog } from './useModalDialog';
 
 type Props = {
   open: boolean;
@@ -18,33 +19,13 @@ type Props = {
 };
 
 export function Modal({ open, onClose, title, description, children, footer, className, ...rest }: Props) {
-  const ref = useRef<HTMLDialogElement>(null);
-  const wanted = useRef(open);
+  const dialog = useModalDialog(open, onClose);
   const titleId = useId();
-  useEffect(() => {
-    wanted.current = open;
-    const d = ref.current;
-    if (!d) return;
-    if (open && !d.open) d.showModal();
-    if (!open && d.open) d.close();
-  }, [open]);
   return (
     <dialog
-      ref={ref}
+      {...dialog}
       aria-labelledby={titleId}
       data-testid={rest['data-testid']}
-      onClose={() => {
-        // The close event is queued: one from an earlier close can arrive after the dialog was opened again.
-        // Only a close the browser made on its own (not asked for, dialog now shut) is reported.
-        if (wanted.current && !ref.current?.open) onClose();
-      }}
-      onCancel={(e) => {
-        e.preventDefault();
-        onClose();
-      }}
-      onMouseDown={(e) => {
-        if (e.target === e.currentTarget) onClose();
-      }}
       className={cn(
         'm-auto w-[min(36rem,calc(100vw-2rem))] rounded-xl border border-zinc-200 bg-white p-0 text-zinc-900 shadow-2xl backdrop:bg-zinc-950/40 backdrop:backdrop-blur-[2px] dark:border-zinc-800 dark:bg-zinc-900 dark:text-zinc-100',
         className,

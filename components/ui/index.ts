@@ -12,6 +12,7 @@ export { ErrorNote } from './ErrorNote';
 export { denseInputClass, Field, inputClass, invalidInputClass } from './Field';
 export { ChevronIcon, MoonIcon, SpineMark, SunIcon } from './icons';
 export { Modal } from './Modal';
+export { useModalDialog } from './useModalDialog';
 export { Skeleton } from './Skeleton';
 export { SubmitButton } from './SubmitButton';
 export { Table, TableBody, TableHead, Th } from './Table';
