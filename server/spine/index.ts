@@ -4,7 +4,8 @@
  * `openSpine` migrates the database (SQLite file or PostgreSQL), opens the matching log and returns the
  * spine: append, read, subscribe (push), durable consumers, envelopes and chain verification.
  */
-import { migratePostgres, migrateSqlite, isPostgresUrl, sqlitePathFromUrl } from '@/server/db';
+import { migratePostgres, migrateSqlite, isPostgresUrl } from '@/server/db/migrate';
+import { sqlitePathFromUrl } from '@/server/db/sqlite';
 import { NotFoundError } from '@/server/errors';
 import type { AppendInput, EventFilter, EventInput, SpineEvent } from './events';
 import type { Envelope } from './envelope';

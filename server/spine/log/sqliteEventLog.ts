@@ -13,7 +13,7 @@
 import path from 'node:path';
 import type Database from 'better-sqlite3';
 import type { Statement } from 'better-sqlite3';
-import { openSqliteDatabase } from '@/server/db';
+import { openSqliteDatabase } from '@/server/db/sqlite';
 import type { LogOptions } from './eventLog';
 import type { AppendResult, BatchPlan, PreparedEvent } from './sequencer';
 import type { CommitOutcome } from './groupCommit';
