@@ -6,8 +6,9 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Json, SpineEvent } from '@/server/spine';
+import { seedDemo } from '@/server/demo';
 import { observability } from '@/server/observability';
-import { openHarness, publishDocument, waitForRun, type Harness } from '@/server/testing/engineHarness';
+import { openHarness, publishDocument, waitForEvent, waitForRun, type Harness } from '@/server/testing/engineHarness';
 import { startFakeOpenAi, type FakeOpenAi } from '@/server/testing/fakeOpenAi';
 import { testDbKind } from '@/server/testing/testDb';
 import type { WorkflowDocumentInput } from '@/server/workflows/schema';
@@ -151,5 +152,37 @@ describe(`LLM agents in runs (${testDbKind()})`, () => {
     const events = await waitForRun(h.spine, runId);
     expect(events.find((e) => e.type === 'task.failed')!.payload).toMatchObject({ errorKind: 'timeout', error: 'timed out after 200 ms' });
     expect(Date.now() - t0).toBeLessThan(4000);
+  });
+
+  it('the template "Legal case with LLM specialists": builtin stand-ins without an endpoint, LLM agents on the one the seed is given', async () => {
+    process.env.SPINE_OUTBOUND_ALLOW = '127.0.0.1';
+    h = await openHarness();
+    expect((await h.service.agentStore.get('llm-summarizer')).kind).toBe('builtin');
+    const standIn = await h.service.startRun('legal-case-llm', { input: { facts: 'A small contract dispute' } }, 'tom');
+    expect((await waitForRun(h.spine, standIn.runId)).at(-1)).toMatchObject({ type: 'run.completed', payload: { endNodeId: 'done' } });
+
+    fake = await startFakeOpenAi((req) => {
+      const system = req.body.messages[0]!.content ?? '';
+      if (system.includes('senior partner')) return { content: JSON.stringify({ risk: 'high', summary: 'GDPR exposure is material.' }) };
+      if (system.includes('compliance')) return { content: JSON.stringify({ level: 'high', reasons: ['GDPR'] }) };
+      return { content: JSON.stringify({ ok: true }) };
+    });
+    await seedDemo(h.service, { latency: false, llm: { baseUrl: fake.baseUrl, model: 'fake-legal', apiKey: 'sk-demo' } });
+    const summarizer = await h.service.agentStore.get('llm-summarizer');
+    expect(summarizer).toMatchObject({ kind: 'openai', config: { baseUrl: fake.baseUrl, model: 'fake-legal', output: 'json', apiKey: 'sk-demo' } });
+    const stored = await h.db.agent.findUnique({ where: { name: 'llm-summarizer' } });
+    expect(stored!.config).not.toContain('sk-demo');
+
+    const { runId } = await h.service.startRun('legal-case-llm', { input: { facts: 'GDPR breach at a subsidiary' }, intent: 'Assess the case' }, 'tom');
+    const asked = await waitForEvent(h.spine, runId, (e) => e.type === 'approval.requested');
+    await h.service.decideApproval(payloadOf<{ approvalId: string }>(asked).approvalId, { decision: 'approve' }, { name: 'paula' });
+    const events = await waitForRun(h.spine, runId);
+    expect(events.at(-1)).toMatchObject({ type: 'run.completed', payload: { endNodeId: 'released' } });
+    expect(fake.requests).toHaveLength(6);
+    for (const r of fake.requests) expect(r).toMatchObject({ headers: { authorization: 'Bearer sk-demo' }, body: { model: 'fake-legal', temperature: 0, response_format: { type: 'json_object' } } });
+    const last = fake.requests.find((r) => (r.body.messages[0]!.content ?? '').includes('senior partner'))!;
+    expect(last.body.messages[1]!.content).toContain('"regulatoryRisk":{"level":"high","reasons":["GDPR"]}');
+    expect(last.body.messages[1]!.content).toContain('Intent: Assess the case');
+    expect((await h.spine.envelope(runId)).state.summary).toEqual({ risk: 'high', summary: 'GDPR exposure is material.' });
   });
 });
