@@ -53,7 +53,8 @@ export type FakeOpenAi = {
 
 const tokens = (s: string) => Math.ceil(s.length / 4);
 
-export async function startFakeOpenAi(script?: FakeOpenAi['script']): Promise<FakeOpenAi> {
+/** `port`: a fixed loopback port (e2e, where the app is configured before the test starts); 0, any free one. */
+export async function startFakeOpenAi(script?: FakeOpenAi['script'], opts: { port?: number } = {}): Promise<FakeOpenAi> {
   const queued: FakeAnswer[] = [];
   const requests: FakeRequest[] = [];
   const lastUser = (req: FakeRequest) => [...req.body.messages].reverse().find((m) => m.role === 'user')?.content ?? '';
@@ -84,7 +85,10 @@ export async function startFakeOpenAi(script?: FakeOpenAi['script']): Promise<Fa
       })().catch((e: unknown) => res.writeHead(500).end(JSON.stringify({ error: { message: String(e) } })));
     });
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, '127.0.0.1', resolve);
+  });
   fake.baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
   fake.close = () =>
     new Promise((r) => {
