@@ -22,6 +22,10 @@ const PORT = Number(process.env.SPINE_E2E_PORT ?? 3107);
 process.env.SPINE_E2E_DB_DIR ??= mkdtempSync(path.join(tmpdir(), 'spine-e2e-'));
 const databaseUrl = `file:${path.join(process.env.SPINE_E2E_DB_DIR, 'spine.db')}`;
 
+// The LLM specialists of `legal-case-llm` are LLM agents on a fake OpenAI-compatible server that
+// e2e/llm.spec.ts starts on this loopback port (the seed registers them from SPINE_OPENAI_BASE_URL).
+export const LLM_PORT = Number(process.env.SPINE_E2E_LLM_PORT ?? 3108);
+
 // An admin API key the server ensures at start (SPINE_API_KEY); tests publish with it (e2e/fixtures.ts).
 process.env.SPINE_E2E_API_KEY ??= `spk_e2e_${randomBytes(16).toString('hex')}`;
 
@@ -78,6 +82,9 @@ export default defineConfig({
       // As behind one reverse proxy: each test's browser sends its own X-Forwarded-For (e2e/people.spec.ts),
       // so failed sign-ins on purpose do not use up the other tests' per-client budget.
       SPINE_TRUSTED_PROXIES: '1',
+      SPINE_OPENAI_BASE_URL: `http://127.0.0.1:${LLM_PORT}/v1`,
+      SPINE_OPENAI_MODEL: 'e2e-fake-model',
+      SPINE_OUTBOUND_ALLOW: '127.0.0.1',
     },
   },
 });

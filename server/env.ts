@@ -38,6 +38,17 @@ export const SpineEnv = z.object({
     .enum(['0', '1', 'true', 'false'])
     .default('1')
     .transform((v) => v === '1' || v === 'true'),
+  /**
+   * An OpenAI-compatible endpoint (`https://api.openai.com/v1`, Ollama's `http://localhost:11434/v1`, vLLM's
+   * `http://localhost:8000/v1`): when set, the seed registers the "Legal case with LLM specialists" agents as
+   * LLM agents on it; unset, they are builtin stand-ins. A private address (localhost included) must also be
+   * allowed with SPINE_OUTBOUND_ALLOW.
+   */
+  SPINE_OPENAI_BASE_URL: z.string().url().optional(),
+  /** Bearer key for that endpoint (local servers usually need none); sealed when stored in the agents' config. */
+  SPINE_OPENAI_API_KEY: z.string().min(1).optional(),
+  /** The model the LLM specialists use. @default llama3.2 */
+  SPINE_OPENAI_MODEL: z.string().min(1).default('llama3.2'),
   /** Publish demo events in the background (they start demo runs). @default true for `npm start` */
   SPINE_DEMO: z
     .enum(['0', '1', 'true', 'false'])

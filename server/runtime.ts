@@ -48,7 +48,7 @@ async function startRuntime(): Promise<Runtime> {
   const audit = openAudit(spine, auditOptionsFromEnv(process.env, spine));
   const db = createDb(e.DATABASE_URL);
   const engine = await startEngine({ spine, db, databaseUrl: e.DATABASE_URL });
-  if (e.SPINE_SEED) await seedDemo(engine);
+  if (e.SPINE_SEED) await seedDemo(engine, { llm: e.SPINE_OPENAI_BASE_URL ? { baseUrl: e.SPINE_OPENAI_BASE_URL, model: e.SPINE_OPENAI_MODEL, ...(e.SPINE_OPENAI_API_KEY && { apiKey: e.SPINE_OPENAI_API_KEY }) } : null });
   const auth = createAuthService({ db, spine });
   await auth.bootstrap({ adminEmail: e.SPINE_ADMIN_EMAIL, adminPassword: e.SPINE_ADMIN_PASSWORD, apiKey: e.SPINE_API_KEY, demoUsers: e.SPINE_DEMO });
   return {

@@ -11,6 +11,7 @@ import { Area, AreaChart, Bar, BarChart, CartesianGrid, Legend, ResponsiveContai
 import { Badge, Button, Card, CardContent, CardDescription, CardHeader, CardTitle, cn, Skeleton, Table, TableBody, TableHead, Th, useClock } from '@/components/ui';
 import { ConnectionStatus } from '@/components/timeline/ConnectionStatus';
 import { ago, count, duration, percent, shortDuration, shortId } from '@/components/timeline/format';
+import { cost, tokens } from './usageFormat';
 import type { Overview as OverviewData } from '@/server/observability';
 import { Sparkline } from './Sparkline';
 import { useOverview } from './useOverview';
@@ -159,7 +160,7 @@ function Body({ data, now, windowLabel }: { data: OverviewData; now: number; win
         <CardHeader>
           <div>
             <CardTitle>Agents</CardTitle>
-            <CardDescription>Work per agent in the last {windowLabel}: latency of completed tasks, failures and retries</CardDescription>
+            <CardDescription>Work per agent in the last {windowLabel}: latency of completed tasks, failures and retries, tokens and cost of LLM agents</CardDescription>
           </div>
         </CardHeader>
         {data.agents.length === 0 ? (
@@ -175,6 +176,9 @@ function Body({ data, now, windowLabel }: { data: OverviewData; now: number; win
               <Th right>Retries</Th>
               <Th right>p50</Th>
               <Th right>p95</Th>
+              <Th right>Tokens in</Th>
+              <Th right>Tokens out</Th>
+              <Th right>Cost</Th>
               <Th className="px-5 py-2">Completions</Th>
             </TableHead>
             <TableBody>
@@ -190,6 +194,9 @@ function Body({ data, now, windowLabel }: { data: OverviewData; now: number; win
                   <td className="px-3 py-2 text-right font-mono tabular-nums">{count(a.retries)}</td>
                   <td className="px-3 py-2 text-right font-mono tabular-nums">{duration(a.p50)}</td>
                   <td className="px-3 py-2 text-right font-mono tabular-nums">{duration(a.p95)}</td>
+                  <td className="px-3 py-2 text-right font-mono tabular-nums" data-testid="agent-tokens-in">{a.inputTokens ? tokens(a.inputTokens) : '—'}</td>
+                  <td className="px-3 py-2 text-right font-mono tabular-nums" data-testid="agent-tokens-out">{a.outputTokens ? tokens(a.outputTokens) : '—'}</td>
+                  <td className="px-3 py-2 text-right font-mono tabular-nums" data-testid="agent-cost" title="Where the agent has a price per 1M tokens">{cost(a.cost)}</td>
                   <td className="px-5 py-1">
                     <Sparkline points={a.spark} label={`Completions of ${a.agent} over the window`} />
                   </td>

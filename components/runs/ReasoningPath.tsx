@@ -235,6 +235,36 @@ function HopCard({ hop, n, number, target, runId }: { hop: Hop; n: number; numbe
             </tbody>
           </Table>
         )}
+        {hop.attempts.some((a) => a.tools?.length) && (
+          <Table label="Tool calls" dense scrollClassName="mt-2" testId="tool-calls">
+            <TableHead dense>
+              <Th className="py-1">Attempt</Th>
+              <Th className="py-1">Round</Th>
+              <Th className="py-1">Tool</Th>
+              <Th className="py-1">Arguments</Th>
+              <Th className="py-1">Returned</Th>
+              <Th className="py-1">Took</Th>
+            </TableHead>
+            <tbody>
+              {hop.attempts.flatMap((a) =>
+                (a.tools ?? []).map((t) => (
+                  <tr key={t.seq} className="border-t border-zinc-100 dark:border-zinc-800" data-testid="tool-call">
+                    <td className="py-1">#{a.attempt}</td>
+                    <td className="py-1">{t.round}</td>
+                    <td className="py-1 font-medium">
+                      <Link href={`/timeline?run=${encodeURIComponent(runId)}&event=${t.seq}&seq=${t.seq}`} className="hover:underline">
+                        {t.tool}
+                      </Link>
+                    </td>
+                    <td className="py-1 font-mono text-xs break-all">{JSON.stringify(t.arguments)}</td>
+                    <td className={cn('py-1 font-mono text-xs break-all', t.error && 'text-rose-600')}>{t.error ?? JSON.stringify(t.output)}</td>
+                    <td className="py-1">{duration(t.durationMs)}</td>
+                  </tr>
+                )),
+              )}
+            </tbody>
+          </Table>
+        )}
         {(hop.inputs !== null || hop.outputs !== null) && (
           <div className="mt-3 grid gap-3 md:grid-cols-2 print:grid-cols-1">
             {hop.inputs !== null && (

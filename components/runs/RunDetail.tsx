@@ -14,6 +14,7 @@ import { Badge, Button, Card, CardDescription, CardHeader, CardTitle, cn, Skelet
 import { useTRPC } from '@/components/trpc/client';
 import { ConnectionStatus } from '@/components/timeline/ConnectionStatus';
 import { duration, shortId, shownDateTime, shownTime } from '@/components/timeline/format';
+import { cost, tokens } from '@/components/metrics/usageFormat';
 import { payloadPreview } from '@/components/timeline/eventList';
 import type { RunDetail as RunDetailData } from '@/server/observability';
 import type { SpineEvent } from '@/server/spine/events';
@@ -131,7 +132,7 @@ function Loaded({ d, runId, now, live, openEvent }: { d: RunDetailData; runId: s
         </div>
       </div>
 
-      <dl className="grid grid-cols-2 gap-3 sm:grid-cols-3 lg:grid-cols-6">
+      <dl className={cn('grid grid-cols-2 gap-3 sm:grid-cols-3', d.usage ? 'lg:grid-cols-7' : 'lg:grid-cols-6')}>
         <Fact label="Started by">{run.startedBy}</Fact>
         <Fact label="Started">{shownDateTime(startedMs)}</Fact>
         <Fact label="Duration">
@@ -143,6 +144,14 @@ function Loaded({ d, runId, now, live, openEvent }: { d: RunDetailData; runId: s
           <span className="font-mono text-xs">{run.key ?? '—'}</span>
         </Fact>
         <Fact label="Envelope">v{run.envelope.version}</Fact>
+        {d.usage && (
+          <Fact label={d.usage.priced > 0 ? 'Tokens in / out · cost' : 'Tokens in / out'}>
+            <span className="font-mono text-xs tabular-nums" data-testid="run-tokens" title={d.usage.byAgent.map((a) => `${a.agent}: ${a.inputTokens} in, ${a.outputTokens} out${a.priced ? `, cost ${cost(a.cost)}` : ''}`).join('\n')}>
+              {tokens(d.usage.inputTokens)} / {tokens(d.usage.outputTokens)}
+              {d.usage.priced > 0 && <span data-testid="run-cost"> · {cost(d.usage.cost)}</span>}
+            </span>
+          </Fact>
+        )}
         <Fact label="Waiting on">
           {waiting.length === 0 ? (
             <span className="text-zinc-400">—</span>

@@ -1,12 +1,15 @@
 /**
- * The agent adapter contract: how the engine hands a task to an agent of some kind (builtin, http, and the
- * LLM, A2A and SDK kinds of a later issue) without knowing which. An adapter gets the task with its
- * idempotency key and the latest envelope, and resolves with the agent's JSON output or throws (see
- * errors.ts for how a throw steers retries). It must honour the abort signal (the node's timeout).
+ * The agent adapter contract: how the engine hands a task to an agent of some kind (builtin, http, openai,
+ * and the A2A and SDK kinds of a later issue) without knowing which. An adapter gets the task with its
+ * idempotency key and the latest envelope, and resolves with the agent's JSON output (or an `AgentReply`:
+ * the output with the tokens it used) or throws (see errors.ts for how a throw steers retries). It must
+ * honour the abort signal (the node's timeout). An agent that calls other agents as tools does so through
+ * the `AgentTools` the engine hands it, so each call is recorded in the log as its own step.
  */
+import type { z } from 'zod';
 import type { Envelope, Json } from '@/server/spine';
 
-export const AGENT_KINDS = ['builtin', 'http'] as const;
+export const AGENT_KINDS = ['builtin', 'http', 'openai'] as const;
 export type AgentKind = (typeof AGENT_KINDS)[number];
 
 export type AgentRecord = {
@@ -28,7 +31,33 @@ export type AgentTask = {
   event: { seq: number; id: string; type: string };
 };
 
+/** Tokens a call used (an LLM agent's), and its cost where the agent has a price per 1M tokens. */
+export type AgentUsage = { inputTokens: number; outputTokens: number; model: string; cost?: number };
+
+/** An agent's output with what producing it used; `task.completed` records the usage beside the output. */
+export class AgentReply {
+  constructor(readonly output: Json, readonly usage?: AgentUsage) {}
+}
+
+/** A Spine agent offered to an LLM agent as a function tool. */
+export type ToolSpec = { name: string; description: string; parameters: Record<string, Json> };
+
+/** A tool call as the engine records it (`task.tool_called`). */
+export type ToolCall = { tool: string; callId: string; round: number; arguments: Json };
+
+/**
+ * Other Spine agents, callable as tools (the engine implements this; dispatcher.ts). `call` invokes the
+ * agent through the registry, the same adapter path as a task, and records the call in the log before
+ * it resolves; it throws what the agent threw.
+ */
+export type AgentTools = {
+  describe(names: readonly string[]): Promise<ToolSpec[]>;
+  call(call: ToolCall, signal: AbortSignal): Promise<Json>;
+};
+
 export interface AgentAdapter {
   readonly kind: AgentKind;
-  invoke(agent: AgentRecord, task: AgentTask, signal: AbortSignal): Promise<Json>;
+  /** The kind's config, validated when an agent of this kind is registered or called. */
+  readonly configSchema?: z.ZodType;
+  invoke(agent: AgentRecord, task: AgentTask, signal: AbortSignal, tools?: AgentTools): Promise<Json | AgentReply>;
 }

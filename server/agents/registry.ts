@@ -6,6 +6,7 @@ import { NotFoundError } from '@/server/errors';
 import type { AgentAdapter, AgentKind, AgentRecord } from './adapter';
 import { BuiltinAdapter } from './builtin/builtinAdapter';
 import { HttpAdapter } from './http/httpAdapter';
+import { OpenAiAdapter } from './openai/openAiAdapter';
 import type { AgentStore } from './store';
 
 export class AgentRegistry {
@@ -13,7 +14,7 @@ export class AgentRegistry {
   private loaded?: Promise<void>;
   private readonly adapters: Map<AgentKind, AgentAdapter>;
 
-  constructor(private readonly store: AgentStore, adapters: AgentAdapter[] = [new BuiltinAdapter(), new HttpAdapter()]) {
+  constructor(private readonly store: AgentStore, adapters: AgentAdapter[] = [new BuiltinAdapter(), new HttpAdapter(), new OpenAiAdapter()]) {
     this.adapters = new Map(adapters.map((a) => [a.kind, a]));
   }
 

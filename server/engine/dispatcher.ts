@@ -6,11 +6,11 @@
  * effect, the shell calls `runInline`). Every outcome, a call's or an inline run's, becomes a TaskResult
  * through one mapping (`taskResult`). See README.md.
  */
-import type { Json, Spine } from '@/server/spine';
-import { isNonRetryable, NonRetryableAgentError, retryAfterOf, BuiltinAdapter, type AgentRegistry } from '@/server/agents';
+import { ENGINE_SOURCE, type Envelope, type Json, type Spine } from '@/server/spine';
+import { AgentReply, isNonRetryable, NonRetryableAgentError, retryAfterOf, BuiltinAdapter, type AgentRegistry, type AgentTools, type AgentUsage } from '@/server/agents';
 import type { AgentNode } from '@/server/workflows/schema';
-import { idempotencyKey } from './ids';
-import type { TaskResult } from './primitives/handoff';
+import { decisionKey, idempotencyKey, toolCallKey } from './ids';
+import { usageFields, type TaskResult } from './primitives/handoff';
 import type { RunState } from './run/evolve';
 import { mirrorEnvelope, type InlineRun } from './plan';
 
@@ -20,11 +20,16 @@ class AgentTimeout extends Error {
   }
 }
 
-type Outcome = { ok: true; output: Json | undefined; envelopeVersion: number } | { ok: false; error: unknown; timeoutMs?: number };
+type Outcome = { ok: true; output: Json | AgentReply | undefined; envelopeVersion: number } | { ok: false; error: unknown; timeoutMs?: number };
+
+/** An adapter's answer: the output alone, or an AgentReply with the tokens it used. */
+function unwrap(r: Json | AgentReply | undefined): { output: Json; usage?: AgentUsage } {
+  return r instanceof AgentReply ? { output: r.output, ...(r.usage && { usage: r.usage }) } : { output: r ?? null };
+}
 
 /** The one mapping from what an agent did (answered, threw, timed out) to the result its task records. */
 function taskResult(nodeId: string, attempt: number, durationMs: number, o: Outcome): TaskResult {
-  if (o.ok) return { ok: true, nodeId, attempt, output: o.output ?? null, envelopeVersion: o.envelopeVersion, durationMs };
+  if (o.ok) return { ok: true, nodeId, attempt, ...unwrap(o.output), envelopeVersion: o.envelopeVersion, durationMs };
   const { error: err, timeoutMs } = o;
   const timedOut = timeoutMs !== undefined;
   const retryAfterMs = retryAfterOf(err);
@@ -73,7 +78,9 @@ export class Dispatcher {
           throw new NonRetryableAgentError(e instanceof Error ? e.message : String(e), { cause: e });
         });
         const envelope = agent.kind === 'builtin' ? mirrorEnvelope(s) : await this.deps.spine.envelope(s.runId);
-        const output = await adapter.invoke(agent, { runId: s.runId, nodeId: node.id, attempt, idempotencyKey: key, input, envelope, event: { seq: ns.dispatchSeq ?? 0, id: ns.dispatchId ?? '', type: 'task.dispatched' } }, ac.signal);
+        const event = { seq: ns.dispatchSeq ?? 0, id: ns.dispatchId ?? '', type: 'task.dispatched' };
+        const tools = this.toolsFor({ runId: s.runId, key: s.key, nodeId: node.id, attempt, taskKey: key, envelope, event });
+        const output = await adapter.invoke(agent, { runId: s.runId, nodeId: node.id, attempt, idempotencyKey: key, input, envelope, event }, ac.signal, tools);
         result = taskResult(node.id, attempt, this.deps.now() - started, { ok: true, output, envelopeVersion: envelope.version });
       } catch (err) {
         if (this.deps.stopped.aborted || (ac.signal.aborted && !(ac.signal.reason instanceof AgentTimeout))) {
@@ -89,6 +96,52 @@ export class Dispatcher {
       // between must not see the node running with no call out and dispatch the same attempt again.
       if (!this.deps.deliver(s.runId, result) && this.inflight.get(key) === ac) this.inflight.delete(key);
     })();
+  }
+
+  /**
+   * Other agents as tools of one task. A call goes through the registry and the callee's adapter, like a
+   * task (its idempotency key `toolCallKey(taskKey, n)`; a tool gets no tools of its own), and is recorded
+   * as `task.tool_called` (caused by the task's dispatch; the same key, so a replayed call records
+   * nothing twice) before its output goes back to the caller.
+   */
+  private toolsFor(t: { runId: string; key: string | null | undefined; nodeId: string; attempt: number; taskKey: string; envelope: Envelope; event: { seq: number; id: string; type: string } }): AgentTools {
+    let n = 0;
+    return {
+      describe: (names) =>
+        Promise.all(
+          names.map(async (name) => {
+            const { agent } = await this.deps.agents.resolve(name).catch((e: unknown) => {
+              throw new NonRetryableAgentError(`tool '${name}': ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+            });
+            const schema = (agent as { inputSchema?: unknown }).inputSchema;
+            const parameters = schema !== null && typeof schema === 'object' && !Array.isArray(schema) ? (schema as Record<string, Json>) : { type: 'object' };
+            return { name, description: agent.description || `The Spine agent '${name}'.`, parameters };
+          }),
+        ),
+      call: async (call, signal) => {
+        const i = ++n;
+        const key = toolCallKey(t.taskKey, i);
+        const started = this.deps.now();
+        let result: { output: Json; usage?: AgentUsage } | undefined;
+        let failure: unknown;
+        try {
+          const { agent, adapter } = await this.deps.agents.resolve(call.tool);
+          result = unwrap(await adapter.invoke(agent, { runId: t.runId, nodeId: t.nodeId, attempt: t.attempt, idempotencyKey: key, input: call.arguments, envelope: t.envelope, event: t.event }, signal));
+        } catch (e) {
+          if (signal.aborted) throw e;
+          failure = e;
+        }
+        const payload = {
+          nodeId: t.nodeId, attempt: t.attempt, tool: call.tool, callId: call.callId, round: call.round, n: i, arguments: call.arguments,
+          output: result?.output ?? null, durationMs: this.deps.now() - started,
+          ...(failure !== undefined && { error: failure instanceof Error ? failure.message : String(failure) }),
+          ...(result?.usage && usageFields(result.usage)),
+        };
+        await this.deps.spine.append([{ type: 'task.tool_called', runId: t.runId, source: ENGINE_SOURCE, causationId: t.event.id || undefined, idempotencyKey: decisionKey(t.runId, 'tool', key), payload, ...(t.key && { key: t.key }) }]);
+        if (failure !== undefined) throw failure;
+        return result!.output;
+      },
+    };
   }
 
   /** The actor has folded an agent's result into its step: the attempt is no longer in flight. */

@@ -27,7 +27,17 @@ export type FanOutItemStarted = EngineEvent<'fanout.item_started', { nodeId: str
  * `item`: in a map fan-out's branch, the template node and item index (`nodeId` is then `<node>#<index>`).
  */
 export type TaskDispatched = EngineEvent<'task.dispatched', { nodeId: string; attempt: number; agent: string; input: Json; idempotencyKey: string; timeoutMs: number; basedOnSeq?: number; basedOnVersion?: number; item?: { nodeId: string; index: number; fanOutId: string } }>;
-export type TaskCompleted = EngineEvent<'task.completed', { nodeId: string; attempt: number; output: Json; envelopeVersion: number; durationMs: number }>;
+/** An LLM agent's completion also records the tokens it used (`model`, and `cost` where the agent has a price). */
+export type TaskCompleted = EngineEvent<'task.completed', { nodeId: string; attempt: number; output: Json; envelopeVersion: number; durationMs: number } & Partial<TokenUsage>>;
+export type TokenUsage = { inputTokens: number; outputTokens: number; model: string; cost?: number };
+/**
+ * A tool call an agent made while working on its task (an LLM agent calling another Spine agent), recorded
+ * by the dispatcher as the call returns; its cause is the task's `task.dispatched`. Not part of the fold
+ * (a run's state does not depend on it; `isRunEvent` is false): it is the step's record in the log.
+ */
+export type TaskToolCalled = EngineEvent<'task.tool_called', {
+  nodeId: string; attempt: number; tool: string; callId: string; round: number; n: number; arguments: Json; output: Json | null; error?: string; durationMs: number;
+} & Partial<TokenUsage>>;
 export type TaskFailed = EngineEvent<'task.failed', { nodeId: string; attempt: number; error: string; errorKind: 'error' | 'timeout' | 'non_retryable' | 'stale' | 'input'; retryable: boolean; durationMs: number; retryAfterMs?: number }>;
 export type TaskRetried = EngineEvent<'task.retried', { nodeId: string; attempt: number; nextAttempt: number; dueAt: string; timerId: string; manual?: boolean }>;
 export type TaskStale = EngineEvent<'task.stale', { nodeId: string; attempt: number; basedOnVersion: number; currentVersion: number; policy: 'rerun' | 'accept' | 'fail' }>;

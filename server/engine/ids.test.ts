@@ -3,7 +3,7 @@
  * append a second run start, trigger failure or decision).
  */
 import { describe, expect, it } from 'vitest';
-import { decisionKey, idempotencyKey, requesterKey, runStartKey, scheduleKey, triggerFailedKey, triggerStartKey } from './ids';
+import { decisionKey, idempotencyKey, requesterKey, runStartKey, scheduleKey, toolCallKey, triggerFailedKey, triggerStartKey } from './ids';
 
 describe('ids: engine idempotency keys', () => {
   it('are byte-identical to the keys written before they were built here', () => {
@@ -16,5 +16,8 @@ describe('ids: engine idempotency keys', () => {
     expect(decisionKey('r1', 'run.cancelled')).toBe('engine:r1:run.cancelled');
     expect(decisionKey('r1', 'run.reopened', 17)).toBe('engine:r1:run.reopened:17');
     expect(idempotencyKey({ runId: 'r1', nodeId: 'a', attempt: 2, instance: 3 })).toBe('r1:a#3:2');
+    // An LLM agent's n-th tool call: the callee's key, and (under decisionKey 'tool') its task.tool_called's.
+    expect(toolCallKey('r1:router:1', 2)).toBe('r1:router:1:tool:2');
+    expect(decisionKey('r1', 'tool', toolCallKey('r1:router:1', 2))).toBe('engine:r1:tool:r1:router:1:tool:2');
   });
 });

@@ -11,6 +11,14 @@ export function idempotencyKey(p: { runId: string; nodeId: string; attempt: numb
   return `${p.runId}:${p.nodeId}${p.instance === undefined ? '' : `#${p.instance}`}:${p.attempt}`;
 }
 
+/**
+ * The n-th tool call (1-based, in the order the model made them) of an agent call keyed `taskKey`: the key
+ * the tool agent is called with, and (under `tool:`) the key of the `task.tool_called` that records it.
+ */
+export function toolCallKey(taskKey: string, n: number): string {
+  return `${taskKey}:tool:${n}`;
+}
+
 /** The idempotency key of an engine-emitted event: one per (run, decision). */
 export function decisionKey(runId: string, ...parts: (string | number)[]): string {
   return `engine:${runId}:${parts.join(':')}`;

@@ -1,11 +1,12 @@
 /**
  * The article's scenarios, end to end on the selected database: the demo workflows with builtin agents,
- * started by API or by events published to the spine, asserting event order and outcome.
+ * and again with the same agents as LLM agents (kind openai) answered by a fake OpenAI-compatible server
+ * on loopback, started by API or by events published to the spine, asserting event order and outcome.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { SpineEvent } from '@/server/spine';
 import { hotel } from '@/server/agents/builtin/agents';
-import { openHarness, waitForEvent, waitForRun, type Harness } from '@/server/testing/engineHarness';
+import { openHarness as openEngineHarness, waitForEvent, waitForRun, type Harness } from '@/server/testing/engineHarness';
 import { holdAgentCalls } from '@/server/testing/heldCalls';
 import { testDbKind } from '@/server/testing/testDb';
 import { createWorkflowLibrary } from '@/server/workflows/library';
@@ -14,8 +15,9 @@ const nodeOf = (e: SpineEvent) => (e.payload as { nodeId?: string }).nodeId;
 const idx = (events: SpineEvent[], type: string, nodeId?: string) => events.findIndex((e) => e.type === type && (nodeId === undefined || nodeOf(e) === nodeId));
 const count = (events: SpineEvent[], type: string, nodeId?: string) => events.filter((e) => e.type === type && (nodeId === undefined || nodeOf(e) === nodeId)).length;
 
-describe(`scenarios (${testDbKind()})`, () => {
+describe.each(['builtin', 'openai'] as const)(`scenarios (${testDbKind()}, %s agents)`, (agentKind) => {
   let h: Harness | undefined;
+  const openHarness = (opts: Parameters<typeof openEngineHarness>[0] = {}) => openEngineHarness({ ...opts, agentKind });
   afterEach(async () => {
     await h?.close();
     h = undefined;
@@ -40,6 +42,18 @@ describe(`scenarios (${testDbKind()})`, () => {
     expect(events.find((e) => e.type === 'approval.decided')).toMatchObject({ source: { kind: 'user', name: 'paula' } });
     const env = await h.spine.envelope(started.runId!);
     expect(env.state.summary).toMatchObject({ risk: 'high' });
+    if (agentKind === 'openai') {
+      // Every completion records the tokens its call used, and its cost at the agents' price (1 in, 2 out per 1M).
+      const completions = events.filter((e) => e.type === 'task.completed').map((e) => e.payload as { inputTokens: number; outputTokens: number; model: string; cost: number; nodeId: string });
+      expect(completions).toHaveLength(6);
+      for (const c of completions) {
+        expect(c.inputTokens).toBeGreaterThan(0);
+        expect(c.outputTokens).toBeGreaterThan(0);
+        expect(c.model).toBe(c.nodeId);
+        expect(c.cost).toBeCloseTo((c.inputTokens + 2 * c.outputTokens) / 1e6, 9);
+      }
+      expect(h.llm!.requests).toHaveLength(6);
+    }
     expect(env.intent).toBe('Assess the case');
   });
 

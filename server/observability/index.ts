@@ -22,12 +22,15 @@ import { agentsAtWork, listRuns, runStarters, waitingOf, workflowsWithRuns, type
 import { buildRunTrace, type CauseRelation, type RunTrace } from './runTrace';
 import { matchesTimelineFilter, timelineLocate, timelineSnapshot, timelineWindow, workflowLookup, type TimelineFilter } from './timeline';
 import { buildWaterfall, type Waterfall } from './waterfall';
+import { runUsage, type RunUsage } from './usage';
 
 export { TimelineFilter, seqAtTime } from './timeline';
 export { RunListQuery, RUN_SORTS } from './runList';
 export { MetricsInput, METRIC_WINDOWS } from './metrics';
+export type { UsageTotals } from './usage';
+export { runUsage, type RunUsage };
 export type { Overview, RunList, RunListRow, ReasoningPath, Waterfall, EnvelopeVersion, CauseRelation };
-export type { Hop, HopKind, HopAttempt, HopCause } from './reasoningPath';
+export type { Hop, HopKind, HopAttempt, HopCause, HopToolCall } from './reasoningPath';
 export type { Span, SpanKind, SpanOutcome, WaterfallRow } from './waterfall';
 export type { AgentMetrics, Percentiles, MetricWindow } from './metrics';
 export type { TimelineSnapshot } from './timeline';
@@ -59,6 +62,8 @@ export type RunDetail = {
   eventsOmitted: number;
   /** Node id → agents at work (for running nodes). */
   asOfMs: number;
+  /** Tokens and cost of the run's LLM calls (null when it made none). */
+  usage: RunUsage | null;
 };
 
 /** Events shown on the run page; the full list is in the timeline (filtered by run). */
@@ -177,6 +182,7 @@ export function observability(deps: { spine: Spine; engine?: EngineService }) {
         events: events.length > RUN_EVENTS_SHOWN ? events.slice(events.length - RUN_EVENTS_SHOWN) : events,
         eventsOmitted: Math.max(0, events.length - RUN_EVENTS_SHOWN),
         asOfMs: now,
+        usage: runUsage(events),
       };
     },
 

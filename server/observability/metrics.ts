@@ -21,7 +21,11 @@ export type MetricsInput = z.input<typeof MetricsInput>;
 export const BUCKETS = 30;
 
 export type Percentiles = { count: number; p50: number | null; p95: number | null; max: number | null };
-export type AgentMetrics = Percentiles & { agent: string; dispatched: number; failed: number; retries: number; spark: { t: number; n: number; avgMs: number | null }[] };
+/**
+ * `inputTokens` / `outputTokens`: summed over the agent's completions and the tool calls made of it in the
+ * window (LLM agents record usage); `cost` only where the agent has a price per 1M tokens, else null.
+ */
+export type AgentMetrics = Percentiles & { agent: string; dispatched: number; failed: number; retries: number; spark: { t: number; n: number; avgMs: number | null }[]; inputTokens: number; outputTokens: number; cost: number | null };
 export type Overview = {
   window: MetricWindow;
   asOfMs: number;
@@ -78,7 +82,7 @@ export async function overview(log: EventLog, raw: MetricsInput = {}, nowMs = Da
   const bucketTimes = Array.from({ length: Math.floor((nowMs - firstBucket) / bucketMs) + 1 }, (_, i) => firstBucket + i * bucketMs);
   const secondTimes = Array.from({ length: 61 }, (_, i) => nowMs - 60_000 - (nowMs % 1000) + i * 1000);
 
-  const [throughput, recent, counts, agentP, agentCounts, dispatches, sparks, kinds, runStatus, approvals] = await Promise.all([
+  const [throughput, recent, counts, agentP, agentCounts, dispatches, sparks, kinds, runStatus, approvals, tokens] = await Promise.all([
     countsPerBucket(log, bucketTimes, head),
     countsPerBucket(log, secondTimes, head),
     sql.all<{ type: string; n: unknown; reruns: unknown }>(
@@ -99,6 +103,13 @@ export async function overview(log: EventLog, raw: MetricsInput = {}, nowMs = Da
     sql.all<PRow>(percentilesSql(nodeKindLatencies(sql)), [...w, ...w, ...w, ...w, since]),
     sql.all<{ status: string; n: unknown }>('SELECT status, count(*) AS n FROM runs GROUP BY status'),
     pendingApprovals(log),
+    sql.all<{ g: string | null; tin: unknown; tout: unknown; cost: unknown; priced: unknown }>(
+      `SELECT CASE WHEN type = 'task.tool_called' THEN ${sql.jsonText('payload', 'tool')} ELSE source_name END AS g,
+         SUM(${sql.jsonNumber('payload', 'inputTokens')}) AS tin, SUM(${sql.jsonNumber('payload', 'outputTokens')}) AS tout,
+         SUM(${sql.jsonNumber('payload', 'cost')}) AS cost, COUNT(${sql.jsonNumber('payload', 'cost')}) AS priced
+       FROM events WHERE ${inWindow} AND type IN ('task.completed','task.tool_called') AND ${sql.jsonNumber('payload', 'inputTokens')} IS NOT NULL GROUP BY g`,
+      w,
+    ),
   ]);
 
   const byType = Object.fromEntries(counts.map((c) => [c.type, num(c.n)]));
@@ -113,7 +124,7 @@ export async function overview(log: EventLog, raw: MetricsInput = {}, nowMs = Da
   const agent = (name: string) => {
     let a = agents.get(name);
     if (!a) {
-      a = { agent: name, count: 0, p50: null, p95: null, max: null, dispatched: 0, failed: 0, retries: 0, spark: [] };
+      a = { agent: name, count: 0, p50: null, p95: null, max: null, dispatched: 0, failed: 0, retries: 0, spark: [], inputTokens: 0, outputTokens: 0, cost: null };
       agents.set(name, a);
     }
     return a;
@@ -121,6 +132,7 @@ export async function overview(log: EventLog, raw: MetricsInput = {}, nowMs = Da
   for (const r of agentP) Object.assign(agent(r.g), toP(r));
   for (const r of agentCounts) if (r.type === 'task.failed') agent(r.g).failed = num(r.n);
   for (const r of dispatches) if (r.g) Object.assign(agent(r.g), { dispatched: num(r.n), retries: num(r.retries) });
+  for (const r of tokens) if (r.g) Object.assign(agent(r.g), { inputTokens: num(r.tin), outputTokens: num(r.tout), cost: num(r.priced) > 0 ? num(r.cost) : null });
   const sparkBy = new Map<string, Map<number, { n: number; avgMs: number | null }>>();
   for (const r of sparks) {
     const m = sparkBy.get(r.g) ?? new Map();

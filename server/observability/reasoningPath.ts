@@ -33,7 +33,12 @@ export type HopAttempt = {
   durationMs: number | null;
   output?: Json;
   error?: string;
+  /** Tool calls the agent made during the attempt (an LLM agent calling other Spine agents), in order. */
+  tools?: HopToolCall[];
 };
+
+/** One `task.tool_called`: the agent called, with what, what it returned (or its error), how long it took. */
+export type HopToolCall = { seq: number; tool: string; round: number; arguments: Json; output: Json | null; error?: string; durationMs: number | null; inputTokens?: number; outputTokens?: number };
 
 export type Hop = {
   id: string;
@@ -99,6 +104,11 @@ export function buildReasoningPath(trace: RunTrace, wf: CompiledWorkflow | null,
   const target = trace.bySeq.get(targetSeq);
   if (!target) throw new Error(`event ${targetSeq} is not part of run ${trace.runId}`);
   const included = ancestorsOf(trace, targetSeq);
+  // An agent's tool calls are steps of its attempt (caused by its dispatch, not ancestors of its result).
+  for (const seq of [...included]) {
+    if (trace.bySeq.get(seq)?.type !== 'task.dispatched') continue;
+    for (const l of trace.effects.get(seq) ?? []) if (trace.bySeq.get(l.seq)?.type === 'task.tool_called') included.add(l.seq);
+  }
   // Timers that only carried a retry belong with the agent hop they re-ran.
   const hopOf = new Map<number, string>();
   const groups = new Map<string, { kind: HopKind; nodeId: string | null; events: SpineEvent[] }>();
@@ -258,6 +268,13 @@ function describe(hop: Hop, events: SpineEvent[], start: Record<string, Json>) {
         if (!a) continue;
         if (e.type === 'task.completed') Object.assign(a, { outcome: 'completed', endedSeq: e.seq, endedAt: e.time, durationMs: q.durationMs ?? null, output: q.output ?? null });
         if (e.type === 'task.failed') Object.assign(a, { outcome: 'failed', endedSeq: e.seq, endedAt: e.time, durationMs: q.durationMs ?? null, error: str(q.error) ?? 'failed' });
+        if (e.type === 'task.tool_called') {
+          const num = (v: Json | undefined) => (typeof v === 'number' ? v : undefined);
+          const call: HopToolCall = { seq: e.seq, tool: str(q.tool) ?? '?', round: num(q.round) ?? 1, arguments: q.arguments ?? null, output: q.output ?? null, durationMs: num(q.durationMs) ?? null };
+          if (str(q.error)) call.error = str(q.error)!;
+          if (num(q.inputTokens) !== undefined) Object.assign(call, { inputTokens: num(q.inputTokens), outputTokens: num(q.outputTokens) ?? 0 });
+          (a.tools ??= []).push(call);
+        }
         if (e.type === 'task.stale' && a.outcome === 'running') Object.assign(a, { outcome: 'stale', endedSeq: e.seq, endedAt: e.time, error: `based on envelope v${q.basedOnVersion}, context is now v${q.currentVersion}` });
       }
       hop.attempts = [...attempts.values()].sort((x, y) => x.attempt - y.attempt);

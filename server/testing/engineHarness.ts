@@ -1,6 +1,7 @@
 /**
  * An engine on a fresh database for integration tests: real SQLite file or PostgreSQL, real spine, the
- * builtin agents with configurable latency/failures, the demo workflows published. `waitForRun` follows
+ * builtin agents with configurable latency/failures, the demo workflows published. With `agentKind:
+ * 'openai'` the same agents are LLM agents answered by a fake OpenAI-compatible server (llmAgents.ts). `waitForRun` follows
  * the run's events by push until it ends.
  */
 import type { Json } from '@/server/spine';
@@ -10,8 +11,10 @@ import { startEngine, type EngineService, type RunState } from '@/server/engine'
 import { seedDemo } from '@/server/demo/seed';
 import type { WorkflowDocument } from '@/server/workflows/schema';
 import { freshDatabaseUrl } from './testDb';
+import type { FakeOpenAi } from './fakeOpenAi';
+import { startLlmDemoAgents } from './llmAgents';
 
-export type Harness = { url: string; spine: Spine; db: Db; service: EngineService; close: () => Promise<void> };
+export type Harness = { url: string; spine: Spine; db: Db; service: EngineService; close: () => Promise<void>; llm?: FakeOpenAi };
 
 export async function openHarness(opts: {
   url?: string; agents?: Record<string, Record<string, Json>>; random?: () => number; now?: () => number; seed?: boolean;
@@ -19,6 +22,8 @@ export async function openHarness(opts: {
   onRunEnded?: (state: RunState) => void;
   /** The log's payload limit (a small one makes an oversized step easy to provoke). */
   maxPayloadBytes?: number;
+  /** `openai`: the demo agents are LLM agents on a fake endpoint (`harness.llm`), with `agents` as its per-model options. */
+  agentKind?: 'builtin' | 'openai';
 } = {}): Promise<Harness> {
   const url = opts.url ?? (await freshDatabaseUrl());
   const spine = await openSpine({ databaseUrl: url, ...(opts.maxPayloadBytes !== undefined && { maxPayloadBytes: opts.maxPayloadBytes }) });
@@ -26,10 +31,17 @@ export async function openHarness(opts: {
   const service = await startEngine({ spine, db, random: opts.random, now: opts.now, databaseUrl: url, onRunEnded: opts.onRunEnded });
   await service.leading();
   if (opts.seed !== false) await seedDemo(service, { latency: false, config: opts.agents });
+  const allowBefore = process.env.SPINE_OUTBOUND_ALLOW;
+  const llm = opts.agentKind === 'openai' ? await startLlmDemoAgents(service, opts.agents) : undefined;
   return {
-    url, spine, db, service,
+    url, spine, db, service, ...(llm && { llm }),
     async close() {
       await step('engine.stop', service.stop());
+      if (llm) {
+        await step('llm.close', llm.close());
+        if (allowBefore === undefined) delete process.env.SPINE_OUTBOUND_ALLOW;
+        else process.env.SPINE_OUTBOUND_ALLOW = allowBefore;
+      }
       await step('db.$disconnect', db.$disconnect());
       await step('spine.close', spine.close());
     },

@@ -6,4 +6,4 @@
  */
 export { createWorkflowStore, triggerTypeOf, WorkflowCreate, type WorkflowStore, type WorkflowSummary, type WorkflowDetail } from './store';
 export { createWorkflowLibrary, type WorkflowLibrary, type WorkflowOverview, type DraftStatus } from './library';
-export { DEMO_TEMPLATES, type DemoTemplate } from './templates';
+export { DEMO_TEMPLATES, LLM_LEGAL_AGENTS, type DemoTemplate } from './templates';

@@ -6,13 +6,14 @@ import { parseAndValidate, validateWorkflow } from './validate';
 const AGENT_NAMES = new Set([
   'case-law', 'financial-impact', 'regulatory-risk', 'precedent', 'sentiment', 'summarizer', 'legal-review',
   'inventory-check', 'payment', 'booking-desk', 'translator', 'address-check', 'label-printer',
+  'llm-case-law', 'llm-financial-impact', 'llm-regulatory-risk', 'llm-precedent', 'llm-sentiment', 'llm-summarizer',
 ]);
 const bySlug = (slug: string) => DEMO_TEMPLATES.find((t) => t.slug === slug)!;
 const agentsOf = (doc: WorkflowDocument) => doc.nodes.flatMap((n) => (n.kind === 'agent' ? [n.config.agent] : []));
 
 describe('demo templates', () => {
-  it('are the five scenarios of the article, under stable slugs', () => {
-    expect(DEMO_TEMPLATES.map((t) => t.slug)).toEqual(['legal-case-analysis', 'procurement', 'booking-vs-cancellation', 'translation-after-sentiment', 'shipping-label']);
+  it('are the five scenarios of the article, and the legal case with LLM specialists, under stable slugs', () => {
+    expect(DEMO_TEMPLATES.map((t) => t.slug)).toEqual(['legal-case-analysis', 'procurement', 'booking-vs-cancellation', 'translation-after-sentiment', 'shipping-label', 'legal-case-llm']);
     for (const t of DEMO_TEMPLATES) expect(WORKFLOW_SLUG.test(t.slug)).toBe(true);
   });
 

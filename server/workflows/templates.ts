@@ -92,6 +92,62 @@ const legalCaseAnalysis = doc(
   ],
 );
 
+/**
+ * The legal case with LLM specialists: the same shape, started by hand with `{ facts }`, its five analysts
+ * and its summarizer the `llm-*` agents. The seed registers them as `openai` agents when
+ * SPINE_OPENAI_BASE_URL is set (server/demo/seed.ts), else as builtin stand-ins with the same outputs.
+ */
+export const LLM_LEGAL_AGENTS = ['llm-case-law', 'llm-financial-impact', 'llm-regulatory-risk', 'llm-precedent', 'llm-sentiment', 'llm-summarizer'] as const;
+const legalCaseLlm = doc(
+  [
+    { id: 'case-received', kind: 'trigger', label: 'Case received', position: at(0, 240), config: { mode: 'manual' } },
+    { id: 'analyse', kind: 'fanOut', label: 'Analyse in parallel', position: at(1, 240), config: { mode: 'static' } },
+    ...LEGAL_BRANCHES.map(([id, label], i) => agent(id, 2, i * 120, `${label} (LLM)`, { agent: `llm-${id}`, timeoutMs: 120_000 })),
+    { id: 'all-analyses', kind: 'join', label: 'All analyses in', position: at(3, 240), config: { mode: 'all' } },
+    agent('summarizer', 4, 240, 'Summarize (LLM)', {
+      agent: 'llm-summarizer',
+      timeoutMs: 120_000,
+      input: {
+        facts: 'input.facts',
+        caseLaw: 'results["case-law"]',
+        financialImpact: 'results["financial-impact"]',
+        regulatoryRisk: 'results["regulatory-risk"]',
+        precedent: 'results.precedent',
+        sentiment: 'results.sentiment',
+      },
+      outputKey: 'summary',
+    }),
+    {
+      id: 'risk',
+      kind: 'router',
+      label: 'Risk level',
+      position: at(5, 240),
+      config: { routes: [{ id: 'high', label: 'High risk', condition: 'has(results.summarizer.risk) && results.summarizer.risk == "high"' }] },
+    },
+    {
+      id: 'partner-review',
+      kind: 'approval',
+      label: 'Partner review',
+      position: at(6, 120),
+      config: { role: 'approver', instructions: 'High-risk case (as the LLM summarizer judged it): review the summary before the analysis is released.', slaMs: 86_400_000 },
+    },
+    { id: 'released', kind: 'end', label: 'Released after review', position: at(7, 40), config: { outcome: 'success' } },
+    { id: 'withheld', kind: 'end', label: 'Withheld by reviewer', position: at(7, 200), config: { outcome: 'failure' } },
+    { id: 'done', kind: 'end', label: 'Released', position: at(6, 360), config: { outcome: 'success', output: { summary: 'results.summarizer' } } },
+  ],
+  [
+    ['case-received', 'analyse'],
+    ...LEGAL_BRANCHES.map(([id]): Link => ['analyse', id]),
+    ...LEGAL_BRANCHES.map(([id]): Link => [id, 'all-analyses']),
+    ['all-analyses', 'summarizer'],
+    ['summarizer', 'risk'],
+    ['risk', 'partner-review', 'high'],
+    ['risk', 'done', 'default'],
+    ['partner-review', 'released', 'approved'],
+    ['partner-review', 'withheld', 'rejected'],
+  ],
+);
+
 const procurement = doc(
   [
     { id: 'request', kind: 'trigger', label: 'Purchase request', position: at(0, 200), config: { mode: 'manual' } },
@@ -236,5 +292,13 @@ export const DEMO_TEMPLATES: DemoTemplate[] = [
     description: 'The label is printed for the current address: if the address changes mid-run, a label printed for the old one is re-run.',
     document: shippingLabel,
     agents: ['address-check', 'label-printer'],
+  },
+  {
+    slug: 'legal-case-llm',
+    name: 'Legal case with LLM specialists',
+    description:
+      'The legal case, started by hand with { "facts": "…" }: five analyses and the summary written by language models on any OpenAI-compatible endpoint (set SPINE_OPENAI_BASE_URL, SPINE_OPENAI_MODEL and, if needed, SPINE_OPENAI_API_KEY; e.g. a local Ollama). Without them its agents are builtin stand-ins.',
+    document: legalCaseLlm,
+    agents: [...LLM_LEGAL_AGENTS],
   },
 ];

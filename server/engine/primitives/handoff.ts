@@ -13,7 +13,7 @@
 import type { Json } from '@/server/spine';
 import { evaluateMapping } from '@/server/workflows/expressions';
 import type { AgentNode } from '@/server/workflows/schema';
-import type { Decision } from '../events';
+import type { Decision, TokenUsage } from '../events';
 import { idempotencyKey } from '../ids';
 import type { RunState } from '../run/evolve';
 import { instanceOf } from '../graph';
@@ -42,9 +42,15 @@ export function dispatch(c: DecideContext, node: AgentNode, attempt: number): De
   return [decision(c, 'task.dispatched', { nodeId: node.id, attempt, agent: node.config.agent, input, idempotencyKey: key, timeoutMs: node.config.timeoutMs, basedOnSeq, basedOnVersion, ...item }, node.id, attempt, 'dispatched')];
 }
 
+/** `usage`: the tokens an LLM agent used (recorded flat on task.completed, so SQL sums them). */
 export type TaskResult =
-  | { ok: true; nodeId: string; attempt: number; output: Json; envelopeVersion: number; durationMs: number }
+  | { ok: true; nodeId: string; attempt: number; output: Json; envelopeVersion: number; durationMs: number; usage?: TokenUsage }
   | { ok: false; nodeId: string; attempt: number; error: string; errorKind: 'error' | 'timeout' | 'non_retryable'; retryable: boolean; retryAfterMs?: number; durationMs: number };
+
+/** Usage as task.completed (and task.tool_called) record it: top-level fields. */
+export function usageFields(u: TokenUsage): TokenUsage {
+  return { inputTokens: u.inputTokens, outputTokens: u.outputTokens, model: u.model, ...(u.cost !== undefined && { cost: u.cost }) };
+}
 
 /** Turns an agent's result into events, or nothing if it is late (attempt superseded, run over). */
 export function acceptResult(c: DecideContext, node: AgentNode, r: TaskResult): Decision[] {
@@ -65,7 +71,7 @@ export function acceptResult(c: DecideContext, node: AgentNode, r: TaskResult): 
       return out;
     }
   }
-  out.push(decision(c, 'task.completed', { nodeId: node.id, attempt: r.attempt, output: r.output, envelopeVersion: basedOn, durationMs: r.durationMs }, node.id, r.attempt, 'completed'));
+  out.push(decision(c, 'task.completed', { nodeId: node.id, attempt: r.attempt, output: r.output, envelopeVersion: basedOn, durationMs: r.durationMs, ...(r.usage && usageFields(r.usage)) }, node.id, r.attempt, 'completed'));
   if (node.config.outputKey) out.push(decision(c, 'context.patched', { patch: { [node.config.outputKey]: r.output }, reason: 'output', nodeId: node.id }, node.id, r.attempt, 'output'));
   return out;
 }
