@@ -13,3 +13,4 @@ export { createApprovalInbox, whyNotDecide, runIdOf, matchesInbox, InboxQuery, I
 export type { ApprovalInbox, Inbox, InboxItem, InboxFacets, ApprovalDetail, ApprovalStatus, Vote, WhyNot } from './inbox';
 export { approvalOutcomes, outcomesAfter, type ApprovalOutcomes, type OutcomeStep } from './outcomes';
 export { stepsSoFar, summarize, OUTPUT_SUMMARY_CHARS, type PathStep } from './stepsSoFar';
+export { decidedApprovals, DecidedQuery, HISTORY_PAGE_SIZE, HISTORY_MAX_PAGE_SIZE, type DecidedApproval, type DecidedPage } from './history';
