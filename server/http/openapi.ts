@@ -235,7 +235,7 @@ export const openApiDocument = {
     '/api/v1/runs/{runId}/envelope': {
       get: {
         summary: "A run's latest context envelope, or with ?version=n the envelope as it was at version n",
-        description: 'At a version, the answer also has `seq` and `time` of the event that made it, and the session history as it was then. A version the run never had is 404 `envelope.version_not_found`; a version that is not a positive integer is 400.',
+        description: 'At a version, `updatedSeq` and `updatedAt` name the event that made it (`openedSeq`: the run.started), and the session history as it was then. A version the run never had is 404 `envelope.version_not_found`; a version that is not a positive integer is 400.',
         parameters: [pathParam('runId'), q('version', 'An envelope version (1 = as the run started)', { type: 'integer', minimum: 1 })],
         responses: { '200': { description: 'Envelope' }, ...errors(400, 401, 404) },
       },

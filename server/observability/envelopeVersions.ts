@@ -60,6 +60,9 @@ export function envelopeVersions(events: readonly SpineEvent[]): { versions: Env
   return { versions: [...head, ...tail], omitted: all.length - MAX_VERSIONS };
 }
 
+/** Where an envelope version comes from: the run's opening, and the event that made this version (as the stored envelope names them). */
+export type EnvelopeMade = { openedSeq: number; updatedSeq: number; updatedAt: string };
+
 /**
  * The envelope as it was at `version`, folded from the run's opening and patches in seq order (the
  * writer's own `evolveEnvelope`), or null when the run never reached that version. `history` is the
@@ -72,8 +75,9 @@ export function envelopeAtVersion(
   version: number,
   recentDesc: Envelope['history']['entries'],
   eventsUpTo: number,
-): (Envelope & { seq: number; time: string }) | null {
+): (Envelope & EnvelopeMade) | null {
   let current: EnvelopeRecord | undefined;
+  const openedSeq = changes[0]?.seq ?? 0;
   for (const e of changes) {
     try {
       current = evolveEnvelope(current, { type: e.type, runId: e.runId, payload: e.payload }) ?? current;
@@ -82,7 +86,7 @@ export function envelopeAtVersion(
     }
     if (current?.version === version) {
       return {
-        ...current, runId, seq: e.seq, time: e.time,
+        ...current, runId, openedSeq, updatedSeq: e.seq, updatedAt: e.time,
         history: { entries: [...recentDesc].reverse(), omitted: Math.max(0, eventsUpTo - recentDesc.length) },
       };
     }

@@ -14,7 +14,7 @@ import { EVENT_COLUMNS, HISTORY_LIMIT, logQueries, num, rowToEvent, type DbRow, 
 import type { EngineService, RunView, CompiledWorkflow } from '@/server/engine';
 import type { WorkflowDocument } from '@/server/workflows/schema';
 import { NotFoundError, UnavailableError } from '@/server/errors';
-import { envelopeAtVersion, envelopeVersions, type EnvelopeVersion } from './envelopeVersions';
+import { envelopeAtVersion, envelopeVersions, type EnvelopeMade, type EnvelopeVersion } from './envelopeVersions';
 import { overview, type MetricsInput, type Overview } from './metrics';
 import { overviewLive } from './metricsLive';
 import { buildReasoningPath, withTriggerEvent, type ReasoningPath } from './reasoningPath';
@@ -26,7 +26,7 @@ import { buildWaterfall, type Waterfall } from './waterfall';
 export { TimelineFilter, seqAtTime } from './timeline';
 export { RunListQuery, RUN_SORTS } from './runList';
 export { MetricsInput, METRIC_WINDOWS } from './metrics';
-export type { Overview, RunList, RunListRow, ReasoningPath, Waterfall, EnvelopeVersion, CauseRelation };
+export type { Overview, RunList, RunListRow, ReasoningPath, Waterfall, EnvelopeVersion, EnvelopeMade, CauseRelation };
 export type { Hop, HopKind, HopAttempt, HopCause } from './reasoningPath';
 export type { Span, SpanKind, SpanOutcome, WaterfallRow } from './waterfall';
 export type { AgentMetrics, Percentiles, MetricWindow } from './metrics';
@@ -148,11 +148,11 @@ export function observability(deps: { spine: Spine; engine?: EngineService }) {
     runList: (q: RunListQuery) => listRuns(log, q),
 
     /**
-     * The run's envelope as it was at `version` (with `seq` and `time` of the event that made it);
+     * The run's envelope as it was at `version` (with `updatedSeq` and `updatedAt` of the event that made it);
      * 404 `envelope.not_found` for an unknown run, `envelope.version_not_found` for a version it never had.
      * Reads only the run's opening and patches up to that version, and its history up to there.
      */
-    async envelopeAt(runId: string, version: number): Promise<Envelope & { seq: number; time: string }> {
+    async envelopeAt(runId: string, version: number): Promise<Envelope & EnvelopeMade> {
       const sql = logQueries(log);
       // Each patch the writer accepted bumps the version by one, so version n is made by the n-th change.
       const rows = await sql.all<DbRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE run_id = ? AND type IN ('run.started', 'context.patched') ORDER BY seq LIMIT ?`, [runId, version]);

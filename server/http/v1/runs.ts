@@ -165,7 +165,7 @@ export function runsApi(services: ServicesGetter = runtimeServices) {
       const engine = requireEngine(svc);
       return json(await engine.retryNode(await param(ctx, 'runId'), await param(ctx, 'nodeId'), actor), 202);
     }),
-    /** The latest envelope, or with `?version=n` the envelope as it was at version n (with the seq and time that made it). */
+    /** The latest envelope, or with `?version=n` the envelope as it was at version n (`updatedSeq`/`updatedAt`: the event that made it). */
     envelope: withErrorHandling(async (req: Request, ctx: Params<'runId'>) => {
       const { actor, svc } = await guard(req, { kind: 'read' });
       const runId = await param(ctx, 'runId');
