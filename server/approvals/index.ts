@@ -1,6 +1,7 @@
 /**
  * Approvals for people: the inbox (what is pending, whether this actor may decide it, and the context to
- * decide with). Deciding itself is the engine's (`engine.decideApproval`), and so is the rule for who may
+ * decide with), and the decisions made (`decidedApprovals`: who, what, when, comment, run and step, newest
+ * first, a keyset page at a time). Deciding itself is the engine's (`engine.decideApproval`), and so is the rule for who may
  * decide (`mayDecide`, which `canDecide` / `whyNot` answer with); this module only reads.
  *
  * @example
