@@ -144,6 +144,8 @@ describe(`API v1 for automation (${testDbKind()})`, () => {
     const after = await call('auditor', 'GET', `/runs?startedAfter=${middle.startedAt}&limit=200`);
     expect(after.body.runs.map((r: { id: string }) => r.id)).toEqual(expect.arrayContaining([ids[2], ids[3], ids[4], late, waiting]));
     expect(after.body.runs.every((r: { startedAt: string }) => r.startedAt >= middle.startedAt)).toBe(true);
+    expect((await call('auditor', 'GET', `/runs?startedAfter=${middle.startedAt.slice(0, 10)}&limit=1`)).status).toBe(200);
+    expect((await call('auditor', 'GET', `/runs?startedAfter=${encodeURIComponent(middle.startedAt.replace('Z', '+00:00'))}&limit=200`)).body.runs.map((r: { id: string }) => r.id)).toEqual(after.body.runs.map((r: { id: string }) => r.id));
     const before = await call('auditor', 'GET', `/runs?startedBefore=${middle.startedAt}&limit=200`);
     expect(before.body.runs.map((r: { id: string }) => r.id)).not.toContain(ids[2]);
     expect(before.body.runs.every((r: { startedAt: string }) => r.startedAt < middle.startedAt)).toBe(true);
@@ -155,6 +157,7 @@ describe(`API v1 for automation (${testDbKind()})`, () => {
       ['/runs?status=running,nope', 400, 'request.invalid_query', 'status'],
       ['/runs?startedAfter=yesterday', 400, 'request.invalid_query', 'startedAfter'],
       ['/runs?startedBefore=2026-13-45T99:00:00Z', 400, 'request.invalid_query', 'startedBefore'],
+      ['/runs?startedBefore=2026-12-03T10:00:00', 400, 'request.invalid_query', 'startedBefore'],
       ['/runs?limit=0', 400, 'request.invalid_query', 'limit'],
       ['/runs?limit=201', 400, 'request.invalid_query', 'limit'],
       ['/runs?limit=ten', 400, 'request.invalid_query', 'limit'],
@@ -175,6 +178,7 @@ describe(`API v1 for automation (${testDbKind()})`, () => {
     const created = await call('key:arch', 'POST', '/workflows', { name: 'Shipping for automation', slug: 'shipping-automation', template: 'shipping-label' });
     expect(created).toMatchObject({ status: 201, body: { id: expect.any(String), slug: 'shipping-automation', name: 'Shipping for automation', draftRevision: 1, publishedVersion: null, archived: false } });
     expect(created.body.draft.nodes.length).toBeGreaterThan(2);
+    expect(created.body.description).toMatch(/label is printed for the current address/);
     const id = created.body.id as string;
     expect(await call('key:arch', 'POST', '/workflows', { name: 'Again', slug: 'shipping-automation' })).toMatchObject({ status: 409, body: { error: { code: 'workflow.slug_taken' } } });
 

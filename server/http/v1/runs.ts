@@ -36,14 +36,15 @@ function envelopeFor<E extends Envelope | null>(env: E, may: (type: string) => b
 /** Runs per page without `limit`. */
 const RUNS_PAGE_SIZE = 50;
 
-/** An ISO 8601 instant (a date alone is its UTC midnight) as epoch ms. */
+/** An ISO 8601 date-time with its zone, or a date alone (its UTC midnight), as epoch ms. */
 const Instant = z
   .string()
   .max(64)
   .transform((v, ctx) => {
-    const ms = /^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(v) ? Date.parse(v) : NaN;
+    // A time needs its zone: without one, the server's local time would decide what it means.
+    const ms = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2}))?$/.test(v) ? Date.parse(v) : NaN;
     if (Number.isNaN(ms)) {
-      ctx.addIssue({ code: 'custom', message: `'${v}' is not an ISO 8601 date-time (e.g. 2026-12-03T10:00:00Z)` });
+      ctx.addIssue({ code: 'custom', message: `'${v}' is not an ISO 8601 date or date-time with its zone (e.g. 2026-12-03 or 2026-12-03T10:00:00Z)` });
       return z.NEVER;
     }
     return ms;

@@ -21,6 +21,8 @@ const Id = z.string().min(1).max(128);
 type Params = { params: Promise<{ workflowId: string }> };
 
 export const CreateWorkflowBody = WorkflowCreate.extend({
+  /** Without one: the template's description, or none. */
+  description: z.string().max(2000).optional(),
   /** Start from a demo template (its document and description, unless given). */
   template: z.string().min(1).max(64).optional(),
 }).strict();
