@@ -9,7 +9,7 @@
  * unpublished workflow (versions and runs stay with the original).
  *
  * Who did what, from the log alone: every change appends an event with key `workflow:<id>` and source
- * `{kind:'user', name}` right after its database write and before the call answers (an append that fails
+ * the caller (`{kind:'user', name}` for a person, `apiKey` for a key: `ChangedBy`) right after its database write and before the call answers (an append that fails
  * fails the call); idempotency keys derived from the change make a repeated append a no-op.
  * `workflow.created` (`from`: blank, template, import or duplicate), `workflow.duplicated` (on the
  * original's key), `workflow.renamed` (old and new name), `workflow.draft_saved`, `workflow.archived` /
