@@ -1,6 +1,7 @@
 /**
  * Approvals for people: the inbox (what is pending, whether this actor may decide it, and the context to
- * decide with). Deciding itself is the engine's (`engine.decideApproval`), and so is the rule for who may
+ * decide with), and the decisions made (`decidedApprovals`: who, what, when, comment, run and step, newest
+ * first, a keyset page at a time). Deciding itself is the engine's (`engine.decideApproval`), and so is the rule for who may
  * decide (`mayDecide`, which `canDecide` / `whyNot` answer with); this module only reads.
  *
  * @example
@@ -13,3 +14,4 @@ export { createApprovalInbox, whyNotDecide, runIdOf, matchesInbox, InboxQuery, I
 export type { ApprovalInbox, Inbox, InboxItem, InboxFacets, ApprovalDetail, ApprovalStatus, Vote, WhyNot } from './inbox';
 export { approvalOutcomes, outcomesAfter, type ApprovalOutcomes, type OutcomeStep } from './outcomes';
 export { stepsSoFar, summarize, OUTPUT_SUMMARY_CHARS, type PathStep } from './stepsSoFar';
+export { decidedApprovals, DecidedQuery, HISTORY_PAGE_SIZE, HISTORY_MAX_PAGE_SIZE, type DecidedApproval, type DecidedPage } from './history';

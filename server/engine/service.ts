@@ -285,11 +285,16 @@ export async function startEngine(opts: { spine: Spine; db: Db; run?: boolean; d
         });
     },
 
-    /** Publishes a workflow's draft and tells every engine about new triggers. */
-    async publishWorkflow(idOrSlug: string, opts: { summary?: string; createdBy?: string } = {}) {
-      const result = await workflows.publish(idOrSlug, { ...opts, agents: await agents.names() });
+    /**
+     * Publishes a workflow's draft and tells every engine about new triggers. `by` (the authenticated
+     * principal) is recorded as the source of `workflow.published`; without it, the person `createdBy`.
+     */
+    async publishWorkflow(idOrSlug: string, opts: { summary?: string; createdBy?: string; by?: Requester } = {}) {
+      const { by, ...rest } = opts;
+      const createdBy = by !== undefined ? requesterName(by) : opts.createdBy;
+      const result = await workflows.publish(idOrSlug, { ...rest, ...(createdBy !== undefined && { createdBy }), agents: await agents.names() });
       const wf = await workflows.get(idOrSlug);
-      await spine.publish({ type: 'workflow.published', key: `workflow:${wf.id}`, source: { kind: 'user', name: opts.createdBy ?? 'system' }, payload: { workflowId: wf.id, slug: wf.slug, version: result.version, summary: opts.summary ?? '' } });
+      await spine.publish({ type: 'workflow.published', key: `workflow:${wf.id}`, source: by !== undefined ? requesterSource(by) : { kind: 'user', name: createdBy ?? 'system' }, payload: { workflowId: wf.id, slug: wf.slug, version: result.version, summary: opts.summary ?? '' } });
       await engine.refreshTriggers();
       await scheduler?.refresh();
       return result;

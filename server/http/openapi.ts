@@ -4,9 +4,10 @@
  */
 import { z } from 'zod';
 import { EventInput, SOURCE_KINDS } from '@/server/spine/events';
-import { RESERVED_EVENT_NAMESPACES } from '@/server/spine';
+import { RESERVED_EVENT_NAMESPACES, RUN_STATUSES } from '@/server/spine';
 import { ApprovalDecisionInput, ContextPatchInput, StartRunInput } from '@/server/engine';
 import { json } from './errors';
+import { CreateWorkflowBody, PublishBody, SaveDraftBody } from './v1/workflows';
 
 const schema = (s: z.ZodType) => z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' });
 
@@ -39,10 +40,99 @@ const errors = (...codes: number[]) =>
 const q = (name: string, description: string, schema: object = { type: 'string' }) => ({ name, in: 'query', required: false, description, schema });
 const pathParam = (name: string) => ({ name, in: 'path', required: true, schema: { type: 'string' } });
 
+/**
+ * API v1 for automation (issue 12 §4): the run list, the workflow library (create, draft, publish, archive,
+ * restore), decided approvals are on /api/v1/approvals (status=decided), the envelope at a version on
+ * /api/v1/runs/{runId}/envelope. Kept in one block so other paths can be added beside it.
+ */
+const automationPaths = {
+  '/api/v1/runs': {
+    get: {
+      summary: 'Runs, newest first, a page at a time: follow nextCursor until it is null',
+      description:
+        'Filters combine (all must hold). The cursor is opaque and keyset-based (the start seq of the last run shown): runs that start while you page appear at the top of the first page, never on a later one. ' +
+        'A filter value that is wrong is 400 `request.invalid_query` naming the parameter (`details.param`); an unknown workflow is 404 `workflow.not_found`.',
+      parameters: [
+        q('workflow', 'A workflow id or slug'),
+        q('status', `One status or several, comma-separated: ${RUN_STATUSES.join(', ')}`),
+        q('key', 'The entity key the runs were started for, e.g. case:7'),
+        q('startedAfter', 'Started at or after this instant (ISO 8601)', { type: 'string', format: 'date-time' }),
+        q('startedBefore', 'Started before this instant (ISO 8601)', { type: 'string', format: 'date-time' }),
+        q('limit', '1..200, default 50', { type: 'integer', minimum: 1, maximum: 200 }),
+        q('cursor', "The previous page's nextCursor"),
+      ],
+      responses: {
+        '200': {
+          description: 'A page',
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                required: ['runs', 'nextCursor'],
+                properties: {
+                  runs: {
+                    type: 'array',
+                    items: {
+                      type: 'object',
+                      required: ['id', 'workflow', 'version', 'status', 'key', 'startedBy', 'startedAt', 'updatedAt', 'endedAt', 'startedSeq', 'lastSeq', 'waitingOn', 'error'],
+                      properties: {
+                        id: { type: 'string' },
+                        workflow: { type: 'object', properties: { id: { type: 'string' }, slug: { type: ['string', 'null'] }, name: { type: ['string', 'null'] } } },
+                        version: { type: 'integer' },
+                        status: { enum: [...RUN_STATUSES] },
+                        key: { type: ['string', 'null'] },
+                        startedBy: { type: ['string', 'null'] },
+                        startedAt: { type: 'string', format: 'date-time' },
+                        updatedAt: { type: 'string', format: 'date-time' },
+                        endedAt: { type: ['string', 'null'], format: 'date-time' },
+                        startedSeq: { type: 'integer', description: 'The seq of its run.started' },
+                        lastSeq: { type: 'integer' },
+                        waitingOn: { type: 'array', items: { type: 'object', properties: { kind: { enum: ['approval', 'timer', 'key', 'agent', 'other'] }, label: { type: 'string' } } } },
+                        error: { type: ['string', 'null'] },
+                      },
+                    },
+                  },
+                  nextCursor: { type: ['string', 'null'] },
+                },
+              },
+            },
+          },
+        },
+        ...errors(400, 401, 404),
+      },
+    },
+  },
+  '/api/v1/workflows/{workflowId}/draft': {
+    get: { summary: 'The current draft (document and draftRevision), published or not, archived or not', parameters: [pathParam('workflowId')], responses: { '200': { description: 'Workflow with draft' }, ...errors(401, 404) } },
+    put: {
+      summary: 'Save the draft (architect); 409 workflow.draft_conflict when expectedRevision is not the current revision',
+      description: 'Recorded as `workflow.draft_saved` (saves by one caller less than 60 s apart are one event, recorded when the burst ends or before a publish).',
+      parameters: [pathParam('workflowId')],
+      requestBody: { required: true, content: { 'application/json': { schema: schema(SaveDraftBody) } } },
+      responses: { '200': { description: '{ draftRevision }' }, ...errors(400, 401, 403, 404, 409, 413) },
+    },
+  },
+  '/api/v1/workflows/{workflowId}/publish': {
+    post: {
+      summary: 'Publish the saved draft as the next immutable version (architect); 400 workflow.invalid with details.problems when it has errors',
+      parameters: [pathParam('workflowId')],
+      requestBody: { required: false, content: { 'application/json': { schema: schema(PublishBody) } } },
+      responses: { '200': { description: '{ version, problems }' }, ...errors(400, 401, 403, 404, 413) },
+    },
+  },
+  '/api/v1/workflows/{workflowId}/archive': {
+    post: { summary: 'Archive a workflow (architect): hidden from the list, starts no runs (workflow.archived)', parameters: [pathParam('workflowId')], responses: { '200': { description: 'Workflow summary' }, ...errors(401, 403, 404) } },
+  },
+  '/api/v1/workflows/{workflowId}/restore': {
+    post: { summary: 'Restore an archived workflow (architect; workflow.restored)', parameters: [pathParam('workflowId')], responses: { '200': { description: 'Workflow summary' }, ...errors(401, 403, 404) } },
+  },
+};
+
 export const openApiDocument = {
   openapi: '3.1.0',
   info: { title: 'Spine API', version: '1', description: 'The event spine: an ordered, durable, hash-chained event log for multi-agent systems.' },
   paths: {
+    ...automationPaths,
     '/api/v1/events': {
       post: {
         summary: 'Publish an event',
@@ -90,6 +180,11 @@ export const openApiDocument = {
     },
     '/api/v1/workflows': {
       get: { summary: 'Published workflows', responses: { '200': { description: '{ workflows: [{ id, slug, name, publishedVersion, triggerType }] }' }, ...errors(401) } },
+      post: {
+        summary: 'Create a workflow (architect): blank, from a demo template (template: its slug) or from a document; recorded as workflow.created',
+        requestBody: { required: true, content: { 'application/json': { schema: schema(CreateWorkflowBody) } } },
+        responses: { '201': { description: 'The workflow with its draft (draftRevision 1)' }, ...errors(400, 401, 403, 409, 413) },
+      },
     },
     '/api/v1/workflows/{workflowId}': {
       get: { summary: 'A published workflow by id or stable slug (latest version, its document and version history)', parameters: [pathParam('workflowId')], responses: { '200': { description: 'Workflow' }, ...errors(401, 404) } },
@@ -119,9 +214,15 @@ export const openApiDocument = {
     },
     '/api/v1/approvals': {
       get: {
-        summary: 'Pending approvals, a page at a time (due soonest first): follow nextCursor until it is null',
+        summary: 'Pending approvals (due soonest first), or with status=decided the decisions made (newest first), a page at a time: follow nextCursor until it is null',
+        description:
+          'With `status=decided` the answer is `{ approvals: [{ seq, approvalId, decision, comment, decidedBy, source, auto, vote, decidedAt, run: { id, status, startedBy }, workflow: { id, slug, name, version }, step: { nodeId, label } }], nextCursor }`, ' +
+          'one entry per vote (an approval that needs two approvals has two), filtered by `workflow`, `step`, `decision`, `decidedBy`, `runId`; `q`, `olderThan` and `assignedToMe` are for pending ones only.',
         parameters: [
-          q('status', 'pending', { enum: ['pending'] }), q('limit', 'cards per page (1..500, default 100)', { type: 'integer' }), q('cursor', "the previous page's nextCursor"),
+          q('status', 'pending (default) or decided', { enum: ['pending', 'decided'] }),
+          q('decision', 'status=decided: approve or reject', { enum: ['approve', 'reject'] }),
+          q('decidedBy', 'status=decided: who decided (a name; system for a lapsed SLA)'),
+          q('runId', 'status=decided: one run'), q('limit', 'cards per page (1..500, default 100)', { type: 'integer' }), q('cursor', "the previous page's nextCursor"),
           q('q', 'words to find in the intent, workflow, step, role, instructions, requester or run id'), q('workflow', 'a workflow slug'), q('step', 'a step (node id)'),
           q('olderThan', 'requested at least this long ago, e.g. 1h, 2d'), q('assignedToMe', "only those the caller's roles can decide", { enum: ['true', 'false'] }),
         ],
@@ -133,9 +234,10 @@ export const openApiDocument = {
     },
     '/api/v1/runs/{runId}/envelope': {
       get: {
-        summary: "A run's latest context envelope",
-        parameters: [{ name: 'runId', in: 'path', required: true, schema: { type: 'string' } }],
-        responses: { '200': { description: 'Envelope' }, ...errors(404) },
+        summary: "A run's latest context envelope, or with ?version=n the envelope as it was at version n",
+        description: 'At a version, `updatedSeq` and `updatedAt` name the event that made it (`openedSeq`: the run.started), and the session history as it was then. A version the run never had is 404 `envelope.version_not_found`; a version that is not a positive integer is 400.',
+        parameters: [pathParam('runId'), q('version', 'An envelope version (1 = as the run started)', { type: 'integer', minimum: 1 })],
+        responses: { '200': { description: 'Envelope' }, ...errors(400, 401, 404) },
       },
     },
     '/api/v1/audit/export': {

@@ -7,6 +7,7 @@
 import type { Spine } from '@/server/spine';
 import type { EngineService } from '@/server/engine';
 import type { AuthService } from '@/server/auth';
+import type { Db } from '@/server/db';
 import { auditFor, type Audit } from '@/server/audit';
 import { getRuntime, type Runtime } from '@/server/runtime';
 import { UnavailableError } from '@/server/errors';
@@ -20,14 +21,16 @@ export type HttpServices = {
    */
   auth?: AuthService;
   engine?: EngineService;
+  /** The database, for the workflow library (create, drafts, archive). The runtime always provides it. */
+  db?: Db;
   /** The runtime's audit service; without one (test harnesses), the audit service of `spine` (see `auditOf`). */
   audit?: Audit;
 };
 export type ServicesGetter = () => Promise<HttpServices>;
 
 /** The services a runtime gives the HTTP handlers. */
-export function httpServicesOf(rt: Pick<Runtime, 'spine' | 'auth' | 'engine' | 'audit' | 'config'>): HttpServices {
-  return { spine: rt.spine, maxPayloadBytes: rt.config.maxPayloadBytes, auth: rt.auth, engine: rt.engine, audit: rt.audit };
+export function httpServicesOf(rt: Pick<Runtime, 'spine' | 'auth' | 'engine' | 'audit' | 'config' | 'db'>): HttpServices {
+  return { spine: rt.spine, maxPayloadBytes: rt.config.maxPayloadBytes, auth: rt.auth, engine: rt.engine, audit: rt.audit, db: rt.db };
 }
 
 /** The process runtime's services: what the route files' handlers use. */
@@ -36,6 +39,11 @@ export const runtimeServices: ServicesGetter = async () => httpServicesOf(await 
 export function requireEngine(s: HttpServices): EngineService {
   if (!s.engine) throw new UnavailableError('engine.unavailable', 'The workflow engine is not running in this process');
   return s.engine;
+}
+
+export function requireDb(s: HttpServices): Db {
+  if (!s.db) throw new UnavailableError('db.unavailable', 'No database is configured in this process');
+  return s.db;
 }
 
 /** The audit service the handlers use: the runtime's, or (a harness without one) the one of its spine. */

@@ -3,7 +3,7 @@
  * 1 and each `context.patched` makes the next, folded with the log writer's own `evolveEnvelope`, so the
  * rebuilt versions are exactly the ones the writer stamped on the run's events. Pure.
  */
-import { evolveEnvelope, type EnvelopeRecord, type Json, type SpineEvent } from '@/server/spine';
+import { evolveEnvelope, type Envelope, type EnvelopeRecord, type Json, type SpineEvent } from '@/server/spine';
 
 export type EnvelopeVersion = {
   version: number;
@@ -58,4 +58,38 @@ export function envelopeVersions(events: readonly SpineEvent[]): { versions: Env
   const head = all.slice(0, 50);
   const tail = all.slice(all.length - (MAX_VERSIONS - 50));
   return { versions: [...head, ...tail], omitted: all.length - MAX_VERSIONS };
+}
+
+/** Where an envelope version comes from: the run's opening, and the event that made this version (as the stored envelope names them). */
+export type EnvelopeMade = { openedSeq: number; updatedSeq: number; updatedAt: string };
+
+/**
+ * The envelope as it was at `version`, folded from the run's opening and patches in seq order (the
+ * writer's own `evolveEnvelope`), or null when the run never reached that version. `history` is the
+ * session history as a reader saw it then: the run's most recent events up to the one that made the
+ * version (`recentDesc`, newest first, at most HISTORY_LIMIT), the older ones counted in `omitted`.
+ */
+export function envelopeAtVersion(
+  runId: string,
+  changes: readonly SpineEvent[],
+  version: number,
+  recentDesc: Envelope['history']['entries'],
+  eventsUpTo: number,
+): (Envelope & EnvelopeMade) | null {
+  let current: EnvelopeRecord | undefined;
+  const openedSeq = changes[0]?.seq ?? 0;
+  for (const e of changes) {
+    try {
+      current = evolveEnvelope(current, { type: e.type, runId: e.runId, payload: e.payload }) ?? current;
+    } catch {
+      continue; // as envelopeVersions: a row the writer would have refused did not change the envelope
+    }
+    if (current?.version === version) {
+      return {
+        ...current, runId, openedSeq, updatedSeq: e.seq, updatedAt: e.time,
+        history: { entries: [...recentDesc].reverse(), omitted: Math.max(0, eventsUpTo - recentDesc.length) },
+      };
+    }
+  }
+  return null;
 }

@@ -10,11 +10,11 @@
  * const { topSeq, total } = await obs.timelineSnapshot({ types: ['task.*'] });
  * const path = await obs.reasoningPath(runId, '1234');
  */
-import { EVENT_COLUMNS, logQueries, rowToEvent, type DbRow, type Spine, type SpineEvent } from '@/server/spine';
+import { EVENT_COLUMNS, HISTORY_LIMIT, logQueries, num, rowToEvent, type DbRow, type Envelope, type Spine, type SpineEvent } from '@/server/spine';
 import type { EngineService, RunView, CompiledWorkflow } from '@/server/engine';
 import type { WorkflowDocument } from '@/server/workflows/schema';
 import { NotFoundError, UnavailableError } from '@/server/errors';
-import { envelopeVersions, type EnvelopeVersion } from './envelopeVersions';
+import { envelopeAtVersion, envelopeVersions, type EnvelopeMade, type EnvelopeVersion } from './envelopeVersions';
 import { overview, type MetricsInput, type Overview } from './metrics';
 import { overviewLive } from './metricsLive';
 import { buildReasoningPath, withTriggerEvent, type ReasoningPath } from './reasoningPath';
@@ -29,7 +29,7 @@ export { RunListQuery, RUN_SORTS } from './runList';
 export { MetricsInput, METRIC_WINDOWS } from './metrics';
 export type { UsageTotals } from './usage';
 export { runUsage, type RunUsage };
-export type { Overview, RunList, RunListRow, ReasoningPath, Waterfall, EnvelopeVersion, CauseRelation };
+export type { Overview, RunList, RunListRow, ReasoningPath, Waterfall, EnvelopeVersion, EnvelopeMade, CauseRelation };
 export type { Hop, HopKind, HopAttempt, HopCause, HopToolCall } from './reasoningPath';
 export type { Span, SpanKind, SpanOutcome, WaterfallRow } from './waterfall';
 export type { AgentMetrics, Percentiles, MetricWindow } from './metrics';
@@ -151,6 +151,28 @@ export function observability(deps: { spine: Spine; engine?: EngineService }) {
     },
 
     runList: (q: RunListQuery) => listRuns(log, q),
+
+    /**
+     * The run's envelope as it was at `version` (with `updatedSeq` and `updatedAt` of the event that made it);
+     * 404 `envelope.not_found` for an unknown run, `envelope.version_not_found` for a version it never had.
+     * Reads only the run's opening and patches up to that version, and its history up to there.
+     */
+    async envelopeAt(runId: string, version: number): Promise<Envelope & EnvelopeMade> {
+      const sql = logQueries(log);
+      // Each patch the writer accepted bumps the version by one, so version n is made by the n-th change.
+      const rows = await sql.all<DbRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE run_id = ? AND type IN ('run.started', 'context.patched') ORDER BY seq LIMIT ?`, [runId, version]);
+      if (rows.length === 0) throw new NotFoundError('envelope.not_found', `No envelope for run '${runId}'`, { runId });
+      const changes = await log.eventsFromRows(rows);
+      const made = changes[changes.length - 1]!.seq;
+      const [recent, count] = await Promise.all([
+        sql.all<DbRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE run_id = ? AND seq <= ? ORDER BY seq DESC LIMIT ?`, [runId, made, HISTORY_LIMIT]),
+        sql.get<{ n: unknown }>('SELECT count(*) AS n FROM events WHERE run_id = ? AND seq <= ?', [runId, made]),
+      ]);
+      const entries = recent.map(rowToEvent).map((e) => ({ seq: e.seq, type: e.type, source: e.source, time: e.time }));
+      const env = envelopeAtVersion(runId, changes, version, entries, num(count?.n));
+      if (!env) throw new NotFoundError('envelope.version_not_found', `Run '${runId}' has no envelope version ${version}`, { runId, version });
+      return env;
+    },
     async runFilters() {
       const [workflows, starters] = await Promise.all([workflowsWithRuns(log), runStarters(log)]);
       return { workflows, starters };

@@ -3,8 +3,14 @@
  * a time with the total. What a running run waits on is read from its open task dispatches (the index
  * records waits on approvals, timers and entity keys; agent work is in flight, not waiting, so it is
  * derived here for the rows shown only).
+ *
+ * Two ways to page: by `offset` (the dashboard's numbered pages, any sort) or by keyset (`beforeSeq`: runs
+ * started before that seq, newest first; what API v1 hands out as an opaque cursor). A keyset page is
+ * stable while runs start: a new run has a higher start seq than every run already listed, so it never
+ * shifts a later page.
  */
 import { z } from 'zod';
+import { ValidationError } from '@/server/errors';
 import { RUN_COLUMNS, RUN_STATUSES, logQueries, num, runFromRow, type EventLog, type RunDbRow, type RunStatus, type WaitingOn } from '@/server/spine';
 
 export const RUN_SORTS = ['started', 'updated', 'duration', 'status', 'workflow'] as const;
@@ -18,13 +24,21 @@ export const RunListQuery = z
     startedBy: z.string().min(1).max(128).optional(),
     /** A run id or the start of one. */
     runId: z.string().min(1).max(128).optional(),
+    /** Started at or after this instant (epoch ms). */
+    startedAfterMs: z.number().int().min(0).optional(),
+    /** Started before this instant (epoch ms). */
+    startedBeforeMs: z.number().int().min(0).optional(),
+    /** Keyset: only runs whose `run.started` seq is below this one (with the `started` sort, newest first). */
+    beforeSeq: z.number().int().min(1).optional(),
+    /** Count the matching runs on all pages (`total`); a keyset reader may skip it (`total` is then -1). @default true */
+    withTotal: z.boolean().default(true),
     /** @default 'started' */
     sort: z.enum(RUN_SORTS).default('started'),
     /** @default 'desc' */
     dir: z.enum(['asc', 'desc']).default('desc'),
     offset: z.number().int().min(0).max(10_000_000).default(0),
     /** @default 50 */
-    limit: z.number().int().min(1).max(200).default(50),
+    limit: z.number().int().min(1).max(500).default(50),
   })
   .strict();
 export type RunListQuery = z.input<typeof RunListQuery>;
@@ -77,6 +91,19 @@ export async function listRuns(log: EventLog, raw: RunListQuery, nowMs = Date.no
     where.push(`r.id LIKE ? ESCAPE '\\'`);
     params.push(`${likeEscape(q.runId)}%`);
   }
+  if (q.startedAfterMs !== undefined) {
+    where.push('r.started_at_ms >= ?');
+    params.push(q.startedAfterMs);
+  }
+  if (q.startedBeforeMs !== undefined) {
+    where.push('r.started_at_ms < ?');
+    params.push(q.startedBeforeMs);
+  }
+  if (q.beforeSeq !== undefined) {
+    if (q.sort !== 'started' || q.dir !== 'desc' || q.offset !== 0) throw new ValidationError('runs.invalid_query', 'beforeSeq pages the newest-first list only (sort started, dir desc, no offset)');
+    where.push('r.started_seq < ?');
+    params.push(q.beforeSeq);
+  }
   const whereSql = where.length ? ` WHERE ${where.join(' AND ')}` : '';
   const dir = q.dir === 'asc' ? 'ASC' : 'DESC';
   const order = {
@@ -89,7 +116,7 @@ export async function listRuns(log: EventLog, raw: RunListQuery, nowMs = Date.no
   const orderParams = q.sort === 'duration' ? [nowMs] : [];
   const cols = RUN_COLUMNS.split(',').map((c) => `r.${c.trim()}`).join(', ');
   const [count, rows] = await Promise.all([
-    sql.get<{ n: unknown }>(`SELECT count(*) AS n FROM runs r${whereSql}`, params),
+    q.withTotal ? sql.get<{ n: unknown }>(`SELECT count(*) AS n FROM runs r${whereSql}`, params) : Promise.resolve({ n: -1 }),
     sql.all<RunDbRow & { w_slug: string | null; w_name: string | null }>(
       `SELECT ${cols}, w.slug AS w_slug, w.name AS w_name FROM runs r LEFT JOIN workflows w ON w.id = r.workflow_id${whereSql} ORDER BY ${order} LIMIT ? OFFSET ?`,
       [...params, ...orderParams, q.limit, q.offset],

@@ -25,7 +25,7 @@ export { EventType, TypePattern, SOURCE_KINDS, matchesType, matchesFilter, ENGIN
 export { newEventId } from './log/sequencer';
 export { publishAs, sourceOf, reservedNamespaceOf, RESERVED_EVENT_NAMESPACES, type Principal } from './publishing';
 export { toCloudEvent, fromCloudEvent, CLOUDEVENTS_CONTENT_TYPE } from './cloudEvents';
-export { evolveEnvelope, type EnvelopeRecord } from './envelope';
+export { evolveEnvelope, HISTORY_LIMIT, type EnvelopeRecord } from './envelope';
 /** The in-memory log (specs only, nothing durable): `spineOver(new MemoryEventLog())`. */
 export { MemoryEventLog, MemoryLogStorage, type MemoryLogOptions } from './log/memoryEventLog';
 

@@ -46,7 +46,7 @@ export async function openApiHarness(opts: Parameters<typeof openHarness>[0] = {
   const h = await openHarness(opts);
   const auth = createAuthService({ db: h.db, spine: h.spine });
   await auth.bootstrap({ demoUsers: true });
-  const services = async () => ({ spine: h.spine, maxPayloadBytes: 65536, auth, engine: h.service });
+  const services = async () => ({ spine: h.spine, maxPayloadBytes: 65536, auth, engine: h.service, db: h.db });
   const server: http.Server = createNodeServer([{ method: 'POST', path: '/api/auth/sign-in', handler: sessionApi(services).signIn }, ...v1Routes(services)]);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -50,7 +50,7 @@ await engine.leading();
 const agents = ['case-law', 'financial-impact', 'regulatory-risk', 'precedent', 'sentiment', 'summarizer'];
 await seedDemo(engine, { latency: false, config: Object.fromEntries(agents.map((a) => [a, { latencyMs }])) });
 
-const services = async () => ({ spine, maxPayloadBytes: 256 * 1024, engine });
+const services = async () => ({ spine, maxPayloadBytes: 256 * 1024, engine, db });
 const server = createNodeServer(v1Routes(services));
 server.listen(port, '127.0.0.1', () => {
   console.log(`ready ${(server.address() as { port: number }).port}`);

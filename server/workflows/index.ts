@@ -5,5 +5,5 @@
  * Callers import from `@/server/workflows`.
  */
 export { createWorkflowStore, triggerTypeOf, WorkflowCreate, type WorkflowStore, type WorkflowSummary, type WorkflowDetail } from './store';
-export { createWorkflowLibrary, type WorkflowLibrary, type WorkflowOverview, type DraftStatus } from './library';
+export { createWorkflowLibrary, type WorkflowLibrary, type WorkflowOverview, type DraftStatus, type ChangedBy } from './library';
 export { DEMO_TEMPLATES, LLM_LEGAL_AGENTS, type DemoTemplate } from './templates';

@@ -9,7 +9,7 @@
  * unpublished workflow (versions and runs stay with the original).
  *
  * Who did what, from the log alone: every change appends an event with key `workflow:<id>` and source
- * `{kind:'user', name}` right after its database write and before the call answers (an append that fails
+ * the caller (`{kind:'user', name}` for a person, `apiKey` for a key: `ChangedBy`) right after its database write and before the call answers (an append that fails
  * fails the call); idempotency keys derived from the change make a repeated append a no-op.
  * `workflow.created` (`from`: blank, template, import or duplicate), `workflow.duplicated` (on the
  * original's key), `workflow.renamed` (old and new name), `workflow.draft_saved`, `workflow.archived` /
@@ -26,9 +26,10 @@
  */
 import { createHash } from 'node:crypto';
 import type { Db } from '@/server/db';
-import { NotFoundError } from '@/server/errors';
-import type { EventInput, Json, RunStatus, Spine } from '@/server/spine';
+import { NotFoundError, ValidationError } from '@/server/errors';
+import { sourceOf, type EventInput, type Json, type Principal, type RunStatus, type Spine } from '@/server/spine';
 import { WorkflowDocument } from './schema';
+import { DEMO_TEMPLATES } from './templates';
 import type { WorkflowCreate, WorkflowDetail, WorkflowStore, WorkflowSummary } from './store';
 
 /** `unpublished`: never published; `changed`: the draft differs from the published version; `published`: they match. */
@@ -89,6 +90,8 @@ type Burst = {
   workflowId: string;
   slug: string;
   actor: string;
+  /** Who saved, as the log records it. */
+  by: ChangedBy;
   /** The revision the first save edited, and the last save's new revision. */
   fromRevision: number;
   revision: number;
@@ -112,7 +115,13 @@ function burstsOf(spine: Spine) {
   return b;
 }
 
-const user = (name: string) => ({ kind: 'user' as const, name });
+/**
+ * Who makes a change: the authenticated principal (a key is recorded as `apiKey`), or a bare name for a
+ * person (the designer's callers pass the signed-in person's name).
+ */
+export type ChangedBy = string | Principal;
+const user = (by: ChangedBy) => sourceOf(typeof by === 'string' ? { kind: 'user', name: by } : by);
+const nameOf = (by: ChangedBy) => (typeof by === 'string' ? by : by.name);
 const keyOf = (workflowId: string) => `workflow:${workflowId}`;
 
 function originOf(input: { template?: string; document?: unknown }): WorkflowOrigin {
@@ -121,7 +130,7 @@ function originOf(input: { template?: string; document?: unknown }): WorkflowOri
   return { kind: 'blank' };
 }
 
-function createdEvent(w: WorkflowDetail, from: WorkflowOrigin, by: string): EventInput {
+function createdEvent(w: WorkflowDetail, from: WorkflowOrigin, by: ChangedBy): EventInput {
   return {
     type: 'workflow.created', key: keyOf(w.id), source: user(by), idempotencyKey: `workflow:${w.id}:created`,
     payload: { workflowId: w.id, slug: w.slug, name: w.name, from, nodes: w.draft.nodes.length, edges: w.draft.edges.length } as Json,
@@ -157,6 +166,12 @@ export function createWorkflowLibrary(deps: { db: Db; workflows: WorkflowStore; 
 
   const { bursts, queues } = burstsOf(spine);
 
+  async function create(input: WorkflowCreate, opts: { by: ChangedBy; template?: string }): Promise<WorkflowDetail> {
+    const w = await workflows.create(input);
+    await spine.publish(createdEvent(w, originOf({ template: opts.template, document: opts.template === undefined ? input.document : undefined }), opts.by));
+    return w;
+  }
+
   /** Runs `fn` after every earlier change to the same workflow in this process (bursts stay consistent). */
   function serial<T>(workflowId: string, fn: () => Promise<T>): Promise<T> {
     const prev = queues.get(workflowId) ?? Promise.resolve();
@@ -175,7 +190,7 @@ export function createWorkflowLibrary(deps: { db: Db; workflows: WorkflowStore; 
     if (!b) return;
     if (b.timer) clearTimeout(b.timer);
     await spine.publish({
-      type: 'workflow.draft_saved', key: keyOf(workflowId), source: user(b.actor), idempotencyKey: `workflow:${workflowId}:draft:${b.fromRevision}-${b.revision}`,
+      type: 'workflow.draft_saved', key: keyOf(workflowId), source: user(b.by), idempotencyKey: `workflow:${workflowId}:draft:${b.fromRevision}-${b.revision}`,
       payload: {
         workflowId, slug: b.slug, saves: b.saves, fromRevision: b.fromRevision, revision: b.revision,
         firstSavedAt: new Date(b.firstAt).toISOString(), lastSavedAt: new Date(b.lastAt).toISOString(), diff: diffSize(b.base, b.last),
@@ -220,14 +235,25 @@ export function createWorkflowLibrary(deps: { db: Db; workflows: WorkflowStore; 
      * A new workflow (blank, from a template's document, or from an imported one), recorded as
      * `workflow.created` with where it came from.
      */
-    async create(input: WorkflowCreate, opts: { by: string; template?: string }): Promise<WorkflowDetail> {
-      const w = await workflows.create(input);
-      await spine.publish(createdEvent(w, originOf({ template: opts.template, document: opts.template === undefined ? input.document : undefined }), opts.by));
-      return w;
+    create,
+
+    /**
+     * `create` for a caller that names a demo template by slug (API v1): its document and description,
+     * unless the input gives its own. 400 `workflow.unknown_template` for a slug no template has.
+     */
+    async createFrom(input: WorkflowCreate & { template?: string }, by: ChangedBy): Promise<WorkflowDetail> {
+      const { template, ...rest } = input;
+      if (template === undefined) return create(rest, { by });
+      const t = DEMO_TEMPLATES.find((x) => x.slug === template);
+      if (!t) throw new ValidationError('workflow.unknown_template', `template: no template '${template}' (one of ${DEMO_TEMPLATES.map((x) => x.slug).join(', ')})`, { template });
+      return create(
+        { ...rest, description: rest.description ?? t.description, document: rest.document ?? t.document },
+        { by, ...(rest.document === undefined && { template: t.slug }) },
+      );
     },
 
     /** Renames a workflow (its slug, draft and versions stay as they are); records `workflow.renamed`. */
-    async rename(idOrSlug: string, input: { name: string; description?: string }, by = 'system'): Promise<WorkflowSummary> {
+    async rename(idOrSlug: string, input: { name: string; description?: string }, by: ChangedBy = 'system'): Promise<WorkflowSummary> {
       const id = await idOf(idOrSlug);
       return serial(id, async () => {
         const before = await workflows.get(id);
@@ -248,7 +274,7 @@ export function createWorkflowLibrary(deps: { db: Db; workflows: WorkflowStore; 
      * A new unpublished workflow whose draft is a copy of this one's current draft: `workflow.duplicated`
      * on the original's key and `workflow.created` (from the duplicate) on the copy's, in one append.
      */
-    async duplicate(idOrSlug: string, opts: { name?: string; by?: string } = {}): Promise<WorkflowDetail> {
+    async duplicate(idOrSlug: string, opts: { name?: string; by?: ChangedBy } = {}): Promise<WorkflowDetail> {
       const by = opts.by ?? 'system';
       const sourceId = await idOf(idOrSlug);
       return serial(sourceId, async () => {
@@ -270,19 +296,19 @@ export function createWorkflowLibrary(deps: { db: Db; workflows: WorkflowStore; 
      * Saves the draft if `expectedRevision` is current (409 `workflow.draft_conflict` otherwise) and counts
      * the save into `by`'s editing burst; a save that starts a new burst first records the previous one.
      */
-    async saveDraft(idOrSlug: string, document: WorkflowDocument, expectedRevision: number, by = 'system'): Promise<{ draftRevision: number }> {
+    async saveDraft(idOrSlug: string, document: WorkflowDocument, expectedRevision: number, by: ChangedBy = 'system'): Promise<{ draftRevision: number }> {
       const id = await idOf(idOrSlug);
       return serial(id, async () => {
         const before = await workflows.get(id);
         const t = now();
         const open = bursts.get(id);
-        const continues = open !== undefined && open.actor === by && t - open.lastAt < DRAFT_BURST_MS && open.revision === expectedRevision;
+        const continues = open !== undefined && open.actor === nameOf(by) && t - open.lastAt < DRAFT_BURST_MS && open.revision === expectedRevision;
         if (open && !continues) await recordBurst(id);
         const saved = await workflows.saveDraft(id, document, expectedRevision);
         const doc = WorkflowDocument.parse(document);
         const b: Burst = continues
           ? { ...open, revision: saved.draftRevision, saves: open.saves + 1, last: doc, lastAt: t }
-          : { workflowId: id, slug: before.slug, actor: by, fromRevision: expectedRevision, revision: saved.draftRevision, saves: 1, base: before.draft, last: doc, firstAt: t, lastAt: t };
+          : { workflowId: id, slug: before.slug, actor: nameOf(by), by, fromRevision: expectedRevision, revision: saved.draftRevision, saves: 1, base: before.draft, last: doc, firstAt: t, lastAt: t };
         if (open?.timer) clearTimeout(open.timer);
         bursts.set(id, b);
         armTimer(b);
@@ -301,7 +327,7 @@ export function createWorkflowLibrary(deps: { db: Db; workflows: WorkflowStore; 
      * and records `workflow.archived` / `workflow.restored`: the audit trail shows who did it, and every
      * Spine process's engine re-reads its triggers when the event reaches it.
      */
-    async setArchived(idOrSlug: string, archived: boolean, by = 'system'): Promise<WorkflowSummary> {
+    async setArchived(idOrSlug: string, archived: boolean, by: ChangedBy = 'system'): Promise<WorkflowSummary> {
       const id = await idOf(idOrSlug);
       return serial(id, async () => {
         const before = await workflows.get(id);

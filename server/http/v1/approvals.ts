@@ -1,12 +1,14 @@
 /**
  * `/api/v1/approvals`: pending human approvals, a page at a time (`limit`, then `cursor` = the previous
  * page's `nextCursor`), with search and filters (`q`, `workflow`, `step`, `olderThan` as a duration like
- * `1h`, `assignedToMe`), and decisions on them. A decision is validated against
+ * `1h`, `assignedToMe`); with `status=decided`, the decisions made, newest first (who, what, when, the
+ * comment, the run and the step; filters `workflow`, `step`, `decision`, `decidedBy`, `runId`); and
+ * decisions on them. A decision is validated against
  * the run's state (still pending, the actor has not decided yet, the requester rule) and recorded as an
  * `approval.decided` event with the actor; a concurrent second decision gets 409.
  */
 import { z } from 'zod';
-import { createApprovalInbox, INBOX_MAX_PAGE_SIZE } from '@/server/approvals';
+import { createApprovalInbox, decidedApprovals, HISTORY_MAX_PAGE_SIZE, INBOX_MAX_PAGE_SIZE } from '@/server/approvals';
 import { ValidationError } from '@/server/errors';
 import { parseDuration } from '@/server/workflows/schema';
 import { authorize } from '../auth';
@@ -20,7 +22,8 @@ const API_PAGE_SIZE = 100;
 
 const ListQuery = z
   .object({
-    status: z.enum(['pending']).default('pending'),
+    /** `decided` reads the decisions instead (DecidedListQuery). */
+    status: z.enum(['pending', 'decided']).default('pending'),
     cursor: z.string().min(1).max(600).optional(),
     limit: z.coerce.number().int().min(1).max(INBOX_MAX_PAGE_SIZE).default(API_PAGE_SIZE),
     q: z.string().max(200).optional(),
@@ -31,13 +34,31 @@ const ListQuery = z
   })
   .strict();
 
+const DecidedListQuery = z
+  .object({
+    status: z.literal('decided'),
+    cursor: z.string().min(1).max(200).optional(),
+    limit: z.coerce.number().int().min(1).max(HISTORY_MAX_PAGE_SIZE).default(API_PAGE_SIZE),
+    workflow: z.string().min(1).max(128).optional(),
+    step: z.string().min(1).max(128).optional(),
+    decision: z.enum(['approve', 'reject']).optional(),
+    decidedBy: z.string().min(1).max(256).optional(),
+    runId: z.string().min(1).max(128).optional(),
+  })
+  .strict();
+
 export function approvalsApi(services: ServicesGetter = runtimeServices) {
   return {
     list: withErrorHandling(async (req: Request) => {
       const svc = await services();
       const actor = await authorize(req, svc, { kind: 'role', roles: ['approver', 'auditor'] });
-      const q = parseQuery(ListQuery, new URL(req.url));
+      const url = new URL(req.url);
       const engine = requireEngine(svc);
+      if (url.searchParams.get('status') === 'decided') {
+        const { status: _status, ...d } = parseQuery(DecidedListQuery, url);
+        return json(await decidedApprovals({ engine, spine: svc.spine }, d));
+      }
+      const q = parseQuery(ListQuery, url);
       const page = await createApprovalInbox({ engine, spine: svc.spine }).list(actor, {
         limit: q.limit,
         ...(q.cursor !== undefined && { cursor: q.cursor }),

@@ -4,3 +4,4 @@ export const dynamic = 'force-dynamic';
 export const runtime = 'nodejs';
 const api = workflowsApi();
 export const GET = api.list;
+export const POST = api.create;
