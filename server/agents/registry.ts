@@ -1,6 +1,7 @@
 /**
  * The agent registry: resolves an agent name to its record and the adapter of its kind. Records are
- * cached (the dispatcher resolves on every task) and refreshed when agents change.
+ * cached (the dispatcher resolves on every task) and refreshed when agents change (registration.ts calls
+ * `refresh` after every change it makes in this process). Removed agents do not resolve.
  */
 import { NotFoundError } from '@/server/errors';
 import type { AgentAdapter, AgentKind, AgentRecord } from './adapter';
@@ -22,11 +23,18 @@ export class AgentRegistry {
     return new Set(this.cache.keys());
   }
 
+  /** Names of removed agents (publish names them in its refusal). */
+  async removedNames(): Promise<Set<string>> {
+    return new Set((await this.store.list({ includeRemoved: true })).filter((a) => a.removedAt).map((a) => a.name));
+  }
+
   async resolve(name: string): Promise<{ agent: AgentRecord; adapter: AgentAdapter }> {
     await this.load();
     let agent = this.cache.get(name);
     if (!agent) {
-      agent = await this.store.get(name).catch(() => undefined);
+      const found = await this.store.get(name).catch(() => undefined);
+      if (found?.removedAt) throw new NotFoundError('agent.not_found', `Agent '${name}' was removed from the registry`, { name });
+      agent = found;
       if (agent) this.cache.set(name, agent);
     }
     if (!agent) throw new NotFoundError('agent.not_found', `No agent '${name}'`, { name });
@@ -40,6 +48,11 @@ export class AgentRegistry {
     return this.cache.get(name);
   }
 
+  /** The adapter of a kind (its `configSchema` checks registrations), if this registry has one. */
+  adapterFor(kind: AgentKind): AgentAdapter | undefined {
+    return this.adapters.get(kind);
+  }
+
   /** The builtin adapter, for inline execution. */
   get builtin(): BuiltinAdapter {
     return this.adapters.get('builtin') as BuiltinAdapter;
@@ -48,6 +61,12 @@ export class AgentRegistry {
   invalidate() {
     this.loaded = undefined;
     this.cache.clear();
+  }
+
+  /** Drops the cache and loads it again (so `peek` answers at once afterwards). */
+  async refresh(): Promise<void> {
+    this.invalidate();
+    await this.load();
   }
 
   private load(): Promise<void> {

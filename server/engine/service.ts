@@ -287,7 +287,7 @@ export async function startEngine(opts: { spine: Spine; db: Db; run?: boolean; d
 
     /** Publishes a workflow's draft and tells every engine about new triggers. */
     async publishWorkflow(idOrSlug: string, opts: { summary?: string; createdBy?: string } = {}) {
-      const result = await workflows.publish(idOrSlug, { ...opts, agents: await agents.names() });
+      const result = await workflows.publish(idOrSlug, { ...opts, agents: await agents.names(), removedAgents: await agents.removedNames() });
       const wf = await workflows.get(idOrSlug);
       await spine.publish({ type: 'workflow.published', key: `workflow:${wf.id}`, source: { kind: 'user', name: opts.createdBy ?? 'system' }, payload: { workflowId: wf.id, slug: wf.slug, version: result.version, summary: opts.summary ?? '' } });
       await engine.refreshTriggers();
