@@ -31,26 +31,42 @@ export type AgentLimits = z.infer<typeof AgentLimits>;
 /** A JSON Schema an agent declares (an object or a boolean schema); null = none. Checked by `checkJsonSchema`. */
 const SchemaField = z.union([z.record(z.string(), Json), z.boolean()]).nullable();
 
+const fields = {
+  kind: z.enum(AGENT_KINDS),
+  description: z.string().max(1000),
+  /** Free tags, e.g. `legal`, `summarize`. */
+  capabilities: z.array(z.string().trim().min(1).max(64)).max(32),
+  inputSchema: SchemaField,
+  outputSchema: SchemaField,
+  /** Kind-specific (the kind's adapter parses it); secret fields are sealed at rest and never returned. */
+  config: z.record(z.string(), Json),
+  limits: AgentLimits,
+};
+
 /** A registration as the API and the form send it. Public objects are strict. */
 export const AgentDefinition = z
   .object({
     name: AgentName,
-    kind: z.enum(AGENT_KINDS),
-    description: z.string().max(1000).default(''),
-    /** Free tags, e.g. `legal`, `summarize`. @default [] */
-    capabilities: z.array(z.string().trim().min(1).max(64)).max(32).default([]),
-    inputSchema: SchemaField.default(null),
-    outputSchema: SchemaField.default(null),
-    /** Kind-specific (the kind's adapter parses it); secret fields are sealed at rest and never returned. */
-    config: z.record(z.string(), Json).default({}),
-    limits: AgentLimits.default({}),
+    kind: fields.kind,
+    /** @default '' */
+    description: fields.description.default(''),
+    /** @default [] */
+    capabilities: fields.capabilities.default([]),
+    /** @default null (none) */
+    inputSchema: fields.inputSchema.default(null),
+    /** @default null (none) */
+    outputSchema: fields.outputSchema.default(null),
+    /** @default {} */
+    config: fields.config.default({}),
+    /** @default {} (no limits) */
+    limits: fields.limits.default({}),
   })
   .strict();
 export type AgentDefinition = z.output<typeof AgentDefinition>;
 export type AgentDefinitionInput = z.input<typeof AgentDefinition>;
 
 /** A change: any field but the name. A config that sends the redacted marker back for a secret keeps the secret. */
-export const AgentPatch = AgentDefinition.omit({ name: true }).partial().strict();
+export const AgentPatch = z.object(fields).partial().strict();
 export type AgentPatch = z.input<typeof AgentPatch>;
 
 /** The fields whose change makes a new version (a description or tag change is recorded in place). */

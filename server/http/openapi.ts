@@ -7,6 +7,7 @@ import { EventInput, SOURCE_KINDS } from '@/server/spine/events';
 import { RESERVED_EVENT_NAMESPACES } from '@/server/spine';
 import { ApprovalDecisionInput, ContextPatchInput, StartRunInput } from '@/server/engine';
 import { json } from './errors';
+import { agentPaths, agentSchemas } from './openapiAgents';
 
 const schema = (s: z.ZodType) => z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' });
 
@@ -43,6 +44,7 @@ export const openApiDocument = {
   openapi: '3.1.0',
   info: { title: 'Spine API', version: '1', description: 'The event spine: an ordered, durable, hash-chained event log for multi-agent systems.' },
   paths: {
+    ...agentPaths,
     '/api/v1/events': {
       post: {
         summary: 'Publish an event',
@@ -241,7 +243,7 @@ export const openApiDocument = {
       },
     },
   },
-  components: { schemas: { Error, SpineEvent, EventInput: schema(EventInput) }, 'x-reserved-event-namespaces': RESERVED_EVENT_NAMESPACES },
+  components: { schemas: { Error, SpineEvent, EventInput: schema(EventInput), ...agentSchemas }, 'x-reserved-event-namespaces': RESERVED_EVENT_NAMESPACES },
 };
 
 export async function openApiHandler(): Promise<Response> {
