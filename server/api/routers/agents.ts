@@ -5,7 +5,7 @@
  * server: configs are redacted, so no secret is ever in an answer.
  */
 import { z } from 'zod';
-import { AgentName, createAgentRegistration, publicAgent } from '@/server/agents';
+import { AGENT_KINDS, AgentName, createAgentRegistration, publicAgent } from '@/server/agents';
 import { observability } from '@/server/observability';
 import { authedProcedure, roleProcedure, router, type Context } from '../trpc';
 
@@ -22,6 +22,9 @@ export const agentsRouter = router({
     .query(async ({ ctx, input }) =>
       (await ctx.engine.agentStore.list({ includeRemoved: input?.includeRemoved ?? false })).map(publicAgent).map(({ config: _config, ...rest }) => rest),
     ),
+
+  /** The agent kinds this Spine knows (AGENT_KINDS), for the registration form. */
+  kinds: authedProcedure.query(() => [...AGENT_KINDS]),
 
   /** One agent (removed ones too), config redacted. */
   get: authedProcedure.input(NameInput).query(async ({ ctx, input }) => publicAgent(await ctx.engine.agentStore.get(input.name))),
