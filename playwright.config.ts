@@ -78,6 +78,8 @@ export default defineConfig({
       // As behind one reverse proxy: each test's browser sends its own X-Forwarded-For (e2e/people.spec.ts),
       // so failed sign-ins on purpose do not use up the other tests' per-client budget.
       SPINE_TRUSTED_PROXIES: '1',
+      // Agents the tests serve on loopback (e2e/agents.spec.ts's webhook) pass the outbound guard.
+      SPINE_OUTBOUND_ALLOW: '127.0.0.1',
     },
   },
 });

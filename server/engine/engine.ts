@@ -222,6 +222,10 @@ export class Engine implements RunShell {
       this.deps.onPublished?.();
       return this.refreshTriggers().catch((err: unknown) => console.error('spine engine: cannot re-read triggers', err));
     }
+    // An agent registered, changed or removed by another process (on PostgreSQL): dispatch with the new version.
+    if (e.type === 'agent.registered' || e.type === 'agent.changed' || e.type === 'agent.removed') {
+      return this.deps.agents.refresh().catch((err: unknown) => console.error('spine engine: cannot re-read agents', err));
+    }
     this.triggers.route(e);
   }
 
