@@ -18,8 +18,9 @@ export class AgentRegistry {
     this.adapters = new Map(adapters.map((a) => [a.kind, a]));
   }
 
+  /** Names of the registered (not removed) agents, read from the store (publish validates with the truth, not the cache), refreshing the cache. */
   async names(): Promise<Set<string>> {
-    await this.load();
+    await this.refresh();
     return new Set(this.cache.keys());
   }
 
@@ -63,10 +64,19 @@ export class AgentRegistry {
     this.cache.clear();
   }
 
-  /** Drops the cache and loads it again (so `peek` answers at once afterwards). */
+  /** Loads the records again; the old ones answer `peek` until the new ones are in (no gap for dispatches). */
   async refresh(): Promise<void> {
-    this.invalidate();
-    await this.load();
+    const loading = this.store.list().then(
+      (all) => {
+        this.cache = new Map(all.map((a) => [a.name, a]));
+      },
+      (e: unknown) => {
+        if (this.loaded === loading) this.loaded = undefined;
+        throw e;
+      },
+    );
+    this.loaded = loading;
+    await loading;
   }
 
   private load(): Promise<void> {
