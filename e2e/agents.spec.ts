@@ -149,4 +149,24 @@ test('an architect registers an HTTP agent, draws it into a workflow, runs it an
   await expect(page.getByTestId(`agent-health-${name}`)).toHaveAttribute('data-status', 'online');
   await expect(page.getByTestId(`agent-success-${name}`)).toHaveText('100 %');
   expect(await page.content()).not.toContain(SECRET);
+
+  // Edit: a new limit makes version 2 (the secret, sent back as the marker, is kept); then remove it.
+  await page.getByTestId(`agent-row-${name}`).getByRole('button', { name }).click();
+  const detail = page.getByTestId('agent-detail');
+  await detail.getByTestId('edit-agent').click();
+  await expect(detail.getByLabel('Signing secret')).toHaveValue('••••••');
+  await detail.getByLabel('Timeout (ms)').fill('abc');
+  await detail.getByTestId('agent-submit').click();
+  await expect(detail.getByTestId('field-error')).toHaveText('a number');
+  await detail.getByLabel('Timeout (ms)').fill('5000');
+  await detail.getByTestId('agent-submit').click();
+  await expect(page.getByTestId('toast').filter({ hasText: `Saved ${name} (version 2)` })).toBeVisible();
+  await expect(detail.getByTestId('agent-version')).toHaveText('2');
+  await expect(detail.getByTestId('agent-versions').locator('li')).toHaveCount(2);
+  page.once('dialog', (d) => void d.accept());
+  await detail.getByTestId('remove-agent').click();
+  await expect(page.getByTestId('toast').filter({ hasText: `Removed ${name}` })).toBeVisible();
+  await expect(page.getByTestId(`agent-row-${name}`)).toHaveCount(0);
+  await page.getByLabel('Show removed').check();
+  await expect(page.getByTestId(`agent-row-${name}`)).toContainText('removed');
 });
