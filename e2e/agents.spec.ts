@@ -2,8 +2,8 @@
  * The agent registry in Chromium: an architect adds an HTTP agent from /agents (a refused output schema is
  * shown under its field first), pointing at a small webhook this test serves on 127.0.0.1; draws it into a
  * new workflow in the designer, where the picker shows its output fields; publishes, runs, sees the run
- * complete with the agent's version on the node, and sees the agent online with its success rate. The
- * signing secret is never on a page.
+ * complete with the agent's version on the node, and sees the agent online with its success rate (on
+ * /agents and in the overview); edits it (version 2) and removes it. The signing secret is never on a page.
  */
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -149,6 +149,11 @@ test('an architect registers an HTTP agent, draws it into a workflow, runs it an
   await expect(page.getByTestId(`agent-health-${name}`)).toHaveAttribute('data-status', 'online');
   await expect(page.getByTestId(`agent-success-${name}`)).toHaveText('100 %');
   expect(await page.content()).not.toContain(SECRET);
+
+  // The overview's agents table shows its health and tasks in flight too.
+  await page.goto('/');
+  await expect(page.getByTestId('agent-table').getByTestId(`agent-health-${name}`)).toHaveAttribute('data-status', 'online');
+  await page.goto('/agents');
 
   // Edit: a new limit makes version 2 (the secret, sent back as the marker, is kept); then remove it.
   await page.getByTestId(`agent-row-${name}`).getByRole('button', { name }).click();
