@@ -82,8 +82,10 @@ export default defineConfig({
       // As behind one reverse proxy: each test's browser sends its own X-Forwarded-For (e2e/people.spec.ts),
       // so failed sign-ins on purpose do not use up the other tests' per-client budget.
       SPINE_TRUSTED_PROXIES: '1',
+      // The LLM agents of the legal case with LLM specialists answer from the fake endpoint (e2e/llm.spec.ts).
       SPINE_OPENAI_BASE_URL: `http://127.0.0.1:${LLM_PORT}/v1`,
       SPINE_OPENAI_MODEL: 'e2e-fake-model',
+      // Agents the tests serve on loopback (e2e/agents.spec.ts's webhook, the fake LLM) pass the outbound guard.
       SPINE_OUTBOUND_ALLOW: '127.0.0.1',
     },
   },

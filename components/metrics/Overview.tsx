@@ -13,6 +13,9 @@ import { ConnectionStatus } from '@/components/timeline/ConnectionStatus';
 import { ago, count, duration, percent, shortDuration, shortId } from '@/components/timeline/format';
 import { cost, tokens } from './usageFormat';
 import type { Overview as OverviewData } from '@/server/observability';
+import { useQuery } from '@tanstack/react-query';
+import { useTRPC } from '@/components/trpc/client';
+import { HealthBadge } from '@/components/agents/HealthBadge';
 import { Sparkline } from './Sparkline';
 import { useOverview } from './useOverview';
 import { WINDOWS, windowOf } from './windows';
@@ -75,6 +78,10 @@ export function Overview() {
 }
 
 function Body({ data, now, windowLabel }: { data: OverviewData; now: number; windowLabel: string }) {
+  const trpc = useTRPC();
+  // Agent health is always over the last hour (server/observability/agentHealth.ts), whatever the window.
+  const health = useQuery(trpc.agents.health.queryOptions(undefined, { refetchInterval: 10_000 }));
+  const healthOf = new Map((health.data ?? []).map((h) => [h.agent, h]));
   // Events/s over the last minute by the clock: it falls back to zero while the log is idle.
   const lastMinute = data.recent.filter((r) => r.t >= now - 60_000).reduce((a, r) => a + r.n, 0) / 60;
   const active = data.runsByStatus.running + data.runsByStatus.waiting + data.runsByStatus.queued;
@@ -160,7 +167,7 @@ function Body({ data, now, windowLabel }: { data: OverviewData; now: number; win
         <CardHeader>
           <div>
             <CardTitle>Agents</CardTitle>
-            <CardDescription>Work per agent in the last {windowLabel}: latency of completed tasks, failures and retries, tokens and cost of LLM agents</CardDescription>
+            <CardDescription>Work per agent in the last {windowLabel}: latency of completed tasks, failures and retries, tokens and cost of LLM agents; health and tasks in flight over the last hour</CardDescription>
           </div>
         </CardHeader>
         {data.agents.length === 0 ? (
@@ -171,6 +178,8 @@ function Body({ data, now, windowLabel }: { data: OverviewData; now: number; win
           <Table testId="agent-table">
             <TableHead>
               <Th className="px-5 py-2">Agent</Th>
+              <Th>Health</Th>
+              <Th right>In flight</Th>
               <Th right>Tasks</Th>
               <Th right>Failures</Th>
               <Th right>Retries</Th>
@@ -189,6 +198,10 @@ function Body({ data, now, windowLabel }: { data: OverviewData; now: number; win
                       {a.agent}
                     </Link>
                   </td>
+                  <td className="px-3 py-2">
+                    <HealthBadge agent={a.agent} status={healthOf.get(a.agent)?.status} reason={[healthOf.get(a.agent)?.reason, healthOf.get(a.agent)?.lastError?.message].filter(Boolean).join(' · last error: ')} />
+                  </td>
+                  <td className="px-3 py-2 text-right font-mono tabular-nums">{healthOf.get(a.agent)?.inFlight ?? '—'}</td>
                   <td className="px-3 py-2 text-right font-mono tabular-nums">{count(a.count)}</td>
                   <td className={cn('px-3 py-2 text-right font-mono tabular-nums', a.failed > 0 && 'text-rose-600 dark:text-rose-400')}>{count(a.failed)}</td>
                   <td className="px-3 py-2 text-right font-mono tabular-nums">{count(a.retries)}</td>

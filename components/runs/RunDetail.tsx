@@ -227,6 +227,13 @@ function NodeTable({ d, runId, lastByNode }: { d: RunDetailData; runId: string; 
       onSuccess: () => void queryClient.invalidateQueries({ queryKey: trpc.runs.detail.queryKey({ runId }) }),
     }),
   );
+  // The agent (and its registry version, recorded on task.dispatched) each agent node's latest attempt used.
+  const agentOf = new Map<string, { agent: string; version?: number }>();
+  for (const e of d.events) {
+    if (e.type !== 'task.dispatched') continue;
+    const p = e.payload as { nodeId?: unknown; agent?: unknown; agentVersion?: unknown };
+    if (typeof p.nodeId === 'string' && typeof p.agent === 'string') agentOf.set(p.nodeId, { agent: p.agent, ...(typeof p.agentVersion === 'number' && { version: p.agentVersion }) });
+  }
   return (
     <div className="border-t border-zinc-200 dark:border-zinc-800">
       <Table testId="node-table">
@@ -245,6 +252,12 @@ function NodeTable({ d, runId, lastByNode }: { d: RunDetailData; runId: string; 
               <tr key={n.id} data-testid="node-row" data-node-id={n.id} data-status={n.status}>
                 <td className="px-5 py-1.5">
                   <span className="font-medium">{n.label ?? n.id}</span> <span className="text-xs text-zinc-500">{n.kind}</span>
+                  {agentOf.has(n.id) && (
+                    <span className="ml-1.5 font-mono text-xs text-zinc-500" data-testid="node-agent">
+                      {agentOf.get(n.id)!.agent}
+                      {agentOf.get(n.id)!.version !== undefined && ` v${agentOf.get(n.id)!.version}`}
+                    </span>
+                  )}
                   {n.error && <p className="text-xs text-rose-600 dark:text-rose-400">{n.error}</p>}
                 </td>
                 <td className="px-3 py-1.5">

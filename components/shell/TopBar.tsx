@@ -11,6 +11,7 @@ const NAV: ReadonlyArray<{ label: string; href?: string }> = [
   { label: 'Timeline', href: '/timeline' },
   { label: 'Runs', href: '/runs' },
   { label: 'Workflows', href: '/workflows' },
+  { label: 'Agents', href: '/agents' },
   { label: 'Approvals', href: '/approvals' },
   { label: 'Audit', href: '/audit' },
   { label: 'Settings', href: '/settings' },

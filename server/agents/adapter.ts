@@ -12,11 +12,28 @@ import type { Envelope, Json } from '@/server/spine';
 export const AGENT_KINDS = ['builtin', 'http', 'openai'] as const;
 export type AgentKind = (typeof AGENT_KINDS)[number];
 
+/** What an agent may be asked to carry at once and how fast; absent = no limit beyond the node's own. */
+export type AgentLimits = {
+  /** Upper bound for one task, in ms (a node's own timeout still applies when it is shorter). */
+  timeoutMs?: number;
+  /** Tasks in flight at once. */
+  concurrency?: number;
+  /** Tasks started per minute. */
+  ratePerMinute?: number;
+};
+
 export type AgentRecord = {
   name: string;
   kind: AgentKind;
   description: string;
   config: Record<string, Json>;
+  /** The registry's fields (server/agents/store.ts fills them; a record built in code may leave them out). */
+  version?: number;
+  capabilities?: string[];
+  /** JSON Schema of the task input / the agent's output, when the agent declares one. */
+  inputSchema?: Json | null;
+  outputSchema?: Json | null;
+  limits?: AgentLimits;
 };
 
 export type AgentTask = {
@@ -57,7 +74,10 @@ export type AgentTools = {
 
 export interface AgentAdapter {
   readonly kind: AgentKind;
-  /** The kind's config, validated when an agent of this kind is registered or called. */
+  /**
+   * The shape of `config` for this kind: the registry parses a record's config with it on create and update
+   * and refuses (400 `agent.invalid_config`) what does not fit. Without one, any JSON object is accepted.
+   */
   readonly configSchema?: z.ZodType;
   invoke(agent: AgentRecord, task: AgentTask, signal: AbortSignal, tools?: AgentTools): Promise<Json | AgentReply>;
 }

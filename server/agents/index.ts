@@ -2,15 +2,23 @@
  * Agents: what Spine calls to do a task. The registry resolves an agent id to its adapter (`builtin`:
  * in-process demo behaviours, `http`: a signed webhook through the outbound guard, `openai`: an LLM on any
  * OpenAI-compatible endpoint, which may call other agents as tools); the store keeps the
- * agents' records with their secrets sealed. Callers import from `@/server/agents`.
+ * agents' records and every version with their secrets sealed; registration registers, changes and removes
+ * agents and records each as an event (`agent.registered`, `agent.changed`, `agent.removed`). Callers
+ * import from `@/server/agents`.
+ *
+ * @example
+ * const reg = createAgentRegistration({ store: engine.agentStore, registry: engine.agents, spine });
+ * await reg.register({ name: 'triage', kind: 'http', config: { url: 'https://agents.example/triage' } }, { kind: 'user', name: 'ada' });
  */
-export { AGENT_KINDS, AgentReply, type AgentKind, type AgentRecord, type AgentTask, type AgentAdapter, type AgentUsage, type AgentTools, type ToolSpec, type ToolCall } from './adapter';
+export { AGENT_KINDS, AgentReply, type AgentKind, type AgentRecord, type AgentTask, type AgentAdapter, type AgentLimits, type AgentUsage, type AgentTools, type ToolSpec, type ToolCall } from './adapter';
 export { AgentRegistry } from './registry';
-export { createAgentStore, redactConfig, AgentInput, type AgentStore } from './store';
+export { createAgentStore, redactConfig, publicAgent, REDACTED, type AgentStore, type RegisteredAgent, type PublicAgent, type AgentVersionView } from './store';
+export { AgentDefinition, AgentPatch, AgentName, checkJsonSchema, validatorsOf, schemaErrorsText, type AgentDefinitionInput } from './schemas';
+export { createAgentRegistration, type AgentRegistration } from './registration';
 export { NonRetryableAgentError, RetryAfterError, isNonRetryable, retryAfterOf } from './errors';
-export { BuiltinAdapter } from './builtin/builtinAdapter';
+export { BuiltinAdapter, BuiltinConfig } from './builtin/builtinAdapter';
 export { BUILTIN_BEHAVIOURS, hotel, type BuiltinBehaviour } from './builtin/agents';
-export { HttpAdapter, MAX_RESPONSE_BYTES } from './http/httpAdapter';
+export { HttpAdapter, HttpConfig, MAX_RESPONSE_BYTES } from './http/httpAdapter';
 export { OpenAiAdapter } from './openai/openAiAdapter';
 export { OpenAiAgentConfig, OPENAI_OUTPUT_MODES, type OpenAiOutputMode } from './openai/config';
 export { renderPrompt } from './openai/prompt';

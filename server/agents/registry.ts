@@ -1,6 +1,7 @@
 /**
  * The agent registry: resolves an agent name to its record and the adapter of its kind. Records are
- * cached (the dispatcher resolves on every task) and refreshed when agents change.
+ * cached (the dispatcher resolves on every task) and refreshed when agents change (registration.ts calls
+ * `refresh` after every change it makes in this process). Removed agents do not resolve.
  */
 import { NotFoundError } from '@/server/errors';
 import type { AgentAdapter, AgentKind, AgentRecord } from './adapter';
@@ -18,16 +19,24 @@ export class AgentRegistry {
     this.adapters = new Map(adapters.map((a) => [a.kind, a]));
   }
 
+  /** Names of the registered (not removed) agents, read from the store (publish validates with the truth, not the cache), refreshing the cache. */
   async names(): Promise<Set<string>> {
-    await this.load();
+    await this.refresh();
     return new Set(this.cache.keys());
+  }
+
+  /** Names of removed agents (publish names them in its refusal). */
+  async removedNames(): Promise<Set<string>> {
+    return new Set((await this.store.list({ includeRemoved: true })).filter((a) => a.removedAt).map((a) => a.name));
   }
 
   async resolve(name: string): Promise<{ agent: AgentRecord; adapter: AgentAdapter }> {
     await this.load();
     let agent = this.cache.get(name);
     if (!agent) {
-      agent = await this.store.get(name).catch(() => undefined);
+      const found = await this.store.get(name).catch(() => undefined);
+      if (found?.removedAt) throw new NotFoundError('agent.not_found', `Agent '${name}' was removed from the registry`, { name });
+      agent = found;
       if (agent) this.cache.set(name, agent);
     }
     if (!agent) throw new NotFoundError('agent.not_found', `No agent '${name}'`, { name });
@@ -41,6 +50,11 @@ export class AgentRegistry {
     return this.cache.get(name);
   }
 
+  /** The adapter of a kind (its `configSchema` checks registrations), if this registry has one. */
+  adapterFor(kind: AgentKind): AgentAdapter | undefined {
+    return this.adapters.get(kind);
+  }
+
   /** The builtin adapter, for inline execution. */
   get builtin(): BuiltinAdapter {
     return this.adapters.get('builtin') as BuiltinAdapter;
@@ -49,6 +63,21 @@ export class AgentRegistry {
   invalidate() {
     this.loaded = undefined;
     this.cache.clear();
+  }
+
+  /** Loads the records again; the old ones answer `peek` until the new ones are in (no gap for dispatches). */
+  async refresh(): Promise<void> {
+    const loading = this.store.list().then(
+      (all) => {
+        this.cache = new Map(all.map((a) => [a.name, a]));
+      },
+      (e: unknown) => {
+        if (this.loaded === loading) this.loaded = undefined;
+        throw e;
+      },
+    );
+    this.loaded = loading;
+    await loading;
   }
 
   private load(): Promise<void> {

@@ -40,7 +40,7 @@ const DEMO_LATENCY_MS: Record<string, number> = {
  * stand-ins, and the seed says so); undefined (tests): stand-ins, silently.
  */
 export async function seedDemo(service: EngineService, opts: { latency?: boolean; config?: Record<string, Record<string, Json>>; llm?: LlmEndpoint | null } = {}) {
-  const existing = new Set((await service.agentStore.list()).map((a) => a.name));
+  const existing = new Set((await service.agentStore.list({ includeRemoved: true })).map((a) => a.name));
   for (const [name, b] of Object.entries(BUILTIN_BEHAVIOURS)) {
     if (existing.has(name) && !opts.config?.[name]) continue;
     const latencyMs = opts.latency === false ? 0 : (DEMO_LATENCY_MS[name] ?? 0);

@@ -69,6 +69,8 @@ export class Engine implements RunShell {
   private replayUntil = 0;
   readonly now: () => number;
   readonly random: () => number;
+  /** The registry's cached version of an agent: what a dispatch records as `agentVersion` (warmed in start). */
+  readonly agentVersion = (agent: string): number | undefined => this.deps.agents.peek(agent)?.version;
 
   constructor(readonly deps: EngineDeps) {
     this.now = deps.now ?? Date.now;
@@ -97,6 +99,8 @@ export class Engine implements RunShell {
 
   /** Recovers active runs from the log, then follows the spine. */
   async start(): Promise<void> {
+    // The registry's records are loaded before any run steps, so dispatches record their agent's version.
+    await this.deps.agents.names();
     await this.refreshTriggers();
     const stored = await this.spine.log.loadOffset('engine');
     this.replayUntil = await this.spine.head();
@@ -217,6 +221,10 @@ export class Engine implements RunShell {
     if (e.type === 'workflow.published' || e.type === 'workflow.archived' || e.type === 'workflow.restored') {
       this.deps.onPublished?.();
       return this.refreshTriggers().catch((err: unknown) => console.error('spine engine: cannot re-read triggers', err));
+    }
+    // An agent registered, changed or removed by another process (on PostgreSQL): dispatch with the new version.
+    if (e.type === 'agent.registered' || e.type === 'agent.changed' || e.type === 'agent.removed') {
+      return this.deps.agents.refresh().catch((err: unknown) => console.error('spine engine: cannot re-read agents', err));
     }
     this.triggers.route(e);
   }
@@ -344,7 +352,7 @@ export class Engine implements RunShell {
     const started = runStartedInput(runId, payload, req, { id: newEventId() });
     const draft = initialState(runId);
     applyEvent(wf, draft, { type: 'run.started', id: started.id, payload, seq: 1, time: new Date(now).toISOString(), envelopeVersion: 1, source: started.source, key: req.key ?? null } as RunEvent & { key: string | null });
-    const { decisions, more } = runPlan(planDecisions(wf, draft, [], now, this.random, { holdsKey: true }), (fx) => this.dispatcher.runInline(fx));
+    const { decisions, more } = runPlan(planDecisions(wf, draft, [], now, this.random, { holdsKey: true }, this.agentVersion), (fx) => this.dispatcher.runInline(fx));
     // Every dispatch of this commit was decided on the state as of run.started: the log writes its real seq
     // into basedOnSeq (the draft only had a placeholder).
     const inputs: AppendInput[] = [started, ...decisionInputs(wf, runId, decisions, { basedOnIndex: 0 })];

@@ -26,7 +26,7 @@ export type FanOutItemStarted = EngineEvent<'fanout.item_started', { nodeId: str
  * `basedOnSeq` / `basedOnVersion`: the committed state the dispatch (and its input mapping) was decided on.
  * `item`: in a map fan-out's branch, the template node and item index (`nodeId` is then `<node>#<index>`).
  */
-export type TaskDispatched = EngineEvent<'task.dispatched', { nodeId: string; attempt: number; agent: string; input: Json; idempotencyKey: string; timeoutMs: number; basedOnSeq?: number; basedOnVersion?: number; item?: { nodeId: string; index: number; fanOutId: string } }>;
+export type TaskDispatched = EngineEvent<'task.dispatched', { nodeId: string; attempt: number; agent: string; agentVersion?: number; input: Json; idempotencyKey: string; timeoutMs: number; basedOnSeq?: number; basedOnVersion?: number; item?: { nodeId: string; index: number; fanOutId: string } }>;
 /** An LLM agent's completion also records the tokens it used (`model`, and `cost` where the agent has a price). */
 export type TaskCompleted = EngineEvent<'task.completed', { nodeId: string; attempt: number; output: Json; envelopeVersion: number; durationMs: number } & Partial<TokenUsage>>;
 export type TokenUsage = { inputTokens: number; outputTokens: number; model: string; cost?: number };

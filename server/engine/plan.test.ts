@@ -19,6 +19,13 @@ const notInline = (asked: InlineRun[], fx: InlineRun): undefined => void asked.p
 const answered = (fx: InlineRun): TaskResult => ({ ok: true, nodeId: (fx.dispatch.payload as { nodeId: string }).nodeId, attempt: 1, output: { answer: 42 }, envelopeVersion: fx.envelope.version, durationMs: 0 });
 
 describe('plan: the pure planner of a step', () => {
+  it('given the registry holds version 3 of the agent, when a dispatch is planned, then it records agentVersion 3 (and none when the version is not known)', () => {
+    const versioned = planDecisions(chain, given(runStarted({ input: { q: 1 } })), [], T0, () => 0.5, { holdsKey: true }, (agent) => (agent === 'echo' ? 3 : undefined)).next().value as InlineRun;
+    expect(versioned.dispatch.payload).toMatchObject({ agent: 'echo', agentVersion: 3 });
+    const unknown = planDecisions(chain, given(runStarted({ input: { q: 1 } })), [], T0, () => 0.5, { holdsKey: true }, () => undefined).next().value as InlineRun;
+    expect(unknown.dispatch.payload).not.toHaveProperty('agentVersion');
+  });
+
   it('given a run whose next node is an agent, when planned, then the dispatch comes back as an effect and nothing ran', () => {
     const draft = given(runStarted({ input: { q: 1 } }));
     const step = plan(draft).next();

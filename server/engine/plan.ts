@@ -13,7 +13,7 @@ import { decisionSource } from './appends';
 import { acceptResult, type TaskResult } from './primitives/handoff';
 import { decide } from './run/decide';
 import { applyEvent, type RunState } from './run/evolve';
-import type { DecideContext } from './run/decideContext';
+import type { AgentVersionOf, DecideContext } from './run/decideContext';
 
 const MAX_DECIDE_ROUNDS = 64;
 
@@ -41,13 +41,13 @@ export function draftEvent(wf: CompiledWorkflow, d: Decision & { id: string }, s
  * The decide loop of one step, on `draft`: applies `seed`, then decides until nothing follows (or the step
  * is capped: `more`). Yields an InlineRun for every dispatch whose task is still open.
  */
-export function* planDecisions(wf: CompiledWorkflow, draft: RunState, seed: Decision[], now: number, random: () => number, key: KeyView): Generator<InlineRun, Plan, TaskResult | undefined> {
+export function* planDecisions(wf: CompiledWorkflow, draft: RunState, seed: Decision[], now: number, random: () => number, key: KeyView, agentVersion?: AgentVersionOf): Generator<InlineRun, Plan, TaskResult | undefined> {
   const decisions: Decision[] = [];
   const seen = new Set<string>();
   let fakeSeq = draft.lastSeq;
   // Dispatches record the committed state they were decided on (staleness is judged from it), not the
   // draft's provisional seqs.
-  const ctx: DecideContext = { wf, state: draft, now, random, ...key, basis: { seq: draft.lastSeq, version: draft.envelopeVersion } };
+  const ctx: DecideContext = { wf, state: draft, now, random, ...key, basis: { seq: draft.lastSeq, version: draft.envelopeVersion }, agentVersion };
   // Each decision gets its event id now: a decision it leads to in the same commit names it as its cause.
   const provisional = (d: Decision) => {
     d.id ??= newEventId();

@@ -17,7 +17,7 @@ import { outputCausedByResult, planDecisions, runPlan } from './plan';
 import { acceptResult, type TaskResult } from './primitives/handoff';
 import { wantsKey } from './run/decide';
 import { applyEvent, type RunState } from './run/evolve';
-import { causeOf, decision as decisionOf, failRun, type DecideContext } from './run/decideContext';
+import { causeOf, decision as decisionOf, failRun, type AgentVersionOf, type DecideContext } from './run/decideContext';
 
 /** A step that fails for a reason outside the run (the database gone for a moment) is tried again this often. */
 const STEP_ATTEMPTS = 5;
@@ -42,6 +42,8 @@ export interface RunShell {
   readonly stopping: boolean;
   readonly now: () => number;
   readonly random: () => number;
+  /** The registry's current version of an agent (recorded on its dispatch). */
+  readonly agentVersion: AgentVersionOf;
   readonly keys: KeyQueue;
   readonly dispatcher: Dispatcher;
   fold(runId: string): Promise<Folded | null>;
@@ -222,7 +224,7 @@ export class RunActor {
     // A run that released its key lines up again once it has work (its approval decided, its delay over).
     if (this.state.gate === 'released' && wantsKey({ wf, state: this.state, now, random: this.engine.random, holdsKey: false })) keys.enqueue({ ...this.state, gate: 'queued' });
     const key = { holdsKey: keys.holds(this.state), keyHolder: keys.holder(this.state) };
-    const ctx = (state: RunState): DecideContext => ({ wf, state, now, random: this.engine.random, ...key, basis });
+    const ctx = (state: RunState): DecideContext => ({ wf, state, now, random: this.engine.random, ...key, basis, agentVersion: this.engine.agentVersion });
     const decisions: Decision[] = [];
     for (const c of batch) {
       if (c.kind === 'result') {
@@ -235,7 +237,7 @@ export class RunActor {
     }
     const draft = structuredClone(this.state);
     const dispatcher = this.engine.dispatcher;
-    const planned = runPlan(planDecisions(wf, draft, decisions, now, this.engine.random, key), (fx) => dispatcher.runInline(fx));
+    const planned = runPlan(planDecisions(wf, draft, decisions, now, this.engine.random, key, this.engine.agentVersion), (fx) => dispatcher.runInline(fx));
     if (planned.decisions.length === 0) {
       this.engine.afterCommit(this, false);
       return;

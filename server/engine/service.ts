@@ -292,7 +292,7 @@ export async function startEngine(opts: { spine: Spine; db: Db; run?: boolean; d
     async publishWorkflow(idOrSlug: string, opts: { summary?: string; createdBy?: string; by?: Requester } = {}) {
       const { by, ...rest } = opts;
       const createdBy = by !== undefined ? requesterName(by) : opts.createdBy;
-      const result = await workflows.publish(idOrSlug, { ...rest, ...(createdBy !== undefined && { createdBy }), agents: await agents.names() });
+      const result = await workflows.publish(idOrSlug, { ...rest, ...(createdBy !== undefined && { createdBy }), agents: await agents.names(), removedAgents: await agents.removedNames() });
       const wf = await workflows.get(idOrSlug);
       await spine.publish({ type: 'workflow.published', key: `workflow:${wf.id}`, source: by !== undefined ? requesterSource(by) : { kind: 'user', name: createdBy ?? 'system' }, payload: { workflowId: wf.id, slug: wf.slug, version: result.version, summary: opts.summary ?? '' } });
       await engine.refreshTriggers();

@@ -8,6 +8,7 @@ import { RESERVED_EVENT_NAMESPACES, RUN_STATUSES } from '@/server/spine';
 import { ApprovalDecisionInput, ContextPatchInput, StartRunInput } from '@/server/engine';
 import { json } from './errors';
 import { CreateWorkflowBody, PublishBody, SaveDraftBody } from './v1/workflows';
+import { agentPaths, agentSchemas } from './openapiAgents';
 
 const schema = (s: z.ZodType) => z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' });
 
@@ -133,6 +134,7 @@ export const openApiDocument = {
   info: { title: 'Spine API', version: '1', description: 'The event spine: an ordered, durable, hash-chained event log for multi-agent systems.' },
   paths: {
     ...automationPaths,
+    ...agentPaths,
     '/api/v1/events': {
       post: {
         summary: 'Publish an event',
@@ -343,7 +345,7 @@ export const openApiDocument = {
       },
     },
   },
-  components: { schemas: { Error, SpineEvent, EventInput: schema(EventInput) }, 'x-reserved-event-namespaces': RESERVED_EVENT_NAMESPACES },
+  components: { schemas: { Error, SpineEvent, EventInput: schema(EventInput), ...agentSchemas }, 'x-reserved-event-namespaces': RESERVED_EVENT_NAMESPACES },
 };
 
 export async function openApiHandler(): Promise<Response> {

@@ -14,6 +14,7 @@ import { EVENT_COLUMNS, HISTORY_LIMIT, logQueries, num, rowToEvent, type DbRow, 
 import type { EngineService, RunView, CompiledWorkflow } from '@/server/engine';
 import type { WorkflowDocument } from '@/server/workflows/schema';
 import { NotFoundError, UnavailableError } from '@/server/errors';
+import { agentHealth, type AgentHealthInput } from './agentHealth';
 import { envelopeAtVersion, envelopeVersions, type EnvelopeMade, type EnvelopeVersion } from './envelopeVersions';
 import { overview, type MetricsInput, type Overview } from './metrics';
 import { overviewLive } from './metricsLive';
@@ -34,6 +35,7 @@ export type { Hop, HopKind, HopAttempt, HopCause, HopToolCall } from './reasonin
 export type { Span, SpanKind, SpanOutcome, WaterfallRow } from './waterfall';
 export type { AgentMetrics, Percentiles, MetricWindow } from './metrics';
 export type { TimelineSnapshot } from './timeline';
+export { AGENT_HEALTH_STATUSES, HEALTH_WINDOW_MS, type AgentHealth, type AgentHealthStatus, type AgentHealthInput } from './agentHealth';
 
 /**
  * A cause or effect of an event. `inferred` marks a link reconstructed from the workflow graph (an event
@@ -225,6 +227,8 @@ export function observability(deps: { spine: Spine; engine?: EngineService }) {
     },
 
     overview: (input: MetricsInput) => overview(log, input),
+    /** Each agent's health over the last hour (status, last seen, in flight, success rate, p50/p95, last error). */
+    agentHealth: (input: AgentHealthInput) => agentHealth(log, input),
     /** The overview now, then again after commits (throttled); nothing is computed while the log is idle. */
     overviewLive: (input: MetricsInput, signal?: AbortSignal) => overviewLive(spine, input, signal),
   };

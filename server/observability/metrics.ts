@@ -58,8 +58,8 @@ async function countsPerBucket(log: EventLog, times: number[], head: number): Pr
   return times.map((t, i) => ({ t, n: Math.max(0, (i + 1 < bounds.length ? bounds[i + 1]! : head + 1) - bounds[i]!) }));
 }
 
-/** `WITH d(g, v)` → nearest-rank p50/p95 per g. */
-function percentilesSql(inner: string): string {
+/** `WITH d(g, v)` → nearest-rank p50/p95 per g (agentHealth.ts reads with it too). */
+export function percentilesSql(inner: string): string {
   return `WITH d AS (${inner}),
   r AS (SELECT g, v, ROW_NUMBER() OVER (PARTITION BY g ORDER BY v) AS rn, COUNT(*) OVER (PARTITION BY g) AS n FROM d WHERE v IS NOT NULL)
   SELECT g, MAX(n) AS n, MIN(CASE WHEN rn * 100 >= n * 50 THEN v END) AS p50, MIN(CASE WHEN rn * 100 >= n * 95 THEN v END) AS p95, MAX(v) AS mx FROM r GROUP BY g`;

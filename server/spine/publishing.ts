@@ -31,6 +31,7 @@ export const RESERVED_EVENT_NAMESPACES = {
   timer: 'timers are scheduled and fired by the engine',
   trigger: 'triggers are recorded by the engine',
   workflow: 'change workflows in the designer or through the workflows API',
+  agent: 'register, change and remove agents on /agents or with /api/v1/agents',
   user: 'manage people in Settings (admin)',
   apikey: 'manage API keys in Settings (admin)',
   auth: 'sign-ins are recorded by Spine when people sign in',

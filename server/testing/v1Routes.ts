@@ -4,6 +4,7 @@
  */
 import type { Route } from '@/server/http/nodeAdapter';
 import type { ServicesGetter } from '@/server/http/services';
+import { agentsApi } from '@/server/http/v1/agents';
 import { approvalsApi } from '@/server/http/v1/approvals';
 import { auditApi } from '@/server/http/v1/audit';
 import { eventsApi } from '@/server/http/v1/events';
@@ -17,6 +18,7 @@ export function v1Routes(services: ServicesGetter): Route[] {
   const runs = runsApi(services);
   const workflows = workflowsApi(services);
   const approvals = approvalsApi(services);
+  const agents = agentsApi(services);
   const at = (pattern: string) => new RegExp(`^/api/v1${pattern}$`);
   return [
     { method: 'POST', path: '/api/v1/events', handler: events.post },
@@ -41,5 +43,11 @@ export function v1Routes(services: ServicesGetter): Route[] {
     { method: 'POST', path: at(`/runs/(?<runId>${SEG})/nodes/(?<nodeId>${SEG})/retry`), handler: runs.retryNode },
     { method: 'GET', path: '/api/v1/approvals', handler: approvals.list },
     { method: 'POST', path: at(`/approvals/(?<approvalId>${SEG})/decision`), handler: approvals.decide },
+    { method: 'GET', path: '/api/v1/agents', handler: agents.list },
+    { method: 'POST', path: '/api/v1/agents', handler: agents.create },
+    { method: 'GET', path: at(`/agents/(?<name>${SEG})`), handler: agents.get },
+    { method: 'PATCH', path: at(`/agents/(?<name>${SEG})`), handler: agents.patch },
+    { method: 'DELETE', path: at(`/agents/(?<name>${SEG})`), handler: agents.remove },
+    { method: 'GET', path: at(`/agents/(?<name>${SEG})/versions`), handler: agents.versions },
   ];
 }

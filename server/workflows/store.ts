@@ -96,10 +96,10 @@ export function createWorkflowStore(db: Db) {
     },
 
     /** Publishes the current draft as the next immutable version. */
-    async publish(idOrSlug: string, opts: { summary?: string; createdBy?: string; agents?: ReadonlySet<string> } = {}): Promise<{ version: number; problems: Problem[] }> {
+    async publish(idOrSlug: string, opts: { summary?: string; createdBy?: string; agents?: ReadonlySet<string>; removedAgents?: ReadonlySet<string> } = {}): Promise<{ version: number; problems: Problem[] }> {
       const w = await find(idOrSlug);
       const doc = WorkflowDocument.parse(JSON.parse(w.draft));
-      const problems = validateWorkflow(doc, { agents: opts.agents });
+      const problems = validateWorkflow(doc, { agents: opts.agents, removedAgents: opts.removedAgents });
       const errors = problems.filter((p) => p.severity === 'error');
       if (errors.length) throw new ValidationError('workflow.invalid', `The workflow has ${errors.length} error(s); fix them before publishing`, { problems });
       const version = (w.publishedVersion ?? 0) + 1;

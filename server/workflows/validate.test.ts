@@ -66,6 +66,7 @@ const CASES: { code: ProblemCode; doc: () => WorkflowDocument; opts?: object; at
   { code: 'end.has_outputs', doc: () => docOf([T, A, END, node('end2', 'end')], ['t>a', 'a>end', 'end>end2']), at: { nodeId: 'end', edgeId: 'end>end2' } },
   { code: 'agent.not_set', doc: () => line([node('a', 'agent')]), at: { nodeId: 'a' } },
   { code: 'agent.unknown', doc: () => line([node('a', 'agent', { agent: 'nobody' })]), opts: { agents: AGENTS }, at: { nodeId: 'a' } },
+  { code: 'agent.removed', doc: () => line([node('a', 'agent', { agent: 'retired' })]), opts: { agents: AGENTS, removedAgents: new Set(['retired']) }, at: { nodeId: 'a' } },
   { code: 'join.too_few_inputs', doc: () => line([node('j', 'join')], ['t>j', 'j>end']), at: { nodeId: 'j' } },
   {
     code: 'join.quorum_out_of_range',

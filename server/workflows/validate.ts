@@ -56,6 +56,7 @@ export const PROBLEM_CODES = {
   'end.has_outputs': 'error',
   'agent.not_set': 'error',
   'agent.unknown': 'error',
+  'agent.removed': 'error',
   'join.too_few_inputs': 'error',
   'join.quorum_out_of_range': 'error',
   'router.no_default': 'error',
@@ -90,6 +91,8 @@ export type Problem = {
 export type ValidateOptions = {
   /** Known agent names; when given, an agent node naming another is `agent.unknown`. */
   agents?: ReadonlySet<string>;
+  /** Agents removed from the registry: a node naming one is `agent.removed` (rather than unknown). */
+  removedAgents?: ReadonlySet<string>;
 };
 
 type Where = Pick<Problem, 'nodeId' | 'edgeId' | 'nodeIds' | 'field'>;
@@ -263,6 +266,8 @@ function checkNode(g: Graph, n: WorkflowNode, opts: ValidateOptions, add: Add, m
   switch (n.kind) {
     case 'agent':
       if (n.config.agent.trim() === '') add('agent.not_set', `Agent node ${nodeName(n)} has no agent selected`, { ...at, field: 'config.agent' });
+      else if (opts.agents && !opts.agents.has(n.config.agent) && opts.removedAgents?.has(n.config.agent))
+        add('agent.removed', `Agent node ${nodeName(n)} uses '${n.config.agent}', which was removed from the agent registry; choose another agent`, { ...at, field: 'config.agent' });
       else if (opts.agents && !opts.agents.has(n.config.agent))
         add('agent.unknown', `Agent node ${nodeName(n)} uses '${n.config.agent}', which is not in the agent registry`, { ...at, field: 'config.agent' });
       checkMapping(n, 'config.input', n.config.input, add);

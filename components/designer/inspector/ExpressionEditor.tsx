@@ -8,6 +8,7 @@ import { useId, useMemo, useRef } from 'react';
 import { cn, denseInputClass } from '@/components/ui';
 import { checkExpression, evaluate, EXPRESSION_VARIABLES, type ExpectedType } from '@/server/workflows/expressions';
 import { useSample } from './sampleEnvelope';
+import { useOutputFields } from './useOutputFields';
 
 type Props = {
   label: string;
@@ -28,6 +29,7 @@ export function ExpressionEditor({ label, value, onChange, expect, error, placeh
   const id = useId();
   const ref = useRef<HTMLTextAreaElement>(null);
   const sample = useSample();
+  const fields = useOutputFields();
   const check = useMemo(() => (value.trim() ? checkExpression(value, expect ? { expect } : {}) : null), [value, expect]);
   const preview = useMemo(() => {
     if (!check?.ok || !sample.context) return null;
@@ -93,6 +95,11 @@ export function ExpressionEditor({ label, value, onChange, expect, error, placeh
           {Object.keys(EXPRESSION_VARIABLES).map((name) => (
             <button key={name} type="button" onClick={() => insert(name)} className="rounded border border-zinc-200 px-1.5 font-mono text-[10px] text-zinc-500 hover:border-indigo-300 hover:text-indigo-700 dark:border-zinc-700 dark:text-zinc-400 dark:hover:text-indigo-300" title={`Insert ${name}`}>
               {name}
+            </button>
+          ))}
+          {fields.map((path) => (
+            <button key={path} type="button" data-testid="expression-field" onClick={() => insert(path)} className="rounded border border-indigo-200 px-1.5 font-mono text-[10px] text-indigo-600 hover:border-indigo-400 dark:border-indigo-900 dark:text-indigo-300" title={`Insert ${path} (from the agent's output schema)`}>
+              {path}
             </button>
           ))}
         </div>

@@ -2,6 +2,7 @@
  * The builtin adapter: runs a builtin behaviour in-process, with the agent's configured simulated latency
  * and failure rate. Honours the abort signal like a remote call would.
  */
+import { z } from 'zod';
 import type { Json } from '@/server/spine';
 import { NonRetryableAgentError } from '../errors';
 import type { AgentAdapter, AgentRecord, AgentTask } from '../adapter';
@@ -9,8 +10,24 @@ import { BUILTIN_BEHAVIOURS } from './agents';
 
 const num = (v: Json | undefined, d: number): number => (typeof v === 'number' && Number.isFinite(v) ? v : d);
 
+/** A builtin agent's config. Without `behaviour` the agent's name names it. */
+export const BuiltinConfig = z
+  .object({
+    /** Which builtin behaviour runs (see builtin/agents.ts). @default the agent's name */
+    behaviour: z.string().refine((b) => Object.hasOwn(BUILTIN_BEHAVIOURS, b), { message: `not a builtin behaviour (one of ${Object.keys(BUILTIN_BEHAVIOURS).join(', ')})` }).optional(),
+    /** Simulated work per task, ms. @default 0 (runs inline) */
+    latencyMs: z.number().int().min(0).max(600_000).optional(),
+    /** Fail the first n attempts (retry demos). @default 0 */
+    failFirst: z.number().int().min(0).max(100).optional(),
+    /** Chance of a retryable failure per attempt, 0..1. @default 0 */
+    failureRate: z.number().min(0).max(1).optional(),
+  })
+  .strict();
+export type BuiltinConfig = z.infer<typeof BuiltinConfig>;
+
 export class BuiltinAdapter implements AgentAdapter {
   readonly kind = 'builtin' as const;
+  readonly configSchema = BuiltinConfig;
   constructor(private readonly random: () => number = Math.random) {}
 
   /**

@@ -7,6 +7,7 @@
  * through the outbound guard (private addresses refused at connect time); redirects are not followed;
  * responses over 1 MiB are refused.
  */
+import { z } from 'zod';
 import { isSpineError } from '@/server/errors';
 import { outboundFetch, signWebhook } from '@/server/net';
 import type { Json } from '@/server/spine';
@@ -15,14 +16,37 @@ import type { AgentAdapter, AgentRecord, AgentTask } from '../adapter';
 
 export const MAX_RESPONSE_BYTES = 1024 * 1024;
 
+/** Headers Spine sets itself: a config cannot override them. */
+const OWN_HEADERS = new Set(['content-type', 'idempotency-key', 'user-agent', 'webhook-id', 'webhook-timestamp', 'webhook-signature', 'content-length', 'host']);
+
+/** An HTTP agent's config. */
+export const HttpConfig = z
+  .object({
+    /** Where tasks are POSTed (through the outbound guard). */
+    url: z.string().url().refine((u) => /^https?:\/\//i.test(u), 'the url must be http(s)'),
+    /** Signs each request (Standard Webhooks); sealed at rest, never shown again. */
+    secret: z.string().min(16, 'a signing secret has at least 16 characters').max(512).optional(),
+    /** Extra request headers (an `Authorization` header is sealed at rest and redacted like the secret). */
+    headers: z
+      .record(z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'header names are letters, digits and dashes'), z.string().max(4096))
+      .refine((h) => Object.keys(h).every((k) => !OWN_HEADERS.has(k.toLowerCase())), { message: `these headers are set by Spine: ${[...OWN_HEADERS].join(', ')}` })
+      .optional(),
+  })
+  .strict();
+export type HttpConfig = z.infer<typeof HttpConfig>;
+
 export class HttpAdapter implements AgentAdapter {
   readonly kind = 'http' as const;
+  readonly configSchema = HttpConfig;
 
   async invoke(agent: AgentRecord, task: AgentTask, signal: AbortSignal): Promise<Json> {
     const url = typeof agent.config.url === 'string' ? agent.config.url : '';
     if (!/^https?:\/\//.test(url)) throw new NonRetryableAgentError(`agent '${agent.name}' has no valid http(s) url`);
     const body = JSON.stringify({ event: task.event, envelope: task.envelope, idempotencyKey: task.idempotencyKey, input: task.input, runId: task.runId, nodeId: task.nodeId, attempt: task.attempt });
-    const headers: Record<string, string> = { 'content-type': 'application/json', 'idempotency-key': task.idempotencyKey, 'user-agent': 'spine-agent-dispatcher/1' };
+    const extra = agent.config.headers !== null && typeof agent.config.headers === 'object' && !Array.isArray(agent.config.headers) ? agent.config.headers : {};
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(extra)) if (typeof v === 'string' && !OWN_HEADERS.has(k.toLowerCase())) headers[k] = v;
+    Object.assign(headers, { 'content-type': 'application/json', 'idempotency-key': task.idempotencyKey, 'user-agent': 'spine-agent-dispatcher/1' });
     const secret = typeof agent.config.secret === 'string' ? agent.config.secret : undefined;
     if (secret) Object.assign(headers, signWebhook(secret, task.idempotencyKey, Math.floor(Date.now() / 1000), body));
     let res: Response;

@@ -1,12 +1,56 @@
 /**
- * The agent registry over tRPC, for the designer's agent picker. Only public fields leave the server:
- * an agent's config may hold endpoints and secrets.
+ * The agent registry over tRPC, for the `/agents` page and the designer's agent picker. Anyone signed in
+ * reads; the architect role (or admin) registers, changes and removes (server/agents/registration.ts
+ * parses, checks and records each as an event with the caller as its source). Only public fields leave the
+ * server: configs are redacted, so no secret is ever in an answer.
  */
-import { authedProcedure, router } from '../trpc';
+import { z } from 'zod';
+import { AGENT_KINDS, AgentName, createAgentRegistration, publicAgent } from '@/server/agents';
+import { observability } from '@/server/observability';
+import { authedProcedure, roleProcedure, router, type Context } from '../trpc';
+
+const NameInput = z.object({ name: AgentName }).strict();
+
+function registrationOf(ctx: Context) {
+  return createAgentRegistration({ store: ctx.engine.agentStore, registry: ctx.engine.agents, spine: ctx.spine });
+}
 
 export const agentsRouter = router({
-  /** Registered agents by name: name, kind and description. */
-  list: authedProcedure.query(async ({ ctx }) =>
-    (await ctx.engine.agentStore.list()).map(({ name, kind, description }) => ({ name, kind, description })),
-  ),
+  /** Registered agents by name, without their config (the picker shows name, description and output fields). */
+  list: authedProcedure
+    .input(z.object({ includeRemoved: z.boolean().default(false) }).strict().optional())
+    .query(async ({ ctx, input }) =>
+      (await ctx.engine.agentStore.list({ includeRemoved: input?.includeRemoved ?? false })).map(publicAgent).map(({ config: _config, ...rest }) => rest),
+    ),
+
+  /** The agent kinds this Spine knows (AGENT_KINDS), for the registration form. */
+  kinds: authedProcedure.query(() => [...AGENT_KINDS]),
+
+  /** One agent (removed ones too), config redacted. */
+  get: authedProcedure.input(NameInput).query(async ({ ctx, input }) => publicAgent(await ctx.engine.agentStore.get(input.name))),
+
+  /** Every version, newest first (config redacted). */
+  versions: authedProcedure.input(NameInput).query(({ ctx, input }) => ctx.engine.agentStore.versions(input.name)),
+
+  /** Each registered agent's health over the last hour (server/observability/agentHealth.ts). */
+  health: authedProcedure.query(async ({ ctx }) => {
+    const agents = (await ctx.engine.agentStore.list()).map((a) => ({ name: a.name, kind: a.kind }));
+    // `lastHeartbeat` (the sdk kind's heartbeats) plugs in here once that kind records them.
+    return observability(ctx).agentHealth({ agents });
+  }),
+
+  /** Registers an agent; the body is checked by registration (unknown kind, bad config or schema: 400). */
+  create: roleProcedure('architect')
+    .input(z.unknown())
+    .mutation(({ ctx, input }) => registrationOf(ctx).register(input, ctx.actor)),
+
+  /** Changes an agent; `patch` as PATCH /api/v1/agents/{name} takes it. */
+  update: roleProcedure('architect')
+    .input(z.object({ name: AgentName, patch: z.unknown() }).strict())
+    .mutation(({ ctx, input }) => registrationOf(ctx).change(input.name, input.patch, ctx.actor)),
+
+  /** Removes an agent (soft). */
+  remove: roleProcedure('architect')
+    .input(NameInput)
+    .mutation(({ ctx, input }) => registrationOf(ctx).remove(input.name, ctx.actor)),
 });

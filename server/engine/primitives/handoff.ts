@@ -30,16 +30,18 @@ export function dispatch(c: DecideContext, node: AgentNode, attempt: number): De
   const { seq: basedOnSeq, version: basedOnVersion } = basisOf(c);
   const item = inst && { item: { nodeId: inst.nodeId, index: inst.index, fanOutId: inst.fanOutId } };
   const ctx = nodeExpressionContext(c, node.id);
+  const version = c.agentVersion?.(node.config.agent);
+  const agentVersion: { agentVersion?: number } = version !== undefined ? { agentVersion: version } : {};
   let input: Json;
   try {
     input = node.config.input ? (evaluateMapping(node.config.input, ctx) as Json) : inst ? { item: (ctx.item ?? null) as Json, index: inst.index } : c.state.input;
   } catch (e) {
     return [
-      decision(c, 'task.dispatched', { nodeId: node.id, attempt, agent: node.config.agent, input: null, idempotencyKey: key, timeoutMs: node.config.timeoutMs, basedOnSeq, basedOnVersion, ...item }, node.id, attempt, 'dispatched'),
+      decision(c, 'task.dispatched', { nodeId: node.id, attempt, agent: node.config.agent, ...agentVersion, input: null, idempotencyKey: key, timeoutMs: node.config.timeoutMs, basedOnSeq, basedOnVersion, ...item }, node.id, attempt, 'dispatched'),
       decision(c, 'task.failed', { nodeId: node.id, attempt, error: `input mapping failed: ${(e as Error).message}`, errorKind: 'input', retryable: false, durationMs: 0 }, node.id, attempt, 'failed'),
     ];
   }
-  return [decision(c, 'task.dispatched', { nodeId: node.id, attempt, agent: node.config.agent, input, idempotencyKey: key, timeoutMs: node.config.timeoutMs, basedOnSeq, basedOnVersion, ...item }, node.id, attempt, 'dispatched')];
+  return [decision(c, 'task.dispatched', { nodeId: node.id, attempt, agent: node.config.agent, ...agentVersion, input, idempotencyKey: key, timeoutMs: node.config.timeoutMs, basedOnSeq, basedOnVersion, ...item }, node.id, attempt, 'dispatched')];
 }
 
 /** `usage`: the tokens an LLM agent used (recorded flat on task.completed, so SQL sums them). */

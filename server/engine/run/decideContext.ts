@@ -28,7 +28,15 @@ export type DecideContext = {
    * @default the state's
    */
   basis?: { seq: number; version: number };
+  /**
+   * The registry's current version of an agent, recorded on its dispatch (`agentVersion`); passed in like
+   * the clock, so the same inputs decide the same. Undefined (or an agent it does not know): not recorded.
+   */
+  agentVersion?: AgentVersionOf;
 };
+
+/** An agent's current version in the registry, as data the decider reads. */
+export type AgentVersionOf = (agent: string) => number | undefined;
 
 export function basisOf(c: DecideContext): { seq: number; version: number } {
   return c.basis ?? { seq: c.state.lastSeq, version: c.state.envelopeVersion };

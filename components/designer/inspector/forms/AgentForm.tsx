@@ -1,6 +1,7 @@
 'use client';
 import { useQuery } from '@tanstack/react-query';
 import { useTRPC } from '@/components/trpc/client';
+import { outputFields } from '@/components/agents/agentDraft';
 import { ON_STALE } from '@/server/workflows/schema';
 import { DurationField, NumberField, SelectField, TextField } from '../fields';
 import { MappingEditor } from '../MappingEditor';
@@ -32,14 +33,19 @@ export function AgentForm({ id, config, fieldProblems }: FormProps<'agent'>) {
         testId="agent-picker"
         value={current}
         error={err('agent')}
-        hint={chosen ? `${chosen.kind} · ${chosen.description}` : agents.isPending ? 'Loading the registry…' : `${list.length} agents in the registry`}
+        hint={chosen ? `${chosen.kind} v${chosen.version}${chosen.description ? ` · ${chosen.description}` : ''}` : agents.isPending ? 'Loading the registry…' : `${list.length} agents in the registry`}
         onChange={(agent) => f.set({ agent }, 'agent')}
         options={[
           { value: '', label: '— Choose an agent —' },
           ...(current && !known && !agents.isPending ? [{ value: current, label: `${current} (not in the registry)` }] : []),
-          ...list.map((a) => ({ value: a.name, label: a.name })),
+          ...list.map((a) => ({ value: a.name, label: a.description ? `${a.name} — ${a.description.length > 48 ? `${a.description.slice(0, 47)}…` : a.description}` : a.name })),
         ]}
       />
+      {chosen && outputFields(chosen.outputSchema).length > 0 && (
+        <p className="text-[11px] text-zinc-500 dark:text-zinc-400" data-testid="agent-output-fields">
+          Output: <span className="font-mono">{outputFields(chosen.outputSchema).join(', ')}</span>
+        </p>
+      )}
       <MappingEditor
         label="Input"
         testId="agent-input-mapping"

@@ -1,0 +1,6 @@
+import { agentsApi } from '@/server/http';
+
+export const dynamic = 'force-dynamic';
+export const runtime = 'nodejs';
+const api = agentsApi();
+export const GET = api.versions;

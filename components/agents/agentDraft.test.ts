@@ -1,0 +1,45 @@
+/**
+ * The registration form's translation: known fields per kind become the config, bad JSON and numbers are
+ * field errors before anything is sent, a stored agent's redacted secret round-trips as the marker, and a
+ * server refusal lands under the field it names.
+ */
+import { describe, expect, it } from 'vitest';
+import { draftOf, emptyDraft, fieldOfServerError, outputFields, toDefinition } from './agentDraft';
+
+describe('agent registration form', () => {
+  it('an http draft becomes url, secret and headers; limits and tags are parsed', () => {
+    const d = { ...emptyDraft('http'), name: ' triage ', capabilities: 'legal, , intake', fields: { url: 'https://a.example/x', secret: 'whsec_0123456789abcdef', headers: '{"X-Team":"legal"}' }, timeoutMs: '5000', outputSchema: '{"type":"object"}' };
+    expect(toDefinition(d)).toEqual({
+      ok: true,
+      definition: { name: 'triage', kind: 'http', description: '', capabilities: ['legal', 'intake'], config: { url: 'https://a.example/x', secret: 'whsec_0123456789abcdef', headers: { 'X-Team': 'legal' } }, inputSchema: null, outputSchema: { type: 'object' }, limits: { timeoutMs: 5000 } },
+    });
+  });
+
+  it('bad JSON and bad numbers are errors under their fields', () => {
+    const r = toDefinition({ ...emptyDraft('http'), name: 'x', fields: { headers: '{nope' }, outputSchema: '{', concurrency: 'many' });
+    expect(r.ok).toBe(false);
+    expect(Object.keys((r as { errors: Record<string, string> }).errors).sort()).toEqual(['config.headers', 'limits.concurrency', 'outputSchema']);
+  });
+
+  it('an openai draft carries its price per 1M tokens and tools; other kinds are raw JSON', () => {
+    const r = toDefinition({ ...emptyDraft('openai'), name: 'llm', fields: { baseUrl: 'http://127.0.0.1:1/v1', model: 'm', output: 'json', tools: 'case-law, precedent', priceInput: '0.5', priceOutput: '1.5' } });
+    expect(r).toMatchObject({ ok: true, definition: { config: { baseUrl: 'http://127.0.0.1:1/v1', model: 'm', output: 'json', tools: ['case-law', 'precedent'], pricePerMTokens: { input: 0.5, output: 1.5 } } } });
+    expect(toDefinition({ ...emptyDraft('sdk'), name: 's', rawConfig: '{"handles":["case.*"]}' })).toMatchObject({ ok: true, definition: { config: { handles: ['case.*'] } } });
+    expect(toDefinition({ ...emptyDraft('sdk'), name: 's', rawConfig: '[1]' })).toMatchObject({ ok: false, errors: { config: 'a JSON object' } });
+  });
+
+  it('a stored agent’s redacted secret is kept as the marker (sent back, it keeps the secret)', () => {
+    const d = draftOf({ name: 'h', kind: 'http', description: '', capabilities: ['a'], config: { url: 'https://a.example', secret: '••••••' }, inputSchema: null, outputSchema: { type: 'object' }, limits: { concurrency: 2 } });
+    expect(d.fields.secret).toBe('••••••');
+    expect(toDefinition(d)).toMatchObject({ ok: true, definition: { config: { secret: '••••••' }, limits: { concurrency: 2 }, capabilities: ['a'] } });
+  });
+
+  it('a server refusal lands under the field it names', () => {
+    const known = new Set(['name', 'config.url', 'config', 'outputSchema', 'limits.timeoutMs']);
+    expect(fieldOfServerError('config.url: Invalid URL', known)).toBe('config.url');
+    expect(fieldOfServerError('config.headers.X: bad', known)).toBe('config');
+    expect(fieldOfServerError('outputSchema is not a valid JSON Schema: outputSchema/type must be …', known)).toBe('outputSchema');
+    expect(fieldOfServerError("Agent 'x' exists", known)).toBeNull();
+    expect(outputFields({ type: 'object', properties: { risk: {}, score: {} } })).toEqual(['risk', 'score']);
+  });
+});
