@@ -44,11 +44,14 @@ describe('the OpenAPI document', () => {
     expect(extra).toEqual([]);
   });
 
+  type Param = { name: string; in: string };
   it('names each path parameter of a templated path', () => {
     for (const [p, ops] of Object.entries(documented)) {
       const names = [...p.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]);
-      for (const op of Object.values(ops) as { parameters?: { name: string; in: string }[] }[]) {
-        const inPath = (op.parameters ?? []).filter((x) => x.in === 'path').map((x) => x.name);
+      // Parameters may be declared on the path (shared by its operations) or on each operation.
+      const { parameters: shared = [], ...operations } = ops as { parameters?: Param[] } & Record<string, { parameters?: Param[] }>;
+      for (const op of Object.values(operations)) {
+        const inPath = [...shared, ...(op.parameters ?? [])].filter((x) => x.in === 'path').map((x) => x.name);
         expect(inPath.sort(), p).toEqual([...names].sort());
       }
     }
