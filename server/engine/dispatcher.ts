@@ -113,8 +113,8 @@ export class Dispatcher {
             const { agent } = await this.deps.agents.resolve(name).catch((e: unknown) => {
               throw new NonRetryableAgentError(`tool '${name}': ${e instanceof Error ? e.message : String(e)}`, { cause: e });
             });
-            const schema = (agent as { inputSchema?: unknown }).inputSchema;
-            const parameters = schema !== null && typeof schema === 'object' && !Array.isArray(schema) ? (schema as Record<string, Json>) : { type: 'object' };
+            const schema = agent.inputSchema;
+            const parameters = schema !== null && typeof schema === 'object' && !Array.isArray(schema) ? schema : { type: 'object' };
             return { name, description: agent.description || `The Spine agent '${name}'.`, parameters };
           }),
         ),

@@ -17,13 +17,13 @@
  */
 import OpenAI from 'openai';
 import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming, ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import addFormats from 'ajv-formats';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { isSpineError } from '@/server/errors';
 import { outboundFetch } from '@/server/net';
 import type { Json } from '@/server/spine';
 import { NonRetryableAgentError, RetryAfterError } from '../errors';
 import { AgentReply, type AgentAdapter, type AgentRecord, type AgentTask, type AgentTools, type AgentUsage } from '../adapter';
+import { validatorsOf } from '../schemas';
 import { OpenAiAgentConfig } from './config';
 import { renderPrompt } from './prompt';
 
@@ -33,25 +33,12 @@ const NEXT_LEVEL: Record<FormatLevel, FormatLevel | null> = { json_schema: 'json
 /** What each endpoint (base URL) was found to refuse, so later tasks start at the level it accepts. */
 const acceptedLevel = new Map<string, FormatLevel>();
 
-const ajv = new Ajv({ allErrors: false, strict: false });
-addFormats(ajv);
-const validators = new Map<string, ValidateFunction>();
-function validatorFor(schema: Record<string, Json>): ValidateFunction {
-  const k = JSON.stringify(schema);
-  let v = validators.get(k);
-  if (!v) {
-    v = ajv.compile(schema);
-    validators.set(k, v);
-  }
-  return v;
-}
-
 const describeError = (e: ErrorObject): string => `${e.instancePath || '/'} ${e.message ?? 'is invalid'}`;
 
-/** The JSON Schema an agent's output must match: its registered output schema, if the registry has one. */
+/** The JSON Schema an agent's output must match: its registered output schema, if it has one. */
 function outputSchemaOf(agent: AgentRecord): Record<string, Json> | undefined {
-  const s = (agent as AgentRecord & { outputSchema?: unknown }).outputSchema;
-  return s !== null && typeof s === 'object' && !Array.isArray(s) ? (s as Record<string, Json>) : undefined;
+  const s = agent.outputSchema;
+  return s !== null && typeof s === 'object' && !Array.isArray(s) ? s : undefined;
 }
 
 /** fetch for the SDK: every request goes through the outbound guard. */
@@ -170,7 +157,7 @@ export class OpenAiAdapter implements AgentAdapter {
 
     // JSON: parse and validate; one repair round with the first violation, then a clear failure.
     for (let repair = 0; ; repair++) {
-      const problem = checkJson(text, schema);
+      const problem = checkJson(text, schema && validatorsOf(agent).output);
       if (problem.ok) return new AgentReply(problem.value, withCost(usage, cfg.pricePerMTokens));
       if (repair >= 1) throw new NonRetryableAgentError(`agent '${agent.name}' answered invalid JSON twice (after one repair request): ${problem.error}`);
       messages.push({ role: 'assistant', content: text });
@@ -206,16 +193,15 @@ export class OpenAiAdapter implements AgentAdapter {
   }
 }
 
-function checkJson(text: string, schema: Record<string, Json> | undefined): { ok: true; value: Json } | { ok: false; error: string } {
+/** Parses an answer and checks it with the agent's output validator (compiled once per agent version, schemas.ts). */
+function checkJson(text: string, validate: ValidateFunction | undefined): { ok: true; value: Json } | { ok: false; error: string } {
   let value: Json;
   try {
     value = JSON.parse(stripFence(text)) as Json;
   } catch (e) {
     return { ok: false, error: `not JSON (${(e as Error).message})` };
   }
-  if (!schema) return { ok: true, value };
-  const validate = validatorFor(schema);
-  if (validate(value)) return { ok: true, value };
+  if (!validate || validate(value)) return { ok: true, value };
   return { ok: false, error: `does not match the output schema: ${describeError(validate.errors![0]!)}` };
 }
 
