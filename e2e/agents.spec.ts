@@ -8,13 +8,12 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { expect, test, type Browser, type Locator, type Page } from '@playwright/test';
-import { apiHeaders } from './fixtures';
+import { expect, test, type Locator, type Page } from '@playwright/test';
+import { signedInAs } from './fixtures';
 
 test.use({ viewport: { width: 1600, height: 1000 } });
 
 const SECRET = `whsec_e2e_${randomBytes(12).toString('hex')}`;
-const PASSWORD = 'e2e-password-123';
 let hook: Server;
 let hookUrl: string;
 const received: { headers: IncomingHttpHeaders; body: { input?: unknown } }[] = [];
@@ -65,26 +64,10 @@ async function connect(page: Page, from: string, to: string) {
   await expect(edges(page)).toHaveCount(before + 1);
 }
 
-/** A person with these roles, signed in in a browser of their own (no admin key). */
-async function signedInAs(browser: Browser, roles: string[]): Promise<Page> {
-  const tag = randomBytes(4).toString('hex');
-  const person = { email: `architect-${tag}@e2e.spine`, name: `Architect ${tag}`, password: PASSWORD, roles };
-  const context = await browser.newContext({ extraHTTPHeaders: { 'x-forwarded-for': `203.0.113.${1 + (randomBytes(1)[0]! % 250)}` } });
-  const res = await context.request.post('/api/trpc/admin.users.create', { data: person, headers: apiHeaders() });
-  expect(res.status(), await res.text()).toBe(200);
-  const page = await context.newPage();
-  await page.goto('/sign-in?next=%2Fagents');
-  await page.getByLabel('Email').fill(person.email);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page).toHaveURL('/agents');
-  return page;
-}
-
 test('an architect registers an HTTP agent, draws it into a workflow, runs it and sees it healthy', async ({ browser }) => {
   test.setTimeout(120_000);
   const name = `triage-${randomBytes(3).toString('hex')}`;
-  const page = await signedInAs(browser, ['architect', 'operator']);
+  const page = await signedInAs(browser, ['architect', 'operator'], '/agents');
 
   // Add the agent; a schema that is not JSON Schema is refused under its field, and nothing is registered.
   await page.getByTestId('add-agent').click();

@@ -1,8 +1,9 @@
 /**
  * Shared e2e helpers: publishing through the public API with the run's API key (set up in
- * playwright.config.ts), and locating timeline rows.
+ * playwright.config.ts), signing a new person in, and locating timeline rows.
  */
-import { expect, type APIRequestContext, type Locator, type Page } from '@playwright/test';
+import { randomBytes } from 'node:crypto';
+import { expect, type APIRequestContext, type Browser, type Locator, type Page } from '@playwright/test';
 import { z } from 'zod';
 
 const Published = z.object({ seq: z.number().int().positive(), id: z.string() });
@@ -28,4 +29,24 @@ export async function publish(request: APIRequestContext, event: { type: string;
 /** The timeline row of one event. */
 export function eventRow(page: Page, seq: number): Locator {
   return page.locator(`[data-testid="event-row"][data-seq="${seq}"]`);
+}
+
+/**
+ * A new person with these roles (made with the admin key), signed in in a browser context of their own,
+ * on `next`. Each gets its own client address, so sign-in limits of other tests do not apply.
+ */
+export async function signedInAs(browser: Browser, roles: string[], next: string): Promise<Page> {
+  const tag = randomBytes(4).toString('hex');
+  const password = 'e2e-password-123';
+  const person = { email: `${roles[0]}-${tag}@e2e.spine`, name: `${roles[0]} ${tag}`, password, roles };
+  const context = await browser.newContext({ extraHTTPHeaders: { 'x-forwarded-for': `203.0.113.${1 + (randomBytes(1)[0]! % 250)}` } });
+  const res = await context.request.post('/api/trpc/admin.users.create', { data: person, headers: apiHeaders() });
+  expect(res.status(), await res.text()).toBe(200);
+  const page = await context.newPage();
+  await page.goto(`/sign-in?next=${encodeURIComponent(next)}`);
+  await page.getByLabel('Email').fill(person.email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(next);
+  return page;
 }

@@ -30,7 +30,7 @@ export const KIND_FIELDS: Record<string, FieldSpec[]> = {
     { key: 'output', label: 'Output', type: 'select', options: ['text', 'json'], hint: 'json: validated against the output schema.' },
     { key: 'temperature', label: 'Temperature', type: 'number' },
     { key: 'maxTokens', label: 'Max tokens', type: 'number' },
-    { key: 'timeoutMs', label: 'Timeout (ms)', type: 'number' },
+    { key: 'timeoutMs', label: 'Request timeout (ms)', type: 'number', hint: 'Per request to the endpoint; the node’s timeout bounds the whole task.' },
     { key: 'tools', label: 'Tools (agent names, comma-separated)', type: 'list' },
     { key: 'priceInput', label: 'Price per 1M input tokens', type: 'number' },
     { key: 'priceOutput', label: 'Price per 1M output tokens', type: 'number' },
