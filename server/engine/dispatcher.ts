@@ -3,7 +3,8 @@
  * idempotency key; once per attempt while the process lives, because a call counts as in flight until its
  * actor has taken the result in), under the node's timeout, and aborted when its run ends or the engine
  * stops. A zero-latency builtin agent can instead answer inline, while a step is planned (plan.ts yields the
- * effect, the shell calls `runInline`). Every outcome, a call's or an inline run's, becomes a TaskResult
+ * effect, the shell calls `runInline`). An agent's limits apply here: its timeout when shorter than the
+ * node's, and its concurrency and rate per minute through the AgentGate. Every outcome, a call's or an inline run's, becomes a TaskResult
  * through one mapping (`taskResult`). See README.md.
  */
 import { ENGINE_SOURCE, type Envelope, type Json, type Spine } from '@/server/spine';
@@ -13,9 +14,10 @@ import { decisionKey, idempotencyKey, toolCallKey } from './ids';
 import { usageFields, type TaskResult } from './primitives/handoff';
 import type { RunState } from './run/evolve';
 import { mirrorEnvelope, type InlineRun } from './plan';
+import { AgentGate } from './agentGate';
 
 class AgentTimeout extends Error {
-  constructor(ms: number) {
+  constructor(readonly ms: number) {
     super(`timed out after ${ms} ms`);
   }
 }
@@ -55,6 +57,8 @@ export type DispatcherDeps = {
 export class Dispatcher {
   /** Calls out, by their idempotency key (`<runId>:<nodeId>:<attempt>`). */
   private readonly inflight = new Map<string, AbortController>();
+  /** Each agent's concurrency and rate limits. */
+  readonly gate = new AgentGate();
 
   constructor(private readonly deps: DispatcherDeps) {}
 
@@ -67,16 +71,26 @@ export class Dispatcher {
     if (this.inflight.has(key)) return;
     const ac = new AbortController();
     this.inflight.set(key, ac);
-    const timeout = setTimeout(() => ac.abort(new AgentTimeout(node.config.timeoutMs)), node.config.timeoutMs);
+    const calledAt = Date.now();
+    const timeLimit = (ms: number) => setTimeout(() => ac.abort(new AgentTimeout(ms)), Math.max(0, ms - (Date.now() - calledAt)));
+    let timeout = timeLimit(node.config.timeoutMs);
     const started = this.deps.now();
     const ns = s.nodes[node.id]!;
     void (async () => {
       let result: TaskResult;
+      let release = () => {};
       try {
         // An agent that is not registered (or has no adapter) will not appear by retrying: the task fails for good.
         const { agent, adapter } = await this.deps.agents.resolve(node.config.agent).catch((e: unknown) => {
           throw new NonRetryableAgentError(e instanceof Error ? e.message : String(e), { cause: e });
         });
+        const agentLimit = agent.limits?.timeoutMs;
+        if (agentLimit !== undefined && agentLimit < node.config.timeoutMs) {
+          clearTimeout(timeout);
+          timeout = timeLimit(agentLimit);
+        }
+        // Waiting for the agent's turn counts against the task's time limit.
+        release = await this.gate.acquire(agent.name, agent.limits, ac.signal);
         const envelope = agent.kind === 'builtin' ? mirrorEnvelope(s) : await this.deps.spine.envelope(s.runId);
         const event = { seq: ns.dispatchSeq ?? 0, id: ns.dispatchId ?? '', type: 'task.dispatched' };
         const tools = this.toolsFor({ runId: s.runId, key: s.key, nodeId: node.id, attempt, taskKey: key, envelope, event });
@@ -87,10 +101,11 @@ export class Dispatcher {
           if (this.inflight.get(key) === ac) this.inflight.delete(key);
           return;
         }
-        const timedOut = ac.signal.reason instanceof AgentTimeout;
-        result = taskResult(node.id, attempt, this.deps.now() - started, { ok: false, error: err, ...(timedOut && { timeoutMs: node.config.timeoutMs }) });
+        const reason: unknown = ac.signal.reason;
+        result = taskResult(node.id, attempt, this.deps.now() - started, { ok: false, error: err, ...(reason instanceof AgentTimeout && { timeoutMs: reason.ms }) });
       } finally {
         clearTimeout(timeout);
+        release();
       }
       // The call stays in flight until its actor has taken the result in (taken): a step that ends in
       // between must not see the node running with no call out and dispatch the same attempt again.
@@ -167,7 +182,8 @@ export class Dispatcher {
   runInline(effect: InlineRun): TaskResult | undefined {
     const p = effect.dispatch.payload as { nodeId: string; attempt: number; agent: string; input: Json; idempotencyKey: string };
     const agent = this.deps.agents.peek(p.agent);
-    if (!agent || !BuiltinAdapter.runsInline(agent)) return undefined;
+    // An agent with a concurrency or rate limit takes its turn in the gate, so it is called, not run inline.
+    if (!agent || !BuiltinAdapter.runsInline(agent) || agent.limits?.concurrency || agent.limits?.ratePerMinute) return undefined;
     const started = this.deps.now();
     const envelope = effect.envelope;
     try {

@@ -209,4 +209,28 @@ describe(`primitives on a real engine (${testDbKind()})`, () => {
     await h.service.decideApproval(`${runId}:gate`, { decision: 'approve' }, { name: 'otto', roles: ['operator'] });
     expect((await waitForRun(h.spine, runId)).at(-1)).toMatchObject({ type: 'run.completed' });
   });
+
+  it("an agent's limits hold across runs: concurrency 2 under a map that allows 10, and its shorter timeout fails the task as a timeout", async () => {
+    h = await openHarness({ seed: false });
+    const wf = await publish('Limited', mapDocument(10, { mode: 'all' }));
+    await h.service.agentStore.upsert({ name: 'doubler', kind: 'http', config: { url }, limits: { concurrency: 2 } });
+    await h.service.agents.refresh();
+
+    maxInFlight = 0;
+    keys.length = 0;
+    const runs = await Promise.all([1, 2].map(() => h!.service.startRun(wf, { input: { items: items(30) } }, 'tom')));
+    for (const r of runs) expect((await waitForRun(h.spine, r.runId, 60_000)).at(-1)).toMatchObject({ type: 'run.completed' });
+    expect(new Set(keys).size).toBe(60);
+    expect(maxInFlight).toBe(2);
+
+    // The agent's own time limit (1 ms) is shorter than the node's (the default): every attempt times out.
+    await h.service.agentStore.upsert({ name: 'doubler', kind: 'http', config: { url }, limits: { timeoutMs: 1 } });
+    await h.service.agents.refresh();
+    const slow = await h.service.startRun(wf, { input: { items: items(1) } }, 'tom');
+    const events = await waitForRun(h.spine, slow.runId);
+    expect(events.at(-1)).toMatchObject({ type: 'run.failed' });
+    const failures = events.filter((e) => e.type === 'task.failed').map((e) => e.payload);
+    expect(failures).toHaveLength(FAST.maxAttempts);
+    for (const f of failures) expect(f).toMatchObject({ errorKind: 'timeout', error: 'timed out after 1 ms' });
+  });
 });
