@@ -3,11 +3,15 @@
  * another attempt cannot fix (bad input, refused by policy), RetryAfterError to ask for a specific wait.
  * Anything else thrown is retryable with the node's backoff.
  */
+import type { AgentUsage } from './adapter';
 export class NonRetryableAgentError extends Error {
   readonly nonRetryable = true;
-  constructor(message: string, opts?: { cause?: unknown }) {
-    super(message, opts);
+  /** Tokens an LLM agent spent before it failed (recorded on task.failed, so a failure's cost is counted). */
+  readonly usage?: AgentUsage;
+  constructor(message: string, opts?: { cause?: unknown; usage?: AgentUsage }) {
+    super(message, opts?.cause !== undefined ? { cause: opts.cause } : undefined);
     this.name = 'NonRetryableAgentError';
+    if (opts?.usage) this.usage = opts.usage;
   }
 }
 
@@ -22,6 +26,12 @@ export class RetryAfterError extends Error {
 
 export function isNonRetryable(e: unknown): boolean {
   return typeof e === 'object' && e !== null && (e as { nonRetryable?: unknown }).nonRetryable === true;
+}
+
+/** The tokens a failed call spent, when its error says. */
+export function usageOf(e: unknown): AgentUsage | undefined {
+  const u = typeof e === 'object' && e !== null ? (e as { usage?: AgentUsage }).usage : undefined;
+  return u && typeof u.inputTokens === 'number' && typeof u.outputTokens === 'number' ? u : undefined;
 }
 
 export function retryAfterOf(e: unknown): number | undefined {

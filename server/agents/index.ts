@@ -15,7 +15,7 @@ export { AgentRegistry } from './registry';
 export { createAgentStore, redactConfig, publicAgent, REDACTED, type AgentStore, type RegisteredAgent, type PublicAgent, type AgentVersionView } from './store';
 export { AgentDefinition, AgentPatch, AgentName, checkJsonSchema, validatorsOf, schemaErrorsText, type AgentDefinitionInput } from './schemas';
 export { createAgentRegistration, type AgentRegistration } from './registration';
-export { NonRetryableAgentError, RetryAfterError, isNonRetryable, retryAfterOf } from './errors';
+export { NonRetryableAgentError, RetryAfterError, isNonRetryable, retryAfterOf, usageOf } from './errors';
 export { BuiltinAdapter, BuiltinConfig } from './builtin/builtinAdapter';
 export { BUILTIN_BEHAVIOURS, hotel, type BuiltinBehaviour } from './builtin/agents';
 export { HttpAdapter, HttpConfig, MAX_RESPONSE_BYTES } from './http/httpAdapter';

@@ -8,7 +8,7 @@
  * through one mapping (`taskResult`). See README.md.
  */
 import { ENGINE_SOURCE, type Envelope, type Json, type Spine } from '@/server/spine';
-import { AgentReply, isNonRetryable, NonRetryableAgentError, retryAfterOf, BuiltinAdapter, type AgentRegistry, type AgentTools, type AgentUsage } from '@/server/agents';
+import { AgentReply, isNonRetryable, usageOf, NonRetryableAgentError, retryAfterOf, BuiltinAdapter, type AgentRegistry, type AgentTools, type AgentUsage } from '@/server/agents';
 import type { AgentNode } from '@/server/workflows/schema';
 import { decisionKey, idempotencyKey, toolCallKey } from './ids';
 import { usageFields, type TaskResult } from './primitives/handoff';
@@ -35,12 +35,14 @@ function taskResult(nodeId: string, attempt: number, durationMs: number, o: Outc
   const { error: err, timeoutMs } = o;
   const timedOut = timeoutMs !== undefined;
   const retryAfterMs = retryAfterOf(err);
+  const usage = usageOf(err);
   return {
     ok: false, nodeId, attempt, durationMs,
     error: timedOut ? `timed out after ${timeoutMs} ms` : err instanceof Error ? err.message : String(err),
     errorKind: timedOut ? 'timeout' : isNonRetryable(err) ? 'non_retryable' : 'error',
     retryable: !isNonRetryable(err),
     ...(retryAfterMs !== undefined && { retryAfterMs }),
+    ...(usage && { usage }),
   };
 }
 

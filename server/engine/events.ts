@@ -38,7 +38,7 @@ export type TokenUsage = { inputTokens: number; outputTokens: number; model: str
 export type TaskToolCalled = EngineEvent<'task.tool_called', {
   nodeId: string; attempt: number; tool: string; callId: string; round: number; n: number; arguments: Json; output: Json | null; error?: string; durationMs: number;
 } & Partial<TokenUsage>>;
-export type TaskFailed = EngineEvent<'task.failed', { nodeId: string; attempt: number; error: string; errorKind: 'error' | 'timeout' | 'non_retryable' | 'stale' | 'input'; retryable: boolean; durationMs: number; retryAfterMs?: number }>;
+export type TaskFailed = EngineEvent<'task.failed', { nodeId: string; attempt: number; error: string; errorKind: 'error' | 'timeout' | 'non_retryable' | 'stale' | 'input'; retryable: boolean; durationMs: number; retryAfterMs?: number } & Partial<TokenUsage>>;
 export type TaskRetried = EngineEvent<'task.retried', { nodeId: string; attempt: number; nextAttempt: number; dueAt: string; timerId: string; manual?: boolean }>;
 export type TaskStale = EngineEvent<'task.stale', { nodeId: string; attempt: number; basedOnVersion: number; currentVersion: number; policy: 'rerun' | 'accept' | 'fail' }>;
 /** After a map fan-out, `items` are the indices of the items that arrived (the join's output keeps item order). */

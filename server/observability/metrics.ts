@@ -107,7 +107,7 @@ export async function overview(log: EventLog, raw: MetricsInput = {}, nowMs = Da
       `SELECT CASE WHEN type = 'task.tool_called' THEN ${sql.jsonText('payload', 'tool')} ELSE source_name END AS g,
          SUM(${sql.jsonNumber('payload', 'inputTokens')}) AS tin, SUM(${sql.jsonNumber('payload', 'outputTokens')}) AS tout,
          SUM(${sql.jsonNumber('payload', 'cost')}) AS cost, COUNT(${sql.jsonNumber('payload', 'cost')}) AS priced
-       FROM events WHERE ${inWindow} AND type IN ('task.completed','task.tool_called') AND ${sql.jsonNumber('payload', 'inputTokens')} IS NOT NULL GROUP BY g`,
+       FROM events WHERE ${inWindow} AND type IN ('task.completed','task.failed','task.tool_called') AND ${sql.jsonNumber('payload', 'inputTokens')} IS NOT NULL GROUP BY g`,
       w,
     ),
   ]);

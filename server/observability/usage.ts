@@ -1,5 +1,5 @@
 /**
- * Tokens and cost of a run, summed from its events: every `task.completed` and `task.tool_called` that
+ * Tokens and cost of a run, summed from its events: every `task.completed`, `task.failed` and `task.tool_called` that
  * records usage (an LLM agent's; builtin and webhook agents record none). Cost is summed only over calls
  * whose agent has a price per 1M tokens; `priced` counts them, so a view can tell "no price set" from 0.
  * Pure: the same events give the same sums.
@@ -16,7 +16,7 @@ export function runUsage(events: readonly SpineEvent[]): RunUsage | null {
   const total = zero();
   const by = new Map<string, UsageTotals>();
   for (const e of events) {
-    if (e.type !== 'task.completed' && e.type !== 'task.tool_called') continue;
+    if (e.type !== 'task.completed' && e.type !== 'task.failed' && e.type !== 'task.tool_called') continue;
     const p = e.payload as { inputTokens?: unknown; outputTokens?: unknown; cost?: unknown; tool?: unknown };
     if (typeof p.inputTokens !== 'number' && typeof p.outputTokens !== 'number') continue;
     const agent = e.type === 'task.tool_called' ? String(p.tool) : e.source.name;

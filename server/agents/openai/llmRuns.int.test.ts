@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Json, SpineEvent } from '@/server/spine';
 import { seedDemo } from '@/server/demo';
-import { observability } from '@/server/observability';
+import { observability, runUsage } from '@/server/observability';
 import { openHarness, publishDocument, waitForEvent, waitForRun, type Harness } from '@/server/testing/engineHarness';
 import { startFakeOpenAi, type FakeOpenAi } from '@/server/testing/fakeOpenAi';
 import { testDbKind } from '@/server/testing/testDb';
@@ -131,8 +131,8 @@ describe(`LLM agents in runs (${testDbKind()})`, () => {
     expect(fake.requests).toHaveLength(2);
   });
 
-  it('JSON that stays invalid after the repair request fails the task for good (no retry), naming the violation', async () => {
-    const { h, fake } = await setup('llm-json', { output: 'json' });
+  it('JSON that stays invalid after the repair request fails the task for good (no retry), naming the violation, and its tokens count', async () => {
+    const { h, fake } = await setup('llm-json', { output: 'json', pricePerMTokens: { input: 1, output: 2 } });
     fake.queue({ content: 'not json' }, { content: '{"still": "not closed"' });
     const wf = await publishDocument(h, 'Bad JSON', oneAgent('llm-json', { retry: fastRetry }) as never);
     const { runId } = await h.service.startRun(wf, { input: {} }, 'tom');
@@ -141,6 +141,12 @@ describe(`LLM agents in runs (${testDbKind()})`, () => {
     expect(events.find((e) => e.type === 'task.failed')!.payload).toMatchObject({ retryable: false, errorKind: 'non_retryable', error: expect.stringContaining("agent 'llm-json' answered invalid JSON twice") });
     expect(events.at(-1)).toMatchObject({ type: 'run.failed', payload: { nodeId: 'llm' } });
     expect(fake.requests).toHaveLength(2);
+    // Both requests were paid for: the failure records their tokens and cost, and the run's usage sums them.
+    const spent = payloadOf<{ inputTokens: number; outputTokens: number; cost: number; model: string }>(events.find((e) => e.type === 'task.failed')!);
+    expect(spent.inputTokens).toBeGreaterThan(0);
+    expect(spent.outputTokens).toBeGreaterThan(0);
+    expect(spent.cost).toBeCloseTo((spent.inputTokens * 1 + spent.outputTokens * 2) / 1e6, 9);
+    expect(runUsage(events)).toMatchObject({ inputTokens: spent.inputTokens, outputTokens: spent.outputTokens, calls: 1, priced: 1 });
   });
 
   it("the node's timeout aborts a slow call", async () => {

@@ -127,7 +127,7 @@ export class OpenAiAdapter implements AgentAdapter {
         if (!msg) throw new Error(`agent '${agent.name}': the endpoint answered no choice`);
         const calls = (msg.tool_calls ?? []).filter((c) => c.type === 'function');
         if (!calls.length || !tools) return msg.content ?? '';
-        if (round > cfg.maxToolRounds) throw new NonRetryableAgentError(`agent '${agent.name}' was still calling tools after ${cfg.maxToolRounds} rounds (maxToolRounds)`);
+        if (round > cfg.maxToolRounds) throw new NonRetryableAgentError(`agent '${agent.name}' was still calling tools after ${cfg.maxToolRounds} rounds (maxToolRounds)`, { usage: withCost(usage, cfg.pricePerMTokens) });
         messages.push({ role: 'assistant', content: msg.content ?? null, tool_calls: calls });
         for (const c of calls) {
           let content: string;
@@ -159,7 +159,7 @@ export class OpenAiAdapter implements AgentAdapter {
     for (let repair = 0; ; repair++) {
       const problem = checkJson(text, schema && validatorsOf(agent).output);
       if (problem.ok) return new AgentReply(problem.value, withCost(usage, cfg.pricePerMTokens));
-      if (repair >= 1) throw new NonRetryableAgentError(`agent '${agent.name}' answered invalid JSON twice (after one repair request): ${problem.error}`);
+      if (repair >= 1) throw new NonRetryableAgentError(`agent '${agent.name}' answered invalid JSON twice (after one repair request): ${problem.error}`, { usage: withCost(usage, cfg.pricePerMTokens) });
       messages.push({ role: 'assistant', content: text });
       messages.push({ role: 'user', content: `Your answer was not valid: ${problem.error}. Answer again with only the corrected JSON object.` });
       text = await answer();

@@ -44,10 +44,10 @@ export function dispatch(c: DecideContext, node: AgentNode, attempt: number): De
   return [decision(c, 'task.dispatched', { nodeId: node.id, attempt, agent: node.config.agent, ...agentVersion, input, idempotencyKey: key, timeoutMs: node.config.timeoutMs, basedOnSeq, basedOnVersion, ...item }, node.id, attempt, 'dispatched')];
 }
 
-/** `usage`: the tokens an LLM agent used (recorded flat on task.completed, so SQL sums them). */
+/** `usage`: the tokens an LLM agent used (recorded flat on task.completed or task.failed, so SQL sums them). */
 export type TaskResult =
   | { ok: true; nodeId: string; attempt: number; output: Json; envelopeVersion: number; durationMs: number; usage?: TokenUsage }
-  | { ok: false; nodeId: string; attempt: number; error: string; errorKind: 'error' | 'timeout' | 'non_retryable'; retryable: boolean; retryAfterMs?: number; durationMs: number };
+  | { ok: false; nodeId: string; attempt: number; error: string; errorKind: 'error' | 'timeout' | 'non_retryable'; retryable: boolean; retryAfterMs?: number; durationMs: number; usage?: TokenUsage };
 
 /** Usage as task.completed (and task.tool_called) record it: top-level fields. */
 export function usageFields(u: TokenUsage): TokenUsage {
@@ -60,7 +60,7 @@ export function acceptResult(c: DecideContext, node: AgentNode, r: TaskResult): 
   const ns = s.nodes[node.id];
   if (s.status !== 'running' || !ns || ns.status !== 'running' || ns.attempt !== r.attempt || ns.failure || ns.redispatch) return [];
   if (!r.ok) {
-    return [decision(c, 'task.failed', { nodeId: node.id, attempt: r.attempt, error: r.error, errorKind: r.errorKind, retryable: r.retryable, durationMs: r.durationMs, ...(r.retryAfterMs !== undefined && { retryAfterMs: r.retryAfterMs }) }, node.id, r.attempt, 'failed')];
+    return [decision(c, 'task.failed', { nodeId: node.id, attempt: r.attempt, error: r.error, errorKind: r.errorKind, retryable: r.retryable, durationMs: r.durationMs, ...(r.retryAfterMs !== undefined && { retryAfterMs: r.retryAfterMs }), ...(r.usage && usageFields(r.usage)) }, node.id, r.attempt, 'failed')];
   }
   const basedOn = ns.dispatchedVersion ?? r.envelopeVersion;
   const out: Decision[] = [];
