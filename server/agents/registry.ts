@@ -12,6 +12,8 @@ import type { AgentStore } from './store';
 
 export class AgentRegistry {
   private cache = new Map<string, AgentRecord>();
+  /** Past versions, by `name@version` (a version never changes once made). */
+  private readonly versions = new Map<string, AgentRecord>();
   private loaded?: Promise<void>;
   private readonly adapters: Map<AgentKind, AgentAdapter>;
 
@@ -40,6 +42,25 @@ export class AgentRegistry {
       if (agent) this.cache.set(name, agent);
     }
     if (!agent) throw new NotFoundError('agent.not_found', `No agent '${name}'`, { name });
+    const adapter = this.adapters.get(agent.kind);
+    if (!adapter) throw new NotFoundError('agent.no_adapter', `No adapter for agent kind '${agent.kind}'`, { name });
+    return { agent, adapter };
+  }
+
+  /**
+   * The agent at the version a task was dispatched with: the current record when it is that version, else
+   * that version from the store (kept: versions never change). A version the store never had: not found.
+   */
+  async resolveVersion(name: string, version: number | undefined): Promise<{ agent: AgentRecord; adapter: AgentAdapter }> {
+    const current = await this.resolve(name);
+    if (version === undefined || current.agent.version === undefined || current.agent.version === version) return current;
+    const key = `${name}@${version}`;
+    let agent = this.versions.get(key);
+    if (!agent) {
+      agent = await this.store.atVersion(name, version);
+      if (!agent) throw new NotFoundError('agent.not_found', `Agent '${name}' has no version ${version}`, { name, version });
+      this.versions.set(key, agent);
+    }
     const adapter = this.adapters.get(agent.kind);
     if (!adapter) throw new NotFoundError('agent.no_adapter', `No adapter for agent kind '${agent.kind}'`, { name });
     return { agent, adapter };

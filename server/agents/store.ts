@@ -207,6 +207,13 @@ export function createAgentStore(db: Db) {
       if (!r || r.removedAt) throw new NotFoundError('agent.not_found', r ? `Agent '${name}' was removed already` : `No agent '${name}'`, { name });
       return toRecord(await db.agent.update({ where: { name }, data: { removedAt: new Date() } }));
     },
+    /** The agent as it was at `version` (secrets opened, for calling it), or undefined if it never had it. */
+    async atVersion(name: string, version: number): Promise<AgentRecord | undefined> {
+      const v = await db.agentVersion.findUnique({ where: { agentName_version: { agentName: name, version } } });
+      if (!v) return undefined;
+      const rec = JSON.parse(v.record) as AgentVersionView['record'];
+      return { name, kind: rec.kind as AgentRecord['kind'], description: rec.description, config: openConfig(rec.config), version, capabilities: rec.capabilities, inputSchema: rec.inputSchema, outputSchema: rec.outputSchema, limits: rec.limits };
+    },
     /** Every version, newest first, as people may see them (config redacted). */
     async versions(name: string): Promise<AgentVersionView[]> {
       if (!(await row(name))) throw new NotFoundError('agent.not_found', `No agent '${name}'`, { name });

@@ -66,9 +66,11 @@ export class Dispatcher {
 
   /**
    * Calls the agent of `node` for `attempt` unless that attempt is already in flight. `s` is the run's
-   * state now; `input` the attempt's dispatched input (mapped when it was decided).
+   * state now; `input` the attempt's dispatched input (mapped when it was decided); `agentVersion` the
+   * version its task.dispatched recorded, which is the one called (a change since then waits for the
+   * next task), so the log says truly which version did the work.
    */
-  dispatch(s: RunState, node: AgentNode, attempt: number, input: Json) {
+  dispatch(s: RunState, node: AgentNode, attempt: number, input: Json, agentVersion?: number) {
     const key = idempotencyKey({ runId: s.runId, nodeId: node.id, attempt });
     if (this.inflight.has(key)) return;
     const ac = new AbortController();
@@ -83,7 +85,7 @@ export class Dispatcher {
       let release = () => {};
       try {
         // An agent that is not registered (or has no adapter) will not appear by retrying: the task fails for good.
-        const { agent, adapter } = await this.deps.agents.resolve(node.config.agent).catch((e: unknown) => {
+        const { agent, adapter } = await this.deps.agents.resolveVersion(node.config.agent, agentVersion).catch((e: unknown) => {
           throw new NonRetryableAgentError(e instanceof Error ? e.message : String(e), { cause: e });
         });
         const agentLimit = agent.limits?.timeoutMs;

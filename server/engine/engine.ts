@@ -26,7 +26,7 @@ import { committedEvents, decisionInputs, factInputs, runStartedInput, type Sour
 import { Dispatcher } from './dispatcher';
 import { KeyQueue } from './keyQueue';
 import { planDecisions, runPlan } from './plan';
-import { RunActor, type Folded, type PersonCommand, type RunShell } from './runActor';
+import { dispatchedOf, RunActor, type Dispatched, type Folded, type PersonCommand, type RunShell } from './runActor';
 import { applyEvent, initialState, type RunState } from './run/evolve';
 import { TimerService } from './timers';
 import { Triggers } from './triggers';
@@ -190,14 +190,14 @@ export class Engine implements RunShell {
     const wf = await this.workflow(p.workflowId, p.version);
     const state = initialState(runId);
     const seqs = new Set<number>();
-    const inputs = new Map<string, Json>();
+    const dispatched = new Map<string, Dispatched>();
     for (const e of events) {
       if (!isRunEvent(e)) continue;
       applyEvent(wf, state, toRunEvent(e));
       seqs.add(e.seq);
-      if (e.type === 'task.dispatched') inputs.set((e.payload as { nodeId: string }).nodeId, (e.payload as { input: Json }).input);
+      if (e.type === 'task.dispatched') dispatched.set(...dispatchedOf(e));
     }
-    return { state, wf, seqs, inputs };
+    return { state, wf, seqs, dispatched };
   }
 
   // ── Routing ────────────────────────────────────────────────────────────────────────────────────────
@@ -237,7 +237,7 @@ export class Engine implements RunShell {
       return null;
     });
     if (!folded || folded.state.status !== 'running') return;
-    const actor = new RunActor(this, folded.wf, folded.state, folded.seqs, folded.inputs);
+    const actor = new RunActor(this, folded.wf, folded.state, folded.seqs, folded.dispatched);
     this.actors.set(runId, actor);
     this.keys.enqueue(folded.state);
   }
@@ -315,7 +315,9 @@ export class Engine implements RunShell {
     for (const [nodeId, ns] of Object.entries(s.nodes)) {
       if (ns.status !== 'running' || ns.failure || ns.redispatch || ns.attempt < 1) continue;
       const node = actor.wf!.nodes.get(nodeId);
-      if (node?.kind === 'agent') this.dispatcher.dispatch(s, node, ns.attempt, (actor.dispatchedInput(node.id) ?? s.input) as Json);
+      if (node?.kind !== 'agent') continue;
+      const d = actor.dispatchOf(node.id);
+      this.dispatcher.dispatch(s, node, ns.attempt, d?.input ?? (s.input as Json), d?.agentVersion);
     }
   }
 

@@ -34,7 +34,14 @@ export type PersonCommand = {
 export type Command = { kind: 'event'; event: SpineEvent } | { kind: 'result'; result: TaskResult } | { kind: 'timer'; timerId: string } | { kind: 'kick' } | PersonCommand;
 
 /** A run folded from the log: its state, the seqs folded and each agent node's latest dispatched input. */
-export type Folded = { state: RunState; wf: CompiledWorkflow; seqs: Set<number>; inputs: Map<string, Json> };
+/** What an agent node's latest task.dispatched asked for: the input and the agent version it was decided with. */
+export type Dispatched = { input: Json; agentVersion?: number };
+/** The dispatch a task.dispatched event records, by node. */
+export function dispatchedOf(e: SpineEvent): [nodeId: string, d: Dispatched] {
+  const p = e.payload as { nodeId: string; input: Json; agentVersion?: number };
+  return [p.nodeId, { input: p.input, ...(p.agentVersion !== undefined && { agentVersion: p.agentVersion }) }];
+}
+export type Folded = { state: RunState; wf: CompiledWorkflow; seqs: Set<number>; dispatched: Map<string, Dispatched> };
 
 /** What an actor needs of the engine shell (engine.ts). */
 export interface RunShell {
@@ -62,8 +69,8 @@ export class RunActor {
     public wf: CompiledWorkflow | null,
     public state: RunState,
     private applied: Set<number>,
-    /** Each agent node's latest dispatched input: what a re-dispatch of the same attempt sends again. */
-    private inputs = new Map<string, Json>(),
+    /** Each agent node's latest dispatch: what a re-dispatch of the same attempt sends again, to the same version. */
+    private dispatched = new Map<string, Dispatched>(),
   ) {
     this.adopted = applied.size > 0;
   }
@@ -77,7 +84,7 @@ export class RunActor {
   resume(f: Folded) {
     this.state = f.state;
     this.applied = f.seqs;
-    this.inputs = f.inputs;
+    this.dispatched = f.dispatched;
     this.adopted = true;
     this.wf = f.wf;
   }
@@ -96,8 +103,8 @@ export class RunActor {
     for (const c of this.inbox.splice(0)) if (c.kind === 'command') c.done(null);
   }
 
-  dispatchedInput(nodeId: string): Json | undefined {
-    return this.inputs.get(nodeId);
+  dispatchOf(nodeId: string): Dispatched | undefined {
+    return this.dispatched.get(nodeId);
   }
 
   /** Events this process committed for a run it started in one commit. */
@@ -179,8 +186,7 @@ export class RunActor {
     applyEvent(this.wf!, this.state, toRunEvent(e));
     this.applied.add(e.seq);
     if (e.type === 'task.dispatched') {
-      const p = e.payload as { nodeId: string; input: Json };
-      this.inputs.set(p.nodeId, p.input);
+      this.dispatched.set(...dispatchedOf(e));
     }
   }
 
@@ -207,7 +213,7 @@ export class RunActor {
       if (folded) {
         this.state = folded.state;
         this.applied = folded.seqs;
-        this.inputs = folded.inputs;
+        this.dispatched = folded.dispatched;
       }
     }
     for (const c of batch) if (c.kind === 'command') await this.runCommand(c);
