@@ -45,108 +45,79 @@ const LEGAL_BRANCHES = [
   ['sentiment', 'Sentiment'],
 ] as const;
 
-const legalCaseAnalysis = doc(
-  [
-    { id: 'case-opened', kind: 'trigger', label: 'Case opened', position: at(0, 240), config: { mode: 'event', eventType: 'case.opened' } },
-    { id: 'analyse', kind: 'fanOut', label: 'Analyse in parallel', position: at(1, 240), config: { mode: 'static' } },
-    ...LEGAL_BRANCHES.map(([id, label], i) => agent(id, 2, i * 120, label)),
-    { id: 'all-analyses', kind: 'join', label: 'All analyses in', position: at(3, 240), config: { mode: 'all' } },
-    agent('summarizer', 4, 240, 'Summarize', {
-      input: {
-        caseLaw: 'results["case-law"]',
-        financialImpact: 'results["financial-impact"]',
-        regulatoryRisk: 'results["regulatory-risk"]',
-        precedent: 'results.precedent',
-        sentiment: 'results.sentiment',
-      },
-      outputKey: 'summary',
-    }),
-    {
-      id: 'risk',
-      kind: 'router',
-      label: 'Risk level',
-      position: at(5, 240),
-      config: { routes: [{ id: 'high', label: 'High risk', condition: 'results.summarizer.risk == "high"' }] },
-    },
-    {
-      id: 'partner-review',
-      kind: 'approval',
-      label: 'Partner review',
-      position: at(6, 120),
-      config: { role: 'approver', instructions: 'High-risk case: review the summary before the analysis is released.', slaMs: 86_400_000 },
-    },
-    { id: 'released', kind: 'end', label: 'Released after review', position: at(7, 40), config: { outcome: 'success' } },
-    { id: 'withheld', kind: 'end', label: 'Withheld by reviewer', position: at(7, 200), config: { outcome: 'failure' } },
-    { id: 'done', kind: 'end', label: 'Released', position: at(6, 360), config: { outcome: 'success' } },
-  ],
-  [
-    ['case-opened', 'analyse'],
-    ...LEGAL_BRANCHES.map(([id]): Link => ['analyse', id]),
-    ...LEGAL_BRANCHES.map(([id]): Link => [id, 'all-analyses']),
-    ['all-analyses', 'summarizer'],
-    ['summarizer', 'risk'],
-    ['risk', 'partner-review', 'high'],
-    ['risk', 'done', 'default'],
-    ['partner-review', 'released', 'approved'],
-    ['partner-review', 'withheld', 'rejected'],
-  ],
-);
-
 /**
- * The legal case with LLM specialists: the same shape, started by hand with `{ facts }`, its five analysts
- * and its summarizer the `llm-*` agents. The seed registers them as `openai` agents when
- * SPINE_OPENAI_BASE_URL is set (server/demo/seed.ts), else as builtin stand-ins with the same outputs.
+ * The legal case: five analyses in parallel, joined, summarized, and a partner review when the summary
+ * says high risk. `llm`: the same shape with the `llm-*` agents, started by hand with `{ facts }` (the
+ * seed registers them as `openai` agents when SPINE_OPENAI_BASE_URL is set, server/demo/seed.ts, else as
+ * builtin stand-ins with the same outputs); the summarizer also gets the facts and the end returns it.
  */
-export const LLM_LEGAL_AGENTS = ['llm-case-law', 'llm-financial-impact', 'llm-regulatory-risk', 'llm-precedent', 'llm-sentiment', 'llm-summarizer'] as const;
-const legalCaseLlm = doc(
-  [
-    { id: 'case-received', kind: 'trigger', label: 'Case received', position: at(0, 240), config: { mode: 'manual' } },
-    { id: 'analyse', kind: 'fanOut', label: 'Analyse in parallel', position: at(1, 240), config: { mode: 'static' } },
-    ...LEGAL_BRANCHES.map(([id, label], i) => agent(id, 2, i * 120, `${label} (LLM)`, { agent: `llm-${id}`, timeoutMs: 120_000 })),
-    { id: 'all-analyses', kind: 'join', label: 'All analyses in', position: at(3, 240), config: { mode: 'all' } },
-    agent('summarizer', 4, 240, 'Summarize (LLM)', {
-      agent: 'llm-summarizer',
-      timeoutMs: 120_000,
-      input: {
-        facts: 'input.facts',
-        caseLaw: 'results["case-law"]',
-        financialImpact: 'results["financial-impact"]',
-        regulatoryRisk: 'results["regulatory-risk"]',
-        precedent: 'results.precedent',
-        sentiment: 'results.sentiment',
+function legalCase(llm: boolean): WorkflowDocument {
+  const trigger = llm ? 'case-received' : 'case-opened';
+  const via = (id: string) => (llm ? { agent: `llm-${id}`, timeoutMs: 120_000 } : {});
+  const named = (label: string) => (llm ? `${label} (LLM)` : label);
+  return doc(
+    [
+      llm
+        ? { id: trigger, kind: 'trigger', label: 'Case received', position: at(0, 240), config: { mode: 'manual' } }
+        : { id: trigger, kind: 'trigger', label: 'Case opened', position: at(0, 240), config: { mode: 'event', eventType: 'case.opened' } },
+      { id: 'analyse', kind: 'fanOut', label: 'Analyse in parallel', position: at(1, 240), config: { mode: 'static' } },
+      ...LEGAL_BRANCHES.map(([id, label], i) => agent(id, 2, i * 120, named(label), via(id))),
+      { id: 'all-analyses', kind: 'join', label: 'All analyses in', position: at(3, 240), config: { mode: 'all' } },
+      agent('summarizer', 4, 240, named('Summarize'), {
+        ...via('summarizer'),
+        input: {
+          ...(llm && { facts: 'input.facts' }),
+          caseLaw: 'results["case-law"]',
+          financialImpact: 'results["financial-impact"]',
+          regulatoryRisk: 'results["regulatory-risk"]',
+          precedent: 'results.precedent',
+          sentiment: 'results.sentiment',
+        },
+        outputKey: 'summary',
+      }),
+      {
+        id: 'risk',
+        kind: 'router',
+        label: 'Risk level',
+        position: at(5, 240),
+        config: { routes: [{ id: 'high', label: 'High risk', condition: llm ? 'has(results.summarizer.risk) && results.summarizer.risk == "high"' : 'results.summarizer.risk == "high"' }] },
       },
-      outputKey: 'summary',
-    }),
-    {
-      id: 'risk',
-      kind: 'router',
-      label: 'Risk level',
-      position: at(5, 240),
-      config: { routes: [{ id: 'high', label: 'High risk', condition: 'has(results.summarizer.risk) && results.summarizer.risk == "high"' }] },
-    },
-    {
-      id: 'partner-review',
-      kind: 'approval',
-      label: 'Partner review',
-      position: at(6, 120),
-      config: { role: 'approver', instructions: 'High-risk case (as the LLM summarizer judged it): review the summary before the analysis is released.', slaMs: 86_400_000 },
-    },
-    { id: 'released', kind: 'end', label: 'Released after review', position: at(7, 40), config: { outcome: 'success' } },
-    { id: 'withheld', kind: 'end', label: 'Withheld by reviewer', position: at(7, 200), config: { outcome: 'failure' } },
-    { id: 'done', kind: 'end', label: 'Released', position: at(6, 360), config: { outcome: 'success', output: { summary: 'results.summarizer' } } },
-  ],
-  [
-    ['case-received', 'analyse'],
-    ...LEGAL_BRANCHES.map(([id]): Link => ['analyse', id]),
-    ...LEGAL_BRANCHES.map(([id]): Link => [id, 'all-analyses']),
-    ['all-analyses', 'summarizer'],
-    ['summarizer', 'risk'],
-    ['risk', 'partner-review', 'high'],
-    ['risk', 'done', 'default'],
-    ['partner-review', 'released', 'approved'],
-    ['partner-review', 'withheld', 'rejected'],
-  ],
-);
+      {
+        id: 'partner-review',
+        kind: 'approval',
+        label: 'Partner review',
+        position: at(6, 120),
+        config: {
+          role: 'approver',
+          instructions: llm
+            ? 'High-risk case (as the LLM summarizer judged it): review the summary before the analysis is released.'
+            : 'High-risk case: review the summary before the analysis is released.',
+          slaMs: 86_400_000,
+        },
+      },
+      { id: 'released', kind: 'end', label: 'Released after review', position: at(7, 40), config: { outcome: 'success' } },
+      { id: 'withheld', kind: 'end', label: 'Withheld by reviewer', position: at(7, 200), config: { outcome: 'failure' } },
+      { id: 'done', kind: 'end', label: 'Released', position: at(6, 360), config: { outcome: 'success', ...(llm && { output: { summary: 'results.summarizer' } }) } },
+    ],
+    [
+      [trigger, 'analyse'],
+      ...LEGAL_BRANCHES.map(([id]): Link => ['analyse', id]),
+      ...LEGAL_BRANCHES.map(([id]): Link => [id, 'all-analyses']),
+      ['all-analyses', 'summarizer'],
+      ['summarizer', 'risk'],
+      ['risk', 'partner-review', 'high'],
+      ['risk', 'done', 'default'],
+      ['partner-review', 'released', 'approved'],
+      ['partner-review', 'withheld', 'rejected'],
+    ],
+  );
+}
+
+const legalCaseAnalysis = legalCase(false);
+
+/** The agents of the legal case with LLM specialists (legalCase(true)). */
+export const LLM_LEGAL_AGENTS = ['llm-case-law', 'llm-financial-impact', 'llm-regulatory-risk', 'llm-precedent', 'llm-sentiment', 'llm-summarizer'] as const;
+const legalCaseLlm = legalCase(true);
 
 const procurement = doc(
   [
