@@ -8,7 +8,7 @@
  * `approval.decided` event with the actor; a concurrent second decision gets 409.
  */
 import { z } from 'zod';
-import { createApprovalInbox, decidedApprovals, HISTORY_MAX_PAGE_SIZE, INBOX_MAX_PAGE_SIZE } from '@/server/approvals';
+import { createApprovalInbox, decidedApprovals, DecidedQuery, HISTORY_MAX_PAGE_SIZE, INBOX_MAX_PAGE_SIZE } from '@/server/approvals';
 import { ValidationError } from '@/server/errors';
 import { parseDuration } from '@/server/workflows/schema';
 import { authorize } from '../auth';
@@ -34,18 +34,11 @@ const ListQuery = z
   })
   .strict();
 
-const DecidedListQuery = z
-  .object({
-    status: z.literal('decided'),
-    cursor: z.string().min(1).max(200).optional(),
-    limit: z.coerce.number().int().min(1).max(HISTORY_MAX_PAGE_SIZE).default(API_PAGE_SIZE),
-    workflow: z.string().min(1).max(128).optional(),
-    step: z.string().min(1).max(128).optional(),
-    decision: z.enum(['approve', 'reject']).optional(),
-    decidedBy: z.string().min(1).max(256).optional(),
-    runId: z.string().min(1).max(128).optional(),
-  })
-  .strict();
+/** The history's query as the URL carries it: `status=decided`, and the limit as text. */
+const DecidedListQuery = DecidedQuery.extend({
+  status: z.literal('decided'),
+  limit: z.coerce.number().int().min(1).max(HISTORY_MAX_PAGE_SIZE).default(API_PAGE_SIZE),
+}).strict();
 
 export function approvalsApi(services: ServicesGetter = runtimeServices) {
   return {
