@@ -4,9 +4,10 @@
  * idempotency key and the latest envelope, and resolves with the agent's JSON output or throws (see
  * errors.ts for how a throw steers retries). It must honour the abort signal (the node's timeout).
  */
+import type { z } from 'zod';
 import type { Envelope, Json } from '@/server/spine';
 
-export const AGENT_KINDS = ['builtin', 'http'] as const;
+export const AGENT_KINDS = ['builtin', 'http', 'sdk'] as const;
 export type AgentKind = (typeof AGENT_KINDS)[number];
 
 export type AgentRecord = {
@@ -30,5 +31,7 @@ export type AgentTask = {
 
 export interface AgentAdapter {
   readonly kind: AgentKind;
+  /** The kind's config, when it checks one (parsed where agents are registered). */
+  readonly configSchema?: z.ZodType;
   invoke(agent: AgentRecord, task: AgentTask, signal: AbortSignal): Promise<Json>;
 }

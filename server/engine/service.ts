@@ -13,7 +13,7 @@ import { z } from 'zod';
 import { acquireLeadership, type Db } from '@/server/db';
 import { ConflictError, isSpineError, NotFoundError, ValidationError } from '@/server/errors';
 import { sourceOf, type AppendResult, type Envelope, type Json, type RunStatus, type Spine, type WaitingOn } from '@/server/spine';
-import { AgentRegistry, createAgentStore, type AgentStore } from '@/server/agents';
+import { AgentRegistry, BuiltinAdapter, createAgentStore, createLeaseStore, HttpAdapter, SdkAdapter, TaskBoard, type AgentStore } from '@/server/agents';
 import { createWorkflowStore, type WorkflowStore } from '@/server/workflows';
 import type { NodeKind } from '@/server/workflows/schema';
 import { submitDecision } from './primitives/approval';
@@ -95,7 +95,9 @@ const requesterSource = (r: Requester) => sourceOf(typeof r === 'string' ? { kin
 export async function startEngine(opts: { spine: Spine; db: Db; run?: boolean; databaseUrl?: string } & Partial<Pick<EngineDeps, 'now' | 'random' | 'onRunEnded'>>) {
   const workflows: WorkflowStore = createWorkflowStore(opts.db);
   const agentStore: AgentStore = createAgentStore(opts.db);
-  const agents = new AgentRegistry(agentStore);
+  // sdk agents: tasks offered on the lease table; the agent API (any process) serves the same board.
+  const sdkTasks = new TaskBoard(createLeaseStore(opts.db));
+  const agents = new AgentRegistry(agentStore, [new BuiltinAdapter(), new HttpAdapter(), new SdkAdapter(sdkTasks)]);
   let scheduler: Scheduler | undefined;
   const engine = new Engine({ spine: opts.spine, workflows, agents, now: opts.now, random: opts.random, onRunEnded: opts.onRunEnded, onPublished: () => void scheduler?.refresh() });
   // On PostgreSQL only the leader runs the engine; the others wait on the lock without blocking start-up.
@@ -136,6 +138,8 @@ export async function startEngine(opts: { spine: Spine; db: Db; run?: boolean; d
     workflows,
     agents,
     agentStore,
+    /** The board sdk agents take their tasks from (server/agents/sdk). */
+    sdkTasks,
 
     async startRun(workflowIdOrSlug: string, raw: StartRunInput | unknown, actor: Requester) {
       const parsed = StartRunInput.safeParse(raw);

@@ -2,6 +2,8 @@
  * API v1 (`/api/v1`, OpenAPI) and the auth endpoints as fetch handlers the route files mount, and the
  * connection's peer header `scripts/serve.ts` sets. Callers import from `@/server/http`.
  */
+export { agentKeysApi } from './v1/agentKeys';
+export { agentTasksApi } from './v1/agentTasks';
 export { approvalsApi } from './v1/approvals';
 export { auditApi } from './v1/audit';
 export { auditExportApi } from './v1/auditExport';

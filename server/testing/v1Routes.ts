@@ -4,6 +4,8 @@
  */
 import type { Route } from '@/server/http/nodeAdapter';
 import type { ServicesGetter } from '@/server/http/services';
+import { agentKeysApi } from '@/server/http/v1/agentKeys';
+import { agentTasksApi } from '@/server/http/v1/agentTasks';
 import { approvalsApi } from '@/server/http/v1/approvals';
 import { auditApi } from '@/server/http/v1/audit';
 import { eventsApi } from '@/server/http/v1/events';
@@ -17,8 +19,15 @@ export function v1Routes(services: ServicesGetter): Route[] {
   const runs = runsApi(services);
   const workflows = workflowsApi(services);
   const approvals = approvalsApi(services);
+  const agentTasks = agentTasksApi(services);
   const at = (pattern: string) => new RegExp(`^/api/v1${pattern}$`);
   return [
+    { method: 'GET', path: '/api/v1/agent/tasks/stream', handler: agentTasks.stream },
+    { method: 'POST', path: at('/agent/tasks/(?<id>[^/]+)/claim'), handler: agentTasks.claim },
+    { method: 'POST', path: at('/agent/tasks/(?<id>[^/]+)/heartbeat'), handler: agentTasks.heartbeat },
+    { method: 'POST', path: at('/agent/tasks/(?<id>[^/]+)/result'), handler: agentTasks.result },
+    { method: 'POST', path: at('/agent/tasks/(?<id>[^/]+)/error'), handler: agentTasks.error },
+    { method: 'POST', path: at(`/agents/(?<name>${SEG})/keys`), handler: agentKeysApi(services).create },
     { method: 'POST', path: '/api/v1/events', handler: events.post },
     { method: 'GET', path: '/api/v1/events', handler: events.list },
     { method: 'GET', path: '/api/v1/events/stream', handler: events.stream },

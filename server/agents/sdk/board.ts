@@ -1,0 +1,157 @@
+/**
+ * The task board: both sides of an sdk agent's task, over the lease table (store.ts).
+ *
+ * - The engine side (`await`, called by SdkAdapter.invoke in the process that runs the engine) offers the
+ *   task and waits for its outcome: woken at once when the outcome is posted to this process, otherwise it
+ *   reads the row every `pollMs` (a result posted to another Spine process on the same database) and at the
+ *   lease's expiry, which it records (`expired`) and turns into a retryable failure of the attempt.
+ * - The agent side (`claim`, `heartbeat`, `complete`, `fail`, called by the agent API in any process) moves
+ *   the row with conditional updates; a stale token or a lapsed lease is refused (409), so a task completes
+ *   exactly once whatever a crashed or slow holder posts later.
+ *
+ * A task's id on the agent API is the seq of its `task.dispatched` event: the agent stream pushes it from
+ * the log, which wakes every process on commit, while the row is written by `await` just after that
+ * commit; a claim that arrives first waits a moment for the row.
+ */
+import { randomBytes } from 'node:crypto';
+import { ConflictError, ForbiddenError, NotFoundError } from '@/server/errors';
+import type { Json } from '@/server/spine';
+import { NonRetryableAgentError, RetryAfterError } from '../errors';
+import { CLOSED, type LeaseOutcome, type LeaseRow, type LeaseStore, type NewLease } from './store';
+
+/** How long a claim waits for the row of a task it saw dispatched. */
+const OFFER_WAIT_MS = 2_000;
+
+export type ClaimedTask = { token: string; leaseMs: number; expiresAt: string; task: Json };
+
+export class LeaseExpiredError extends Error {
+  constructor(holder: string | null) {
+    super(`the lease of ${holder ?? 'its holder'} expired (no heartbeat): the attempt failed`);
+    this.name = 'LeaseExpiredError';
+  }
+}
+
+export class TaskBoard {
+  /** Engine-side waiters by task key, woken when this process closes the row. */
+  private readonly waiters = new Map<string, () => void>();
+  /** Claims waiting for a row by dispatch seq, woken when this process offers it. */
+  private readonly offers = new Map<number, Set<() => void>>();
+  private readonly pollMs: number;
+  private readonly now: () => number;
+
+  constructor(readonly store: LeaseStore, opts: { pollMs?: number; now?: () => number } = {}) {
+    this.pollMs = opts.pollMs ?? 200;
+    this.now = opts.now ?? Date.now;
+  }
+
+  /** Offers a task and resolves with its output, or throws as its holder (or the lease's expiry) says. */
+  async await(lease: NewLease, signal: AbortSignal): Promise<Json> {
+    let row = await this.store.offer(lease);
+    for (const wake of this.offers.get(lease.dispatchSeq) ?? []) wake();
+    const onAbort = () => this.waiters.get(lease.key)?.();
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      for (;;) {
+        if (signal.aborted) {
+          await this.store.cancel(lease.key);
+          throw signal.reason ?? new Error('aborted');
+        }
+        const done = outcomeOf(row);
+        if (done) return done();
+        const untilExpiry = row.status === 'leased' && row.expiresAt ? row.expiresAt.getTime() - this.now() + 1 : Infinity;
+        await this.sleep(lease.key, Math.max(0, Math.min(this.pollMs, untilExpiry)));
+        row = (await this.store.get(lease.key)) ?? row;
+        if (row.status === 'leased' && row.expiresAt && row.expiresAt.getTime() < this.now()) {
+          await this.store.expire(lease.key, new Date(this.now()));
+          row = (await this.store.get(lease.key)) ?? row;
+        }
+      }
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      this.waiters.delete(lease.key);
+    }
+  }
+
+  /** Takes the lease of task `id` (its dispatch seq) for `holder`, an agent key of `agent`. */
+  async claim(id: number, agent: string, holder: string): Promise<ClaimedTask> {
+    const row = await this.rowFor(id, agent, OFFER_WAIT_MS);
+    if (row.status !== 'offered') throw new ConflictError('agent_task.taken', `Task ${id} is ${row.status === 'leased' ? `leased by ${row.holder ?? 'another process'}` : row.status}`, { id, status: row.status });
+    const token = randomBytes(16).toString('base64url');
+    const at = new Date(this.now());
+    if (!(await this.store.claim(row.key, holder, token, at, row.leaseMs))) throw new ConflictError('agent_task.taken', `Task ${id} was claimed by another process`, { id });
+    return { token, leaseMs: row.leaseMs, expiresAt: new Date(at.getTime() + row.leaseMs).toISOString(), task: row.task };
+  }
+
+  async heartbeat(id: number, agent: string, token: string): Promise<{ expiresAt: string }> {
+    const row = await this.rowFor(id, agent, 0);
+    const at = new Date(this.now());
+    if (!(await this.store.heartbeat(row.key, token, at, row.leaseMs))) throw lost(id, row);
+    return { expiresAt: new Date(at.getTime() + row.leaseMs).toISOString() };
+  }
+
+  /** Posts the holder's result (or error); refused (409) without the live lease. */
+  async close(id: number, agent: string, token: string, outcome: LeaseOutcome): Promise<void> {
+    const row = await this.rowFor(id, agent, 0);
+    if (!(await this.store.close(row.key, token, new Date(this.now()), outcome))) throw lost(id, row);
+    this.waiters.get(row.key)?.();
+  }
+
+  private async rowFor(id: number, agent: string, waitMs: number): Promise<LeaseRow> {
+    let row = await this.store.bySeq(id);
+    const until = this.now() + waitMs;
+    while (!row && this.now() < until) {
+      await this.offered(id, Math.min(20, until - this.now()));
+      row = await this.store.bySeq(id);
+    }
+    if (!row) throw new NotFoundError('agent_task.not_found', `No task ${id} on offer`, { id });
+    if (row.agent !== agent) throw new ForbiddenError('agent_task.forbidden', `Task ${id} is not a task of agent '${agent}'`, { id, agent });
+    return row;
+  }
+
+  private offered(id: number, ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const set = this.offers.get(id) ?? new Set();
+      this.offers.set(id, set);
+      const done = () => {
+        clearTimeout(t);
+        set.delete(done);
+        if (set.size === 0) this.offers.delete(id);
+        resolve();
+      };
+      const t = setTimeout(done, ms);
+      set.add(done);
+    });
+  }
+
+  private sleep(key: string, ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(t);
+        this.waiters.delete(key);
+        resolve();
+      };
+      const t = setTimeout(done, ms);
+      this.waiters.set(key, done);
+    });
+  }
+}
+
+function lost(id: number, row: LeaseRow): ConflictError {
+  return new ConflictError('agent_task.lease_lost', `The lease on task ${id} is not held with this token (the task is ${row.status})`, { id, status: row.status });
+}
+
+/** What a closed row means for the attempt, as a thunk that returns or throws; undefined while it is open. */
+function outcomeOf(row: LeaseRow): (() => Json) | undefined {
+  if (!CLOSED.includes(row.status)) return undefined;
+  const o = row.outcome;
+  if (row.status === 'completed' && o?.ok) return () => o.output;
+  if (row.status === 'failed' && o && !o.ok) {
+    return () => {
+      if (!o.retryable) throw new NonRetryableAgentError(o.message);
+      if (o.retryAfterMs !== undefined) throw new RetryAfterError(o.message, o.retryAfterMs);
+      throw new Error(o.message);
+    };
+  }
+  if (row.status === 'expired') return () => { throw new LeaseExpiredError(row.holder); };
+  return () => { throw new Error(`task ${row.dispatchSeq} was ${row.status}`); };
+}
