@@ -305,6 +305,7 @@ export async function startEngine(opts: { spine: Spine; db: Db; run?: boolean; d
     async stop() {
       scheduler?.stop();
       await engine.stop();
+      await sdkTasks.stop();
       await leadership.release();
     },
   };

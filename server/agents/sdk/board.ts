@@ -38,23 +38,46 @@ export class TaskBoard {
   private readonly offers = new Map<number, Set<() => void>>();
   private readonly pollMs: number;
   private readonly now: () => number;
+  /** Engine-side waits in progress, so `stop` can wait for their last statement. */
+  private readonly waiting = new Set<Promise<unknown>>();
+  private stopped = false;
 
   constructor(readonly store: LeaseStore, opts: { pollMs?: number; now?: () => number } = {}) {
     this.pollMs = opts.pollMs ?? 200;
     this.now = opts.now ?? Date.now;
   }
 
-  /** Offers a task and resolves with its output, or throws as its holder (or the lease's expiry) says. */
-  async await(lease: NewLease, signal: AbortSignal): Promise<Json> {
+  /**
+   * Offers a task and resolves with its output, or throws as its holder (or the lease's expiry) says. An
+   * abort cancels the row (the holder is told on its stream), except when the engine stops: then the row
+   * stays as it is, and the engine that recovers the run waits on the same lease again.
+   */
+  await(lease: NewLease, signal: AbortSignal): Promise<Json> {
+    const p = this.wait(lease, signal);
+    this.waiting.add(p);
+    const forget = () => void this.waiting.delete(p);
+    p.then(forget, forget);
+    return p;
+  }
+
+  /** The engine stops: waits end without writing, and this resolves when their last statement is done. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const wake of this.waiters.values()) wake();
+    await Promise.allSettled([...this.waiting]);
+  }
+
+  private async wait(lease: NewLease, signal: AbortSignal): Promise<Json> {
+    if (this.stopped) throw new Error('engine stopping');
     let row = await this.store.offer(lease);
     for (const wake of this.offers.get(lease.dispatchSeq) ?? []) wake();
     const onAbort = () => this.waiters.get(lease.key)?.();
     signal.addEventListener('abort', onAbort, { once: true });
     try {
       for (;;) {
-        if (signal.aborted) {
-          await this.store.cancel(lease.key);
-          throw signal.reason ?? new Error('aborted');
+        if (signal.aborted || this.stopped) {
+          if (!this.stopped) await this.store.cancel(lease.key);
+          throw signal.reason ?? new Error('engine stopping');
         }
         const done = outcomeOf(row);
         if (done) return done();

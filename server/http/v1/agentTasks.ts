@@ -92,7 +92,7 @@ export function agentTasksApi(services: ServicesGetter = runtimeServices) {
       if (e.type === 'task.dispatched') {
         if (p.agent !== agent || !p.idempotencyKey || !e.runId) return null;
         open.set(slot(e.runId, p), { id: e.seq, runId: e.runId, key: p.idempotencyKey });
-        return `event: task\nid: ${e.seq}\ndata: ${JSON.stringify({ id: e.seq, key: p.idempotencyKey, runId: e.runId, nodeId: p.nodeId, attempt: p.attempt })}\n\n`;
+        return `event: task\nid: ${e.seq}\ndata: ${JSON.stringify({ id: e.seq, eventId: e.id, key: p.idempotencyKey, runId: e.runId, nodeId: p.nodeId, attempt: p.attempt })}\n\n`;
       }
       if (e.type === 'task.completed' || e.type === 'task.failed') {
         const t = open.get(slot(e.runId, p));
