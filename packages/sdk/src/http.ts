@@ -11,9 +11,24 @@ export type Transport = {
   stream(path: string, opts: { signal: AbortSignal; onMessage(m: EventSourceMessage): void; onOpen?(): void; onError?(e: unknown): void; lastEventId?: string }): Promise<void>;
 };
 
+/** Requests in flight per client: past this they queue (a burst of claims must not open a socket each). */
+const MAX_IN_FLIGHT = 32;
+/** Tries per request when the network fails (a reset connection); a refusal by Spine is never retried. */
+const TRIES = 3;
+
 export function transport(url: string, apiKey: string, fetchImpl: typeof fetch = fetch): Transport {
   const base = url.replace(/\/+$/, '');
   const headers = { authorization: `Bearer ${apiKey}` };
+  let inFlight = 0;
+  const queued: (() => void)[] = [];
+  const slot = async () => {
+    while (inFlight >= MAX_IN_FLIGHT) await new Promise<void>((r) => queued.push(r));
+    inFlight++;
+  };
+  const release = () => {
+    inFlight--;
+    queued.shift()?.();
+  };
 
   async function refused(res: Response): Promise<SpineApiError> {
     const text = await res.text().catch(() => '');
@@ -31,9 +46,20 @@ export function transport(url: string, apiKey: string, fetchImpl: typeof fetch =
 
   return {
     async post<T>(path: string, body: unknown, signal?: AbortSignal): Promise<T> {
-      const res = await fetchImpl(base + path, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(body ?? {}), signal });
-      if (!res.ok) throw await refused(res);
-      return (await res.json()) as T;
+      const text = JSON.stringify(body ?? {});
+      for (let attempt = 1; ; attempt++) {
+        await slot();
+        try {
+          const res = await fetchImpl(base + path, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: text, signal });
+          if (!res.ok) throw await refused(res);
+          return (await res.json()) as T;
+        } catch (e) {
+          if (e instanceof SpineApiError || signal?.aborted || attempt >= TRIES) throw e;
+        } finally {
+          release();
+        }
+        await new Promise((r) => setTimeout(r, 50 * attempt));
+      }
     },
 
     async stream(path, opts) {

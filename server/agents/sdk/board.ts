@@ -31,10 +31,13 @@ export class LeaseExpiredError extends Error {
   }
 }
 
+/** An engine-side wait in this process: what a claim or result arriving here can use without a read. */
+type LocalTask = { lease: NewLease; offered: Promise<void>; wake?: (outcome: LeaseOutcome) => void; poke?: () => void };
+
 export class TaskBoard {
-  /** Engine-side waiters by task key, woken when this process closes the row. */
-  private readonly waiters = new Map<string, () => void>();
-  /** Claims waiting for a row by dispatch seq, woken when this process offers it. */
+  /** Engine-side waits of this process by dispatch seq. */
+  private readonly local = new Map<number, LocalTask>();
+  /** Claims waiting for a row by dispatch seq (the task's wait is in another process, or not yet begun). */
   private readonly offers = new Map<number, Set<() => void>>();
   private readonly pollMs: number;
   private readonly now: () => number;
@@ -63,26 +66,44 @@ export class TaskBoard {
   /** The engine stops: waits end without writing, and this resolves when their last statement is done. */
   async stop(): Promise<void> {
     this.stopped = true;
-    for (const wake of this.waiters.values()) wake();
+    for (const t of this.local.values()) t.poke?.();
     await Promise.allSettled([...this.waiting]);
   }
 
   private async wait(lease: NewLease, signal: AbortSignal): Promise<Json> {
     if (this.stopped) throw new Error('engine stopping');
-    let row = await this.store.offer(lease);
-    for (const wake of this.offers.get(lease.dispatchSeq) ?? []) wake();
-    const onAbort = () => this.waiters.get(lease.key)?.();
+    let markOffered!: () => void;
+    const local: LocalTask = { lease, offered: new Promise<void>((r) => (markOffered = r)) };
+    this.local.set(lease.dispatchSeq, local);
+    let posted: LeaseOutcome | undefined;
+    local.wake = (o) => {
+      posted = o;
+      local.poke?.();
+    };
+    const onAbort = () => local.poke?.();
     signal.addEventListener('abort', onAbort, { once: true });
     try {
+      let row = await this.store.offer(lease);
+      markOffered();
+      for (const wake of this.offers.get(lease.dispatchSeq) ?? []) wake();
       for (;;) {
         if (signal.aborted || this.stopped) {
           if (!this.stopped) await this.store.cancel(lease.key);
           throw signal.reason ?? new Error('engine stopping');
         }
-        const done = outcomeOf(row);
+        const done = posted ? outcomeOf({ ...row, status: posted.ok ? 'completed' : 'failed', outcome: posted }) : outcomeOf(row);
         if (done) return done();
         const untilExpiry = row.status === 'leased' && row.expiresAt ? row.expiresAt.getTime() - this.now() + 1 : Infinity;
-        await this.sleep(lease.key, Math.max(0, Math.min(this.pollMs, untilExpiry)));
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(() => ((local.poke = undefined), resolve()), Math.max(0, Math.min(this.pollMs, untilExpiry)));
+          local.poke = () => {
+            clearTimeout(t);
+            local.poke = undefined;
+            resolve();
+          };
+          if (posted || signal.aborted || this.stopped) local.poke();
+        });
+        if (posted || signal.aborted || this.stopped) continue;
         row = (await this.store.get(lease.key)) ?? row;
         if (row.status === 'leased' && row.expiresAt && row.expiresAt.getTime() < this.now()) {
           await this.store.expire(lease.key, new Date(this.now()));
@@ -90,33 +111,40 @@ export class TaskBoard {
         }
       }
     } finally {
+      markOffered();
       signal.removeEventListener('abort', onAbort);
-      this.waiters.delete(lease.key);
+      if (this.local.get(lease.dispatchSeq) === local) this.local.delete(lease.dispatchSeq);
     }
   }
 
   /** Takes the lease of task `id` (its dispatch seq) for `holder`, an agent key of `agent`. */
   async claim(id: number, agent: string, holder: string): Promise<ClaimedTask> {
+    const token = randomBytes(16).toString('base64url');
+    const local = this.local.get(id);
+    // Fast path: the task waits in this process, so its row and task are known without a read.
+    if (local && local.lease.agent === agent) {
+      await local.offered;
+      const expiresAt = new Date(this.now() + local.lease.leaseMs);
+      if (await this.store.claim(id, agent, holder, token, expiresAt)) return { token, leaseMs: local.lease.leaseMs, expiresAt: expiresAt.toISOString(), task: local.lease.task };
+    }
     const row = await this.rowFor(id, agent, OFFER_WAIT_MS);
     if (row.status !== 'offered') throw new ConflictError('agent_task.taken', `Task ${id} is ${row.status === 'leased' ? `leased by ${row.holder ?? 'another process'}` : row.status}`, { id, status: row.status });
-    const token = randomBytes(16).toString('base64url');
-    const at = new Date(this.now());
-    if (!(await this.store.claim(row.key, holder, token, at, row.leaseMs))) throw new ConflictError('agent_task.taken', `Task ${id} was claimed by another process`, { id });
-    return { token, leaseMs: row.leaseMs, expiresAt: new Date(at.getTime() + row.leaseMs).toISOString(), task: row.task };
+    const expiresAt = new Date(this.now() + row.leaseMs);
+    if (!(await this.store.claim(id, agent, holder, token, expiresAt))) throw new ConflictError('agent_task.taken', `Task ${id} was claimed by another process`, { id });
+    return { token, leaseMs: row.leaseMs, expiresAt: expiresAt.toISOString(), task: row.task };
   }
 
   async heartbeat(id: number, agent: string, token: string): Promise<{ expiresAt: string }> {
-    const row = await this.rowFor(id, agent, 0);
-    const at = new Date(this.now());
-    if (!(await this.store.heartbeat(row.key, token, at, row.leaseMs))) throw lost(id, row);
-    return { expiresAt: new Date(at.getTime() + row.leaseMs).toISOString() };
+    const leaseMs = this.local.get(id)?.lease.leaseMs ?? (await this.rowFor(id, agent, 0)).leaseMs;
+    const at = this.now();
+    if (!(await this.store.heartbeat(id, agent, token, new Date(at), new Date(at + leaseMs)))) throw lost(id, await this.rowFor(id, agent, 0));
+    return { expiresAt: new Date(at + leaseMs).toISOString() };
   }
 
   /** Posts the holder's result (or error); refused (409) without the live lease. */
   async close(id: number, agent: string, token: string, outcome: LeaseOutcome): Promise<void> {
-    const row = await this.rowFor(id, agent, 0);
-    if (!(await this.store.close(row.key, token, new Date(this.now()), outcome))) throw lost(id, row);
-    this.waiters.get(row.key)?.();
+    if (!(await this.store.close(id, agent, token, new Date(this.now()), outcome))) throw lost(id, await this.rowFor(id, agent, 0));
+    this.local.get(id)?.wake?.(outcome);
   }
 
   private async rowFor(id: number, agent: string, waitMs: number): Promise<LeaseRow> {
@@ -143,18 +171,6 @@ export class TaskBoard {
       };
       const t = setTimeout(done, ms);
       set.add(done);
-    });
-  }
-
-  private sleep(key: string, ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(t);
-        this.waiters.delete(key);
-        resolve();
-      };
-      const t = setTimeout(done, ms);
-      this.waiters.set(key, done);
     });
   }
 }

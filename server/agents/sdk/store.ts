@@ -61,25 +61,26 @@ export function createLeaseStore(db: Db) {
     async offer(l: NewLease): Promise<LeaseRow> {
       try {
         await db.agentLease.create({ data: { ...l, dispatchSeq: BigInt(l.dispatchSeq), status: 'offered', task: JSON.stringify(l.task) } });
+        return { ...l, status: 'offered', holder: null, token: null, expiresAt: null, outcome: null };
       } catch (e) {
         if ((e as { code?: string }).code !== 'P2002') throw e;
+        return (await this.get(l.key))!;
       }
-      return (await this.get(l.key))!;
     },
-    /** offered → leased, for one holder. False when someone else got there first. */
-    async claim(key: string, holder: string, token: string, now: Date, leaseMs: number): Promise<boolean> {
-      const { count } = await db.agentLease.updateMany({ where: { key, status: 'offered' }, data: { status: 'leased', holder, token, expiresAt: new Date(now.getTime() + leaseMs) } });
+    /** offered → leased, for one holder of `agent`. False when the task is not on offer to it. */
+    async claim(dispatchSeq: number, agent: string, holder: string, token: string, expiresAt: Date): Promise<boolean> {
+      const { count } = await db.agentLease.updateMany({ where: { dispatchSeq: BigInt(dispatchSeq), agent, status: 'offered' }, data: { status: 'leased', holder, token, expiresAt } });
       return count === 1;
     },
     /** Extends a live lease. False when the token is stale or the lease has expired. */
-    async heartbeat(key: string, token: string, now: Date, leaseMs: number): Promise<boolean> {
-      const { count } = await db.agentLease.updateMany({ where: { key, token, status: 'leased', expiresAt: { gte: now } }, data: { expiresAt: new Date(now.getTime() + leaseMs) } });
+    async heartbeat(dispatchSeq: number, agent: string, token: string, now: Date, expiresAt: Date): Promise<boolean> {
+      const { count } = await db.agentLease.updateMany({ where: { dispatchSeq: BigInt(dispatchSeq), agent, token, status: 'leased', expiresAt: { gte: now } }, data: { expiresAt } });
       return count === 1;
     },
     /** leased → completed/failed with what the holder posted, only on a live lease with this token. */
-    async close(key: string, token: string, now: Date, outcome: LeaseOutcome): Promise<boolean> {
+    async close(dispatchSeq: number, agent: string, token: string, now: Date, outcome: LeaseOutcome): Promise<boolean> {
       const { count } = await db.agentLease.updateMany({
-        where: { key, token, status: 'leased', expiresAt: { gte: now } },
+        where: { dispatchSeq: BigInt(dispatchSeq), agent, token, status: 'leased', expiresAt: { gte: now } },
         data: { status: outcome.ok ? 'completed' : 'failed', outcome: JSON.stringify(outcome) },
       });
       return count === 1;
