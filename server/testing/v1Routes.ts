@@ -8,6 +8,7 @@ import { agentKeysApi } from '@/server/http/v1/agentKeys';
 import { agentTasksApi } from '@/server/http/v1/agentTasks';
 import { approvalsApi } from '@/server/http/v1/approvals';
 import { auditApi } from '@/server/http/v1/audit';
+import { consumersApi } from '@/server/http/v1/consumers';
 import { eventsApi } from '@/server/http/v1/events';
 import { runsApi } from '@/server/http/v1/runs';
 import { workflowsApi } from '@/server/http/v1/workflows';
@@ -28,6 +29,8 @@ export function v1Routes(services: ServicesGetter): Route[] {
     { method: 'POST', path: at('/agent/tasks/(?<id>[^/]+)/result'), handler: agentTasks.result },
     { method: 'POST', path: at('/agent/tasks/(?<id>[^/]+)/error'), handler: agentTasks.error },
     { method: 'POST', path: at(`/agents/(?<name>${SEG})/keys`), handler: agentKeysApi(services).create },
+    { method: 'GET', path: at(`/consumers/(?<name>${SEG})/stream`), handler: consumersApi(services).stream },
+    { method: 'POST', path: at(`/consumers/(?<name>${SEG})/commit`), handler: consumersApi(services).commit },
     { method: 'POST', path: '/api/v1/events', handler: events.post },
     { method: 'GET', path: '/api/v1/events', handler: events.list },
     { method: 'GET', path: '/api/v1/events/stream', handler: events.stream },

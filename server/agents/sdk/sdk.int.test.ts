@@ -17,6 +17,7 @@ import { openApiHarness, type ApiHarness } from '@/server/testing/apiPrincipals'
 import { waitForEvent, waitForRun } from '@/server/testing/engineHarness';
 import { onLines, spawnTs, waitForLine } from '@/server/testing/processes';
 import { testDbKind } from '@/server/testing/testDb';
+import { createSpine, type SpineEvent as SdkEvent } from '../../../packages/sdk/src/index';
 import { agentKeys } from './agentKeys';
 
 const SPECIALISTS = ['case-law', 'financial-impact', 'regulatory-risk', 'precedent', 'sentiment'];
@@ -130,6 +131,43 @@ describe(`sdk agents in child processes (${testDbKind()})`, () => {
     // Not an agent key: the agent API refuses it.
     const operatorKey = await api.key('ops', { startRuns: true, roles: ['operator'] });
     expect((await operatorKey.post(`/api/v1/agent/tasks/${dispatched.seq}/claim`, {})).status).toBe(403);
+  });
+});
+
+describe(`free subscribers with a durable server-side offset (${testDbKind()})`, () => {
+  it('spine.subscribe resumes after the last event it handled, and sees only what its key may read', async () => {
+    const { secret } = await api.auth.createKey({ name: 'notes-reader', scopes: { publish: ['case.*', 'billing.*'], subscribe: ['case.*'], startRuns: false, roles: [] } }, 'test');
+    const spine = createSpine({ url: api.origin, apiKey: secret });
+    const seen: SdkEvent[] = [];
+    let arrived!: () => void;
+    let want = 2;
+    const enough = () => new Promise<void>((r) => (arrived = r));
+    let wait = enough();
+    const handler = (e: SdkEvent) => {
+      seen.push(e);
+      if (seen.length >= want) arrived();
+    };
+    let sub = spine.subscribe({ types: ['case.*'], consumer: 'notes' }, handler);
+    await sub.ready;
+    await spine.publish('case.note', { n: 1 });
+    await spine.publish('billing.charged', { n: 0 });
+    await spine.publish('case.note', { n: 2 });
+    await wait;
+    await sub.close();
+    expect(seen.map((e) => (e.payload as { n: number }).n)).toEqual([1, 2]);
+
+    await spine.publish('case.note', { n: 3 });
+    want = 3;
+    wait = enough();
+    sub = spine.subscribe({ types: ['case.*'], consumer: 'notes' }, handler);
+    await wait;
+    await sub.close();
+    expect(seen.map((e) => (e.payload as { n: number }).n), 'after a restart: only what came after the committed offset').toEqual([1, 2, 3]);
+
+    // Beyond the key's read scope: refused when the stream opens.
+    const beyond = spine.subscribe({ types: ['billing.*'], consumer: 'bills' }, handler);
+    await expect(beyond.ready).rejects.toMatchObject({ status: 403 });
+    await beyond.close();
   });
 });
 
