@@ -128,6 +128,13 @@ describe(`sdk agents in child processes (${testDbKind()})`, () => {
     expect((await caseLaw.post('/api/v1/events', { type: 'case.note', payload: { text: 'seen' } })).status).toBe(201);
     const undeclared = await caseLaw.post('/api/v1/events', { type: 'case.closed', payload: {} });
     expect(undeclared.status).toBe(403);
+    // Made over /api/v1 by an architect (shown once), refused to an operator.
+    const architect = await api.user('architect');
+    const made = await architect.post<{ secret: string; scopes: { agent: string } }>('/api/v1/agents/case-law/keys', { label: 'second', publish: ['case.note'] });
+    expect(made.status).toBe(201);
+    expect(made.body.scopes.agent).toBe('case-law');
+    expect((await (await keyPrincipal(made.body.secret)).post(`/api/v1/agent/tasks/${dispatched.seq}/claim`, {})).status).toBe(409);
+    expect((await (await api.user('operator')).post('/api/v1/agents/case-law/keys', {})).status).toBe(403);
     // Not an agent key: the agent API refuses it.
     const operatorKey = await api.key('ops', { startRuns: true, roles: ['operator'] });
     expect((await operatorKey.post(`/api/v1/agent/tasks/${dispatched.seq}/claim`, {})).status).toBe(403);
