@@ -2,9 +2,10 @@
  * The task board: both sides of an sdk agent's task, over the lease table (store.ts).
  *
  * - The engine side (`await`, called by SdkAdapter.invoke in the process that runs the engine) offers the
- *   task and waits for its outcome: woken at once when the outcome is posted to this process, otherwise it
- *   reads the row every `pollMs` (a result posted to another Spine process on the same database) and at the
- *   lease's expiry, which it records (`expired`) and turns into a retryable failure of the attempt.
+ *   task and waits for its outcome: woken at once when the outcome is posted to this process, otherwise by
+ *   one read every `pollMs` of all the rows waiting here (a result posted to another Spine process on the
+ *   same database, a lease whose time has passed, which it records as `expired` and turns into a retryable
+ *   failure of the attempt).
  * - The agent side (`claim`, `heartbeat`, `complete`, `fail`, called by the agent API in any process) moves
  *   the row with conditional updates; a stale token or a lapsed lease is refused (409), so a task completes
  *   exactly once whatever a crashed or slow holder posts later.
@@ -32,7 +33,7 @@ export class LeaseExpiredError extends Error {
 }
 
 /** An engine-side wait in this process: what a claim or result arriving here can use without a read. */
-type LocalTask = { lease: NewLease; offered: Promise<void>; wake?: (outcome: LeaseOutcome) => void; poke?: () => void };
+type LocalTask = { lease: NewLease; offered: Promise<void>; row?: LeaseRow; wake?: (outcome: LeaseOutcome) => void; poke?: () => void };
 
 export class TaskBoard {
   /** Engine-side waits of this process by dispatch seq. */
@@ -44,6 +45,8 @@ export class TaskBoard {
   /** Engine-side waits in progress, so `stop` can wait for their last statement. */
   private readonly waiting = new Set<Promise<unknown>>();
   private stopped = false;
+  private poller?: ReturnType<typeof setInterval>;
+  private polling = false;
 
   constructor(readonly store: LeaseStore, opts: { pollMs?: number; now?: () => number } = {}) {
     this.pollMs = opts.pollMs ?? 200;
@@ -66,6 +69,8 @@ export class TaskBoard {
   /** The engine stops: waits end without writing, and this resolves when their last statement is done. */
   async stop(): Promise<void> {
     this.stopped = true;
+    clearInterval(this.poller);
+    this.poller = undefined;
     for (const t of this.local.values()) t.poke?.();
     await Promise.allSettled([...this.waiting]);
   }
@@ -83,37 +88,70 @@ export class TaskBoard {
     const onAbort = () => local.poke?.();
     signal.addEventListener('abort', onAbort, { once: true });
     try {
-      let row = await this.store.offer(lease);
+      local.row = await this.store.offer(lease);
       markOffered();
       for (const wake of this.offers.get(lease.dispatchSeq) ?? []) wake();
+      this.startPolling();
       for (;;) {
         if (signal.aborted || this.stopped) {
           if (!this.stopped) await this.store.cancel(lease.key);
           throw signal.reason ?? new Error('engine stopping');
         }
+        const row: LeaseRow = local.row!;
         const done = posted ? outcomeOf({ ...row, status: posted.ok ? 'completed' : 'failed', outcome: posted }) : outcomeOf(row);
         if (done) return done();
-        const untilExpiry = row.status === 'leased' && row.expiresAt ? row.expiresAt.getTime() - this.now() + 1 : Infinity;
+        if (row.status === 'leased' && row.expiresAt && row.expiresAt.getTime() < this.now()) {
+          await this.store.expire(lease.key, new Date(this.now()));
+          local.row = (await this.store.get(lease.key)) ?? row;
+          continue;
+        }
+        // Woken by a result posted here, an abort, or the poll (a change made by another process, an expiry).
         await new Promise<void>((resolve) => {
-          const t = setTimeout(() => ((local.poke = undefined), resolve()), Math.max(0, Math.min(this.pollMs, untilExpiry)));
           local.poke = () => {
-            clearTimeout(t);
             local.poke = undefined;
             resolve();
           };
           if (posted || signal.aborted || this.stopped) local.poke();
         });
-        if (posted || signal.aborted || this.stopped) continue;
-        row = (await this.store.get(lease.key)) ?? row;
-        if (row.status === 'leased' && row.expiresAt && row.expiresAt.getTime() < this.now()) {
-          await this.store.expire(lease.key, new Date(this.now()));
-          row = (await this.store.get(lease.key)) ?? row;
-        }
       }
     } finally {
       markOffered();
       signal.removeEventListener('abort', onAbort);
       if (this.local.get(lease.dispatchSeq) === local) this.local.delete(lease.dispatchSeq);
+    }
+  }
+
+  /**
+   * One read every `pollMs` for all the tasks waiting in this process (not one per task): it sees what
+   * another process wrote (a claim, a result) and leases whose time has passed.
+   */
+  private startPolling() {
+    if (this.poller) return;
+    this.poller = setInterval(() => {
+      if (this.polling) return;
+      if (this.local.size === 0 || this.stopped) {
+        clearInterval(this.poller);
+        this.poller = undefined;
+        return;
+      }
+      this.polling = true;
+      void this.poll().finally(() => (this.polling = false));
+    }, this.pollMs);
+  }
+
+  private async poll() {
+    const waiting = [...this.local.values()].filter((t) => t.row);
+    for (let i = 0; i < waiting.length; i += 500) {
+      const chunk = waiting.slice(i, i + 500);
+      const states = new Map((await this.store.states(chunk.map((t) => t.lease.key)).catch(() => [])).map((r) => [r.key, r]));
+      const now = this.now();
+      for (const t of chunk) {
+        const st = states.get(t.lease.key);
+        if (!st || !t.row) continue;
+        const changed = st.status !== t.row.status || st.expiresAt?.getTime() !== t.row.expiresAt?.getTime();
+        t.row = { ...t.row, ...st };
+        if (changed || (st.status === 'leased' && st.expiresAt && st.expiresAt.getTime() < now)) t.poke?.();
+      }
     }
   }
 
@@ -125,7 +163,10 @@ export class TaskBoard {
     if (local && local.lease.agent === agent) {
       await local.offered;
       const expiresAt = new Date(this.now() + local.lease.leaseMs);
-      if (await this.store.claim(id, agent, holder, token, expiresAt)) return { token, leaseMs: local.lease.leaseMs, expiresAt: expiresAt.toISOString(), task: local.lease.task };
+      if (await this.store.claim(id, agent, holder, token, expiresAt)) {
+        if (local.row) local.row = { ...local.row, status: 'leased', holder, token, expiresAt };
+        return { token, leaseMs: local.lease.leaseMs, expiresAt: expiresAt.toISOString(), task: local.lease.task };
+      }
     }
     const row = await this.rowFor(id, agent, OFFER_WAIT_MS);
     if (row.status !== 'offered') throw new ConflictError('agent_task.taken', `Task ${id} is ${row.status === 'leased' ? `leased by ${row.holder ?? 'another process'}` : row.status}`, { id, status: row.status });
@@ -138,6 +179,8 @@ export class TaskBoard {
     const leaseMs = this.local.get(id)?.lease.leaseMs ?? (await this.rowFor(id, agent, 0)).leaseMs;
     const at = this.now();
     if (!(await this.store.heartbeat(id, agent, token, new Date(at), new Date(at + leaseMs)))) throw lost(id, await this.rowFor(id, agent, 0));
+    const local = this.local.get(id);
+    if (local?.row) local.row = { ...local.row, expiresAt: new Date(at + leaseMs) };
     return { expiresAt: new Date(at + leaseMs).toISOString() };
   }
 

@@ -95,6 +95,11 @@ export function createLeaseStore(db: Db) {
       const { count } = await db.agentLease.updateMany({ where: { key, status: { in: ['offered', 'leased'] } }, data: { status: 'cancelled' } });
       return count === 1;
     },
+    /** The state of many rows in one read (the board's poll of the tasks waiting in this process). */
+    async states(keys: string[]): Promise<Pick<LeaseRow, 'key' | 'status' | 'holder' | 'expiresAt' | 'outcome'>[]> {
+      const rows = await db.agentLease.findMany({ where: { key: { in: keys } }, select: { key: true, status: true, holder: true, expiresAt: true, outcome: true } });
+      return rows.map((r) => ({ ...r, status: r.status as LeaseStatus, outcome: r.outcome === null ? null : (JSON.parse(r.outcome) as LeaseOutcome) }));
+    },
     /** The oldest task still on offer to this agent (where a stream without a cursor starts). */
     async oldestOffered(agent: string): Promise<number | null> {
       const r = await db.agentLease.findFirst({ where: { agent, status: 'offered' }, orderBy: { dispatchSeq: 'asc' }, select: { dispatchSeq: true } });
