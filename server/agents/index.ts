@@ -12,5 +12,5 @@ export { BUILTIN_BEHAVIOURS, hotel, type BuiltinBehaviour } from './builtin/agen
 export { HttpAdapter, MAX_RESPONSE_BYTES } from './http/httpAdapter';
 export { SdkAdapter, SdkConfig, DEFAULT_LEASE_MS, type SdkTask } from './sdk/sdkAdapter';
 export { TaskBoard, LeaseExpiredError, type ClaimedTask } from './sdk/board';
-export { createLeaseStore, LEASE_STATUSES, type LeaseStore, type LeaseRow, type LeaseStatus, type LeaseOutcome } from './sdk/store';
+export { createLeaseStore, createSqliteLeaseStore, LEASE_STATUSES, type LeaseStore, type LeaseRow, type LeaseStatus, type LeaseOutcome } from './sdk/store';
 export { agentKeys, AgentKeyInput } from './sdk/agentKeys';

@@ -73,6 +73,7 @@ export class TaskBoard {
     this.poller = undefined;
     for (const t of this.local.values()) t.poke?.();
     await Promise.allSettled([...this.waiting]);
+    this.store.dispose();
   }
 
   private async wait(lease: NewLease, signal: AbortSignal): Promise<Json> {

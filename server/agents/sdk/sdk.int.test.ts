@@ -11,7 +11,6 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createLeaseStore } from '@/server/agents';
 import type { SpineEvent } from '@/server/spine';
 import { openApiHarness, type ApiHarness } from '@/server/testing/apiPrincipals';
 import { waitForEvent, waitForRun } from '@/server/testing/engineHarness';
@@ -89,7 +88,7 @@ describe(`sdk agents in child processes (${testDbKind()})`, () => {
     const late = await precedent.post(`/api/v1/agent/tasks/${taskId}/result`, { token, output: { precedents: 99 } });
     expect(late.status).toBe(409);
     expect(late.body.error?.code).toBe('agent_task.lease_lost');
-    const row = await createLeaseStore(api.db).bySeq(Number(taskId));
+    const row = await api.service.sdkTasks.store.bySeq(Number(taskId));
     expect(row?.status).toBe('expired');
   });
 
@@ -104,7 +103,7 @@ describe(`sdk agents in child processes (${testDbKind()})`, () => {
     expect(aborted[1]).toBe(started[1]);
     expect(aborted[2]).toMatch(/cancelled: run\.cancelled/);
     // The engine's side hears of the end from its own commit, not from the agent: the row follows.
-    await expect.poll(async () => (await createLeaseStore(api.db).get(started[1]!))?.status).toBe('cancelled');
+    await expect.poll(async () => (await api.service.sdkTasks.store.get(started[1]!))?.status).toBe('cancelled');
   });
 
   it('an agent key claims only its own agent’s tasks (403) and publishes only the types it declares (403)', async () => {
