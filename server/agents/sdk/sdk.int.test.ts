@@ -10,6 +10,13 @@
  * - scopes: an agent key cannot claim another agent's task (403) nor publish an undeclared type (403).
  */
 import type { ChildProcess } from 'node:child_process';
+import type { AddressInfo } from 'node:net';
+import { createAuthService } from '@/server/auth/service';
+import { createDb } from '@/server/db/client';
+import { startEngine } from '@/server/engine';
+import { createNodeServer } from '@/server/http/nodeAdapter';
+import { openSpine } from '@/server/spine';
+import { v1Routes } from '@/server/testing/v1Routes';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SpineEvent } from '@/server/spine';
 import { openApiHarness, type ApiHarness } from '@/server/testing/apiPrincipals';
@@ -37,8 +44,8 @@ async function sdkSpecialists(h: ApiHarness, publish: string[] = []): Promise<Re
   return keys;
 }
 
-function agentProcess(keys: Record<string, string>, env: Record<string, string> = {}) {
-  const child = spawnTs('server/testing/sdkAgentProcess.ts', [], { SPINE_URL: api.origin, SPINE_AGENT_KEYS: JSON.stringify(keys), ...env });
+function agentProcess(keys: Record<string, string>, env: Record<string, string> = {}, origin = api.origin) {
+  const child = spawnTs('server/testing/sdkAgentProcess.ts', [], { SPINE_URL: origin, SPINE_AGENT_KEYS: JSON.stringify(keys), ...env });
   children.push(child);
   const lines: string[] = [];
   onLines(child, (l) => lines.push(l));
@@ -137,6 +144,34 @@ describe(`sdk agents in child processes (${testDbKind()})`, () => {
     // Not an agent key: the agent API refuses it.
     const operatorKey = await api.key('ops', { startRuns: true, roles: ['operator'] });
     expect((await operatorKey.post(`/api/v1/agent/tasks/${dispatched.seq}/claim`, {})).status).toBe(403);
+  });
+});
+
+describe.runIf(testDbKind() === 'postgres')('two Spine processes on one PostgreSQL', () => {
+  it('agents served by the process that does not run the engine: the leader learns of their results from the lease table', async () => {
+    const keys = await sdkSpecialists(api);
+    // A second Spine on the same database: its engine waits for leadership, its agent API serves the same board.
+    const spine = await openSpine({ databaseUrl: api.url });
+    const db = createDb(api.url);
+    const follower = await startEngine({ spine, db, databaseUrl: api.url });
+    const auth = createAuthService({ db, spine });
+    const server = createNodeServer(v1Routes(async () => ({ spine, maxPayloadBytes: 65536, auth, engine: follower })));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const b = agentProcess(keys, {}, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+      await b.ready;
+      const { runId } = await api.service.startRun('legal-case-analysis', { input: { title: 'Across processes' } }, 'ann');
+      const events = await waitForRun(api.spine, runId, 30_000);
+      expect(events.at(-1)!.type).toBe('run.completed');
+      for (const node of SPECIALISTS) expect(events.filter((e) => e.type === 'task.completed' && nodeOf(e) === node), node).toHaveLength(1);
+      expect(b.lines.filter((l) => l.startsWith('done '))).toHaveLength(SPECIALISTS.length);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+      await follower.stop();
+      await db.$disconnect();
+      await spine.close();
+    }
   });
 });
 
