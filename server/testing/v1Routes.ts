@@ -2,7 +2,8 @@
  * The `/api/v1` route table for the node:http adapter: the same handlers Next.js serves from app/api/v1,
  * mounted on a plain server so integration tests and the crash-test server run the real API without a build.
  */
-import type { Route } from '@/server/http/nodeAdapter';
+import type { AddressInfo } from 'node:net';
+import { createNodeServer, type Route } from '@/server/http/nodeAdapter';
 import type { ServicesGetter } from '@/server/http/services';
 import { agentKeysApi } from '@/server/http/v1/agentKeys';
 import { agentTasksApi } from '@/server/http/v1/agentTasks';
@@ -47,4 +48,17 @@ export function v1Routes(services: ServicesGetter): Route[] {
     { method: 'GET', path: '/api/v1/approvals', handler: approvals.list },
     { method: 'POST', path: at(`/approvals/(?<approvalId>${SEG})/decision`), handler: approvals.decide },
   ];
+}
+
+/** Serves the route table on 127.0.0.1 (an ephemeral port) for a test; `close` ends every connection. */
+export async function serveV1(services: ServicesGetter): Promise<{ origin: string; close(): void }> {
+  const server = createNodeServer(v1Routes(services));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close() {
+      server.closeAllConnections();
+      server.close();
+    },
+  };
 }

@@ -10,13 +10,11 @@
  * - scopes: an agent key cannot claim another agent's task (403) nor publish an undeclared type (403).
  */
 import type { ChildProcess } from 'node:child_process';
-import type { AddressInfo } from 'node:net';
 import { createAuthService } from '@/server/auth/service';
 import { createDb } from '@/server/db/client';
 import { startEngine } from '@/server/engine';
-import { createNodeServer } from '@/server/http/nodeAdapter';
 import { openSpine } from '@/server/spine';
-import { v1Routes } from '@/server/testing/v1Routes';
+import { serveV1 } from '@/server/testing/v1Routes';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SpineEvent } from '@/server/spine';
 import { openApiHarness, type ApiHarness } from '@/server/testing/apiPrincipals';
@@ -155,10 +153,9 @@ describe.runIf(testDbKind() === 'postgres')('two Spine processes on one PostgreS
     const db = createDb(api.url);
     const follower = await startEngine({ spine, db, databaseUrl: api.url });
     const auth = createAuthService({ db, spine });
-    const server = createNodeServer(v1Routes(async () => ({ spine, maxPayloadBytes: 65536, auth, engine: follower })));
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const server = await serveV1(async () => ({ spine, maxPayloadBytes: 65536, auth, engine: follower }));
     try {
-      const b = agentProcess(keys, {}, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+      const b = agentProcess(keys, {}, server.origin);
       await b.ready;
       const { runId } = await api.service.startRun('legal-case-analysis', { input: { title: 'Across processes' } }, 'ann');
       const events = await waitForRun(api.spine, runId, 30_000);
@@ -166,7 +163,6 @@ describe.runIf(testDbKind() === 'postgres')('two Spine processes on one PostgreS
       for (const node of SPECIALISTS) expect(events.filter((e) => e.type === 'task.completed' && nodeOf(e) === node), node).toHaveLength(1);
       expect(b.lines.filter((l) => l.startsWith('done '))).toHaveLength(SPECIALISTS.length);
     } finally {
-      server.closeAllConnections();
       server.close();
       await follower.stop();
       await db.$disconnect();
