@@ -158,3 +158,35 @@ test('an architect registers an HTTP agent, draws it into a workflow, runs it an
   await page.getByLabel('Show removed').check();
   await expect(page.getByTestId(`agent-row-${name}`)).toContainText('removed');
 });
+
+test('an architect registers an sdk agent and makes it a key: shown once, listed, revoked', async ({ browser, request }) => {
+  const name = `sdk-${randomBytes(3).toString('hex')}`;
+  const page = await signedInAs(browser, ['architect'], '/agents');
+  await page.getByTestId('add-agent').click();
+  const form = page.getByTestId('add-agent-dialog');
+  await form.getByLabel('Name').fill(name);
+  await form.getByLabel('Kind').selectOption('sdk');
+  await form.getByLabel('Description').fill('Served by an outside process');
+  await form.getByTestId('agent-submit').click();
+  await expect(page.getByTestId('toast').filter({ hasText: `Registered ${name}` })).toBeVisible();
+
+  await page.getByTestId(`agent-row-${name}`).getByRole('button', { name }).click();
+  const keys = page.getByTestId('agent-detail').getByTestId('agent-keys');
+  await expect(keys).toContainText('No keys yet');
+  await keys.getByLabel('Label').fill('prod');
+  await keys.getByLabel('Declares it publishes').fill('case.note');
+  await keys.getByRole('button', { name: 'Create agent key' }).click();
+  const secret = (await keys.getByTestId('new-key-value').textContent())!.trim();
+  expect(secret).toMatch(/^spk_/);
+  await expect(keys.getByTestId('agent-key-row')).toHaveCount(1);
+
+  // The key is the agent's: it may publish what it declared, nothing else.
+  const auth = { authorization: `Bearer ${secret}` };
+  expect((await request.post('/api/v1/events', { data: { type: 'case.note', payload: {} }, headers: auth })).status()).toBe(201);
+  expect((await request.post('/api/v1/events', { data: { type: 'case.opened', payload: {} }, headers: auth })).status()).toBe(403);
+
+  await keys.getByTestId('agent-key-row').getByRole('button', { name: 'Revoke' }).click();
+  await keys.getByTestId('agent-key-row').getByRole('button', { name: 'Confirm revoke' }).click();
+  await expect(keys.getByTestId('agent-key-row')).toHaveAttribute('data-state', 'revoked');
+  expect((await request.post('/api/v1/events', { data: { type: 'case.note', payload: {} }, headers: auth })).status()).toBe(401);
+});

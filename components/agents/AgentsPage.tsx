@@ -11,6 +11,7 @@ import { useActor } from '@/components/auth/useActor';
 import { AgentForm } from './AgentForm';
 import { draftOf, outputFields } from './agentDraft';
 import { ago, HealthBadge, ms, percent } from './HealthBadge';
+import { AgentKeysPanel } from './AgentKeysPanel';
 
 export function AgentsPage() {
   const trpc = useTRPC();
@@ -169,6 +170,13 @@ function AgentDetail({ name, mayChange, onClose }: { name: string; mayChange: bo
           ))}
         </ul>
       </section>
+      {a.kind === 'sdk' && mayChange && !a.removed && (
+        <section>
+          <h3 className="mb-1 font-medium">Agent keys</h3>
+          <p className="mb-2 text-xs text-zinc-500">An SDK process serves this agent with one of its keys (packages/sdk): it receives only this agent&apos;s tasks.</p>
+          <AgentKeysPanel agent={name} />
+        </section>
+      )}
       {remove.isError && <ErrorNote error={remove.error} />}
       {mayChange && !a.removed && (
         <div className="flex gap-2">

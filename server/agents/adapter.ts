@@ -9,7 +9,7 @@
 import type { z } from 'zod';
 import type { Envelope, Json } from '@/server/spine';
 
-export const AGENT_KINDS = ['builtin', 'http', 'openai'] as const;
+export const AGENT_KINDS = ['builtin', 'http', 'openai', 'sdk'] as const;
 export type AgentKind = (typeof AGENT_KINDS)[number];
 
 /** What an agent may be asked to carry at once and how fast; absent = no limit beyond the node's own. */

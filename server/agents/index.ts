@@ -22,3 +22,7 @@ export { HttpAdapter, HttpConfig, MAX_RESPONSE_BYTES } from './http/httpAdapter'
 export { OpenAiAdapter } from './openai/openAiAdapter';
 export { OpenAiAgentConfig, OPENAI_OUTPUT_MODES, type OpenAiOutputMode } from './openai/config';
 export { renderPrompt } from './openai/prompt';
+export { SdkAdapter, SdkConfig, DEFAULT_LEASE_MS, type SdkTask } from './sdk/sdkAdapter';
+export { TaskBoard, LeaseExpiredError, type ClaimedTask } from './sdk/board';
+export { createLeaseStore, createSqliteLeaseStore, LEASE_STATUSES, type LeaseStore, type LeaseRow, type LeaseStatus, type LeaseOutcome } from './sdk/store';
+export { agentKeys, AgentKeyInput } from './sdk/agentKeys';

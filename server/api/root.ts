@@ -2,6 +2,7 @@
  * The tRPC app router: one sub-router per resource, each in server/api/routers/<resource>.ts.
  */
 import { adminRouter } from './routers/admin';
+import { agentKeysRouter } from './routers/agentKeys';
 import { agentsRouter } from './routers/agents';
 import { approvalsRouter } from './routers/approvals';
 import { auditRouter } from './routers/audit';
@@ -19,6 +20,7 @@ export const appRouter = router({
   audit: auditRouter,
   workflows: workflowsRouter,
   agents: agentsRouter,
+  agentKeys: agentKeysRouter,
   session: sessionRouter,
   approvals: approvalsRouter,
   admin: adminRouter,

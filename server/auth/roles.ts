@@ -28,6 +28,11 @@ export type KeyScopes = {
   /** Whether the key may start runs. */
   startRuns: boolean;
   roles: Role[];
+  /**
+   * An agent key: bound to this one agent. It may receive only this agent's tasks and post only their
+   * results (server/http/v1/agentTasks.ts); `publish` lists the event types it declares.
+   */
+  agent?: string;
 };
 
 export type Actor = {

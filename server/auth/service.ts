@@ -30,6 +30,8 @@ export const KeyScopesInput = z
     subscribe: z.array(TypePattern).max(50).default(['*']),
     startRuns: z.boolean().default(false),
     roles: RoleList.default([]),
+    /** Binds the key to one agent (an agent key). */
+    agent: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/).optional(),
   })
   .strict();
 export const NewApiKey = z.object({ name: z.string().trim().min(1).max(100), scopes: KeyScopesInput }).strict();

@@ -10,10 +10,10 @@
  * const { runId } = await engine.startRun('procurement', { input: { amount: 12_000 } }, 'ann');
  */
 import { z } from 'zod';
-import { acquireLeadership, type Db } from '@/server/db';
+import { acquireLeadership, sqlitePathFromUrl, type Db } from '@/server/db';
 import { ConflictError, isSpineError, NotFoundError, ValidationError } from '@/server/errors';
 import { sourceOf, type AppendResult, type Envelope, type Json, type RunStatus, type Spine, type WaitingOn } from '@/server/spine';
-import { AgentRegistry, createAgentStore, type AgentStore } from '@/server/agents';
+import { AgentRegistry, BuiltinAdapter, createAgentStore, createLeaseStore, createSqliteLeaseStore, HttpAdapter, OpenAiAdapter, SdkAdapter, TaskBoard, type AgentStore } from '@/server/agents';
 import { createWorkflowStore, type WorkflowStore } from '@/server/workflows';
 import type { NodeKind } from '@/server/workflows/schema';
 import { submitDecision } from './primitives/approval';
@@ -95,7 +95,10 @@ const requesterSource = (r: Requester) => sourceOf(typeof r === 'string' ? { kin
 export async function startEngine(opts: { spine: Spine; db: Db; run?: boolean; databaseUrl?: string } & Partial<Pick<EngineDeps, 'now' | 'random' | 'onRunEnded'>>) {
   const workflows: WorkflowStore = createWorkflowStore(opts.db);
   const agentStore: AgentStore = createAgentStore(opts.db);
-  const agents = new AgentRegistry(agentStore);
+  // sdk agents: tasks offered on the lease table; the agent API (any process) serves the same board.
+  // On SQLite the lease statements take the raw driver (server/agents/sdk/store.ts says why).
+  const sdkTasks = new TaskBoard(opts.spine.dialect === 'sqlite' && opts.databaseUrl ? createSqliteLeaseStore(sqlitePathFromUrl(opts.databaseUrl)) : createLeaseStore(opts.db));
+  const agents = new AgentRegistry(agentStore, [new BuiltinAdapter(), new HttpAdapter(), new OpenAiAdapter(), new SdkAdapter(sdkTasks)]);
   let scheduler: Scheduler | undefined;
   const engine = new Engine({ spine: opts.spine, workflows, agents, now: opts.now, random: opts.random, onRunEnded: opts.onRunEnded, onPublished: () => void scheduler?.refresh() });
   // On PostgreSQL only the leader runs the engine; the others wait on the lock without blocking start-up.
@@ -136,6 +139,8 @@ export async function startEngine(opts: { spine: Spine; db: Db; run?: boolean; d
     workflows,
     agents,
     agentStore,
+    /** The board sdk agents take their tasks from (server/agents/sdk). */
+    sdkTasks,
 
     async startRun(workflowIdOrSlug: string, raw: StartRunInput | unknown, actor: Requester) {
       const parsed = StartRunInput.safeParse(raw);
@@ -306,6 +311,7 @@ export async function startEngine(opts: { spine: Spine; db: Db; run?: boolean; d
     async stop() {
       scheduler?.stop();
       await engine.stop();
+      await sdkTasks.stop();
       await leadership.release();
     },
   };

@@ -3,9 +3,12 @@
  * connection's peer header `scripts/serve.ts` sets. Callers import from `@/server/http`.
  */
 export { agentsApi } from './v1/agents';
+export { agentKeysApi } from './v1/agentKeys';
+export { agentTasksApi } from './v1/agentTasks';
 export { approvalsApi } from './v1/approvals';
 export { auditApi } from './v1/audit';
 export { auditExportApi } from './v1/auditExport';
+export { consumersApi } from './v1/consumers';
 export { eventsApi } from './v1/events';
 export { runsApi } from './v1/runs';
 export { sessionApi } from './v1/session';

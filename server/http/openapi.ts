@@ -6,9 +6,12 @@ import { z } from 'zod';
 import { EventInput, SOURCE_KINDS } from '@/server/spine/events';
 import { RESERVED_EVENT_NAMESPACES, RUN_STATUSES } from '@/server/spine';
 import { ApprovalDecisionInput, ContextPatchInput, StartRunInput } from '@/server/engine';
+import { AgentKeyInput } from '@/server/agents';
 import { json } from './errors';
 import { CreateWorkflowBody, PublishBody, SaveDraftBody } from './v1/workflows';
 import { agentPaths, agentSchemas } from './openapiAgents';
+import { ClaimBody, ErrorBody, HeartbeatBody, ResultBody } from './v1/agentTasks';
+import { CommitBody } from './v1/consumers';
 
 const schema = (s: z.ZodType) => z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' });
 
@@ -179,6 +182,59 @@ export const openApiDocument = {
         parameters: [q('after', 'Exclusive cursor (seq)', { type: 'integer', minimum: 0 }), q('types', 'Type patterns'), q('key', 'Entity key'), q('runId', 'Run id'), q('format', 'spine or cloudevents')],
         responses: { '200': { description: 'text/event-stream' }, ...errors(400) },
       },
+    },
+    '/api/v1/agents/{name}/keys': {
+      post: {
+        summary: 'Make an agent key for a registered agent (architect or admin); the secret is in the response, once',
+        description: 'An agent key is bound to one agent: it receives only that agent’s tasks, posts only their results and publishes only the event types in `publish`. It reads no other events and starts no runs.',
+        parameters: [pathParam('name')],
+        requestBody: { required: true, content: { 'application/json': { schema: schema(AgentKeyInput) } } },
+        responses: { '201': { description: '{ id, name, prefix, scopes, secret }' }, ...errors(400, 401, 403, 404) },
+      },
+    },
+    '/api/v1/agent/tasks/stream': {
+      get: {
+        summary: "An sdk agent's tasks (Server-Sent Events; agent key)",
+        description:
+          '`event: task` with `{ id, eventId, key, runId, nodeId, attempt }` for each task dispatched to the key’s agent; the task id is the seq of its `task.dispatched`, also the message id, so Last-Event-ID (or `?after=`) resumes after a disconnect. ' +
+          '`event: cancel` with `{ id, key, reason }` when a task it was offered is cancelled (its run ended, or the attempt timed out). Without a cursor the stream starts at the oldest task still on offer to the agent.',
+        parameters: [q('after', 'Exclusive cursor (seq)', { type: 'integer', minimum: 0 })],
+        responses: { '200': { description: 'text/event-stream' }, ...errors(400, 401, 403) },
+      },
+    },
+    '/api/v1/agent/tasks/{id}/claim': {
+      post: {
+        summary: 'Claim a task: take its lease (agent key)',
+        parameters: [pathParam('id')],
+        requestBody: { required: false, content: { 'application/json': { schema: schema(ClaimBody) } } },
+        responses: { '200': { description: '{ token, leaseMs, expiresAt, task: { id, key, agent, runId, nodeId, attempt, input, envelope } }' }, ...errors(400, 401, 403, 404, 409) },
+      },
+    },
+    '/api/v1/agent/tasks/{id}/heartbeat': {
+      post: { summary: 'Extend the lease (send every leaseMs/3)', parameters: [pathParam('id')], requestBody: { required: true, content: { 'application/json': { schema: schema(HeartbeatBody) } } }, responses: { '200': { description: '{ expiresAt }' }, ...errors(400, 401, 403, 404, 409) } },
+    },
+    '/api/v1/agent/tasks/{id}/result': {
+      post: {
+        summary: "Post the task's result",
+        description: 'Accepted once, with the live lease’s token; a stale token or an expired lease gets 409 `agent_task.lease_lost` and changes nothing.',
+        parameters: [pathParam('id')],
+        requestBody: { required: true, content: { 'application/json': { schema: schema(ResultBody) } } },
+        responses: { '200': { description: '{ accepted: true }' }, ...errors(400, 401, 403, 404, 409, 413) },
+      },
+    },
+    '/api/v1/agent/tasks/{id}/error': {
+      post: { summary: "Post the task's failure: retryable (the node's retry policy applies, retryAfterMs at least) or not", parameters: [pathParam('id')], requestBody: { required: true, content: { 'application/json': { schema: schema(ErrorBody) } } }, responses: { '200': { description: '{ accepted: true }' }, ...errors(400, 401, 403, 404, 409) } },
+    },
+    '/api/v1/consumers/{name}/stream': {
+      get: {
+        summary: 'A durable consumer: events after its committed offset, then live (Server-Sent Events)',
+        description: 'The consumer’s name is in the caller’s own namespace. Events are cut to the caller’s read scope. Last-Event-ID further than the offset starts after it.',
+        parameters: [pathParam('name'), q('types', 'Type patterns'), q('key', 'Entity key')],
+        responses: { '200': { description: 'text/event-stream' }, ...errors(400, 401, 403) },
+      },
+    },
+    '/api/v1/consumers/{name}/commit': {
+      post: { summary: "Commit the consumer's offset: everything up to seq is handled", parameters: [pathParam('name')], requestBody: { required: true, content: { 'application/json': { schema: schema(CommitBody) } } }, responses: { '200': { description: '{ consumer, offset }' }, ...errors(400, 401) } },
     },
     '/api/v1/workflows': {
       get: { summary: 'Published workflows', responses: { '200': { description: '{ workflows: [{ id, slug, name, publishedVersion, triggerType }] }' }, ...errors(401) } },

@@ -2,11 +2,15 @@
  * The `/api/v1` route table for the node:http adapter: the same handlers Next.js serves from app/api/v1,
  * mounted on a plain server so integration tests and the crash-test server run the real API without a build.
  */
-import type { Route } from '@/server/http/nodeAdapter';
+import type { AddressInfo } from 'node:net';
+import { createNodeServer, type Route } from '@/server/http/nodeAdapter';
 import type { ServicesGetter } from '@/server/http/services';
 import { agentsApi } from '@/server/http/v1/agents';
+import { agentKeysApi } from '@/server/http/v1/agentKeys';
+import { agentTasksApi } from '@/server/http/v1/agentTasks';
 import { approvalsApi } from '@/server/http/v1/approvals';
 import { auditApi } from '@/server/http/v1/audit';
+import { consumersApi } from '@/server/http/v1/consumers';
 import { eventsApi } from '@/server/http/v1/events';
 import { runsApi } from '@/server/http/v1/runs';
 import { workflowsApi } from '@/server/http/v1/workflows';
@@ -19,8 +23,17 @@ export function v1Routes(services: ServicesGetter): Route[] {
   const workflows = workflowsApi(services);
   const approvals = approvalsApi(services);
   const agents = agentsApi(services);
+  const agentTasks = agentTasksApi(services);
   const at = (pattern: string) => new RegExp(`^/api/v1${pattern}$`);
   return [
+    { method: 'GET', path: '/api/v1/agent/tasks/stream', handler: agentTasks.stream },
+    { method: 'POST', path: at('/agent/tasks/(?<id>[^/]+)/claim'), handler: agentTasks.claim },
+    { method: 'POST', path: at('/agent/tasks/(?<id>[^/]+)/heartbeat'), handler: agentTasks.heartbeat },
+    { method: 'POST', path: at('/agent/tasks/(?<id>[^/]+)/result'), handler: agentTasks.result },
+    { method: 'POST', path: at('/agent/tasks/(?<id>[^/]+)/error'), handler: agentTasks.error },
+    { method: 'POST', path: at(`/agents/(?<name>${SEG})/keys`), handler: agentKeysApi(services).create },
+    { method: 'GET', path: at(`/consumers/(?<name>${SEG})/stream`), handler: consumersApi(services).stream },
+    { method: 'POST', path: at(`/consumers/(?<name>${SEG})/commit`), handler: consumersApi(services).commit },
     { method: 'POST', path: '/api/v1/events', handler: events.post },
     { method: 'GET', path: '/api/v1/events', handler: events.list },
     { method: 'GET', path: '/api/v1/events/stream', handler: events.stream },
@@ -50,4 +63,17 @@ export function v1Routes(services: ServicesGetter): Route[] {
     { method: 'DELETE', path: at(`/agents/(?<name>${SEG})`), handler: agents.remove },
     { method: 'GET', path: at(`/agents/(?<name>${SEG})/versions`), handler: agents.versions },
   ];
+}
+
+/** Serves the route table on 127.0.0.1 (an ephemeral port) for a test; `close` ends every connection. */
+export async function serveV1(services: ServicesGetter): Promise<{ origin: string; close(): void }> {
+  const server = createNodeServer(v1Routes(services));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close() {
+      server.closeAllConnections();
+      server.close();
+    },
+  };
 }

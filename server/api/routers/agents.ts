@@ -35,8 +35,8 @@ export const agentsRouter = router({
   /** Each registered agent's health over the last hour (server/observability/agentHealth.ts). */
   health: authedProcedure.query(async ({ ctx }) => {
     const agents = (await ctx.engine.agentStore.list()).map((a) => ({ name: a.name, kind: a.kind }));
-    // `lastHeartbeat` (the sdk kind's heartbeats) plugs in here once that kind records them.
-    return observability(ctx).agentHealth({ agents });
+    // An sdk agent is heard from through its task stream, claims, heartbeats and results (in this process).
+    return observability(ctx).agentHealth({ agents, lastHeartbeat: (agent) => ctx.engine.sdkTasks.lastHeartbeat(agent) });
   }),
 
   /** Registers an agent; the body is checked by registration (unknown kind, bad config or schema: 400). */

@@ -1,0 +1,5 @@
+import { agentTasksApi } from '@/server/http';
+
+export const dynamic = 'force-dynamic';
+export const runtime = 'nodejs';
+export const POST = agentTasksApi().result;

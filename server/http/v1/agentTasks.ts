@@ -1,0 +1,173 @@
+/**
+ * `/api/v1/agent/tasks/...`: the agent-facing API an sdk agent process uses with its agent key (a key whose
+ * scopes name one agent). It receives that agent's tasks by SSE and holds a lease on each task it claims:
+ *
+ * - `GET  /api/v1/agent/tasks/stream`: `event: task` for each task dispatched to the agent (id = the seq of
+ *   its `task.dispatched`, also the SSE `id`, so Last-Event-ID resumes after a disconnect), and
+ *   `event: cancel` when a task it was offered is cancelled (its run ended, or the attempt timed out).
+ *   Without a cursor it starts at the oldest task still on offer to the agent.
+ * - `POST /api/v1/agent/tasks/{id}/claim` → `{ token, leaseMs, expiresAt, task }`; 409 when taken.
+ * - `POST .../heartbeat`, `.../result`, `.../error` with `{ token }`: 409 `agent_task.lease_lost` when the
+ *   token is stale or the lease expired, so a late result of a crashed holder changes nothing.
+ *
+ * Any Spine process serves it: the lease table is the truth (server/agents/sdk/README.md). Thin: parse,
+ * check the key, one board call.
+ */
+import { z } from 'zod';
+import { ForbiddenError, ValidationError } from '@/server/errors';
+import type { SpineEvent } from '@/server/spine';
+import { Json } from '@/server/spine/events';
+import type { Actor } from '@/server/auth/roles';
+import { authorize } from '../auth';
+import { readJsonBody } from '../body';
+import { json, withErrorHandling } from '../errors';
+import { requireEngine, runtimeServices, type ServicesGetter } from '../services';
+
+const HEARTBEAT_MS = 15_000;
+const BODY_OVERHEAD_BYTES = 16 * 1024;
+const STREAM_TYPES = ['task.dispatched', 'task.completed', 'task.failed', 'run.completed', 'run.failed', 'run.cancelled'];
+
+type Params = { params: Promise<{ id: string }> };
+
+const TaskId = z.string().regex(/^\d{1,15}$/, 'task ids are the seq of their task.dispatched').transform(Number);
+const Token = z.string().min(8).max(200);
+export const ClaimBody = z.object({ holder: z.string().min(1).max(200).optional() }).strict();
+export const HeartbeatBody = z.object({ token: Token }).strict();
+export const ResultBody = z.object({ token: Token, output: Json }).strict();
+export const ErrorBody = z
+  .object({
+    token: Token,
+    message: z.string().max(4000),
+    /** Whether another attempt may help (the node's retry policy decides when). @default true */
+    retryable: z.boolean().default(true),
+    retryAfterMs: z.number().int().min(0).max(86_400_000).optional(),
+  })
+  .strict();
+
+function parse<T extends z.ZodType>(schema: T, raw: unknown, code: string): z.infer<T> {
+  const r = schema.safeParse(raw);
+  if (!r.success) {
+    const i = r.error.issues[0]!;
+    throw new ValidationError(code, i.code === 'unrecognized_keys' ? `unknown field(s): ${i.keys.join(', ')}` : `${i.path.join('.') || 'body'}: ${i.message}`);
+  }
+  return r.data;
+}
+
+/** The agent an agent key is bound to; anything else is refused. */
+function agentOf(actor: Actor): string {
+  const agent = actor.kind === 'apiKey' ? actor.scopes?.agent : undefined;
+  if (!agent) throw new ForbiddenError('agent_task.not_agent_key', 'The agent API needs an agent key (POST /api/v1/agents/{name}/keys)');
+  return agent;
+}
+
+type Payload = { nodeId?: string; attempt?: number; agent?: string; idempotencyKey?: string; errorKind?: string };
+
+export function agentTasksApi(services: ServicesGetter = runtimeServices) {
+  const guard = async (req: Request) => {
+    const svc = await services();
+    const actor = await authorize(req, svc, { kind: 'read' });
+    return { svc, actor, agent: agentOf(actor), board: requireEngine(svc).sdkTasks };
+  };
+  const taskId = async (ctx: Params) => parse(TaskId, (await ctx.params).id, 'request.invalid_id');
+
+  const stream = withErrorHandling(async (req: Request) => {
+    const { svc, agent, board } = await guard(req);
+    const url = new URL(req.url);
+    const cursor = req.headers.get('last-event-id') || url.searchParams.get('after');
+    let after: number | undefined;
+    if (cursor !== null && cursor !== '') after = parse(z.string().regex(/^\d{1,15}$/).transform(Number), cursor, 'request.invalid_cursor');
+    else {
+      const oldest = await board.store.oldestOffered(agent);
+      if (oldest !== null) after = oldest - 1;
+    }
+    const abort = new AbortController();
+    req.signal.addEventListener('abort', () => abort.abort(), { once: true });
+    const events = svc.spine.subscribe({ ...(after !== undefined && { after }), types: STREAM_TYPES, signal: abort.signal });
+    const encoder = new TextEncoder();
+    /** Tasks this stream offered that are still open, by (run, node, attempt). */
+    const open = new Map<string, { id: number; runId: string; key: string }>();
+    const slot = (runId: string | null | undefined, p: Payload) => `${runId}\u0000${p.nodeId}\u0000${p.attempt}`;
+    const message = (e: SpineEvent): string | null => {
+      const p = (e.payload ?? {}) as Payload;
+      if (e.type === 'task.dispatched') {
+        if (p.agent !== agent || !p.idempotencyKey || !e.runId) return null;
+        open.set(slot(e.runId, p), { id: e.seq, runId: e.runId, key: p.idempotencyKey });
+        return `event: task\nid: ${e.seq}\ndata: ${JSON.stringify({ id: e.seq, eventId: e.id, key: p.idempotencyKey, runId: e.runId, nodeId: p.nodeId, attempt: p.attempt })}\n\n`;
+      }
+      if (e.type === 'task.completed' || e.type === 'task.failed') {
+        const t = open.get(slot(e.runId, p));
+        if (!t) return null;
+        open.delete(slot(e.runId, p));
+        return e.type === 'task.failed' && p.errorKind === 'timeout' ? `event: cancel\nid: ${e.seq}\ndata: ${JSON.stringify({ id: t.id, key: t.key, reason: 'timeout' })}\n\n` : null;
+      }
+      // The run ended: every task of it this stream offered is cancelled.
+      let out = '';
+      for (const [s, t] of open) {
+        if (t.runId !== e.runId) continue;
+        open.delete(s);
+        out += `event: cancel\nid: ${e.seq}\ndata: ${JSON.stringify({ id: t.id, key: t.key, reason: e.type })}\n\n`;
+      }
+      return out || null;
+    };
+    // After the last fallible check: from here on the response is a stream and errors end it.
+    const body = new ReadableStream<Uint8Array>({
+      async start(controller) {
+        controller.enqueue(encoder.encode(`retry: 1000\n: agent ${agent}, after ${after ?? 'head'}\n\n`));
+        const disconnected = board.connected(agent);
+        const heartbeat = setInterval(() => controller.enqueue(encoder.encode(': heartbeat\n\n')), HEARTBEAT_MS);
+        try {
+          for await (const e of events) {
+            const m = message(e);
+            if (m) controller.enqueue(encoder.encode(m));
+          }
+        } catch (err) {
+          if (!abort.signal.aborted) console.error('spine: agent task stream failed', err);
+        } finally {
+          clearInterval(heartbeat);
+          disconnected();
+          try {
+            controller.close();
+          } catch {
+            /* already closed by the client */
+          }
+        }
+      },
+      cancel() {
+        abort.abort();
+      },
+    });
+    return new Response(body, { headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' } });
+  });
+
+  const claim = withErrorHandling(async (req: Request, ctx: Params) => {
+    const { actor, agent, board } = await guard(req);
+    const id = await taskId(ctx);
+    const body = parse(ClaimBody, req.headers.get('content-length') === '0' ? {} : await readJsonBody(req, 4096), 'agent_task.invalid');
+    return json(await board.claim(id, agent, body.holder ? `${actor.name}/${body.holder}` : actor.name));
+  });
+
+  const heartbeat = withErrorHandling(async (req: Request, ctx: Params) => {
+    const { agent, board } = await guard(req);
+    const id = await taskId(ctx);
+    const body = parse(HeartbeatBody, await readJsonBody(req, 4096), 'agent_task.invalid');
+    return json(await board.heartbeat(id, agent, body.token));
+  });
+
+  const result = withErrorHandling(async (req: Request, ctx: Params) => {
+    const { svc, agent, board } = await guard(req);
+    const id = await taskId(ctx);
+    const body = parse(ResultBody, await readJsonBody(req, svc.maxPayloadBytes + BODY_OVERHEAD_BYTES), 'agent_task.invalid');
+    await board.close(id, agent, body.token, { ok: true, output: body.output });
+    return json({ accepted: true });
+  });
+
+  const error = withErrorHandling(async (req: Request, ctx: Params) => {
+    const { agent, board } = await guard(req);
+    const id = await taskId(ctx);
+    const body = parse(ErrorBody, await readJsonBody(req, 16 * 1024), 'agent_task.invalid');
+    await board.close(id, agent, body.token, { ok: false, message: body.message, retryable: body.retryable, ...(body.retryAfterMs !== undefined && { retryAfterMs: body.retryAfterMs }) });
+    return json({ accepted: true });
+  });
+
+  return { stream, claim, heartbeat, result, error };
+}
