@@ -85,6 +85,10 @@ describe(`workflows router (${testDbKind()})`, () => {
     expect(templates.map((t) => t.slug)).toContain('legal-case-analysis');
     const w = await api.workflows.create({ name: 'My legal case', template: 'legal-case-analysis' });
     expect(w.draft.nodes.length).toBe(templates.find((t) => t.slug === 'legal-case-analysis')!.nodeCount);
+    // A template that does not exist is refused (as over /api/v1), not a blank workflow.
+    const before = (await api.workflows.list()).length;
+    await expect(api.workflows.create({ name: 'Typo', template: 'legal-case-analysys' })).rejects.toMatchObject({ code: 'BAD_REQUEST', message: expect.stringContaining("no template 'legal-case-analysys'") });
+    expect(await api.workflows.list()).toHaveLength(before);
     await api.workflows.publish({ id: w.id, summary: 'v1' });
     expect(await api.workflows.versions({ id: w.id })).toMatchObject([{ version: 1, summary: 'v1', createdBy: 'local' }]);
     expect((await api.workflows.version({ id: w.id, version: 1 })).document).toEqual(w.draft);

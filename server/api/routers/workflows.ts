@@ -51,14 +51,7 @@ export const workflowsRouter = router({
   /** A new workflow (blank, from a template or an imported document); recorded as `workflow.created`. */
   create: roleProcedure('architect')
     .input(CreateWorkflowInput)
-    .mutation(async ({ ctx, input: { template, ...input } }) => {
-      const t = template === undefined ? undefined : DEMO_TEMPLATES.find((x) => x.slug === template);
-      const library = libraryOf(ctx);
-      return library.create(
-        { ...input, ...(t && { description: input.description ?? t.description, document: input.document ?? t.document }) },
-        { by: ctx.actor.name, ...(t && input.document === undefined && { template: t.slug }) },
-      );
-    }),
+    .mutation(({ ctx, input }) => libraryOf(ctx).createFrom(input, ctx.actor.name)),
 
   rename: roleProcedure('architect')
     .input(RenameWorkflowInput)
