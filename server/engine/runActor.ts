@@ -33,7 +33,6 @@ export type PersonCommand = {
 };
 export type Command = { kind: 'event'; event: SpineEvent } | { kind: 'result'; result: TaskResult } | { kind: 'timer'; timerId: string } | { kind: 'kick' } | PersonCommand;
 
-/** A run folded from the log: its state, the seqs folded and each agent node's latest dispatched input. */
 /** What an agent node's latest task.dispatched asked for: the input and the agent version it was decided with. */
 export type Dispatched = { input: Json; agentVersion?: number };
 /** The dispatch a task.dispatched event records, by node. */
@@ -41,6 +40,7 @@ export function dispatchedOf(e: SpineEvent): [nodeId: string, d: Dispatched] {
   const p = e.payload as { nodeId: string; input: Json; agentVersion?: number };
   return [p.nodeId, { input: p.input, ...(p.agentVersion !== undefined && { agentVersion: p.agentVersion }) }];
 }
+/** A run folded from the log: its state, the seqs folded and each agent node's latest dispatch. */
 export type Folded = { state: RunState; wf: CompiledWorkflow; seqs: Set<number>; dispatched: Map<string, Dispatched> };
 
 /** What an actor needs of the engine shell (engine.ts). */
@@ -185,9 +185,7 @@ export class RunActor {
   private apply(e: SpineEvent) {
     applyEvent(this.wf!, this.state, toRunEvent(e));
     this.applied.add(e.seq);
-    if (e.type === 'task.dispatched') {
-      this.dispatched.set(...dispatchedOf(e));
-    }
+    if (e.type === 'task.dispatched') this.dispatched.set(...dispatchedOf(e));
   }
 
   private async step(batch: Command[]) {
