@@ -22,8 +22,8 @@ import { authorize } from '../auth';
 import { readJsonBody } from '../body';
 import { json, withErrorHandling } from '../errors';
 import { requireEngine, runtimeServices, type ServicesGetter } from '../services';
+import { sseResponse } from '../sse';
 
-const HEARTBEAT_MS = 15_000;
 const BODY_OVERHEAD_BYTES = 16 * 1024;
 const STREAM_TYPES = ['task.dispatched', 'task.completed', 'task.failed', 'run.completed', 'run.failed', 'run.cancelled'];
 
@@ -83,7 +83,6 @@ export function agentTasksApi(services: ServicesGetter = runtimeServices) {
     const abort = new AbortController();
     req.signal.addEventListener('abort', () => abort.abort(), { once: true });
     const events = svc.spine.subscribe({ ...(after !== undefined && { after }), types: STREAM_TYPES, signal: abort.signal });
-    const encoder = new TextEncoder();
     /** Tasks this stream offered that are still open, by (run, node, attempt). */
     const open = new Map<string, { id: number; runId: string; key: string }>();
     const slot = (runId: string | null | undefined, p: Payload) => `${runId}\u0000${p.nodeId}\u0000${p.attempt}`;
@@ -110,33 +109,12 @@ export function agentTasksApi(services: ServicesGetter = runtimeServices) {
       return out || null;
     };
     // After the last fallible check: from here on the response is a stream and errors end it.
-    const body = new ReadableStream<Uint8Array>({
-      async start(controller) {
-        controller.enqueue(encoder.encode(`retry: 1000\n: agent ${agent}, after ${after ?? 'head'}\n\n`));
-        const disconnected = board.connected(agent);
-        const heartbeat = setInterval(() => controller.enqueue(encoder.encode(': heartbeat\n\n')), HEARTBEAT_MS);
-        try {
-          for await (const e of events) {
-            const m = message(e);
-            if (m) controller.enqueue(encoder.encode(m));
-          }
-        } catch (err) {
-          if (!abort.signal.aborted) console.error('spine: agent task stream failed', err);
-        } finally {
-          clearInterval(heartbeat);
-          disconnected();
-          try {
-            controller.close();
-          } catch {
-            /* already closed by the client */
-          }
-        }
-      },
-      cancel() {
-        abort.abort();
-      },
+    let disconnected = () => {};
+    return sseResponse({
+      hello: `agent ${agent}, after ${after ?? 'head'}`, source: events, abort, what: 'agent task stream', message,
+      onOpen: () => (disconnected = board.connected(agent)),
+      onClose: () => disconnected(),
     });
-    return new Response(body, { headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' } });
   });
 
   const claim = withErrorHandling(async (req: Request, ctx: Params) => {

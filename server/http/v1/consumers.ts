@@ -17,9 +17,9 @@ import { authorize, readableTypes } from '../auth';
 import { readJsonBody } from '../body';
 import { json, withErrorHandling } from '../errors';
 import { runtimeServices, type ServicesGetter } from '../services';
+import { sseResponse } from '../sse';
 import { parseQuery, StreamQuery } from './events';
 
-const HEARTBEAT_MS = 15_000;
 const Name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'consumer names are letters, digits, dots, dashes and underscores (1 to 100)');
 const Seq = z.number().int().min(0).refine(Number.isSafeInteger);
 export const CommitBody = z.object({ seq: Seq }).strict();
@@ -58,30 +58,8 @@ export function consumersApi(services: ServicesGetter = runtimeServices) {
     const offset = await svc.spine.log.loadOffset(stored);
     const from = Math.max(offset ?? 0, after ?? 0);
     const events = svc.spine.subscribe({ after: from, types, key: q.key, signal: abort.signal });
-    const encoder = new TextEncoder();
     // After the last fallible check: from here on the response is a stream and errors end it.
-    const body = new ReadableStream<Uint8Array>({
-      async start(controller) {
-        controller.enqueue(encoder.encode(`retry: 1000\n: consumer ${name} after ${from}\n\n`));
-        const heartbeat = setInterval(() => controller.enqueue(encoder.encode(': heartbeat\n\n')), HEARTBEAT_MS);
-        try {
-          for await (const e of events) controller.enqueue(encoder.encode(`id: ${e.seq}\ndata: ${JSON.stringify(e)}\n\n`));
-        } catch (err) {
-          if (!abort.signal.aborted) console.error('spine: consumer stream failed', err);
-        } finally {
-          clearInterval(heartbeat);
-          try {
-            controller.close();
-          } catch {
-            /* already closed by the client */
-          }
-        }
-      },
-      cancel() {
-        abort.abort();
-      },
-    });
-    return new Response(body, { headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' } });
+    return sseResponse({ hello: `consumer ${name} after ${from}`, source: events, abort, what: 'consumer stream', message: (e) => `id: ${e.seq}\ndata: ${JSON.stringify(e)}\n\n` });
   });
 
   const commit = withErrorHandling(async (req: Request, ctx: Params) => {

@@ -10,10 +10,10 @@ import { authorize, readableTypes } from '../auth';
 import { readJsonBody } from '../body';
 import { json, withErrorHandling } from '../errors';
 import { runtimeServices, type ServicesGetter } from '../services';
+import { sseResponse } from '../sse';
 
 /** JSON framing around the payload: the body limit is the payload limit plus this. */
 const BODY_OVERHEAD_BYTES = 16 * 1024;
-const HEARTBEAT_MS = 15_000;
 
 const Cursor = z
   .string()
@@ -110,36 +110,12 @@ export function eventsApi(services: ServicesGetter = runtimeServices) {
       after = Math.max(after, parsed.data);
     }
     const { spine } = svc;
-    const encoder = new TextEncoder();
     const abort = new AbortController();
     req.signal.addEventListener('abort', () => abort.abort(), { once: true });
     const events = spine.subscribe({ after, types, key: q.key, runId: q.runId, signal: abort.signal });
     const toWire = render(q.format);
     // After the last fallible check: from here on the response is a stream and errors end it.
-    const body = new ReadableStream<Uint8Array>({
-      async start(controller) {
-        controller.enqueue(encoder.encode(`retry: 1000\n: connected after ${after}\n\n`));
-        const heartbeat = setInterval(() => controller.enqueue(encoder.encode(': heartbeat\n\n')), HEARTBEAT_MS);
-        try {
-          for await (const e of events) controller.enqueue(encoder.encode(`id: ${e.seq}\ndata: ${JSON.stringify(toWire(e))}\n\n`));
-        } catch (err) {
-          if (!abort.signal.aborted) console.error('spine: event stream failed', err);
-        } finally {
-          clearInterval(heartbeat);
-          try {
-            controller.close();
-          } catch {
-            /* already closed by the client */
-          }
-        }
-      },
-      cancel() {
-        abort.abort();
-      },
-    });
-    return new Response(body, {
-      headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' },
-    });
+    return sseResponse({ hello: `connected after ${after}`, source: events, abort, what: 'event stream', message: (e) => `id: ${e.seq}\ndata: ${JSON.stringify(toWire(e))}\n\n` });
   });
 
   return { post, list, stream };
