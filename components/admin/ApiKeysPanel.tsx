@@ -1,11 +1,11 @@
 'use client';
 /** API keys: prefix, scopes, who created it, when it was last used, and revoking (asked twice). */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
-import { Badge, Button, ErrorNote, Skeleton, Table, TableBody, TableHead, Th } from '@/components/ui';
+import { ErrorNote, Skeleton, Table, TableBody, TableHead, Th } from '@/components/ui';
 import { useTRPC } from '@/components/trpc/client';
 import type { PublicApiKey } from '@/server/auth';
 import { describePatterns } from './patterns';
+import { RevokeKeyCell } from './RevokeKeyCell';
 
 export function ApiKeysPanel() {
   const trpc = useTRPC();
@@ -37,7 +37,6 @@ export function ApiKeysPanel() {
 function KeyRow({ apiKey: k }: { apiKey: PublicApiKey }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const [confirming, setConfirming] = useState(false);
   const revoke = useMutation(trpc.admin.keys.revoke.mutationOptions({ onSuccess: () => queryClient.invalidateQueries(trpc.admin.keys.list.queryFilter()) }));
   const s = k.scopes;
   return (
@@ -58,27 +57,7 @@ function KeyRow({ apiKey: k }: { apiKey: PublicApiKey }) {
       <td data-testid="key-last-used" className="py-2.5 pr-3 text-xs text-zinc-600 dark:text-zinc-300">
         {k.lastUsedAt ? new Date(k.lastUsedAt).toLocaleString() : 'never'}
       </td>
-      <td className="py-2.5 text-right">
-        {k.revokedAt ? (
-          <Badge tone="danger" title={`Revoked ${new Date(k.revokedAt).toLocaleString()}`}>
-            revoked
-          </Badge>
-        ) : confirming ? (
-          <span className="inline-flex gap-1">
-            <Button size="sm" className="border-rose-300 text-rose-700 dark:border-rose-900 dark:text-rose-300" disabled={revoke.isPending} onClick={() => revoke.mutate({ keyId: k.id })}>
-              Confirm revoke
-            </Button>
-            <Button size="sm" variant="ghost" onClick={() => setConfirming(false)}>
-              Keep
-            </Button>
-          </span>
-        ) : (
-          <Button size="sm" onClick={() => setConfirming(true)}>
-            Revoke
-          </Button>
-        )}
-        {revoke.isError && <ErrorNote error={revoke.error} />}
-      </td>
+      <RevokeKeyCell revokedAt={k.revokedAt} revoke={{ ...revoke, mutate: () => revoke.mutate({ keyId: k.id }) }} />
     </tr>
   );
 }

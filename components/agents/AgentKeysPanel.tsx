@@ -6,11 +6,12 @@
  */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
-import { Badge, Button, ErrorNote, Field, inputClass, Skeleton, SubmitButton, Table, TableBody, TableHead, Th } from '@/components/ui';
+import { ErrorNote, Field, inputClass, Skeleton, SubmitButton, Table, TableBody, TableHead, Th } from '@/components/ui';
 import { useTRPC } from '@/components/trpc/client';
 import { describePatterns, parsePatterns } from '@/components/admin/patterns';
 import { SecretOnce } from '@/components/admin/SecretOnce';
 import type { PublicApiKey } from '@/server/auth';
+import { RevokeKeyCell } from '@/components/admin/RevokeKeyCell';
 
 export function AgentKeysPanel({ agent }: { agent: string }) {
   const trpc = useTRPC();
@@ -82,7 +83,6 @@ export function AgentKeysPanel({ agent }: { agent: string }) {
 
 function AgentKeyRow({ agent, apiKey: k, onRevoked }: { agent: string; apiKey: PublicApiKey; onRevoked: () => void }) {
   const trpc = useTRPC();
-  const [confirming, setConfirming] = useState(false);
   const revoke = useMutation(trpc.agentKeys.revoke.mutationOptions({ onSuccess: onRevoked }));
   return (
     <tr data-testid="agent-key-row" data-name={k.name} data-state={k.revokedAt ? 'revoked' : 'active'} className="align-top">
@@ -90,27 +90,7 @@ function AgentKeyRow({ agent, apiKey: k, onRevoked }: { agent: string; apiKey: P
       <td className="py-2.5 pr-3 font-mono text-xs">{k.prefix}…</td>
       <td className="py-2.5 pr-3 text-xs text-zinc-600 dark:text-zinc-300">{describePatterns(k.scopes.publish)}</td>
       <td className="py-2.5 pr-3 text-xs text-zinc-600 dark:text-zinc-300">{k.lastUsedAt ? new Date(k.lastUsedAt).toLocaleString() : 'never'}</td>
-      <td className="py-2.5 text-right">
-        {k.revokedAt ? (
-          <Badge tone="danger" title={`Revoked ${new Date(k.revokedAt).toLocaleString()}`}>
-            revoked
-          </Badge>
-        ) : confirming ? (
-          <span className="inline-flex gap-1">
-            <Button size="sm" className="border-rose-300 text-rose-700 dark:border-rose-900 dark:text-rose-300" disabled={revoke.isPending} onClick={() => revoke.mutate({ agent, keyId: k.id })}>
-              Confirm revoke
-            </Button>
-            <Button size="sm" variant="ghost" onClick={() => setConfirming(false)}>
-              Keep
-            </Button>
-          </span>
-        ) : (
-          <Button size="sm" onClick={() => setConfirming(true)}>
-            Revoke
-          </Button>
-        )}
-        {revoke.isError && <ErrorNote error={revoke.error} />}
-      </td>
+      <RevokeKeyCell revokedAt={k.revokedAt} revoke={{ ...revoke, mutate: () => revoke.mutate({ agent, keyId: k.id }) }} />
     </tr>
   );
 }
