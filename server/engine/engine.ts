@@ -219,6 +219,8 @@ export class Engine implements RunShell {
       return;
     }
     if (e.type === 'workflow.published' || e.type === 'workflow.archived' || e.type === 'workflow.restored') {
+      const id = (e.payload as { workflowId?: unknown } | null)?.workflowId;
+      if (e.type !== 'workflow.published' && typeof id === 'string') this.triggers.setArchived(id, e.type === 'workflow.archived');
       this.deps.onPublished?.();
       return this.refreshTriggers().catch((err: unknown) => console.error('spine engine: cannot re-read triggers', err));
     }

@@ -147,7 +147,7 @@ export async function startEngine(opts: { spine: Spine; db: Db; run?: boolean; d
       if (!parsed.success) throw new ValidationError('run.invalid_input', parsed.error.issues[0]!.message, { issues: parsed.error.issues.slice(0, 5) });
       const i = parsed.data;
       // A person or a script starting an archived workflow is refused (its triggers are off already: the
-      // engine reads only unarchived ones). The flag is read from the database, so it holds at once everywhere.
+      // engine follows archive events in log order). The flag is read from the database, so it holds at once everywhere.
       const w = await workflows.get(workflowIdOrSlug);
       if (w.archived)
         throw new ConflictError('workflow.archived', `Workflow '${w.name}' (${w.slug}) is archived and starts no runs; restore it first (on /workflows: Show archived, then Restore in its menu)`, { workflowId: w.id, slug: w.slug });

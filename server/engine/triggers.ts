@@ -28,6 +28,12 @@ export type TriggerDeps = {
 
 export class Triggers {
   private list: EventTrigger[] = [];
+  /**
+   * Archived or not, as of the last `workflow.archived` / `workflow.restored` event routed (workflow id →
+   * archived). The database holds the flag as of now, which may be ahead of the event being routed (archived
+   * and restored again before the engine reached the event in between): the log's order decides.
+   */
+  private readonly archivedAt = new Map<string, boolean>();
   /** Trigger events whose run is still being started (seq → starts in flight). */
   private readonly pending = new Map<number, number>();
 
@@ -38,11 +44,17 @@ export class Triggers {
     this.list = await this.deps.workflows.eventTriggers();
   }
 
+  /** A workflow archived or restored, in log order: its trigger is off or on for the events after it. */
+  setArchived(workflowId: string, archived: boolean) {
+    this.archivedAt.set(workflowId, archived);
+  }
+
   /** Starts every workflow `e` triggers. The engine's own events start nothing; no client can write as the engine (server/spine/publishing.ts). */
   route(e: SpineEvent) {
     if (isEngineSource(e.source)) return;
     for (const t of this.list) {
-      if (matchesType(t.eventType, e.type)) void this.fire(t, e);
+      if ((this.archivedAt.get(t.workflowId) ?? t.archived) || !matchesType(t.eventType, e.type)) continue;
+      void this.fire(t, e);
     }
   }
 

@@ -126,9 +126,10 @@ export function createWorkflowStore(db: Db) {
     },
 
     /** Published, unarchived workflows started by an event type pattern. */
-    async eventTriggers(): Promise<{ workflowId: string; slug: string; version: number; eventType: string }[]> {
-      const rows = await db.workflow.findMany({ where: { archived: false, publishedVersion: { not: null }, triggerType: { not: null } }, select: { id: true, slug: true, publishedVersion: true, triggerType: true } });
-      return rows.map((r) => ({ workflowId: r.id, slug: r.slug, version: r.publishedVersion!, eventType: r.triggerType! }));
+    /** Every published workflow's event trigger, archived ones included (flagged): the engine decides by log order which are on. */
+    async eventTriggers(): Promise<{ workflowId: string; slug: string; version: number; eventType: string; archived: boolean }[]> {
+      const rows = await db.workflow.findMany({ where: { publishedVersion: { not: null }, triggerType: { not: null } }, select: { id: true, slug: true, publishedVersion: true, triggerType: true, archived: true } });
+      return rows.map((r) => ({ workflowId: r.id, slug: r.slug, version: r.publishedVersion!, eventType: r.triggerType!, archived: r.archived }));
     },
   };
 }
