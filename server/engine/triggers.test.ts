@@ -11,7 +11,7 @@ function triggersOver(rows: EventTrigger[]) {
   const triggers = new Triggers({
     spine: {} as Spine,
     workflows: { eventTriggers: async () => rows } as unknown as WorkflowStore,
-    startRun: async (req) => void started.push(req.trigger!.eventSeq),
+    startRun: async (req) => void started.push(req.trigger!.eventSeq!),
     stopping: () => false,
     settled: () => {},
   });
