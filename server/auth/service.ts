@@ -19,6 +19,11 @@ import { hashPassword, newSecret, sha256, verifyPassword } from './secrets';
 export const SESSION_COOKIE = 'spine_session';
 export const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
 const KEY_TOUCH_MS = 60_000;
+/**
+ * How long a key's actor is remembered after a lookup (an agent posts several requests per task). Revoking a
+ * key drops it here at once; a key revoked by another Spine process is refused here within this time.
+ */
+export const KEY_CACHE_MS = 2_000;
 
 export const Email = z.string().trim().toLowerCase().email().max(200);
 export const Password = z.string().min(10, 'passwords are at least 10 characters').max(200);
@@ -74,6 +79,8 @@ export function createAuthService(opts: { db: Db; spine: Spine; now?: () => numb
   const now = opts.now ?? Date.now;
   const limiter = new FailureLimiter();
   const touched = new Map<string, number>();
+  /** Keys looked up lately, by secret hash (see KEY_CACHE_MS); only valid keys are kept. */
+  const keyCache = new Map<string, { actor: Actor; at: number }>();
 
   const toUser = (u: { id: string; email: string; name: string; roles: string; disabled: boolean; createdAt: Date }): PublicUser => ({
     id: u.id, email: u.email, name: u.name, roles: JSON.parse(u.roles) as Role[], disabled: u.disabled, createdAt: u.createdAt.toISOString(),
@@ -132,15 +139,24 @@ export function createAuthService(opts: { db: Db; spine: Spine; now?: () => numb
     },
 
     async actorForKey(secret: string): Promise<Actor | null> {
-      const k = await db.apiKey.findUnique({ where: { hash: sha256(secret) } });
-      if (!k || k.revokedAt) return null;
+      const hash = sha256(secret);
+      const cached = keyCache.get(hash);
+      if (cached && now() - cached.at < KEY_CACHE_MS) return cached.actor;
+      const k = await db.apiKey.findUnique({ where: { hash } });
+      if (!k || k.revokedAt) {
+        keyCache.delete(hash);
+        return null;
+      }
       const last = touched.get(k.id) ?? 0;
       if (now() - last > KEY_TOUCH_MS) {
         touched.set(k.id, now());
         await db.apiKey.update({ where: { id: k.id }, data: { lastUsedAt: new Date(now()) } });
       }
       const scopes = JSON.parse(k.scopes) as KeyScopes;
-      return { kind: 'apiKey', id: k.id, name: `key:${k.name}`, roles: scopes.roles, scopes };
+      const actor: Actor = { kind: 'apiKey', id: k.id, name: `key:${k.name}`, roles: scopes.roles, scopes };
+      if (keyCache.size >= 10_000) keyCache.clear();
+      keyCache.set(hash, { actor, at: now() });
+      return actor;
     },
 
     async listUsers(): Promise<PublicUser[]> {
@@ -209,6 +225,7 @@ export function createAuthService(opts: { db: Db; spine: Spine; now?: () => numb
       if (!k) throw new NotFoundError('apikey.not_found', `No API key '${keyId}'`, { keyId });
       if (k.revokedAt) return toKey(k);
       const updated = await db.apiKey.update({ where: { id: keyId }, data: { revokedAt: new Date(now()) } });
+      keyCache.delete(k.hash);
       await record('apikey.revoked', { keyId }, by);
       return toKey(updated);
     },

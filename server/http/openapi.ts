@@ -197,8 +197,14 @@ export const openApiDocument = {
         summary: "An sdk agent's tasks (Server-Sent Events; agent key)",
         description:
           '`event: task` with `{ id, eventId, key, runId, nodeId, attempt }` for each task dispatched to the key’s agent; the task id is the seq of its `task.dispatched`, also the message id, so Last-Event-ID (or `?after=`) resumes after a disconnect. ' +
-          '`event: cancel` with `{ id, key, reason }` when a task it was offered is cancelled (its run ended, or the attempt timed out). Without a cursor the stream starts at the oldest task still on offer to the agent.',
-        parameters: [q('after', 'Exclusive cursor (seq)', { type: 'integer', minimum: 0 })],
+          '`event: cancel` with `{ id, key, reason }` when a task it was offered is cancelled (its run ended, or the attempt timed out). Without a cursor the stream starts at the oldest task still on offer to the agent. ' +
+          'With `capacity`, the stream claims for its process: while fewer than `capacity` of the tasks it leased are open, a task comes already leased, with `claim: { token, leaseMs, expiresAt, task }` as the claim endpoint answers (no claim request needed); past it, or for a node outside `handles`, the task comes as a bare offer.',
+        parameters: [
+          q('after', 'Exclusive cursor (seq)', { type: 'integer', minimum: 0 }),
+          q('capacity', 'Tasks the process takes at once: the stream leases tasks to it up to this many open', { type: 'integer', minimum: 1, maximum: 10000 }),
+          q('holder', 'Names the process in the leases the stream takes (`<key>/<holder>`)', { type: 'string', maxLength: 200 }),
+          q('handles', 'Comma-separated node ids or globs (`case-*`) the process serves; others come as bare offers', { type: 'string' }),
+        ],
         responses: { '200': { description: 'text/event-stream' }, ...errors(400, 401, 403) },
       },
     },

@@ -12,7 +12,8 @@ const SSE_HEADERS = { 'content-type': 'text/event-stream; charset=utf-8', 'cache
 export function sseResponse<T>(opts: {
   hello: string;
   source: AsyncIterable<T>;
-  message: (item: T) => string | null;
+  /** May be async (a message that needs a read or a write first); items are still sent one at a time, in order. */
+  message: (item: T) => string | null | Promise<string | null>;
   /** Aborted when the client goes; aborts the source. */
   abort: AbortController;
   /** For the log line when the source fails. */
@@ -29,7 +30,7 @@ export function sseResponse<T>(opts: {
       const heartbeat = setInterval(() => controller.enqueue(encoder.encode(': heartbeat\n\n')), HEARTBEAT_MS);
       try {
         for await (const item of opts.source) {
-          const m = opts.message(item);
+          const m = await opts.message(item);
           if (m) controller.enqueue(encoder.encode(m));
         }
       } catch (err) {

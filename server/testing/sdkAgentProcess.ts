@@ -23,7 +23,10 @@ const say = (line: string) => {
   if (!quiet) process.stdout.write(`${line}\n`);
 };
 
-/** Reports each claim's lease token (so a test can post a late result with it after a kill -9). */
+/**
+ * Reports each lease token this process gets (so a test can post a late result with it after a kill -9):
+ * from a claim's answer, or from a task its stream leased to it (`claim` in the message).
+ */
 const watchingFetch: typeof fetch = async (input, init) => {
   const res = await fetch(input, init);
   const path = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
@@ -31,6 +34,24 @@ const watchingFetch: typeof fetch = async (input, init) => {
   if (m && res.ok && !quiet) {
     const body = (await res.clone().json()) as { token: string };
     say(`claimed ${m[1]} ${body.token}`);
+  }
+  if (path.includes('/agent/tasks/stream') && res.ok && res.body && !quiet) {
+    let buffered = '';
+    const decoder = new TextDecoder();
+    const watch = new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        buffered += decoder.decode(chunk, { stream: true });
+        const lines = buffered.split('\n');
+        buffered = lines.pop()!;
+        for (const line of lines) {
+          if (!line.startsWith('data: ')) continue;
+          const data = JSON.parse(line.slice(6)) as { id?: number; claim?: { token: string } };
+          if (data.claim) say(`claimed ${data.id} ${data.claim.token}`);
+        }
+        controller.enqueue(chunk);
+      },
+    });
+    return new Response(res.body.pipeThrough(watch), { status: res.status, statusText: res.statusText, headers: res.headers });
   }
   return res;
 };

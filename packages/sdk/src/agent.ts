@@ -8,8 +8,8 @@ import { NonRetryableError, SpineApiError } from './errors.js';
 import type { Transport } from './http.js';
 import type { Envelope, Json, PublishOptions } from './types.js';
 
-/** A task as the stream announces it. */
-type Offer = { id: number; eventId?: string; key: string; runId: string; nodeId: string; attempt: number };
+/** A task as the stream announces it: already leased to this process (`claim`), or an offer to claim. */
+type Offer = { id: number; eventId?: string; key: string; runId: string; nodeId: string; attempt: number; claim?: Claimed };
 
 export type Task = {
   /** The task id (the seq of its `task.dispatched`). */
@@ -80,12 +80,16 @@ export function createAgent(http: Transport, publish: (type: string, data: Json,
     running.set(offer.key, ac);
     try {
       let claimed: Claimed;
-      try {
-        claimed = await http.post<Claimed>(`/api/v1/agent/tasks/${offer.id}/claim`, { holder });
-      } catch (e) {
-        // Taken by another process, or no longer on offer: not ours.
-        if (!(e instanceof SpineApiError && (e.status === 409 || e.status === 404))) onError(e);
-        return;
+      // The stream leased it to this process already (it had room), or it is an offer to claim now.
+      if (offer.claim) claimed = offer.claim;
+      else {
+        try {
+          claimed = await http.post<Claimed>(`/api/v1/agent/tasks/${offer.id}/claim`, { holder });
+        } catch (e) {
+          // Taken by another process, or no longer on offer: not ours.
+          if (!(e instanceof SpineApiError && (e.status === 409 || e.status === 404))) onError(e);
+          return;
+        }
       }
       const { token, leaseMs } = claimed;
       const { envelope, ...task } = claimed.task;
@@ -141,6 +145,13 @@ export function createAgent(http: Transport, publish: (type: string, data: Json,
       return;
     }
     if (m.event === 'task') {
+      if (data.claim) {
+        // Leased to this process by the stream: run it now (the stream counted the room), or hand it back.
+        if (running.has(data.key)) return;
+        if (stopping) return void release(data.id, data.claim.token);
+        void run(data);
+        return;
+      }
       if (handles && !handles.some((r) => r.test(data.nodeId))) return;
       if (running.has(data.key) || queue.some((q) => q.key === data.key)) return;
       queue.push(data);
@@ -151,6 +162,14 @@ export function createAgent(http: Transport, publish: (type: string, data: Json,
       running.get(data.key)?.abort(new Error(`cancelled: ${(data as { reason?: string }).reason ?? 'by Spine'}`));
     }
   }
+
+  /** A task leased to this process while it stops: failed as retryable at once, so another process takes it now rather than at the lease's expiry. */
+  function release(id: number, token: string) {
+    http.post(`/api/v1/agent/tasks/${id}/error`, { token, message: 'the agent process is stopping', retryable: true }).catch(onError);
+  }
+
+  /** The stream claims for this process while fewer than `concurrency` of its tasks are open. */
+  const streamPath = `/api/v1/agent/tasks/stream?${new URLSearchParams({ capacity: String(concurrency), holder, ...(opts.handles !== undefined && { handles: (Array.isArray(opts.handles) ? opts.handles : [opts.handles]).join(',') }) })}`;
 
   return {
     get inFlight() {
@@ -163,7 +182,7 @@ export function createAgent(http: Transport, publish: (type: string, data: Json,
       const signal = streamAbort.signal;
       return new Promise<void>((resolve, reject) => {
         streamDone = http
-          .stream('/api/v1/agent/tasks/stream', { signal, onMessage, onOpen: resolve, onError })
+          .stream(streamPath, { signal, onMessage, onOpen: resolve, onError })
           .catch((e: unknown) => {
             streamAbort = undefined;
             reject(e);

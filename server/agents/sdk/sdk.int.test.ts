@@ -155,6 +155,40 @@ describe(`sdk agents in child processes (${testDbKind()})`, () => {
     const operatorKey = await api.key('ops', { startRuns: true, roles: ['operator'] });
     expect((await operatorKey.post(`/api/v1/agent/tasks/${dispatched.seq}/claim`, {})).status).toBe(403);
   });
+
+  it('a stream with capacity leases each task to its process as it pushes it; past capacity, or for a node it does not handle, it offers the task bare', async () => {
+    const keys = await sdkSpecialists(api);
+    const stream = await taskStream(keys.precedent!, '?capacity=1&holder=solo');
+    const other = await taskStream(keys['case-law']!, '?capacity=5&handles=something-else-*');
+    try {
+      const first = await api.service.startRun('legal-case-analysis', { input: { title: 'One' } }, 'ann');
+      const pushed = await stream.next();
+      expect(pushed.claim?.token, 'leased to the stream: no claim request needed').toBeTruthy();
+      expect(pushed.claim!.task).toMatchObject({ nodeId: 'precedent', runId: first.runId, envelope: { runId: first.runId } });
+      expect(await api.service.sdkTasks.store.get(pushed.key)).toMatchObject({ status: 'leased', holder: expect.stringMatching(/^key:.+\/solo$/) });
+      // The node is not one the case-law stream handles: a bare offer, the row stays offered.
+      const bare = await other.next();
+      expect(bare.claim).toBeUndefined();
+      expect((await api.service.sdkTasks.store.get(bare.key))?.status).toBe('offered');
+
+      // Its one slot is taken: the next task comes bare, to claim when there is room.
+      await api.service.startRun('legal-case-analysis', { input: { title: 'Two' } }, 'ann');
+      const second = await stream.next();
+      expect(second.claim).toBeUndefined();
+      expect((await api.service.sdkTasks.store.get(second.key))?.status).toBe('offered');
+
+      // The first result frees the slot once its completion is on the log: the third task comes leased again.
+      const precedent = await keyPrincipal(keys.precedent!);
+      expect((await precedent.post(`/api/v1/agent/tasks/${pushed.id}/result`, { token: pushed.claim!.token, output: { precedents: [] } })).status).toBe(200);
+      await waitForEvent(api.spine, first.runId, (e) => e.type === 'task.completed' && nodeOf(e) === 'precedent');
+      await api.service.startRun('legal-case-analysis', { input: { title: 'Three' } }, 'ann');
+      const third = await stream.next();
+      expect(third.claim?.token).toBeTruthy();
+    } finally {
+      stream.close();
+      other.close();
+    }
+  });
 });
 
 describe.runIf(testDbKind() === 'postgres')('two Spine processes on one PostgreSQL', () => {
@@ -221,6 +255,36 @@ describe(`free subscribers with a durable server-side offset (${testDbKind()})`,
 });
 
 /** A principal for an agent key's secret. */
+type Pushed = { id: number; key: string; nodeId: string; claim?: { token: string; task: Record<string, unknown> } };
+
+/** An agent task stream read as the SDK reads it: `next()` is the next `event: task` message. */
+async function taskStream(secret: string, query: string) {
+  const ac = new AbortController();
+  const res = await fetch(`${api.origin}/api/v1/agent/tasks/stream${query}`, { headers: { authorization: `Bearer ${secret}`, accept: 'text/event-stream' }, signal: ac.signal });
+  expect(res.status).toBe(200);
+  const reader = res.body!.getReader();
+  const decoder = new TextDecoder();
+  let buffered = '';
+  return {
+    async next(): Promise<Pushed> {
+      for (;;) {
+        const end = buffered.indexOf('\n\n');
+        if (end >= 0) {
+          const block = buffered.slice(0, end);
+          buffered = buffered.slice(end + 2);
+          const data = /^data: (.*)$/m.exec(block);
+          if (/^event: task$/m.test(block) && data) return JSON.parse(data[1]!) as Pushed;
+          continue;
+        }
+        const { done, value } = await reader.read();
+        if (done) throw new Error('the task stream ended');
+        buffered += decoder.decode(value, { stream: true });
+      }
+    },
+    close: () => ac.abort(),
+  };
+}
+
 async function keyPrincipal(secret: string) {
   const request = async <T = Record<string, unknown>>(path: string, body: unknown) => {
     const res = await fetch(api.origin + path, { method: 'POST', headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });

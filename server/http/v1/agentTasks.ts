@@ -5,7 +5,10 @@
  * - `GET  /api/v1/agent/tasks/stream`: `event: task` for each task dispatched to the agent (id = the seq of
  *   its `task.dispatched`, also the SSE `id`, so Last-Event-ID resumes after a disconnect), and
  *   `event: cancel` when a task it was offered is cancelled (its run ended, or the attempt timed out).
- *   Without a cursor it starts at the oldest task still on offer to the agent.
+ *   Without a cursor it starts at the oldest task still on offer to the agent. With `?capacity=n` (and
+ *   `holder`, `handles`) the stream claims for its process: while fewer than n of its tasks are open, a task
+ *   comes already leased (`claim: { token, leaseMs, expiresAt, task }`), so the process posts no claim; past
+ *   n, or for a node it does not handle, the task comes as a bare offer to claim later or leave to others.
  * - `POST /api/v1/agent/tasks/{id}/claim` → `{ token, leaseMs, expiresAt, task }`; 409 when taken.
  * - `POST .../heartbeat`, `.../result`, `.../error` with `{ token }`: 409 `agent_task.lease_lost` when the
  *   token is stale or the lease expired, so a late result of a crashed holder changes nothing.
@@ -14,7 +17,7 @@
  * check the key, one board call.
  */
 import { z } from 'zod';
-import { ForbiddenError, ValidationError } from '@/server/errors';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '@/server/errors';
 import type { SpineEvent } from '@/server/spine';
 import { Json } from '@/server/spine/events';
 import type { Actor } from '@/server/auth/roles';
@@ -62,6 +65,15 @@ function agentOf(actor: Actor): string {
 
 type Payload = { nodeId?: string; attempt?: number; agent?: string; idempotencyKey?: string; errorKind?: string };
 
+/** `?capacity=&holder=&handles=`: a stream that claims for its process (the SDK sends them). */
+const StreamClaims = z.object({
+  capacity: z.string().regex(/^\d{1,5}$/, 'capacity is a whole number of tasks').transform(Number).pipe(z.number().int().min(1).max(10_000)).optional(),
+  holder: z.string().min(1).max(200).optional(),
+  handles: z.string().max(4000).optional(),
+});
+
+const globToRegExp = (g: string) => new RegExp(`^${g.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`);
+
 export function agentTasksApi(services: ServicesGetter = runtimeServices) {
   const guard = async (req: Request) => {
     const svc = await services();
@@ -71,7 +83,7 @@ export function agentTasksApi(services: ServicesGetter = runtimeServices) {
   const taskId = async (ctx: Params) => parse(TaskId, (await ctx.params).id, 'request.invalid_id');
 
   const stream = withErrorHandling(async (req: Request) => {
-    const { svc, agent, board } = await guard(req);
+    const { svc, actor, agent, board } = await guard(req);
     const url = new URL(req.url);
     const cursor = req.headers.get('last-event-id') || url.searchParams.get('after');
     let after: number | undefined;
@@ -80,23 +92,44 @@ export function agentTasksApi(services: ServicesGetter = runtimeServices) {
       const oldest = await board.store.oldestOffered(agent);
       if (oldest !== null) after = oldest - 1;
     }
+    const claims = parse(StreamClaims, Object.fromEntries(['capacity', 'holder', 'handles'].flatMap((k) => (url.searchParams.has(k) ? [[k, url.searchParams.get(k)]] : []))), 'request.invalid_query');
+    const handles = claims.handles ? claims.handles.split(',').filter(Boolean).map(globToRegExp) : null;
+    const holder = claims.holder ? `${actor.name}/${claims.holder}` : actor.name;
     const abort = new AbortController();
     req.signal.addEventListener('abort', () => abort.abort(), { once: true });
     const events = svc.spine.subscribe({ ...(after !== undefined && { after }), types: STREAM_TYPES, signal: abort.signal });
-    /** Tasks this stream offered that are still open, by (run, node, attempt). */
-    const open = new Map<string, { id: number; runId: string; key: string }>();
+    /** Tasks this stream offered that are still open, by (run, node, attempt); `claimed` when it leased them itself. */
+    const open = new Map<string, { id: number; runId: string; key: string; claimed: boolean }>();
+    let inHand = 0;
     const slot = (runId: string | null | undefined, p: Payload) => `${runId}\u0000${p.nodeId}\u0000${p.attempt}`;
-    const message = (e: SpineEvent): string | null => {
+    /** Takes the task's lease for this stream's process when it has room and serves the node; null to offer it bare. */
+    const claimFor = async (e: SpineEvent, p: Payload) => {
+      if (claims.capacity === undefined || inHand >= claims.capacity) return null;
+      if (handles && !handles.some((r) => r.test(p.nodeId ?? ''))) return null;
+      try {
+        return await board.claim(e.seq, agent, holder);
+      } catch (err) {
+        // Taken by another process (or by this one's claim endpoint), or not on offer: nothing to send.
+        if (err instanceof ConflictError || err instanceof NotFoundError) return 'gone' as const;
+        console.error(`spine: agent task stream could not claim task ${e.seq}`, err);
+        return null;
+      }
+    };
+    const message = async (e: SpineEvent): Promise<string | null> => {
       const p = (e.payload ?? {}) as Payload;
       if (e.type === 'task.dispatched') {
         if (p.agent !== agent || !p.idempotencyKey || !e.runId) return null;
-        open.set(slot(e.runId, p), { id: e.seq, runId: e.runId, key: p.idempotencyKey });
-        return `event: task\nid: ${e.seq}\ndata: ${JSON.stringify({ id: e.seq, eventId: e.id, key: p.idempotencyKey, runId: e.runId, nodeId: p.nodeId, attempt: p.attempt })}\n\n`;
+        const claim = await claimFor(e, p);
+        if (claim === 'gone') return null;
+        if (claim) inHand++;
+        open.set(slot(e.runId, p), { id: e.seq, runId: e.runId, key: p.idempotencyKey, claimed: claim !== null });
+        return `event: task\nid: ${e.seq}\ndata: ${JSON.stringify({ id: e.seq, eventId: e.id, key: p.idempotencyKey, runId: e.runId, nodeId: p.nodeId, attempt: p.attempt, ...(claim && { claim }) })}\n\n`;
       }
       if (e.type === 'task.completed' || e.type === 'task.failed') {
         const t = open.get(slot(e.runId, p));
         if (!t) return null;
         open.delete(slot(e.runId, p));
+        if (t.claimed) inHand--;
         return e.type === 'task.failed' && p.errorKind === 'timeout' ? `event: cancel\nid: ${e.seq}\ndata: ${JSON.stringify({ id: t.id, key: t.key, reason: 'timeout' })}\n\n` : null;
       }
       // The run ended: every task of it this stream offered is cancelled.
@@ -104,6 +137,7 @@ export function agentTasksApi(services: ServicesGetter = runtimeServices) {
       for (const [s, t] of open) {
         if (t.runId !== e.runId) continue;
         open.delete(s);
+        if (t.claimed) inHand--;
         out += `event: cancel\nid: ${e.seq}\ndata: ${JSON.stringify({ id: t.id, key: t.key, reason: e.type })}\n\n`;
       }
       return out || null;
