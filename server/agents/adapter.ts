@@ -46,7 +46,16 @@ export type AgentTask = {
   envelope: Envelope;
   /** The task.dispatched event that asked for this call. */
   event: { seq: number; id: string; type: string };
+  /**
+   * The task's W3C trace context (its span within the run's trace): adapters pass it on as the protocol
+   * says (the `traceparent` / `tracestate` headers over HTTP, A2A message metadata, the SDK task), so the
+   * agent's own spans join the run's trace. Absent when the run has none.
+   */
+  trace?: TraceContext;
 };
+
+/** W3C Trace Context (https://www.w3.org/TR/trace-context/): `traceparent` = `00-<trace id>-<span id>-<flags>`. */
+export type TraceContext = { traceparent: string; tracestate?: string };
 
 /** Tokens a call used (an LLM agent's), and its cost where the agent has a price per 1M tokens. */
 export type AgentUsage = { inputTokens: number; outputTokens: number; model: string; cost?: number };
