@@ -169,13 +169,14 @@ describe(`sdk agents in child processes (${testDbKind()})`, () => {
       // The node is not one the case-law stream handles: a bare offer, the row stays offered.
       const bare = await other.next();
       expect(bare.claim).toBeUndefined();
-      expect((await api.service.sdkTasks.store.get(bare.key))?.status).toBe('offered');
+      // A bare offer does not wait for the row (written just after the dispatch commits).
+      await expect.poll(async () => (await api.service.sdkTasks.store.get(bare.key))?.status).toBe('offered');
 
       // Its one slot is taken: the next task comes bare, to claim when there is room.
       await api.service.startRun('legal-case-analysis', { input: { title: 'Two' } }, 'ann');
       const second = await stream.next();
       expect(second.claim).toBeUndefined();
-      expect((await api.service.sdkTasks.store.get(second.key))?.status).toBe('offered');
+      await expect.poll(async () => (await api.service.sdkTasks.store.get(second.key))?.status).toBe('offered');
 
       // The first result frees the slot once its completion is on the log: the third task comes leased again.
       const precedent = await keyPrincipal(keys.precedent!);

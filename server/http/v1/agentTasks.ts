@@ -28,6 +28,8 @@ import { requireEngine, runtimeServices, type ServicesGetter } from '../services
 import { sseResponse } from '../sse';
 
 const BODY_OVERHEAD_BYTES = 16 * 1024;
+/** Events a stream opened without a cursor reads back from the head (see the stream's start). */
+const FRESH_LOOKBACK = 100;
 const STREAM_TYPES = ['task.dispatched', 'task.completed', 'task.failed', 'run.completed', 'run.failed', 'run.cancelled'];
 
 type Params = { params: Promise<{ id: string }> };
@@ -89,8 +91,12 @@ export function agentTasksApi(services: ServicesGetter = runtimeServices) {
     let after: number | undefined;
     if (cursor !== null && cursor !== '') after = parse(z.string().regex(/^\d{1,15}$/).transform(Number), cursor, 'request.invalid_cursor');
     else {
+      // The head first, then the rows: a task dispatched in between has its row by the time the stream reads
+      // it. A row is written just after its dispatch commits, so a task dispatched just before the head may
+      // have none yet: the stream looks back a little (replayed tasks that are taken or closed send nothing).
+      const head = await svc.spine.head();
       const oldest = await board.store.oldestOffered(agent);
-      if (oldest !== null) after = oldest - 1;
+      after = Math.max(0, Math.min(oldest === null ? head : oldest - 1, head - FRESH_LOOKBACK));
     }
     const claims = parse(StreamClaims, Object.fromEntries(['capacity', 'holder', 'handles'].flatMap((k) => (url.searchParams.has(k) ? [[k, url.searchParams.get(k)]] : []))), 'request.invalid_query');
     const handles = claims.handles ? claims.handles.split(',').filter(Boolean).map(globToRegExp) : null;
