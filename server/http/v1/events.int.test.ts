@@ -50,7 +50,8 @@ async function readSse(res: Response, n: number): Promise<{ id: number; data: { 
     if (done) break;
     buf += dec.decode(value, { stream: true });
     let i: number;
-    while ((i = buf.indexOf('\n\n')) >= 0) {
+    // One chunk may carry more messages than asked for: take exactly n.
+    while (out.length < n && (i = buf.indexOf('\n\n')) >= 0) {
       const block = buf.slice(0, i);
       buf = buf.slice(i + 2);
       const id = /^id: (\d+)$/m.exec(block);
