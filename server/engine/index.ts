@@ -6,6 +6,7 @@
 export { startEngine, runStatusOf, StartRunInput, ApprovalDecisionInput, ContextPatchInput } from './service';
 export type { EngineService, RunView, PendingApproval, Requester } from './service';
 export { Engine, type EngineDeps } from './engine';
+export { replayRun, type ReplayVerdict, type ReplayMismatch } from './replay';
 export { mayDecide, approvalView, VOTE_REFUSALS, type ApprovalView, type Voter, type VoteRefusal, type VoteRefusalCode, type MayDecide } from './primitives/approval';
 /* What the read models fold a run with: the compiled graph, the run's events and the pure fold. */
 export type { CompiledWorkflow } from './graph';

@@ -19,6 +19,17 @@ describe.each(['builtin', 'openai'] as const)(`scenarios (${testDbKind()}, %s ag
   let h: Harness | undefined;
   const openHarness = (opts: Parameters<typeof openEngineHarness>[0] = {}) => openEngineHarness({ ...opts, agentKind });
   afterEach(async () => {
+    // Issue 14 §2: every run a scenario left, ended or not, replays from its log alone with the same decisions.
+    if (h) {
+      const started = await h.spine.read({ after: 0, limit: 10_000, filter: { types: ['run.started'] } });
+      for (const e of started) {
+        const v = await h.service.replayRun(e.runId!);
+        const what = `run ${e.runId} (${(e.payload as { workflowSlug: string }).workflowSlug})`;
+        expect(v.mismatch && `${v.mismatch.reason} at seq ${v.mismatch.seq} (${v.mismatch.type})`, what).toBeUndefined();
+        // A run that ended got there by the engine's decisions, and replay re-made them.
+        if (v.status !== 'running') expect(v.decisions, what).toBeGreaterThan(0);
+      }
+    }
     await h?.close();
     h = undefined;
     vi.restoreAllMocks();

@@ -20,6 +20,7 @@ import { submitDecision } from './primitives/approval';
 import { Engine, type EngineDeps } from './engine';
 import { commandInputs, type CommandEvent } from './appends';
 import { decisionKey, requesterKey } from './ids';
+import { replayRun, type ReplayVerdict } from './replay';
 import { Scheduler } from './schedules';
 import type { NodeStatus, RunState, Vote } from './run/evolve';
 
@@ -164,6 +165,14 @@ export async function startEngine(opts: { spine: Spine; db: Db; run?: boolean; d
     runEvents: (runId: string) => engine.runEvents(runId),
     /** A run folded from the log (null when there is no such run). */
     fold: (runId: string) => engine.fold(runId),
+    /** Replays a run from its log alone (replay.ts): does every decision re-decide as recorded? 404 for no such run. */
+    async replayRun(runId: string): Promise<ReplayVerdict> {
+      const events = await engine.runEvents(runId);
+      const started = events.find((e) => e.type === 'run.started');
+      if (!started) throw new NotFoundError('run.not_found', `No run '${runId}'`, { runId });
+      const p = started.payload as { workflowId: string; version: number };
+      return replayRun(await engine.workflow(p.workflowId, p.version), events);
+    },
     /** Re-reads the published workflows' triggers (after a publish, archive or restore here). */
     refreshTriggers: () => engine.refreshTriggers(),
 
