@@ -67,6 +67,9 @@ test('the run list filters by status and workflow, sorts, and keeps it in the UR
   await page.getByRole('button', { name: 'Cancel run' }).click();
   await page.getByRole('button', { name: 'Confirm cancel' }).click();
   await expect(page.getByRole('heading', { level: 1 }).getByTestId('run-status')).toHaveAttribute('data-status', 'cancelled');
+  // Ended, the run is folded again from its log alone: every engine decision re-decides as recorded.
+  await expect(page.getByTestId('run-replay')).toHaveAttribute('data-identical', 'true', { timeout: 15_000 });
+  await expect(page.getByTestId('run-replay')).toHaveText(/Replays identically/);
   await page.goto('/runs?status=cancelled');
   await expect(page.locator(`[data-testid="run-row"][data-run-id="${runId}"]`)).toHaveAttribute('data-status', 'cancelled');
 });

@@ -20,6 +20,7 @@ import type { RunDetail as RunDetailData } from '@/server/observability';
 import type { SpineEvent } from '@/server/spine/events';
 import { EnvelopeVersions } from './EnvelopeVersions';
 import { RunCanvas } from '@/components/designer/RunCanvas';
+import { ReplayCheck } from './ReplayCheck';
 import { RunStatusBadge } from './RunStatusBadge';
 import { useLiveRefresh } from './useLiveRefresh';
 import { Waterfall } from './Waterfall';
@@ -117,6 +118,7 @@ function Loaded({ d, runId, now, live, openEvent }: { d: RunDetailData; runId: s
         </div>
         <div className="ml-auto flex flex-wrap items-center gap-2">
           <ConnectionStatus status={live} />
+          <ReplayCheck runId={runId} ended={run.status === 'completed' || run.status === 'failed' || run.status === 'cancelled'} />
           <Link href={`/timeline?run=${encodeURIComponent(runId)}`} className="inline-flex h-8 items-center rounded-md border border-zinc-200 px-2.5 text-xs font-medium hover:bg-zinc-50 dark:border-zinc-800 dark:hover:bg-zinc-800">
             Events in timeline
           </Link>

@@ -296,6 +296,16 @@ export const openApiDocument = {
     '/api/v1/approvals/{approvalId}/decision': {
       post: { summary: 'Approve or reject (approver); a second concurrent decision gets 409', parameters: [pathParam('approvalId')], requestBody: { required: true, content: { 'application/json': { schema: schema(ApprovalDecisionInput) } } }, responses: { '200': { description: 'Decided' }, ...errors(400, 401, 403, 404, 409) } },
     },
+    '/api/v1/runs/{runId}/replay': {
+      get: {
+        summary: 'Replay a run from its log alone: do the recorded engine decisions re-decide identically?',
+        description:
+          'Folds the run again and re-decides every step with the recorded inputs (its start, agent results, timers, people\'s commands). ' +
+          '{ runId, identical, decisions, inputs, status, mismatch? }: `mismatch` names the first recorded event replay does not reproduce (seq, type, idempotencyKey, reason, recorded, replayed).',
+        parameters: [pathParam('runId')],
+        responses: { '200': { description: 'Replay verdict' }, ...errors(401, 404) },
+      },
+    },
     '/api/v1/runs/{runId}/envelope': {
       get: {
         summary: "A run's latest context envelope, or with ?version=n the envelope as it was at version n",

@@ -51,6 +51,7 @@ export function v1Routes(services: ServicesGetter): Route[] {
     { method: 'GET', path: at(`/runs/(?<runId>${SEG})`), handler: runs.get },
     { method: 'GET', path: at(`/runs/(?<runId>${SEG})/events`), handler: runs.events },
     { method: 'GET', path: at(`/runs/(?<runId>${SEG})/envelope`), handler: runs.envelope },
+    { method: 'GET', path: at(`/runs/(?<runId>${SEG})/replay`), handler: runs.replay },
     { method: 'POST', path: at(`/runs/(?<runId>${SEG})/cancel`), handler: runs.cancel },
     { method: 'POST', path: at(`/runs/(?<runId>${SEG})/context`), handler: runs.context },
     { method: 'POST', path: at(`/runs/(?<runId>${SEG})/nodes/(?<nodeId>${SEG})/retry`), handler: runs.retryNode },

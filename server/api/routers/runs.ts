@@ -1,6 +1,6 @@
 /**
  * Runs over tRPC: the list (filters, sorting, paging), filter choices, a run's detail (graph states,
- * waterfall, envelope versions, events), the reasoning path to any of its events, and the operator's
+ * waterfall, envelope versions, events), its replay check, the reasoning path to any of its events, and the operator's
  * actions: cancel a run, retry a failed node.
  */
 import { z } from 'zod';
@@ -16,6 +16,8 @@ export const runsRouter = router({
   list: authedProcedure.input(RunListQuery).query(({ ctx, input }) => observability(ctx).runList(input)),
   filters: authedProcedure.query(({ ctx }) => observability(ctx).runFilters()),
   detail: authedProcedure.input(RunIdInput).query(({ ctx, input }) => observability(ctx).runDetail(input.runId)),
+  /** Does the run replay identically from its log (server/engine/replay.ts)? */
+  replay: authedProcedure.input(RunIdInput).query(({ ctx, input }) => ctx.engine.replayRun(input.runId)),
   path: authedProcedure.input(PathInput).query(({ ctx, input }) => observability(ctx).reasoningPath(input.runId, input.event)),
   cancel: roleProcedure('operator').input(CancelInput).mutation(({ ctx, input }) => ctx.engine.cancelRun(input.runId, ctx.actor, input.reason)),
   retryNode: roleProcedure('operator').input(RetryNodeInput).mutation(({ ctx, input }) => ctx.engine.retryNode(input.runId, input.nodeId, ctx.actor)),

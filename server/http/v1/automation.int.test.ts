@@ -79,6 +79,7 @@ describe(`API v1 for automation (${testDbKind()})`, () => {
     const routes: { name: string; method: string; path: string; body?: unknown; allowed: Who[] }[] = [
       { name: 'list runs', method: 'GET', path: '/runs?limit=1', allowed: everyone },
       { name: 'envelope at a version', method: 'GET', path: `/runs/${runId}/envelope?version=1`, allowed: everyone },
+      { name: 'replay a run', method: 'GET', path: `/runs/${runId}/replay`, allowed: everyone },
       { name: 'read a draft', method: 'GET', path: `/workflows/${w.body.id}/draft`, allowed: everyone },
       { name: 'decided approvals', method: 'GET', path: '/approvals?status=decided', allowed: ['admin', 'approver', 'auditor'] },
       { name: 'create a workflow', method: 'POST', path: '/workflows', body: { name: 'Made by a role' }, allowed: ['admin', 'architect', 'key:arch'] },
@@ -291,6 +292,21 @@ describe(`API v1 for automation (${testDbKind()})`, () => {
       expect({ q, status: r.status, param: r.body.error.details?.param }).toEqual({ q, status: 400, param });
     }
     expect((await call('auditor', 'GET', '/approvals?status=bogus')).body.error).toMatchObject({ code: 'request.invalid_query', details: { param: 'status' } });
+  });
+
+  it('GET /runs/{id}/replay: a finished run replays identically from its log; 404 for no such run', async () => {
+    const runId = await start('procurement', { input: { amount: 500, quantity: 1 }, intent: 'Buy a chair' });
+    const a = await approvalOf(runId);
+    expect((await call('approver', 'POST', `/approvals/${a.approvalId}/decision`, { decision: 'approve' })).status).toBe(200);
+    await waitForRun(h.spine, runId);
+    const r = await call('auditor', 'GET', `/runs/${runId}/replay`);
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ runId, identical: true, status: 'completed' });
+    // The approver's vote and the agents' answers are inputs; dispatches, joins and the end are decisions.
+    expect(r.body.decisions).toBeGreaterThan(3);
+    expect(r.body.inputs).toBeGreaterThan(1);
+    expect(r.body.mismatch).toBeUndefined();
+    expect((await call('auditor', 'GET', '/runs/no-such-run/replay')).status).toBe(404);
   });
 
   it('GET /runs/{id}/envelope?version=n: the envelope as it was then, with its history up to there; 404 for a version it never had, 400 for a bad one', async () => {

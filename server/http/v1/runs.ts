@@ -166,6 +166,17 @@ export function runsApi(services: ServicesGetter = runtimeServices) {
       const engine = requireEngine(svc);
       return json(await engine.retryNode(await param(ctx, 'runId'), await param(ctx, 'nodeId'), actor), 202);
     }),
+    /**
+     * Replays the run from its log alone (server/engine/replay.ts): `identical` when every engine decision
+     * re-decides as recorded, else the first differing event (its payloads only for a type the caller may read).
+     */
+    replay: withErrorHandling(async (req: Request, ctx: Params<'runId'>) => {
+      const { actor, svc } = await guard(req, { kind: 'read' });
+      const v = await requireEngine(svc).replayRun(await param(ctx, 'runId'));
+      if (!v.mismatch || readableType(actor)(v.mismatch.type)) return json(v);
+      const { recorded: _r, replayed: _p, ...mismatch } = v.mismatch;
+      return json({ ...v, mismatch });
+    }),
     /** The latest envelope, or with `?version=n` the envelope as it was at version n (`updatedSeq`/`updatedAt`: the event that made it). */
     envelope: withErrorHandling(async (req: Request, ctx: Params<'runId'>) => {
       const { actor, svc } = await guard(req, { kind: 'read' });
