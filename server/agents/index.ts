@@ -13,7 +13,7 @@
 export { AGENT_KINDS, AgentReply, type AgentKind, type AgentRecord, type AgentTask, type TraceContext, type AgentAdapter, type AgentLimits, type AgentUsage, type AgentTools, type ToolSpec, type ToolCall } from './adapter';
 export { AgentRegistry } from './registry';
 export { createAgentStore, redactConfig, publicAgent, REDACTED, type AgentStore, type RegisteredAgent, type PublicAgent, type AgentVersionView } from './store';
-export { AgentDefinition, AgentPatch, AgentName, checkJsonSchema, validatorsOf, schemaErrorsText, type AgentDefinitionInput } from './schemas';
+export { AgentDefinition, AgentPatch, AgentName, checkJsonSchema, checkAgentOutput, OutputContractError, validatorsOf, schemaErrorsText, type AgentDefinitionInput } from './schemas';
 export { createAgentRegistration, type AgentRegistration } from './registration';
 export { NonRetryableAgentError, RetryAfterError, isNonRetryable, retryAfterOf, usageOf } from './errors';
 export { BuiltinAdapter, BuiltinConfig } from './builtin/builtinAdapter';

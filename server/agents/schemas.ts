@@ -10,7 +10,7 @@ import addFormatsModule from 'ajv-formats';
 import { z } from 'zod';
 import { ValidationError } from '@/server/errors';
 import { Json, type Json as JsonValue } from '@/server/spine/events';
-import { AGENT_KINDS } from './adapter';
+import { AGENT_KINDS, type AgentUsage } from './adapter';
 
 export const AGENT_NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,63}$/;
 export const AgentName = z.string().regex(AGENT_NAME_PATTERN, 'agent names are lower-case letters, digits and dashes (at most 64)');
@@ -112,4 +112,24 @@ export function validatorsOf(agent: { name: string; version?: number; inputSchem
 /** A validator's errors as one readable line. */
 export function schemaErrorsText(v: ValidateFunction, dataVar = 'output'): string {
   return ajv.errorsText(v.errors, { dataVar, separator: '; ' });
+}
+
+/** An agent answered with an output its registered output schema refuses: the task fails (retryable: retry and error edges apply). */
+export class OutputContractError extends Error {
+  constructor(message: string, readonly usage?: AgentUsage) {
+    super(message);
+    this.name = 'OutputContractError';
+  }
+}
+
+/**
+ * The contract check on every completion: throws OutputContractError naming the first violation's path
+ * when `output` does not satisfy the output schema of the agent version that answered.
+ */
+export function checkAgentOutput(agent: { name: string; version?: number; inputSchema?: JsonValue | null; outputSchema?: JsonValue | null }, output: unknown, usage?: AgentUsage): void {
+  const { output: validate } = validatorsOf(agent);
+  if (!validate || validate(output)) return;
+  const first = validate.errors?.[0];
+  const at = first?.instancePath ? `output${first.instancePath.replaceAll('/', '.')}` : 'output';
+  throw new OutputContractError(`output breaks the output schema of ${agent.name}${agent.version !== undefined ? ` v${agent.version}` : ''}: ${at} ${first?.message ?? 'is invalid'}`, usage);
 }

@@ -8,7 +8,7 @@
  * through one mapping (`taskResult`). See README.md.
  */
 import { ENGINE_SOURCE, type Envelope, type Json, type Spine } from '@/server/spine';
-import { AgentReply, isNonRetryable, usageOf, NonRetryableAgentError, retryAfterOf, BuiltinAdapter, type AgentRegistry, type AgentTools, type AgentUsage } from '@/server/agents';
+import { AgentReply, checkAgentOutput, isNonRetryable, usageOf, NonRetryableAgentError, retryAfterOf, BuiltinAdapter, type AgentRegistry, type AgentTools, type AgentUsage } from '@/server/agents';
 import type { AgentNode } from '@/server/workflows/schema';
 import { decisionKey, idempotencyKey, toolCallKey } from './ids';
 import { usageFields, type TaskResult } from './primitives/handoff';
@@ -99,6 +99,9 @@ export class Dispatcher {
         const event = { seq: ns.dispatchSeq ?? 0, id: ns.dispatchId ?? '', type: 'task.dispatched' };
         const tools = this.toolsFor({ runId: s.runId, key: s.key, nodeId: node.id, attempt, taskKey: key, envelope, event });
         const output = await adapter.invoke(agent, { runId: s.runId, nodeId: node.id, attempt, idempotencyKey: key, input, envelope, event }, ac.signal, tools);
+        // The contract: an output the agent's registered output schema refuses is a failed task, never a bad value downstream.
+        const answered = unwrap(output);
+        checkAgentOutput(agent, answered.output, answered.usage);
         result = taskResult(node.id, attempt, this.deps.now() - started, { ok: true, output, envelopeVersion: envelope.version });
       } catch (err) {
         if (this.deps.stopped.aborted || (ac.signal.aborted && !(ac.signal.reason instanceof AgentTimeout))) {
@@ -192,6 +195,7 @@ export class Dispatcher {
     const envelope = effect.envelope;
     try {
       const output = this.deps.agents.builtin.runInline(agent, { runId: effect.runId, nodeId: p.nodeId, attempt: p.attempt, idempotencyKey: p.idempotencyKey, input: p.input, envelope, event: { seq: 0, id: '', type: 'task.dispatched' } });
+      checkAgentOutput(agent, unwrap(output).output);
       return taskResult(p.nodeId, p.attempt, this.deps.now() - started, { ok: true, output, envelopeVersion: envelope.version });
     } catch (err) {
       return taskResult(p.nodeId, p.attempt, this.deps.now() - started, { ok: false, error: err });

@@ -12,7 +12,7 @@
 import { z } from 'zod';
 import { acquireLeadership, sqlitePathFromUrl, type Db } from '@/server/db';
 import { ConflictError, isSpineError, NotFoundError, ValidationError } from '@/server/errors';
-import { sourceOf, type AppendResult, type Envelope, type Json, type RunStatus, type Spine, type WaitingOn } from '@/server/spine';
+import { matchesType, sourceOf, type AppendResult, type Envelope, type Json, type RunStatus, type Spine, type WaitingOn } from '@/server/spine';
 import { AgentRegistry, BuiltinAdapter, createAgentStore, createLeaseStore, createSqliteLeaseStore, HttpAdapter, OpenAiAdapter, SdkAdapter, TaskBoard, type AgentStore } from '@/server/agents';
 import { createWorkflowStore, type WorkflowStore } from '@/server/workflows';
 import type { NodeKind } from '@/server/workflows/schema';
@@ -21,6 +21,7 @@ import { Engine, type EngineDeps } from './engine';
 import { commandInputs, type CommandEvent } from './appends';
 import { decisionKey, requesterKey } from './ids';
 import { replayRun, type ReplayVerdict } from './replay';
+import { createEventSchemas, inputReaders } from '@/server/contracts';
 import { Scheduler } from './schedules';
 import type { NodeStatus, RunState, Vote } from './run/evolve';
 
@@ -116,6 +117,19 @@ export async function startEngine(opts: { spine: Spine; db: Db; run?: boolean; d
     else started = leadership.acquired.then(lead).catch(() => undefined);
   }
   const spine = opts.spine;
+  // Event-type contracts (server/contracts): a new version is checked against the published workflows its events trigger.
+  const schemas = createEventSchemas({
+    spine,
+    readers: async (type) => {
+      const triggered = (await workflows.eventTriggers()).filter((t) => !t.archived && matchesType(t.eventType, type));
+      const out = [];
+      for (const t of triggered) {
+        const v = await workflows.getVersion(t.workflowId, t.version);
+        out.push(...inputReaders({ workflowId: v.workflowId, workflowName: v.name, version: v.version, doc: v.document }));
+      }
+      return out;
+    },
+  });
 
   async function folded(runId: string) {
     const f = await engine.fold(runId);
@@ -142,6 +156,8 @@ export async function startEngine(opts: { spine: Spine; db: Db; run?: boolean; d
     agentStore,
     /** The board sdk agents take their tasks from (server/agents/sdk). */
     sdkTasks,
+    /** The schema registry of event types (server/contracts): the publish gate and versioned, evented schemas. */
+    schemas,
 
     async startRun(workflowIdOrSlug: string, raw: StartRunInput | unknown, actor: Requester) {
       const parsed = StartRunInput.safeParse(raw);

@@ -11,6 +11,7 @@ export { auditExportApi } from './v1/auditExport';
 export { consumersApi } from './v1/consumers';
 export { eventsApi } from './v1/events';
 export { runsApi } from './v1/runs';
+export { schemasApi } from './v1/schemas';
 export { sessionApi } from './v1/session';
 export { workflowsApi } from './v1/workflows';
 export { openApiHandler, openApiDocument } from './openapi';

@@ -12,6 +12,7 @@ import { CreateWorkflowBody, PublishBody, SaveDraftBody } from './v1/workflows';
 import { agentPaths, agentSchemas } from './openapiAgents';
 import { ClaimBody, ErrorBody, HeartbeatBody, ResultBody } from './v1/agentTasks';
 import { CommitBody } from './v1/consumers';
+import { SchemaPut } from './v1/schemas';
 
 const schema = (s: z.ZodType) => z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' });
 
@@ -295,6 +296,26 @@ export const openApiDocument = {
     },
     '/api/v1/approvals/{approvalId}/decision': {
       post: { summary: 'Approve or reject (approver); a second concurrent decision gets 409', parameters: [pathParam('approvalId')], requestBody: { required: true, content: { 'application/json': { schema: schema(ApprovalDecisionInput) } } }, responses: { '200': { description: 'Decided' }, ...errors(400, 401, 403, 404, 409) } },
+    },
+    '/api/v1/schemas': {
+      get: { summary: 'The event-type schema registry: each type with a schema, its latest version and how many versions it has', responses: { '200': { description: '{ schemas: [{ type, version, description, registeredAt, registeredBy, versions }] }' }, ...errors(401) } },
+    },
+    '/api/v1/schemas/{type}': {
+      get: {
+        summary: "An event type's schema: the latest version, or ?version=n; with every version listed",
+        parameters: [pathParam('type'), q('version', 'A schema version (1 = the first registered)', { type: 'integer', minimum: 1 })],
+        responses: { '200': { description: '{ type, version, schema, description, seq, registeredAt, registeredBy, forced, breaking, versions }' }, ...errors(400, 401, 404) },
+      },
+      put: {
+        summary: "Register a new version of an event type's JSON Schema (architect). Publishing that type is then validated against it",
+        description:
+          'POST /api/v1/events with a payload the schema refuses is 400 `event.schema_violation` with the JSON Pointer of the first violation (`details.path`), and nothing is appended. ' +
+          'A new version that removes or retypes a field a published workflow triggered by the type reads (in any CEL condition or mapping) is refused with 409 `schema.breaking`, `details.breaking` naming each place, unless `force: true`. ' +
+          'An identical schema makes no new version (200). Each version is a `schema.registered` event with the caller as its source.',
+        parameters: [pathParam('type')],
+        requestBody: { required: true, content: { 'application/json': { schema: schema(SchemaPut) } } },
+        responses: { '201': { description: 'Registered' }, '200': { description: 'Unchanged' }, ...errors(400, 401, 403, 409) },
+      },
     },
     '/api/v1/runs/{runId}/replay': {
       get: {

@@ -36,6 +36,7 @@ export const RESERVED_EVENT_NAMESPACES = {
   apikey: 'manage API keys in Settings (admin)',
   auth: 'sign-ins are recorded by Spine when people sign in',
   audit: 'audit checkpoints are signed by Spine; see /audit',
+  schema: 'register event schemas with PUT /api/v1/schemas/{type} or on /schemas',
   'context.patched': 'patch a run\'s context with POST /api/v1/runs/{runId}/context',
 } as const;
 

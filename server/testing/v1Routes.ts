@@ -13,6 +13,7 @@ import { auditApi } from '@/server/http/v1/audit';
 import { consumersApi } from '@/server/http/v1/consumers';
 import { eventsApi } from '@/server/http/v1/events';
 import { runsApi } from '@/server/http/v1/runs';
+import { schemasApi } from '@/server/http/v1/schemas';
 import { workflowsApi } from '@/server/http/v1/workflows';
 
 const SEG = '[^/]+';
@@ -34,6 +35,9 @@ export function v1Routes(services: ServicesGetter): Route[] {
     { method: 'POST', path: at(`/agents/(?<name>${SEG})/keys`), handler: agentKeysApi(services).create },
     { method: 'GET', path: at(`/consumers/(?<name>${SEG})/stream`), handler: consumersApi(services).stream },
     { method: 'POST', path: at(`/consumers/(?<name>${SEG})/commit`), handler: consumersApi(services).commit },
+    { method: 'GET', path: '/api/v1/schemas', handler: schemasApi(services).list },
+    { method: 'GET', path: at(`/schemas/(?<type>${SEG})`), handler: schemasApi(services).get },
+    { method: 'PUT', path: at(`/schemas/(?<type>${SEG})`), handler: schemasApi(services).put },
     { method: 'POST', path: '/api/v1/events', handler: events.post },
     { method: 'GET', path: '/api/v1/events', handler: events.list },
     { method: 'GET', path: '/api/v1/events/stream', handler: events.stream },

@@ -78,6 +78,8 @@ export function eventsApi(services: ServicesGetter = runtimeServices) {
     }
     // After parsing: the type is known, so the publish scope can be checked before anything is stored.
     const actor = await authorize(req, svc, { kind: 'publish', type: input.type });
+    // The type's contract (server/contracts): a payload its schema refuses is a 400 naming the path, nothing appended.
+    await svc.engine?.schemas.check(input.type, input.payload);
     // Reserved types are refused and the source is the caller, whatever the body says (server/spine/publishing.ts).
     const result = await publishAs(spine, actor, input);
     return json({ seq: result.seq, id: result.id }, result.duplicate ? 200 : 201);
