@@ -13,6 +13,7 @@ import { auditApi } from '@/server/http/v1/audit';
 import { consumersApi } from '@/server/http/v1/consumers';
 import { eventsApi } from '@/server/http/v1/events';
 import { runsApi } from '@/server/http/v1/runs';
+import { reasoningPathApi } from '@/server/http/v1/reasoningPath';
 import { workflowsApi } from '@/server/http/v1/workflows';
 
 const SEG = '[^/]+';
@@ -51,6 +52,7 @@ export function v1Routes(services: ServicesGetter): Route[] {
     { method: 'GET', path: at(`/runs/(?<runId>${SEG})`), handler: runs.get },
     { method: 'GET', path: at(`/runs/(?<runId>${SEG})/events`), handler: runs.events },
     { method: 'GET', path: at(`/runs/(?<runId>${SEG})/envelope`), handler: runs.envelope },
+    { method: 'GET', path: at(`/runs/(?<runId>${SEG})/path/(?<eventId>${SEG})`), handler: reasoningPathApi(services).get },
     { method: 'POST', path: at(`/runs/(?<runId>${SEG})/cancel`), handler: runs.cancel },
     { method: 'POST', path: at(`/runs/(?<runId>${SEG})/context`), handler: runs.context },
     { method: 'POST', path: at(`/runs/(?<runId>${SEG})/nodes/(?<nodeId>${SEG})/retry`), handler: runs.retryNode },
