@@ -47,16 +47,17 @@ export const guardedFetch = async (input: string | URL | Request, init: RequestI
 };
 
 /** Connects, runs `fn`, closes; the guard's refusal fails for good, anything else (unreachable, 5xx) may be retried. */
-async function withClient<T>(server: McpServerConfig, fn: (c: Client) => Promise<T>): Promise<T> {
+async function withClient<T>(server: McpServerConfig, fn: (c: Client) => Promise<T>, signal?: AbortSignal): Promise<T> {
   const client = new Client({ name: 'spine', version: '1.0.0' });
   const transport = new StreamableHTTPClientTransport(new URL(server.url), { fetch: guardedFetch, ...(server.headers && { requestInit: { headers: server.headers } }) });
   try {
     await client.connect(transport);
     return await fn(client);
   } catch (e) {
+    if (signal?.aborted) throw e;
     const cause = isSpineError(e) ? e : isSpineError((e as { cause?: unknown })?.cause) ? (e as { cause: Error }).cause : undefined;
     if (cause) throw new NonRetryableAgentError(`MCP server '${server.name}': ${cause.message}`, { cause });
-    throw e;
+    throw new Error(`MCP server '${server.name}': ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   } finally {
     await client.close().catch(() => undefined);
   }
@@ -64,8 +65,11 @@ async function withClient<T>(server: McpServerConfig, fn: (c: Client) => Promise
 
 const lists = new Map<string, { at: number; tools: Promise<Tool[]> }>();
 
-/** The tools the server lists (every page), or those of them its config allows. */
-export async function listMcpTools(server: McpServerConfig, opts: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<Tool[]> {
+/**
+ * The tools the server lists (every page), or those of them its config allows. The listing is shared by the
+ * tasks that ask within LIST_TTL_MS, so no one task's abort cuts it: it is bounded by the timeout.
+ */
+export async function listMcpTools(server: McpServerConfig, opts: { timeoutMs?: number } = {}): Promise<Tool[]> {
   const key = JSON.stringify([server.url, server.headers ?? {}]);
   let entry = lists.get(key);
   if (!entry || Date.now() - entry.at > LIST_TTL_MS) {
@@ -73,7 +77,7 @@ export async function listMcpTools(server: McpServerConfig, opts: { signal?: Abo
       const all: Tool[] = [];
       let cursor: string | undefined;
       do {
-        const page = await c.listTools(cursor ? { cursor } : undefined, { timeout: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, ...(opts.signal && { signal: opts.signal }) });
+        const page = await c.listTools(cursor ? { cursor } : undefined, { timeout: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS });
         all.push(...page.tools);
         cursor = page.nextCursor;
       } while (cursor && all.length < 1000);
@@ -88,10 +92,10 @@ export async function listMcpTools(server: McpServerConfig, opts: { signal?: Abo
 }
 
 /** The MCP tools of an agent's servers, as `AgentTools` names them. */
-export async function mcpToolsOf(agentName: string, cfg: OpenAiAgentConfig, signal?: AbortSignal): Promise<{ name: string; server: string; tool: string }[]> {
+export async function mcpToolsOf(agentName: string, cfg: OpenAiAgentConfig): Promise<{ name: string; server: string; tool: string }[]> {
   const out: { name: string; server: string; tool: string }[] = [];
   for (const server of cfg.mcpServers ?? []) {
-    for (const t of await listMcpTools(server, { ...(signal && { signal }), timeoutMs: cfg.timeoutMs })) out.push({ name: mcpToolName({ agent: agentName, server: server.name, tool: t.name }), server: server.name, tool: t.name });
+    for (const t of await listMcpTools(server, { timeoutMs: cfg.timeoutMs })) out.push({ name: mcpToolName({ agent: agentName, server: server.name, tool: t.name }), server: server.name, tool: t.name });
   }
   return out;
 }
@@ -104,7 +108,7 @@ class McpToolAdapter implements AgentAdapter {
 
   async invoke(_agent: AgentRecord, task: AgentTask, signal: AbortSignal): Promise<Json> {
     const args = task.input !== null && typeof task.input === 'object' && !Array.isArray(task.input) ? (task.input as Record<string, unknown>) : {};
-    const result = await withClient(this.server, (c) => c.callTool({ name: this.tool, arguments: args }, undefined, { signal, timeout: this.timeoutMs }));
+    const result = await withClient(this.server, (c) => c.callTool({ name: this.tool, arguments: args }, undefined, { signal, timeout: this.timeoutMs }), signal);
     const content = (result.content ?? []) as { type: string; text?: string }[];
     const text = content.filter((c) => c.type === 'text').map((c) => c.text ?? '').join('\n');
     if (result.isError) throw new Error(`MCP tool '${this.tool}' of '${this.server.name}' failed: ${text.slice(0, 500) || 'no detail'}`);
