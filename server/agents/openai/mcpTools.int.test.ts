@@ -13,6 +13,7 @@ import { z } from 'zod';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { Json, SpineEvent } from '@/server/spine';
+import { observability } from '@/server/observability';
 import { openHarness, publishDocument, waitForRun, type Harness } from '@/server/testing/engineHarness';
 import { startFakeOpenAi, type FakeOpenAi } from '@/server/testing/fakeOpenAi';
 import { testDbKind } from '@/server/testing/testDb';
@@ -94,7 +95,7 @@ describe(`MCP tools for LLM agents (${testDbKind()})`, () => {
     else process.env.SPINE_OUTBOUND_ALLOW = allow;
   });
 
-  async function setup(allowLoopback: boolean) {
+  async function setup(allowLoopback: boolean, only?: string[]) {
     if (allowLoopback) process.env.SPINE_OUTBOUND_ALLOW = '127.0.0.1';
     h = await openHarness();
     fake = await startFakeOpenAi();
@@ -106,7 +107,7 @@ describe(`MCP tools for LLM agents (${testDbKind()})`, () => {
       name: 'case-clerk',
       kind: 'openai',
       description: 'An LLM agent with MCP tools',
-      config: { baseUrl: fake.baseUrl, model: 'fake-1', tools: ['sentiment'], mcpServers: [{ name: 'cases', url: tools.url, headers: { Authorization: 'Bearer mcp-secret-42' } }] },
+      config: { baseUrl: fake.baseUrl, model: 'fake-1', tools: ['sentiment'], mcpServers: [{ name: 'cases', url: tools.url, headers: { Authorization: 'Bearer mcp-secret-42' }, ...(only && { tools: only }) }] },
     });
     h.service.agents.invalidate();
     return { h, fake, tools };
@@ -143,6 +144,12 @@ describe(`MCP tools for LLM agents (${testDbKind()})`, () => {
     for (const t of called) expect(t).toMatchObject({ causationId: dispatched.id, source: { kind: 'engine' } });
     expect(called.every((t) => t.seq < events.find((e) => e.type === 'task.completed')!.seq)).toBe(true);
     expect(tools.calls).toEqual([{ tool: 'lookup_case', args: { caseId: 'c-7' } }, { tool: 'close_case', args: { caseId: 'c-7' } }]);
+    // Each call is a step of the attempt on the reasoning path.
+    const path = await observability({ spine: h.spine, engine: h.service }).reasoningPath(runId, String(events.find((e) => e.type === 'task.completed')!.seq));
+    const hop = path.hops.find((x) => x.nodeId === 'llm')!;
+    expect(hop.attempts[0]!.tools!.map((t) => [t.tool, t.round, t.error !== undefined])).toEqual([
+      ['mcp:case-clerk:cases:lookup_case', 1, false], ['mcp:case-clerk:cases:close_case', 2, true], ['sentiment', 2, false],
+    ]);
 
     // The model got each result back, the tool's error as { error }.
     const toolMessages = fake.requests[2]!.body.messages.filter((m) => m.role === 'tool').map((m) => JSON.parse(m.content!) as Record<string, Json>);
@@ -153,6 +160,19 @@ describe(`MCP tools for LLM agents (${testDbKind()})`, () => {
     const row = await h.db.agent.findUnique({ where: { name: 'case-clerk' } });
     expect(row!.config).not.toContain('mcp-secret-42');
     expect(JSON.parse(row!.config).mcpServers[0].headers.Authorization).toEqual({ $enc: expect.any(String) });
+  });
+
+  it("offers only the server's tools its config lists: another one the model names is not called", async () => {
+    const { h, fake, tools } = await setup(true, ['lookup_case']);
+    fake.queue({ toolCalls: [{ name: 'cases__close_case', arguments: { caseId: 'c-9' } }] }, { content: 'ok' });
+    const wf = await publishDocument(h, 'Case clerk', oneAgent('case-clerk') as never);
+    const { runId } = await h.service.startRun(wf, { input: { caseId: 'c-9' } }, 'tom');
+    const events = await waitForRun(h.spine, runId);
+    expect(events.at(-1)!.type).toBe('run.completed');
+    expect(fake.requests[0]!.body.tools!.map((t) => t.function.name)).toEqual(['sentiment', 'cases__lookup_case']);
+    expect(JSON.parse(fake.requests[1]!.body.messages.find((m) => m.role === 'tool')!.content!)).toEqual({ error: "no tool 'cases__close_case'" });
+    expect(events.filter((e) => e.type === 'task.tool_called')).toEqual([]);
+    expect(tools.calls).toEqual([]);
   });
 
   it('refuses an MCP server on a private address unless SPINE_OUTBOUND_ALLOW allows it: the task fails for good, nothing is called', async () => {

@@ -91,13 +91,22 @@ export async function listMcpTools(server: McpServerConfig, opts: { timeoutMs?: 
   return server.tools ? tools.filter((t) => server.tools!.includes(t.name)) : tools;
 }
 
-/** The MCP tools of an agent's servers, as `AgentTools` names them. */
-export async function mcpToolsOf(agentName: string, cfg: OpenAiAgentConfig): Promise<{ name: string; server: string; tool: string }[]> {
+/** The MCP tools of an agent's servers, as `AgentTools` names them; an abort (node timeout, cancel) stops the wait. */
+export async function mcpToolsOf(agentName: string, cfg: OpenAiAgentConfig, signal: AbortSignal): Promise<{ name: string; server: string; tool: string }[]> {
   const out: { name: string; server: string; tool: string }[] = [];
   for (const server of cfg.mcpServers ?? []) {
-    for (const t of await listMcpTools(server, { timeoutMs: cfg.timeoutMs })) out.push({ name: mcpToolName({ agent: agentName, server: server.name, tool: t.name }), server: server.name, tool: t.name });
+    for (const t of await untilAborted(listMcpTools(server, { timeoutMs: cfg.timeoutMs }), signal)) out.push({ name: mcpToolName({ agent: agentName, server: server.name, tool: t.name }), server: server.name, tool: t.name });
   }
   return out;
+}
+
+function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 /** One MCP tool as an adapter: `invoke` calls it with the task's input as its arguments. */

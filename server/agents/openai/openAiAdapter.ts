@@ -80,7 +80,7 @@ export class OpenAiAdapter implements AgentAdapter {
       { role: 'user', content: cfg.userPrompt !== undefined ? renderPrompt(cfg.userPrompt, task) : JSON.stringify(task.input) },
     ];
     if ((cfg.tools?.length || cfg.mcpServers?.length) && !tools) throw new NonRetryableAgentError(`agent '${agent.name}' has tools but this call cannot make tool calls`);
-    const mcp = cfg.mcpServers?.length ? await mcpToolsOf(agent.name, cfg) : [];
+    const mcp = cfg.mcpServers?.length ? await mcpToolsOf(agent.name, cfg, signal) : [];
     // The model's function name → the AgentTools name: a Spine agent's own name; `<server>__<tool>` for an MCP tool.
     const byFunction = new Map<string, string>((cfg.tools ?? []).map((t) => [t, t]));
     for (const m of mcp) byFunction.set(uniqueFunctionName(`${m.server}__${m.tool}`, byFunction), m.name);
