@@ -3,7 +3,7 @@
  * points back. Every rule is an error.
  *
  *   app → components                                   (pages compose components)
- *   app/api → server/{api,http}                        (route files are shims)
+ *   app/api → server/{api,http,mcp}                    (route files are shims; server/mcp serves MCP over server/http)
  *   server/{api,http} → server/runtime (wiring only: api/trpc.ts and http/services.ts)
  *   server/{api,http} → server/{approvals,observability,audit,demo}     (read models, the demo publisher)
  *                     → server/{engine,agents} → server/{spine,workflows} → server/db
@@ -91,10 +91,10 @@ module.exports = {
     },
     {
       name: 'route-files-are-shims',
-      comment: 'app/api route files only hand the request to server/api (tRPC) or server/http (public API).',
+      comment: 'app/api route files only hand the request to server/api (tRPC), server/http (public API) or server/mcp (MCP).',
       severity: 'error',
       from: { path: '^app/api/' },
-      to: { path: '^server/', pathNot: '^server/(api|http)/' },
+      to: { path: '^server/', pathNot: '^server/(api|http|mcp)/' },
     },
     {
       name: 'server-not-into-app',
@@ -108,7 +108,7 @@ module.exports = {
       comment: 'The engine, agents and the demo never import a router or an HTTP handler.',
       severity: 'error',
       from: { path: '^server/(engine|agents|demo)/' },
-      to: { path: '^server/(api|http)/' },
+      to: { path: '^server/(api|http|mcp)/' },
     },
     {
       name: 'spine-and-workflows-are-lower',

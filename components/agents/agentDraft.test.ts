@@ -28,6 +28,16 @@ describe('agent registration form', () => {
     expect(toDefinition({ ...emptyDraft('sdk'), name: 's', rawConfig: '[1]' })).toMatchObject({ ok: false, errors: { config: 'a JSON object' } });
   });
 
+  it('an openai draft carries its MCP servers as a JSON list; a redacted header round-trips; not a list is an error under the field', () => {
+    const servers = [{ name: 'cases', url: 'https://tools.example/mcp', headers: { Authorization: '••••••' } }];
+    const d = draftOf({ name: 'llm', kind: 'openai', description: '', capabilities: [], config: { baseUrl: 'http://127.0.0.1:1/v1', model: 'm', mcpServers: servers }, inputSchema: null, outputSchema: null, limits: {} });
+    expect(JSON.parse(d.fields.mcpServers!)).toEqual(servers);
+    expect(toDefinition(d)).toMatchObject({ ok: true, definition: { config: { mcpServers: servers } } });
+    expect(toDefinition({ ...d, fields: { ...d.fields, mcpServers: '{"name":"cases"}' } })).toMatchObject({ ok: false, errors: { 'config.mcpServers': 'a JSON list' } });
+    expect(toDefinition({ ...d, fields: { ...d.fields, mcpServers: '[{' } })).toMatchObject({ ok: false, errors: { 'config.mcpServers': expect.stringMatching(/^not valid JSON/) } });
+    expect(fieldOfServerError('config.mcpServers.0.url: Invalid URL', new Set(['config', 'config.mcpServers']))).toBe('config.mcpServers');
+  });
+
   it('a stored agent’s redacted secret is kept as the marker (sent back, it keeps the secret)', () => {
     const d = draftOf({ name: 'h', kind: 'http', description: '', capabilities: ['a'], config: { url: 'https://a.example', secret: '••••••' }, inputSchema: null, outputSchema: { type: 'object' }, limits: { concurrency: 2 } });
     expect(d.fields.secret).toBe('••••••');

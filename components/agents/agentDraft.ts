@@ -5,10 +5,14 @@
  * the rest and answers `<field path>: <reason>`; `fieldOfServerError` puts that message under its field.
  *
  * Known fields per kind: builtin (behaviour, simulated latency), http (url, signing secret, headers),
- * openai (the LLM kind's config). Any other kind is edited as raw JSON.
+ * openai (the LLM kind's config, its MCP servers as a JSON list). Any other kind is edited as raw JSON.
  */
 
-export type FieldSpec = { key: string; label: string; type: 'text' | 'secret' | 'number' | 'textarea' | 'select' | 'list'; hint?: string; options?: string[]; placeholder?: string };
+export type FieldSpec = {
+  key: string; label: string; type: 'text' | 'secret' | 'number' | 'textarea' | 'select' | 'list'; hint?: string; options?: string[]; placeholder?: string;
+  /** A textarea holding JSON: the object or list it must parse to. */
+  json?: 'object' | 'array';
+};
 
 /** The config fields the form shows for each known kind (others: raw JSON). */
 export const KIND_FIELDS: Record<string, FieldSpec[]> = {
@@ -19,7 +23,7 @@ export const KIND_FIELDS: Record<string, FieldSpec[]> = {
   http: [
     { key: 'url', label: 'Webhook URL', type: 'text', placeholder: 'https://agents.example/triage', hint: 'Tasks are POSTed here as JSON; the JSON answer is the result.' },
     { key: 'secret', label: 'Signing secret', type: 'secret', hint: 'Optional, at least 16 characters. Requests are signed (Standard Webhooks). Stored sealed, never shown again.' },
-    { key: 'headers', label: 'Extra headers (JSON object)', type: 'textarea', placeholder: '{ "Authorization": "Bearer …" }' },
+    { key: 'headers', label: 'Extra headers (JSON object)', type: 'textarea', json: 'object', placeholder: '{ "Authorization": "Bearer …" }' },
   ],
   openai: [
     { key: 'baseUrl', label: 'Base URL', type: 'text', placeholder: 'http://127.0.0.1:11434/v1', hint: 'Any OpenAI-compatible Chat Completions endpoint.' },
@@ -32,6 +36,14 @@ export const KIND_FIELDS: Record<string, FieldSpec[]> = {
     { key: 'maxTokens', label: 'Max tokens', type: 'number' },
     { key: 'timeoutMs', label: 'Request timeout (ms)', type: 'number', hint: 'Per request to the endpoint; the node’s timeout bounds the whole task.' },
     { key: 'tools', label: 'Tools (agent names, comma-separated)', type: 'list' },
+    {
+      key: 'mcpServers',
+      label: 'MCP servers (JSON list)',
+      type: 'textarea',
+      json: 'array',
+      placeholder: '[{ "name": "cases", "url": "https://tools.example/mcp", "headers": { "Authorization": "Bearer …" } }]',
+      hint: 'Their tools are offered to the model as <name>__<tool>; each call is recorded as a step. "tools": [...] offers only those. An Authorization header is stored sealed and shown as ••••••, which keeps it when sent back.',
+    },
     { key: 'priceInput', label: 'Price per 1M input tokens', type: 'number' },
     { key: 'priceOutput', label: 'Price per 1M output tokens', type: 'number' },
   ],
@@ -114,7 +126,11 @@ export function toDefinition(d: AgentDraft): { ok: true; definition: Def } | { o
       } else if (f.type === 'number') {
         const v = number(at, text);
         if (v !== undefined) config[f.key] = v;
-      } else if (f.type === 'textarea' && f.key === 'headers') config[f.key] = json(at, text, {});
+      } else if (f.type === 'textarea' && f.json) {
+        const v = json(at, text, f.json === 'array' ? [] : {});
+        if (f.json === 'array' ? !Array.isArray(v) : v === null || typeof v !== 'object' || Array.isArray(v)) errors[at] ??= f.json === 'array' ? 'a JSON list' : 'a JSON object';
+        config[f.key] = v;
+      }
       else if (f.type === 'list') config[f.key] = text.split(',').map((s) => s.trim()).filter(Boolean);
       else config[f.key] = text;
     }

@@ -2,12 +2,17 @@
  * The agent registry: resolves an agent name to its record and the adapter of its kind. Records are
  * cached (the dispatcher resolves on every task) and refreshed when agents change (registration.ts calls
  * `refresh` after every change it makes in this process). Removed agents do not resolve.
+ *
+ * A tool name `mcp:<agent>:<server>:<tool>` resolves to that MCP tool of the agent's config (an LLM agent's
+ * MCP tools are called through the engine's AgentTools like Spine agents, so each call is recorded the
+ * same way; server/agents/openai/mcpTools.ts).
  */
 import { NotFoundError } from '@/server/errors';
 import type { AgentAdapter, AgentKind, AgentRecord } from './adapter';
 import { BuiltinAdapter } from './builtin/builtinAdapter';
 import { HttpAdapter } from './http/httpAdapter';
 import { OpenAiAdapter } from './openai/openAiAdapter';
+import { parseMcpToolName, resolveMcpTool } from './openai/mcpTools';
 import type { AgentStore } from './store';
 
 export class AgentRegistry {
@@ -33,6 +38,8 @@ export class AgentRegistry {
   }
 
   async resolve(name: string): Promise<{ agent: AgentRecord; adapter: AgentAdapter }> {
+    const mcp = parseMcpToolName(name);
+    if (mcp) return resolveMcpTool(mcp, (await this.resolve(mcp.agent)).agent);
     await this.load();
     let agent = this.cache.get(name);
     if (!agent) {

@@ -38,9 +38,21 @@ function mapSecrets(v: JsonObject, fn: (value: JsonValue, previous: JsonValue | 
       const r = fn(x, prev?.[k]);
       if (r !== undefined) out[k] = r;
     } else if (isObject(x)) out[k] = mapSecrets(x, fn, isObject(prev?.[k]) ? (prev![k] as JsonObject) : undefined);
+    else if (Array.isArray(x)) out[k] = x.map((item, i) => (isObject(item) ? mapSecrets(item, fn, previousItem(prev?.[k], item, i)) : item));
     else out[k] = x;
   }
   return out;
+}
+
+/**
+ * The stored item a changed list item is compared with (to keep a redacted secret): the one of the same
+ * `name` when items are named (an MCP server list reordered or shortened keeps each server's own secret),
+ * else the one at the same index.
+ */
+function previousItem(prev: JsonValue | undefined, item: JsonObject, i: number): JsonObject | undefined {
+  if (!Array.isArray(prev)) return undefined;
+  const found = typeof item.name === 'string' ? prev.find((p) => isObject(p) && p.name === item.name) : prev[i];
+  return isObject(found) ? found : undefined;
 }
 
 function sealConfig(config: JsonObject): JsonObject {

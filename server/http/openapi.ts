@@ -13,6 +13,7 @@ import { agentPaths, agentSchemas } from './openapiAgents';
 import { ClaimBody, ErrorBody, HeartbeatBody, ResultBody } from './v1/agentTasks';
 import { CommitBody } from './v1/consumers';
 import { SchemaPut } from './v1/schemas';
+import type { Role } from '@/server/auth/roles';
 
 const schema = (s: z.ZodType) => z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' });
 
@@ -46,6 +47,16 @@ const q = (name: string, description: string, schema: object = { type: 'string' 
 const pathParam = (name: string) => ({ name, in: 'path', required: true, schema: { type: 'string' } });
 
 /**
+ * The access an operation needs, machine-readable (`x-spine-access`), as its handler checks it
+ * (server/http/auth.ts `Need`): `read` (anyone signed in, cut to a key's read scope), `role` (one of the
+ * roles), `startRuns` (operators or keys allowed to start runs), `publish` (operators or keys whose publish
+ * scope covers the event's type). Spine's MCP tools (server/mcp) are these operations; a unit test holds
+ * each tool to its operation's access.
+ */
+export type OperationAccess = { kind: 'read' } | { kind: 'role'; roles: Role[] } | { kind: 'startRuns' } | { kind: 'publish' };
+const access = (a: OperationAccess) => ({ 'x-spine-access': a });
+
+/**
  * API v1 for automation (issue 12 §4): the run list, the workflow library (create, draft, publish, archive,
  * restore), decided approvals are on /api/v1/approvals (status=decided), the envelope at a version on
  * /api/v1/runs/{runId}/envelope. Kept in one block so other paths can be added beside it.
@@ -53,6 +64,7 @@ const pathParam = (name: string) => ({ name, in: 'path', required: true, schema:
 const automationPaths = {
   '/api/v1/runs': {
     get: {
+      ...access({ kind: 'read' }),
       summary: 'Runs, newest first, a page at a time: follow nextCursor until it is null',
       description:
         'Filters combine (all must hold). The cursor is opaque and keyset-based (the start seq of the last run shown): runs that start while you page appear at the top of the first page, never on a later one. ' +
@@ -141,6 +153,7 @@ export const openApiDocument = {
     ...agentPaths,
     '/api/v1/events': {
       post: {
+        ...access({ kind: 'publish' }),
         summary: 'Publish an event',
         description:
           'Appends one event. With an idempotencyKey seen before (from the same caller), returns the original seq and id with 200 and appends nothing. Also accepts a structured CloudEvent (application/cloudevents+json); its source+id becomes the idempotency key.\n\n' +
@@ -256,6 +269,7 @@ export const openApiDocument = {
     },
     '/api/v1/workflows/{workflowId}/runs': {
       post: {
+        ...access({ kind: 'startRuns' }),
         summary: 'Start a run of the published version (whatever the trigger)',
         parameters: [pathParam('workflowId')],
         requestBody: { required: true, content: { 'application/json': { schema: schema(StartRunInput) } } },
@@ -263,7 +277,16 @@ export const openApiDocument = {
       },
     },
     '/api/v1/runs/{runId}': {
-      get: { summary: 'A run: { id, workflowId, version, status (running|waiting|completed|failed|cancelled), nodes: [{ id, kind, status, attempts }], output, envelope }', parameters: [pathParam('runId')], responses: { '200': { description: 'Run' }, ...errors(401, 404) } },
+      get: { ...access({ kind: 'read' }), summary: 'A run: { id, workflowId, version, status (running|waiting|completed|failed|cancelled), nodes: [{ id, kind, status, attempts }], output, envelope }', parameters: [pathParam('runId')], responses: { '200': { description: 'Run' }, ...errors(401, 404) } },
+    },
+    '/api/v1/runs/{runId}/path/{eventId}': {
+      get: {
+        ...access({ kind: 'read' }),
+        summary: 'The reasoning path to an event of the run (eventId: its seq or its id): every step it depends on, who did it, what it was given and produced',
+        description: 'The same path as the run page shows. It holds events of every type, so a key whose read scope does not cover every type gets 403.',
+        parameters: [pathParam('runId'), pathParam('eventId')],
+        responses: { '200': { description: '{ runId, target, intent, startedBy, hops, targetHop, complete, links, gaps, versions, workflow }' }, ...errors(400, 401, 403, 404) },
+      },
     },
     '/api/v1/runs/{runId}/events': {
       get: { summary: "The run's events in seq order", parameters: [pathParam('runId')], responses: { '200': { description: '{ events }' }, ...errors(401, 404) } },
@@ -279,6 +302,7 @@ export const openApiDocument = {
     },
     '/api/v1/approvals': {
       get: {
+        ...access({ kind: 'role', roles: ['approver', 'auditor'] }),
         summary: 'Pending approvals (due soonest first), or with status=decided the decisions made (newest first), a page at a time: follow nextCursor until it is null',
         description:
           'With `status=decided` the answer is `{ approvals: [{ seq, approvalId, decision, comment, decidedBy, source, auto, vote, decidedAt, run: { id, status, startedBy }, workflow: { id, slug, name, version }, step: { nodeId, label } }], nextCursor }`, ' +
@@ -295,7 +319,7 @@ export const openApiDocument = {
       },
     },
     '/api/v1/approvals/{approvalId}/decision': {
-      post: { summary: 'Approve or reject (approver); a second concurrent decision gets 409', parameters: [pathParam('approvalId')], requestBody: { required: true, content: { 'application/json': { schema: schema(ApprovalDecisionInput) } } }, responses: { '200': { description: 'Decided' }, ...errors(400, 401, 403, 404, 409) } },
+      post: { ...access({ kind: 'role', roles: ['approver'] }), summary: 'Approve or reject (approver); a second concurrent decision gets 409', parameters: [pathParam('approvalId')], requestBody: { required: true, content: { 'application/json': { schema: schema(ApprovalDecisionInput) } } }, responses: { '200': { description: 'Decided' }, ...errors(400, 401, 403, 404, 409) } },
     },
     '/api/v1/schemas': {
       get: { summary: 'The event-type schema registry: each type with a schema, its latest version and how many versions it has', responses: { '200': { description: '{ schemas: [{ type, version, description, registeredAt, registeredBy, versions }] }' }, ...errors(401) } },
@@ -365,6 +389,7 @@ export const openApiDocument = {
     },
     '/api/v1/audit/verify': {
       get: {
+        ...access({ kind: 'role', roles: ['auditor'] }),
         summary: 'Verify integrity: the hash chain and the signed checkpoints',
         description:
           'Recomputes the hash chain over the range and checks the signed checkpoints against it: those in the range, those beyond the head, the latest one, and the one that ' +

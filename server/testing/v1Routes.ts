@@ -14,6 +14,7 @@ import { consumersApi } from '@/server/http/v1/consumers';
 import { eventsApi } from '@/server/http/v1/events';
 import { runsApi } from '@/server/http/v1/runs';
 import { schemasApi } from '@/server/http/v1/schemas';
+import { reasoningPathApi } from '@/server/http/v1/reasoningPath';
 import { workflowsApi } from '@/server/http/v1/workflows';
 
 const SEG = '[^/]+';
@@ -56,6 +57,7 @@ export function v1Routes(services: ServicesGetter): Route[] {
     { method: 'GET', path: at(`/runs/(?<runId>${SEG})/events`), handler: runs.events },
     { method: 'GET', path: at(`/runs/(?<runId>${SEG})/envelope`), handler: runs.envelope },
     { method: 'GET', path: at(`/runs/(?<runId>${SEG})/replay`), handler: runs.replay },
+    { method: 'GET', path: at(`/runs/(?<runId>${SEG})/path/(?<eventId>${SEG})`), handler: reasoningPathApi(services).get },
     { method: 'POST', path: at(`/runs/(?<runId>${SEG})/cancel`), handler: runs.cancel },
     { method: 'POST', path: at(`/runs/(?<runId>${SEG})/context`), handler: runs.context },
     { method: 'POST', path: at(`/runs/(?<runId>${SEG})/nodes/(?<nodeId>${SEG})/retry`), handler: runs.retryNode },

@@ -13,19 +13,21 @@
  *
  * With `tools`, each named Spine agent is offered as a function tool; a tool call is made through the
  * `AgentTools` the engine hands in (recorded in the log as `task.tool_called`), its output sent back, for
- * at most `maxToolRounds` rounds.
+ * at most `maxToolRounds` rounds. With `mcpServers`, the tools those MCP servers list are offered too
+ * (function names `<server>__<tool>`), called through the same `AgentTools` (mcpTools.ts), so each MCP
+ * call is a `task.tool_called` like an agent call.
  */
 import OpenAI from 'openai';
 import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming, ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { isSpineError } from '@/server/errors';
-import { outboundFetch } from '@/server/net';
 import type { Json } from '@/server/spine';
 import { NonRetryableAgentError, RetryAfterError } from '../errors';
 import { AgentReply, type AgentAdapter, type AgentRecord, type AgentTask, type AgentTools, type AgentUsage } from '../adapter';
 import { validatorsOf } from '../schemas';
 import { OpenAiAgentConfig } from './config';
 import { renderPrompt } from './prompt';
+import { guardedFetch, mcpToolsOf } from './mcpTools';
 
 /** How structured output is asked for, best first; an endpoint that refuses one level is asked with the next. */
 type FormatLevel = 'json_schema' | 'json_object' | 'none';
@@ -40,14 +42,6 @@ function outputSchemaOf(agent: AgentRecord): Record<string, Json> | undefined {
   const s = agent.outputSchema;
   return s !== null && typeof s === 'object' && !Array.isArray(s) ? s : undefined;
 }
-
-/** fetch for the SDK: every request goes through the outbound guard. */
-const guardedFetch = async (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
-  const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
-  const headers = Object.fromEntries(new Headers(init.headers).entries());
-  if (init.body != null && typeof init.body !== 'string') throw new Error('only string request bodies are sent');
-  return outboundFetch(url, { method: init.method ?? 'GET', headers, ...(typeof init.body === 'string' && { body: init.body }), ...(init.signal && { signal: init.signal }) });
-};
 
 /** Seconds or an HTTP date (`Retry-After`), or milliseconds (`retry-after-ms`, OpenAI's). */
 function retryAfterMs(headers: Headers | undefined): number | undefined {
@@ -85,10 +79,15 @@ export class OpenAiAdapter implements AgentAdapter {
       ...(system ? [{ role: 'system' as const, content: system }] : []),
       { role: 'user', content: cfg.userPrompt !== undefined ? renderPrompt(cfg.userPrompt, task) : JSON.stringify(task.input) },
     ];
-    const toolNames = cfg.tools ?? [];
-    if (toolNames.length && !tools) throw new NonRetryableAgentError(`agent '${agent.name}' has tools but this call cannot make tool calls`);
+    if ((cfg.tools?.length || cfg.mcpServers?.length) && !tools) throw new NonRetryableAgentError(`agent '${agent.name}' has tools but this call cannot make tool calls`);
+    const mcp = cfg.mcpServers?.length ? await mcpToolsOf(agent.name, cfg, signal) : [];
+    // The model's function name → the AgentTools name: a Spine agent's own name; `<server>__<tool>` for an MCP tool.
+    const byFunction = new Map<string, string>((cfg.tools ?? []).map((t) => [t, t]));
+    for (const m of mcp) byFunction.set(uniqueFunctionName(`${m.server}__${m.tool}`, byFunction), m.name);
+    const functionOf = new Map([...byFunction].map(([fn, name]) => [name, fn]));
+    const toolNames = [...byFunction.values()];
     const toolSpecs: ChatCompletionTool[] = toolNames.length && tools
-      ? (await tools.describe(toolNames)).map((t) => ({ type: 'function', function: { name: t.name, description: t.description, parameters: t.parameters } }))
+      ? (await tools.describe(toolNames)).map((t) => ({ type: 'function', function: { name: functionOf.get(t.name) ?? t.name, description: t.description, parameters: t.parameters } }))
       : [];
 
     let level: FormatLevel = cfg.output === 'json' ? (acceptedLevel.get(cfg.baseUrl) ?? (schema ? 'json_schema' : 'json_object')) : 'none';
@@ -138,10 +137,11 @@ export class OpenAiAdapter implements AgentAdapter {
             messages.push({ role: 'tool', tool_call_id: c.id, content: JSON.stringify({ error: 'arguments are not valid JSON' }) });
             continue;
           }
-          if (!toolNames.includes(c.function.name)) content = JSON.stringify({ error: `no tool '${c.function.name}'` });
+          const tool = byFunction.get(c.function.name);
+          if (tool === undefined) content = JSON.stringify({ error: `no tool '${c.function.name}'` });
           else {
             try {
-              content = JSON.stringify(await tools.call({ tool: c.function.name, callId: c.id, round, arguments: args }, signal));
+              content = JSON.stringify(await tools.call({ tool, callId: c.id, round, arguments: args }, signal));
             } catch (e) {
               if (signal.aborted) throw e;
               content = JSON.stringify({ error: e instanceof Error ? e.message : String(e) });
@@ -191,6 +191,14 @@ export class OpenAiAdapter implements AgentAdapter {
       throw e;
     }
   }
+}
+
+/** An OpenAI function name (`[A-Za-z0-9_-]{1,64}`) for `wanted`, not yet in `taken`. */
+function uniqueFunctionName(wanted: string, taken: Map<string, string>): string {
+  const base = wanted.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 64);
+  let name = base;
+  for (let i = 2; taken.has(name); i++) name = `${base.slice(0, 64 - String(i).length - 1)}_${i}`;
+  return name;
 }
 
 /** Parses an answer and checks it with the agent's output validator (compiled once per agent version, schemas.ts). */
