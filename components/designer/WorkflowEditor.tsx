@@ -35,6 +35,7 @@ import { createDesignerStore, DesignerProvider, useDesignerStore, useDesignerSto
 import { clearBackup, readBackup, useAutosave, type Backup, type SaveStatus } from './useAutosave';
 import { VersionHistory as VersionHistoryView } from './VersionHistory';
 import { WorkflowPanel } from './WorkflowPanel';
+import type { Json } from '@/server/spine/events';
 
 /** How Fit, auto-layout and imports frame the workflow. */
 const FIT = { padding: 0.1, duration: 200, maxZoom: 1.2 } as const;
@@ -156,7 +157,7 @@ function EditorFrame({ workflow, store, opening: open }: { workflow: WorkflowDet
   const pasteCount = useRef(0);
 
   useEffect(() => {
-    if (agents.data) store.getState().setAgents(new Set(agents.data.map((a) => a.name)));
+    if (agents.data) store.getState().setAgents(new Set(agents.data.map((a) => a.name)), new Map(agents.data.flatMap((a) => (a.outputSchema != null ? [[a.name, a.outputSchema as Json] as const] : []))));
   }, [agents.data, store]);
 
   // Compared with the published version again after every document change (docRevision).

@@ -18,7 +18,9 @@ import { createContext, createElement, useContext, useState, type ReactNode } fr
 import { createStore, useStore, type StoreApi } from 'zustand';
 import type { NodeStatus } from '@/server/engine';
 import { createNode, DEFAULT_HANDLE, KIND_META, type NodeKind, type WorkflowDocument } from '@/server/workflows/schema';
-import { canConnect, validateWorkflow, type Problem } from '@/server/workflows/validate';
+import { canConnect, PROBLEM_CODES, validateWorkflow, type Problem } from '@/server/workflows/validate';
+import { undeclaredOutputReads } from '@/server/contracts/compatibility';
+import type { Json } from '@/server/spine/events';
 import { copySelection, pasteInto, type ClipboardPayload } from './clipboard';
 import { edgeFromDocument, fromDocument, nodeFromDocument, toDocument, type DesignerEdge, type DesignerNode, type NodeData } from './graph';
 import { edgeIdFor, nextNodeId } from './ids';
@@ -43,6 +45,8 @@ export type DesignerState = {
   readOnly: boolean;
   /** Agent names of the registry; null until known (then `agent.unknown` is not checked). */
   agents: ReadonlySet<string> | null;
+  /** Registered agents' output schemas: a condition reading a field one does not declare is marked. */
+  agentOutputs: ReadonlyMap<string, Json>;
   problems: Problem[];
   nodeProblems: Readonly<Record<string, readonly Problem[]>>;
   edgeProblems: Readonly<Record<string, readonly Problem[]>>;
@@ -79,7 +83,7 @@ export type DesignerState = {
   copy(from?: string): ClipboardPayload | null;
   paste(p: ClipboardPayload, place: { offset: { x: number; y: number } } | { at: { x: number; y: number } }): void;
   duplicateSelected(): void;
-  setAgents(names: ReadonlySet<string>): void;
+  setAgents(names: ReadonlySet<string>, outputs?: ReadonlyMap<string, Json>): void;
   /** Viewing only (a version, a run, or someone without the architect role): nothing changes the document. */
   setReadOnly(readOnly: boolean): void;
   setRunStates(states: Readonly<Record<string, NodeRunState>>): void;
@@ -90,8 +94,12 @@ export type DesignerState = {
 type Validation = Pick<DesignerState, 'problems' | 'nodeProblems' | 'edgeProblems'>;
 
 /** Groups problems by node and edge, reusing the previous array when a node's problems did not change. */
-function validate(nodes: DesignerNode[], edges: DesignerEdge[], agents: ReadonlySet<string> | null, prev?: Validation): Validation {
-  const problems = validateWorkflow(toDocument(nodes, edges), agents ? { agents } : {});
+function validate(nodes: DesignerNode[], edges: DesignerEdge[], agents: ReadonlySet<string> | null, prev?: Validation, outputs?: ReadonlyMap<string, Json>): Validation {
+  const doc = toDocument(nodes, edges);
+  const problems = validateWorkflow(doc, agents ? { agents } : {});
+  // Contracts: reads of agent output fields the agent's registered output schema does not declare.
+  if (outputs && outputs.size > 0)
+    for (const u of undeclaredOutputReads(doc, (a) => outputs.get(a))) problems.push({ code: 'expression.undeclared_field', severity: PROBLEM_CODES['expression.undeclared_field'], message: u.message, nodeId: u.nodeId, field: u.field });
   const byNode: Record<string, Problem[]> = {};
   const byEdge: Record<string, Problem[]> = {};
   for (const p of problems) {
@@ -167,7 +175,7 @@ function createGraphStore(initial: { document: WorkflowDocument; readOnly?: bool
         past,
         future,
         docRevision: s.docRevision + 1,
-        ...(opts.structural !== false && validate(next.nodes, next.edges, s.agents, s)),
+        ...(opts.structural !== false && validate(next.nodes, next.edges, s.agents, s, s.agentOutputs)),
       });
     }
 
@@ -176,7 +184,7 @@ function createGraphStore(initial: { document: WorkflowDocument; readOnly?: bool
       coalesce = null;
       const nodes = keepSelection(to.nodes, selectedIds(s.nodes));
       const edges = keepSelection(to.edges, selectedIds(s.edges));
-      set({ nodes, edges, past, future, docRevision: s.docRevision + 1, ...validate(nodes, edges, s.agents, s) });
+      set({ nodes, edges, past, future, docRevision: s.docRevision + 1, ...validate(nodes, edges, s.agents, s, s.agentOutputs) });
     }
 
     return {
@@ -184,6 +192,7 @@ function createGraphStore(initial: { document: WorkflowDocument; readOnly?: bool
       edges: start.edges,
       readOnly: initial.readOnly ?? false,
       agents,
+      agentOutputs: new Map(),
       ...validate(start.nodes, start.edges, agents),
       docRevision: 0,
       past: [],
@@ -392,9 +401,10 @@ function createGraphStore(initial: { document: WorkflowDocument; readOnly?: bool
         if (p) get().paste(p, { offset: { x: 32, y: 32 } });
       },
 
-      setAgents(names) {
+      setAgents(names, outputs) {
         const s = get();
-        set({ agents: names, ...validate(s.nodes, s.edges, names, s) });
+        const agentOutputs = outputs ?? s.agentOutputs;
+        set({ agents: names, agentOutputs, ...validate(s.nodes, s.edges, names, s, agentOutputs) });
       },
 
       setReadOnly(readOnly) {

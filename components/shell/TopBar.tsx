@@ -12,6 +12,7 @@ const NAV: ReadonlyArray<{ label: string; href?: string }> = [
   { label: 'Runs', href: '/runs' },
   { label: 'Workflows', href: '/workflows' },
   { label: 'Agents', href: '/agents' },
+  { label: 'Schemas', href: '/schemas' },
   { label: 'Approvals', href: '/approvals' },
   { label: 'Audit', href: '/audit' },
   { label: 'Settings', href: '/settings' },

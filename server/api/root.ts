@@ -9,6 +9,7 @@ import { auditRouter } from './routers/audit';
 import { eventsRouter } from './routers/events';
 import { metricsRouter } from './routers/metrics';
 import { runsRouter } from './routers/runs';
+import { schemasRouter } from './routers/schemas';
 import { sessionRouter } from './routers/session';
 import { workflowsRouter } from './routers/workflows';
 import { createCallerFactory, router } from './trpc';
@@ -20,6 +21,7 @@ export const appRouter = router({
   audit: auditRouter,
   workflows: workflowsRouter,
   agents: agentsRouter,
+  schemas: schemasRouter,
   agentKeys: agentKeysRouter,
   session: sessionRouter,
   approvals: approvalsRouter,

@@ -25,21 +25,21 @@ export type FieldReader = {
 
 export type Break = { workflowId: string; version: number; nodeId: string; where: string; field: string; message: string };
 
-/** Every CEL expression of a document, with where it sits in words. */
-export function expressionsOf(doc: WorkflowDocument): { node: WorkflowNode; where: string; src: string }[] {
-  const out: { node: WorkflowNode; where: string; src: string }[] = [];
+/** Every CEL expression of a document, with where it sits (in words, and as the node's config field). */
+export function expressionsOf(doc: WorkflowDocument): { node: WorkflowNode; where: string; field: string; src: string }[] {
+  const out: { node: WorkflowNode; where: string; field: string; src: string }[] = [];
   const step = (n: WorkflowNode) => `step '${n.label || n.id}'`;
-  const mapping = (n: WorkflowNode, what: string, m: Record<string, string> | undefined) => {
-    for (const [k, src] of Object.entries(m ?? {})) out.push({ node: n, where: `${step(n)} · ${what} '${k}'`, src });
+  const mapping = (n: WorkflowNode, what: string, field: string, m: Record<string, string> | undefined) => {
+    for (const [k, src] of Object.entries(m ?? {})) out.push({ node: n, where: `${step(n)} · ${what} '${k}'`, field: `${field}.${k}`, src });
   };
   for (const n of doc.nodes) {
     switch (n.kind) {
-      case 'agent': mapping(n, 'input', n.config.input); break;
-      case 'router': n.config.routes.forEach((r) => out.push({ node: n, where: `${step(n)} · route '${r.label || r.id}' condition`, src: r.condition })); break;
-      case 'fanOut': if (n.config.mode === 'map') out.push({ node: n, where: `${step(n)} · items`, src: n.config.items }); break;
-      case 'delay': if (n.config.mode === 'until') out.push({ node: n, where: `${step(n)} · until`, src: n.config.until }); break;
-      case 'setContext': mapping(n, 'patch', n.config.patch); break;
-      case 'end': mapping(n, 'output', n.config.output); break;
+      case 'agent': mapping(n, 'input', 'config.input', n.config.input); break;
+      case 'router': n.config.routes.forEach((r, i) => out.push({ node: n, where: `${step(n)} · route '${r.label || r.id}' condition`, field: `config.routes.${i}.condition`, src: r.condition })); break;
+      case 'fanOut': if (n.config.mode === 'map') out.push({ node: n, where: `${step(n)} · items`, field: 'config.items', src: n.config.items }); break;
+      case 'delay': if (n.config.mode === 'until') out.push({ node: n, where: `${step(n)} · until`, field: 'config.until', src: n.config.until }); break;
+      case 'setContext': mapping(n, 'patch', 'config.patch', n.config.patch); break;
+      case 'end': mapping(n, 'output', 'config.output', n.config.output); break;
       default: break;
     }
   }
@@ -52,7 +52,7 @@ const SEGMENT = String.raw`(?:\.${IDENT}|\[\s*"[^"\\]*"\s*\]|\[\s*'[^'\\]*'\s*\]
 /** The field paths `src` reads below `root` (`input`, or `results` + a node id). String literals are skipped. */
 export function pathsRead(src: string, root: { kind: 'input' } | { kind: 'results'; nodeId: string }): string[][] {
   // Text in quotes is not a read, except a bracketed member name (`results["case-law"]`).
-  const code = src.replace(/(?<!\[\s*)(?:"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')/g, '""');
+  const code = src.replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'/g, (m, at: number) => (/\[\s*$/.test(src.slice(0, at)) ? m : '""'));
   const re = new RegExp(String.raw`(?<![A-Za-z0-9_.])(${root.kind})((?:${SEGMENT})+)`, 'g');
   const out: string[][] = [];
   for (const m of code.matchAll(re)) {
@@ -127,4 +127,25 @@ export function breakingChanges(before: Json, after: Json, readers: readonly Fie
 /** Reads of fields a schema does not declare (the designer marks them): path and where. */
 export function undeclaredReads(schema: Json, readers: readonly FieldReader[]): { nodeId: string; where: string; field: string }[] {
   return readers.flatMap((r) => r.paths.filter((p) => !resolvePath(schema, p).declared).map((p) => ({ nodeId: r.nodeId, where: r.where, field: p.join('.') })));
+}
+
+/**
+ * What the designer marks: an expression reading `results.<node>.<field>` of an agent node whose agent
+ * declares an output schema without that field. `outputSchemaOf` answers an agent's schema (undefined: none).
+ */
+export function undeclaredOutputReads(doc: WorkflowDocument, outputSchemaOf: (agent: string) => Json | undefined): { nodeId: string; field: string; where: string; read: string; message: string }[] {
+  const out: { nodeId: string; field: string; where: string; read: string; message: string }[] = [];
+  const exprs = expressionsOf(doc);
+  for (const n of doc.nodes) {
+    if (n.kind !== 'agent') continue;
+    const schema = outputSchemaOf(n.config.agent);
+    if (schema === undefined || schema === null) continue;
+    for (const e of exprs) {
+      for (const p of pathsRead(e.src, { kind: 'results', nodeId: n.id })) {
+        if (resolvePath(schema, p).declared) continue;
+        out.push({ nodeId: e.node.id, field: e.field, where: e.where, read: p.join('.'), message: `${e.where[0]!.toUpperCase()}${e.where.slice(1)} reads '${p.join('.')}' of step '${n.label || n.id}', which agent '${n.config.agent}' does not declare in its output schema` });
+      }
+    }
+  }
+  return out;
 }

@@ -4,4 +4,4 @@
  * versions from the log (`schema.registered`); agent output schemas live in the agent registry.
  */
 export { createEventSchemas, SCHEMA_REGISTERED, type EventSchemaRegistry, type SchemaVersion, type SchemaSummary } from './eventSchemas';
-export { breakingChanges, expressionsOf, inputReaders, outputReaders, pathsRead, resolvePath, undeclaredReads, type Break, type FieldReader } from './compatibility';
+export { breakingChanges, expressionsOf, inputReaders, outputReaders, pathsRead, resolvePath, undeclaredOutputReads, undeclaredReads, type Break, type FieldReader } from './compatibility';

@@ -73,6 +73,7 @@ export const PROBLEM_CODES = {
   'approval.distinct_from_invalid': 'error',
   'setContext.empty_patch': 'error',
   'expression.invalid': 'error',
+  'expression.undeclared_field': 'warning',
 } as const satisfies Record<string, Severity>;
 export type ProblemCode = keyof typeof PROBLEM_CODES;
 
