@@ -10,6 +10,10 @@
  *   floor: the same event rows (one completed run's events, repeated) appended with raw better-sqlite3,
  *     one transaction per run, so the figures read as ratios on a noisy machine.
  *
+ *   replay: on (a)'s database, runs are added until SPINE_BENCH_REPLAY_RUNS (10,000) completed runs are stored,
+ *     then every one is replayed from the log (read its events, fold, re-decide, compare): runs/s, and how
+ *     many replayed identically (all of them, or the engine is not deterministic).
+ *
  * Inputs are low-risk cases, so the router takes the default branch (no human approval in the loop).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -108,6 +112,40 @@ async function floor(dir: string, sample: SpineEvent[], runs: number): Promise<n
   return runs / secs;
 }
 
+const REPLAY_RUNS = envInt('SPINE_BENCH_REPLAY_RUNS', 10_000);
+
+/** Stores REPLAY_RUNS completed runs, then replays each from the log alone (issue 14 §4). */
+async function replayAll(env: Env, report: Report) {
+  let stored = (await env.spine.listRuns({ statuses: ['completed'], limit: REPLAY_RUNS })).length;
+  log(`replay: storing ${REPLAY_RUNS - Math.min(stored, REPLAY_RUNS)} more runs`);
+  for (let i = 0; stored < REPLAY_RUNS; i++) {
+    const batch = Math.min(CONCURRENT, REPLAY_RUNS - stored);
+    await Promise.all(Array.from({ length: batch }, (_, j) => oneRun(env, 1_000_000 + i * CONCURRENT + j)));
+    stored += batch;
+  }
+  const runs: string[] = [];
+  for (let before: number | undefined; runs.length < REPLAY_RUNS; ) {
+    const page = await env.spine.listRuns({ statuses: ['completed'], limit: 1000, ...(before !== undefined && { beforeSeq: before }) });
+    if (page.length === 0) break;
+    runs.push(...page.map((r) => r.id));
+    before = page.at(-1)!.startedSeq;
+  }
+  log(`replay: ${runs.length} runs from the log`);
+  const t0 = now();
+  let identical = 0;
+  let events = 0;
+  for (const id of runs.slice(0, REPLAY_RUNS)) {
+    const v = await env.service.replayRun(id);
+    if (v.identical) identical++;
+    events += v.decisions + v.inputs;
+  }
+  const secs = (now() - t0) / 1000;
+  const n = Math.min(runs.length, REPLAY_RUNS);
+  report.add({ db: env.label, scenario: 'replay from the log', metric: `runs/s (${n} stored runs: read + fold + re-decide)`, value: n / secs, unit: 'runs/s' });
+  report.add({ db: env.label, scenario: 'replay from the log', metric: 'events replayed/s', value: events / secs, unit: 'ev/s' });
+  report.add({ db: env.label, scenario: 'replay from the log', metric: 'runs replaying identically', value: identical, unit: 'runs', target: { op: '>=', value: n } });
+}
+
 async function main() {
   const report = new Report();
   const rss = new RssSampler();
@@ -128,6 +166,7 @@ async function main() {
         const env = await openEnv(t.label, await t.url(), latency);
         try {
           await measure(env, report, scenario, latency === 0 ? 0 : 2 * SLOW_MS, rss);
+          if (latency === 0 && t.label.startsWith('sqlite')) await replayAll(env, report);
           if (!sampleEvents.length) {
             const [run] = await env.spine.listRuns({ statuses: ['completed'], limit: 1 });
             sampleEvents = await env.service.runEvents(run!.id);
