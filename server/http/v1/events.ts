@@ -4,7 +4,8 @@
  */
 import { z } from 'zod';
 import { ValidationError } from '@/server/errors';
-import { CLOUDEVENTS_CONTENT_TYPE, fromCloudEvent, publishAs, toCloudEvent, type SpineEvent } from '@/server/spine';
+import { traceContextOf } from '@/server/engine';
+import { CLOUDEVENTS_CONTENT_TYPE, fromCloudEvent, newEventId, publishAs, toCloudEvent, type SpineEvent } from '@/server/spine';
 import { EventInput, TypePattern } from '@/server/spine/events';
 import { authorize, readableTypes } from '../auth';
 import { readJsonBody } from '../body';
@@ -79,7 +80,11 @@ export function eventsApi(services: ServicesGetter = runtimeServices) {
     // After parsing: the type is known, so the publish scope can be checked before anything is stored.
     const actor = await authorize(req, svc, { kind: 'publish', type: input.type });
     // Reserved types are refused and the source is the caller, whatever the body says (server/spine/publishing.ts).
-    const result = await publishAs(spine, actor, input);
+    // A `traceparent` goes to the runs this event triggers: keyed by the event's id, chosen before the append.
+    const trace = traceContextOf(req.headers);
+    const id = trace && svc.engine ? newEventId() : undefined;
+    if (id && trace) svc.engine!.expectTriggerTrace(id, trace);
+    const result = await publishAs(spine, actor, input, { id });
     return json({ seq: result.seq, id: result.id }, result.duplicate ? 200 : 201);
   });
 
