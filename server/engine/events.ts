@@ -4,7 +4,7 @@
  * a run. Payloads carry ids, never English only, so the UI and tests can rely on them.
  */
 import type { Json, SpineEvent } from '@/server/spine';
-import type { RunTrace, TraceContext } from './run/traceContext';
+import type { RunTraceContext, TraceContext } from './run/traceContext';
 
 export type EngineEvent<T extends string, P> = { type: T; payload: P; seq: number; id?: string; time: string; envelopeVersion: number | null; source: { kind: string; name: string } };
 
@@ -12,7 +12,7 @@ export type RunStarted = EngineEvent<'run.started', {
   workflowId: string; workflowSlug: string; version: number; input: Json; intent?: string; constraints?: Record<string, Json>;
   deadline?: string; state?: Record<string, Json>; startedBy: string; trigger: { kind: 'manual' | 'event' | 'schedule' | 'api'; eventSeq?: number; eventType?: string };
   /** The run's W3C trace context (run/traceContext.ts): its span, and the caller's when the start came with a `traceparent`. */
-  trace?: RunTrace;
+  trace?: RunTraceContext;
 }>;
 export type RunQueued = EngineEvent<'run.queued', { key: string; behind: string }>;
 export type RunKeyAcquired = EngineEvent<'run.key_acquired', { key: string }>;

@@ -5,7 +5,7 @@
  * run's trace is derived from what run.started recorded (run/traceContext.ts), never from here.
  */
 import { randomBytes } from 'node:crypto';
-import { formatTraceparent, parseTraceparent, type RunTrace, type TraceContext } from './run/traceContext';
+import { formatTraceparent, parseTraceparent, type RunTraceContext, type TraceContext } from './run/traceContext';
 
 function hex(bytes: number): string {
   for (;;) {
@@ -20,7 +20,7 @@ function hex(bytes: number): string {
  * sampled.
  * @example newRunTrace(traceContextOf(req.headers))
  */
-export function newRunTrace(incoming?: TraceContext): RunTrace {
+export function newRunTrace(incoming?: TraceContext): RunTraceContext {
   const from = parseTraceparent(incoming?.traceparent);
   if (!from) return { traceparent: formatTraceparent(hex(16), hex(8), '01') };
   return { traceparent: formatTraceparent(from.traceId, hex(8), from.flags), ...(incoming?.tracestate && { tracestate: incoming.tracestate }), parentSpanId: from.spanId };

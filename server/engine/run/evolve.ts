@@ -20,7 +20,7 @@ import { assertNever } from '@/server/errors';
 import type { RunEvent } from '../events';
 import { edgeHandle, instanceOf, type CompiledWorkflow } from '../graph';
 import { instanceId } from '../ids';
-import { runTraceOf, type RunTrace } from './traceContext';
+import { runTraceOf, type RunTraceContext } from './traceContext';
 
 export const NODE_STATUSES = ['pending', 'running', 'waiting', 'done', 'failed', 'skipped'] as const;
 export type NodeStatus = (typeof NODE_STATUSES)[number];
@@ -151,7 +151,7 @@ export type RunState = {
   startedAt: string;
   endedAt: string | null;
   /** The run's W3C trace context from its run.started (absent for runs started before tracing, or without one). */
-  trace?: RunTrace;
+  trace?: RunTraceContext;
 };
 
 /** The state before any event: only meaningful once run.started is folded in. */

@@ -16,7 +16,7 @@ import type { Json } from '@/server/spine';
 export type TraceContext = { traceparent: string; tracestate?: string };
 
 /** A run's trace as `run.started` records it: its own span's `traceparent`, and the caller's span when it had one. */
-export type RunTrace = TraceContext & { parentSpanId?: string };
+export type RunTraceContext = TraceContext & { parentSpanId?: string };
 
 /** A `traceparent` taken apart. `sampled`: the caller's sampled flag (bit 0 of the flags). */
 export type TraceParent = { traceId: string; spanId: string; flags: string; sampled: boolean };
@@ -54,8 +54,8 @@ export function traceContextOf(headers: { get(name: string): string | null }): T
 }
 
 /** The run trace a `run.started` payload recorded, when it is well formed. */
-export function runTraceOf(payload: Json | undefined): RunTrace | undefined {
-  const t = (payload !== null && typeof payload === 'object' && !Array.isArray(payload) ? payload.trace : undefined) as Partial<RunTrace> | undefined;
+export function runTraceOf(payload: Json | undefined): RunTraceContext | undefined {
+  const t = (payload !== null && typeof payload === 'object' && !Array.isArray(payload) ? payload.trace : undefined) as Partial<RunTraceContext> | undefined;
   if (!t || typeof t.traceparent !== 'string' || !parseTraceparent(t.traceparent)) return undefined;
   return { traceparent: t.traceparent, ...(typeof t.tracestate === 'string' && { tracestate: t.tracestate }), ...(typeof t.parentSpanId === 'string' && { parentSpanId: t.parentSpanId }) };
 }
@@ -89,7 +89,7 @@ export function approvalSpanId(traceId: string, approvalId: string): string {
 }
 
 /** The trace context a task's agent receives: the run's trace id and flags, the task's span id. */
-export function taskTrace(run: RunTrace, nodeId: string, attempt: number, reopened = 0): TraceContext | undefined {
+export function taskTrace(run: RunTraceContext, nodeId: string, attempt: number, reopened = 0): TraceContext | undefined {
   const tp = parseTraceparent(run.traceparent);
   if (!tp) return undefined;
   return { traceparent: formatTraceparent(tp.traceId, taskSpanId(tp.traceId, nodeId, attempt, reopened), tp.flags), ...(run.tracestate && { tracestate: run.tracestate }) };
