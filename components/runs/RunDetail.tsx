@@ -21,6 +21,7 @@ import type { SpineEvent } from '@/server/spine/events';
 import { EnvelopeVersions } from './EnvelopeVersions';
 import { RunCanvas } from '@/components/designer/RunCanvas';
 import { RunStatusBadge } from './RunStatusBadge';
+import { RunTraceId } from './RunTraceId';
 import { useLiveRefresh } from './useLiveRefresh';
 import { Waterfall } from './Waterfall';
 
@@ -114,6 +115,7 @@ function Loaded({ d, runId, now, live, openEvent }: { d: RunDetailData; runId: s
           <p className="mt-1 font-mono text-xs break-all text-zinc-500" data-testid="run-id">
             {runId}
           </p>
+          {d.traceId && <RunTraceId traceId={d.traceId} traceUrl={d.traceUrl} />}
         </div>
         <div className="ml-auto flex flex-wrap items-center gap-2">
           <ConnectionStatus status={live} />
