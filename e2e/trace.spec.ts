@@ -14,13 +14,21 @@ test("the run page shows the run's trace id: the caller's when it sent a tracepa
   expect(res.status(), await res.text()).toBe(202);
   const { runId } = (await res.json()) as { runId: string };
 
-  await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+  // What the page copies (the app's permissions policy blocks reading the clipboard back).
+  await context.grantPermissions(['clipboard-write']);
+  await page.addInitScript(() => {
+    const write = navigator.clipboard.writeText.bind(navigator.clipboard);
+    navigator.clipboard.writeText = (text: string) => {
+      (window as unknown as { copied?: string }).copied = text;
+      return write(text);
+    };
+  });
   await page.goto(`/runs/${runId}`);
   const shown = page.getByTestId('run-trace-id');
   await expect(shown).toHaveText(traceId);
   await page.getByRole('button', { name: 'Copy the trace id' }).click();
   await expect(page.getByRole('button', { name: 'Copy the trace id' })).toHaveText('Copied');
-  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(traceId);
+  expect(await page.evaluate(() => (window as unknown as { copied?: string }).copied)).toBe(traceId);
 
   const plain = await request.post('/api/v1/workflows/procurement/runs', { data: { input: { amount: 700, quantity: 1 } } });
   const other = ((await plain.json()) as { runId: string }).runId;
