@@ -9,6 +9,9 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LOCAL_OPERATOR } from '@/server/api/actor';
+import { createCaller } from '@/server/api/root';
+import { createContextInner } from '@/server/api/trpc';
 import { createAuthService } from '@/server/auth/service';
 import { SYSTEM_ACTOR } from '@/server/auth/roles';
 import { createNodeServer } from '@/server/http/nodeAdapter';
@@ -240,5 +243,16 @@ describe(`one trace across agents (${testDbKind()})`, () => {
     expect(parsed.sampled).toBe(true);
     expect(own.parentSpanId).toBeUndefined();
     await h.service.cancelRun(runId, { kind: 'apiKey', name: 'ops' });
+  });
+
+  it("the designer's tRPC start joins the trace of the request's traceparent", async () => {
+    const third = 'cccc0000cccc0000cccc0000cccc0000';
+    const trace = { traceparent: `00-${third}-${CALLER_SPAN}-01` };
+    const caller = createCaller(createContextInner({ actor: LOCAL_OPERATOR, services: { spine: h.spine, engine: h.service, db: h.db }, trace }));
+    const { runId } = await caller.workflows.startRun({ id: (await h.service.workflows.get('traced-trigger')).id, input: { order: 8 } });
+    const started = payloadOf<{ trace: { traceparent: string; parentSpanId?: string } }>(await waitForEvent(h.spine, runId, (e) => e.type === 'run.started')).trace;
+    expect(parseTraceparent(started.traceparent)!.traceId).toBe(third);
+    expect(started.parentSpanId).toBe(CALLER_SPAN);
+    await waitForRun(h.spine, runId);
   });
 });
