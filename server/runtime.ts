@@ -50,7 +50,10 @@ async function startRuntime(): Promise<Runtime> {
   const db = createDb(e.DATABASE_URL);
   const engine = await startEngine({ spine, db, databaseUrl: e.DATABASE_URL });
   // OpenTelemetry export of runs as traces and metrics, when OTEL_EXPORTER_OTLP_ENDPOINT (or a per-signal endpoint) is set.
-  const tracing = await startTracing({ spine });
+  // Only the process leading the engine exports (one instance at a time on PostgreSQL), so a span is sent once.
+  let leading = false;
+  void engine.leading().then(() => (leading = true));
+  const tracing = await startTracing({ spine, active: () => leading });
   if (e.SPINE_SEED) await seedDemo(engine, { llm: e.SPINE_OPENAI_BASE_URL ? { baseUrl: e.SPINE_OPENAI_BASE_URL, model: e.SPINE_OPENAI_MODEL, ...(e.SPINE_OPENAI_API_KEY && { apiKey: e.SPINE_OPENAI_API_KEY }) } : null });
   const auth = createAuthService({ db, spine });
   await auth.bootstrap({ adminEmail: e.SPINE_ADMIN_EMAIL, adminPassword: e.SPINE_ADMIN_PASSWORD, apiKey: e.SPINE_API_KEY, demoUsers: e.SPINE_DEMO });

@@ -3,7 +3,8 @@
  * metrics, and sends both over OTLP/HTTP (JSON) with the official SDK (`@opentelemetry/sdk-trace-base`,
  * `sdk-metrics`, the `exporter-*-otlp-http` exporters). Nothing in the engine calls it: it follows the log
  * from the head it sees at start, so what it exports is what committed. Off unless an OTLP endpoint is set
- * (config.ts).
+ * (config.ts); only the process leading the engine exports (`active`), so several instances send each span
+ * once.
  *
  * The spans keep the ids the run recorded: the SDK's id generator is handed the id of each span as it is
  * started (`LogIds`), so the spans an agent made under its task's `traceparent` nest under the span Spine
@@ -57,6 +58,12 @@ export type TracingOptions = {
   spine: Spine;
   /** The variables to read (config.ts). @default process.env */
   env?: Record<string, string | undefined>;
+  /**
+   * Whether this process exports now: the one that leads the engine (on PostgreSQL one instance at a time),
+   * so several instances on one database export each span once. A new leader picks up the runs in flight
+   * from the log. @default always
+   */
+  active?: () => boolean;
 };
 
 /**
@@ -66,10 +73,10 @@ export type TracingOptions = {
 export async function startTracing(opts: TracingOptions): Promise<Tracing | null> {
   const config = otelConfigFromEnv(opts.env ?? process.env);
   if (!config) return null;
-  return startExport(opts.spine, config);
+  return startExport(opts.spine, config, opts.active ?? (() => true));
 }
 
-async function startExport(spine: Spine, config: OtelConfig): Promise<Tracing> {
+async function startExport(spine: Spine, config: OtelConfig, active: () => boolean): Promise<Tracing> {
   // `spine` unless OTEL_SERVICE_NAME / OTEL_RESOURCE_ATTRIBUTES say otherwise (the detected resource wins a merge).
   const resource = resourceFromAttributes({ [ATTR_SERVICE_NAME]: 'spine' }).merge(detectResources({ detectors: [envDetector] }));
   const ids = new LogIds();
@@ -86,6 +93,7 @@ async function startExport(spine: Spine, config: OtelConfig): Promise<Tracing> {
   const events = meter?.createCounter('spine.events', { description: 'Events committed to the log (rate: events per second)', unit: '{event}' });
   const taskDuration = meter?.createHistogram('spine.task.duration', { description: 'How long an agent task took, from dispatch to its result', unit: 's' });
   meter?.createObservableGauge('spine.queue.depth', { description: 'Work waiting: tasks dispatched and not finished, runs queued behind an entity key', unit: '{item}' }).addCallback((r) => {
+    if (!active()) return;
     r.observe(builder.openTasks(), { 'spine.queue': 'tasks' });
     r.observe(queuedRuns.size, { 'spine.queue': 'runs' });
   });
@@ -122,6 +130,7 @@ async function startExport(spine: Spine, config: OtelConfig): Promise<Tracing> {
   };
 
   const onEvent = async (e: SpineEvent) => {
+    if (!active()) return;
     events?.add(1, { 'spine.event.namespace': e.type.split('.')[0]! });
     if (!e.runId) return;
     if (e.type === 'run.queued') queuedRuns.add(e.runId);

@@ -104,6 +104,8 @@ describe(`one trace across agents (${testDbKind()})`, () => {
   let fake: FakeOpenAi;
   let receiver: Awaited<ReturnType<typeof startReceiver>>;
   let tracing: Tracing;
+  let idle: Tracing;
+  let idleReceiver: Awaited<ReturnType<typeof startReceiver>>;
   let api: http.Server;
   let hook: http.Server;
   let origin: string;
@@ -116,6 +118,7 @@ describe(`one trace across agents (${testDbKind()})`, () => {
     h = await openHarness({ seed: false });
     fake = await startFakeOpenAi();
     receiver = await startReceiver();
+    idleReceiver = await startReceiver();
     hook = http.createServer((req, res) => {
       hookCalls.push(req.headers);
       req.resume().on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true })));
@@ -126,6 +129,8 @@ describe(`one trace across agents (${testDbKind()})`, () => {
     h.service.agents.invalidate();
     const tracingOrNull = await startTracing({ spine: h.spine, env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_METRIC_EXPORT_INTERVAL: '600000' } });
     tracing = tracingOrNull!;
+    // A process that does not lead the engine follows the same log and exports nothing.
+    idle = (await startTracing({ spine: h.spine, env: { OTEL_EXPORTER_OTLP_ENDPOINT: idleReceiver.url }, active: () => false }))!;
     const auth = createAuthService({ db: h.db, spine: h.spine });
     key = (await auth.createKey({ name: 'ops', scopes: { startRuns: true, publish: ['order.*'], roles: ['operator'] } }, SYSTEM_ACTOR)).secret;
     const services = async () => ({ spine: h.spine, maxPayloadBytes: 64 * 1024, auth, engine: h.service, db: h.db });
@@ -136,6 +141,8 @@ describe(`one trace across agents (${testDbKind()})`, () => {
 
   afterAll(async () => {
     await tracing?.stop();
+    await idle?.stop();
+    await idleReceiver?.close();
     api?.closeAllConnections();
     await new Promise((r) => api?.close(r));
     hook?.closeAllConnections();
@@ -212,6 +219,10 @@ describe(`one trace across agents (${testDbKind()})`, () => {
     expect(new Set(durations.map((p) => attrs(p)['spine.agent.name']))).toEqual(new Set(['hook', 'llm']));
     const depth = metrics.filter((m) => m.name === 'spine.queue.depth').flatMap((m) => m.gauge!.dataPoints);
     expect(depth.map((p) => attrs(p)['spine.queue']).sort()).toEqual(['runs', 'tasks']);
+
+    await idle.flush();
+    expect(spansOf(idleReceiver.received)).toEqual([]);
+    expect(metricsOf(idleReceiver.received).filter((m) => m.name === 'spine.events' || m.name === 'spine.queue.depth')).toEqual([]);
   });
 
   it('an event published with a traceparent starts its runs in that trace; a run started without one gets its own', async () => {
