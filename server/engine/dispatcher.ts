@@ -13,7 +13,7 @@ import type { AgentNode } from '@/server/workflows/schema';
 import { decisionKey, idempotencyKey, toolCallKey } from './ids';
 import { usageFields, type TaskResult } from './primitives/handoff';
 import type { RunState } from './run/evolve';
-import type { TraceContext } from './run/traceContext';
+import { toolTrace, type TraceContext } from './run/traceContext';
 import { mirrorEnvelope, type InlineRun } from './plan';
 import { AgentGate } from './agentGate';
 
@@ -142,12 +142,14 @@ export class Dispatcher {
       call: async (call, signal) => {
         const i = ++n;
         const key = toolCallKey(t.taskKey, i);
+        // The tool agent works in its call's own span, under the task's.
+        const tool = t.trace && toolTrace(t.trace, i);
         const started = this.deps.now();
         let result: { output: Json; usage?: AgentUsage } | undefined;
         let failure: unknown;
         try {
           const { agent, adapter } = await this.deps.agents.resolve(call.tool);
-          result = unwrap(await adapter.invoke(agent, { runId: t.runId, nodeId: t.nodeId, attempt: t.attempt, idempotencyKey: key, input: call.arguments, envelope: t.envelope, event: t.event, ...(t.trace && { trace: t.trace }) }, signal));
+          result = unwrap(await adapter.invoke(agent, { runId: t.runId, nodeId: t.nodeId, attempt: t.attempt, idempotencyKey: key, input: call.arguments, envelope: t.envelope, event: t.event, ...(tool && { trace: tool }) }, signal));
         } catch (e) {
           if (signal.aborted) throw e;
           failure = e;

@@ -8,7 +8,8 @@
  *
  * Span tree of a run: run span (its parent is the caller's span, when the start came with a
  * `traceparent`) → node span per agent node → task span per attempt (the agent's `traceparent` names it,
- * so the agent's own spans nest under it); approval-wait spans under the run span.
+ * so the agent's own spans nest under it) → a span per tool call an LLM agent made (the tool agent is
+ * called with that span); approval-wait spans under the run span.
  */
 import type { Json } from '@/server/spine';
 
@@ -81,6 +82,18 @@ export function nodeSpanId(traceId: string, nodeId: string, reopened = 0): strin
 /** The span of one attempt of an agent node: the span an agent's own spans nest under. */
 export function taskSpanId(traceId: string, nodeId: string, attempt: number, reopened = 0): string {
   return spanIdOf(traceId, 'task', nodeId, attempt, ...lifeOf(reopened));
+}
+
+/** The span of an agent's n-th tool call (1-based) within its task's span. */
+export function toolSpanId(traceId: string, taskSpan: string, n: number): string {
+  return spanIdOf(traceId, 'tool', taskSpan, n);
+}
+
+/** The trace context a tool agent receives for the n-th tool call of the task whose context is `task`. */
+export function toolTrace(task: TraceContext, n: number): TraceContext | undefined {
+  const tp = parseTraceparent(task.traceparent);
+  if (!tp) return undefined;
+  return { traceparent: formatTraceparent(tp.traceId, toolSpanId(tp.traceId, tp.spanId, n), tp.flags), ...(task.tracestate && { tracestate: task.tracestate }) };
 }
 
 /** The span of the wait for one approval. */

@@ -30,7 +30,7 @@ const SCOPE = 'spine';
 /** Runs found to have no trace (started before tracing), remembered so their events do not reload them. */
 const UNTRACED_MAX = 10_000;
 /** Events that move a span: an unknown run's history is loaded for these only. */
-const SPAN_EVENTS = new Set(['task.dispatched', 'task.completed', 'task.failed', 'node.completed', 'approval.requested', 'approval.decided', 'run.completed', 'run.failed', 'run.cancelled']);
+const SPAN_EVENTS = new Set(['task.dispatched', 'task.completed', 'task.failed', 'task.tool_called', 'node.completed', 'approval.requested', 'approval.decided', 'run.completed', 'run.failed', 'run.cancelled']);
 
 /**
  * Hands the SDK the span (and, for a new trace, trace) id the log says the next span has. Nothing else

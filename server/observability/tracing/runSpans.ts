@@ -9,12 +9,13 @@
  * - node span (agent nodes): first dispatch → the node's completion or end (parent: the run span);
  * - task span (one per attempt): `task.dispatched` → `task.completed` / `task.failed` (parent: the node span),
  *   with the GenAI attributes when the agent recorded a model and tokens (an LLM agent);
+ * - tool span: each `task.tool_called` of an LLM agent, as long as the call took, under its task's span;
  * - approval-wait span: `approval.requested` → the approval's outcome (parent: the run span).
  * A span still open when its run ends ends with the run. Runs without a trace (started before tracing)
  * give no spans, and neither does a reopened run's later life (its run span has ended).
  */
 import type { SpineEvent } from '@/server/spine';
-import { approvalSpanId, nodeSpanId, parseTraceparent, runTraceOf, type TraceContext } from '@/server/engine';
+import { approvalSpanId, nodeSpanId, parseTraceparent, runTraceOf, toolSpanId, type TraceContext } from '@/server/engine';
 
 export type SpanStatus = 'ok' | 'error' | 'unset';
 export type SpanAttributes = Record<string, string | number | boolean>;
@@ -48,7 +49,10 @@ const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
 const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 
 /** GenAI semantic conventions (https://opentelemetry.io/docs/specs/semconv/gen-ai/), as the attribute names say. */
-const GEN_AI = { operation: 'gen_ai.operation.name', requestModel: 'gen_ai.request.model', inputTokens: 'gen_ai.usage.input_tokens', outputTokens: 'gen_ai.usage.output_tokens', agentName: 'gen_ai.agent.name' } as const;
+const GEN_AI = {
+  operation: 'gen_ai.operation.name', requestModel: 'gen_ai.request.model', inputTokens: 'gen_ai.usage.input_tokens', outputTokens: 'gen_ai.usage.output_tokens', agentName: 'gen_ai.agent.name',
+  toolName: 'gen_ai.tool.name', toolCallId: 'gen_ai.tool.call.id', toolType: 'gen_ai.tool.type',
+} as const;
 
 export class RunSpanBuilder {
   private readonly runs = new Map<string, RunSpans>();
@@ -125,6 +129,21 @@ export class RunSpanBuilder {
         const extra: SpanAttributes = { ...genAi, 'spine.task.outcome': failed ? 'failed' : 'completed', ...(num(p.durationMs) !== undefined && { 'spine.task.duration_ms': num(p.durationMs)! }), ...(failed && { 'error.type': str(p.errorKind) ?? 'error', 'spine.task.retryable': p.retryable === true }) };
         out.push(this.finish(r, task, at, failed ? 'error' : 'ok', failed ? str(p.error) : undefined, extra));
         if (!failed) this.endNode(r, nodeId, at, 'ok', out);
+        return out;
+      }
+      case 'task.tool_called': {
+        const task = r.tasks.get(nodeId);
+        if (!task || task.attributes['spine.task.attempt'] !== num(p.attempt)) return [];
+        const n = num(p.n) ?? 0;
+        const ms = num(p.durationMs) ?? 0;
+        const tool = str(p.tool) ?? '';
+        const error = str(p.error);
+        const model = str(p.model);
+        out.push(this.finish(r, { spanId: toolSpanId(r.traceId, task.spanId, n), startMs: at - ms, name: `execute_tool ${tool}`, kind: 'client', parentSpanId: task.spanId, attributes: { 'spine.run.id': e.runId, 'spine.node.id': nodeId } }, at, error ? 'error' : 'ok', error, {
+          [GEN_AI.operation]: 'execute_tool', [GEN_AI.toolName]: tool, [GEN_AI.toolType]: 'function', ...(str(p.callId) && { [GEN_AI.toolCallId]: str(p.callId)! }), 'spine.tool.n': n, 'spine.tool.round': num(p.round) ?? 0,
+          ...(error && { 'error.type': 'tool_error' }),
+          ...(model && { [GEN_AI.requestModel]: model, [GEN_AI.inputTokens]: num(p.inputTokens) ?? 0, [GEN_AI.outputTokens]: num(p.outputTokens) ?? 0 }),
+        }));
         return out;
       }
       case 'node.completed':

@@ -15,7 +15,7 @@ import { createContextInner } from '@/server/api/trpc';
 import { createAuthService } from '@/server/auth/service';
 import { SYSTEM_ACTOR } from '@/server/auth/roles';
 import { createNodeServer } from '@/server/http/nodeAdapter';
-import { nodeSpanId, parseTraceparent, taskSpanId, approvalSpanId } from '@/server/engine';
+import { nodeSpanId, parseTraceparent, taskSpanId, toolSpanId, approvalSpanId } from '@/server/engine';
 import { startTracing, type Tracing } from '@/server/observability';
 import type { Json, SpineEvent } from '@/server/spine';
 import { openHarness, publishDocument, waitForEvent, waitForRun, type Harness } from '@/server/testing/engineHarness';
@@ -125,7 +125,7 @@ describe(`one trace across agents (${testDbKind()})`, () => {
     });
     await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
     await h.service.agentStore.upsert({ name: 'hook', kind: 'http', description: 'A webhook agent', config: { url: `http://127.0.0.1:${(hook.address() as AddressInfo).port}/task` } });
-    await h.service.agentStore.upsert({ name: 'llm', kind: 'openai', description: 'An LLM agent', config: { baseUrl: fake.baseUrl, model: 'fake-1' } });
+    await h.service.agentStore.upsert({ name: 'llm', kind: 'openai', description: 'An LLM agent', config: { baseUrl: fake.baseUrl, model: 'fake-1', tools: ['hook'] } });
     h.service.agents.invalidate();
     const tracingOrNull = await startTracing({ spine: h.spine, env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_METRIC_EXPORT_INTERVAL: '600000' } });
     tracing = tracingOrNull!;
@@ -164,6 +164,8 @@ describe(`one trace across agents (${testDbKind()})`, () => {
 
   it("a run started with a traceparent joins the caller's trace; every agent gets its task's span; the spans and metrics reach the OTLP receiver", async () => {
     const workflowId = await publishDocument(h, 'Traced chain', chain('hook', 'llm') as never);
+    // The LLM calls the webhook agent once as a tool, then answers.
+    fake.queue({ toolCalls: [{ name: 'hook', arguments: { q: 1 } }] });
     const res = await post(`/workflows/${workflowId}/runs`, { input: { text: 'hello' } }, { traceparent: `00-${CALLER_TRACE}-${CALLER_SPAN}-01`, tracestate: 'vendor=abc' });
     expect(res.status).toBe(202);
     const { runId } = (await res.json()) as { runId: string };
@@ -183,7 +185,10 @@ describe(`one trace across agents (${testDbKind()})`, () => {
     const dispatched = events.filter((e) => e.type === 'task.dispatched').map((e) => payloadOf<{ nodeId: string; attempt: number; trace: { traceparent: string; tracestate: string } }>(e));
     expect(dispatched.map((d) => d.nodeId)).toEqual(['hook', 'llm']);
     for (const d of dispatched) expect(d.trace).toEqual({ traceparent: `00-${CALLER_TRACE}-${taskSpanId(CALLER_TRACE, d.nodeId, d.attempt)}-01`, tracestate: 'vendor=abc' });
-    expect(hookCalls.at(-1)).toMatchObject({ traceparent: dispatched[0]!.trace.traceparent, tracestate: 'vendor=abc' });
+    expect(hookCalls.at(-2)).toMatchObject({ traceparent: dispatched[0]!.trace.traceparent, tracestate: 'vendor=abc' });
+    // The tool call works in its own span under the LLM task's.
+    const toolSpan = toolSpanId(CALLER_TRACE, taskSpanId(CALLER_TRACE, 'llm', 1), 1);
+    expect(hookCalls.at(-1)).toMatchObject({ traceparent: `00-${CALLER_TRACE}-${toolSpan}-01`, tracestate: 'vendor=abc' });
     const llmCall = fake.requests.at(-1)!;
     expect(llmCall.headers).toMatchObject({ traceparent: dispatched[1]!.trace.traceparent, tracestate: 'vendor=abc' });
 
@@ -207,6 +212,8 @@ describe(`one trace across agents (${testDbKind()})`, () => {
     expect(completed.inputTokens).toBeGreaterThan(0);
     expect(byName('task llm')!.attrs).toMatchObject({ 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': completed.model, 'gen_ai.usage.input_tokens': completed.inputTokens, 'gen_ai.usage.output_tokens': completed.outputTokens });
     expect(byName('task hook')!.attrs['gen_ai.request.model']).toBeUndefined();
+    expect(byName('execute_tool hook')).toMatchObject({ spanId: toolSpan, parentSpanId: taskSpanId(CALLER_TRACE, 'llm', 1), status: { code: 1 } });
+    expect(byName('execute_tool hook')!.attrs).toMatchObject({ 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'hook', 'spine.tool.n': 1 });
     const approvalId = payloadOf<{ approvalId: string }>(requested).approvalId;
     expect(byName('approval sign-off')).toMatchObject({ spanId: approvalSpanId(CALLER_TRACE, approvalId), parentSpanId: run.spanId });
     expect(byName('approval sign-off')!.attrs).toMatchObject({ 'spine.approval.outcome': 'approved', 'spine.approval.decided_by': 'anna' });
