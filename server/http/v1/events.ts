@@ -80,8 +80,10 @@ export function eventsApi(services: ServicesGetter = runtimeServices) {
     // After parsing: the type is known, so the publish scope can be checked before anything is stored.
     const actor = await authorize(req, svc, { kind: 'publish', type: input.type });
     // Reserved types are refused and the source is the caller, whatever the body says (server/spine/publishing.ts).
-    // A `traceparent` goes to the runs this event triggers: keyed by the event's id, chosen before the append.
-    const trace = traceContextOf(req.headers);
+    // A `traceparent` (the header, or a CloudEvent's Distributed Tracing extension) goes to the runs this
+    // event triggers: keyed by the event's id, chosen before the append.
+    const ce = contentType === CLOUDEVENTS_CONTENT_TYPE ? (body as Record<string, unknown>) : null;
+    const trace = traceContextOf(req.headers) ?? (ce ? traceContextOf({ get: (name) => (typeof ce[name] === 'string' ? (ce[name] as string) : null) }) : undefined);
     const id = trace && svc.engine ? newEventId() : undefined;
     if (id && trace) svc.engine!.expectTriggerTrace(id, trace);
     const result = await publishAs(spine, actor, input, { id });

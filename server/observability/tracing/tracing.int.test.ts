@@ -253,6 +253,19 @@ describe(`one trace across agents (${testDbKind()})`, () => {
     expect(trace.parentSpanId).toBe(CALLER_SPAN);
     expect(payloadOf<{ trace: { traceparent: string } }>(events.find((e) => e.type === 'task.dispatched')).trace.traceparent).toBe(`00-${other}-${taskSpanId(other, 'hook', 1)}-01`);
 
+    // A CloudEvent carries its trace in the Distributed Tracing extension.
+    const fourth = 'dddd0000dddd0000dddd0000dddd0000';
+    const ce = await fetch(`${origin}/api/v1/events`, {
+      method: 'POST', headers: { 'content-type': 'application/cloudevents+json', authorization: `Bearer ${key}` },
+      body: JSON.stringify({ specversion: '1.0', id: 'ce-1', source: 'https://shop.example', type: 'order.placed', data: { order: 9 }, traceparent: `00-${fourth}-${CALLER_SPAN}-01` }),
+    });
+    expect(ce.status).toBe(201);
+    const ceId = ((await ce.json()) as { id: string }).id;
+    await expect.poll(async () => {
+      const e = (await h.spine.read({ after: 0, limit: 1000, filter: { types: ['run.started'] } })).find((x) => x.causationId === ceId);
+      return e && parseTraceparent(payloadOf<{ trace: { traceparent: string } }>(e).trace.traceparent)!.traceId;
+    }, { timeout: 10_000 }).toBe(fourth);
+
     const plain = await post(`/workflows/${(await h.service.workflows.get('traced-chain')).id}/runs`, { input: {} }, { traceparent: 'not-a-traceparent' });
     const { runId } = (await plain.json()) as { runId: string };
     const own = payloadOf<{ trace: { traceparent: string; parentSpanId?: string } }>(await waitForEvent(h.spine, runId, (e) => e.type === 'run.started')).trace;
