@@ -49,6 +49,11 @@ export const SpineEnv = z.object({
   SPINE_OPENAI_API_KEY: z.string().min(1).optional(),
   /** The model the LLM specialists use. @default llama3.2 */
   SPINE_OPENAI_MODEL: z.string().min(1).default('llama3.2'),
+  /**
+   * A trace viewer's URL for one trace, with `{traceId}` where the id goes (Jaeger: `http://localhost:16686/trace/{traceId}`):
+   * the run page links the run's trace there. Absent: the page shows the trace id to copy.
+   */
+  SPINE_TRACE_URL: z.string().url().refine((u) => u.includes('{traceId}'), 'SPINE_TRACE_URL needs {traceId} where the trace id goes').optional(),
   /** Publish demo events in the background (they start demo runs). @default true for `npm start` */
   SPINE_DEMO: z
     .enum(['0', '1', 'true', 'false'])

@@ -7,7 +7,7 @@
  * Start-up order: migrate + open the spine → the audit service (it signs checkpoints from boot on: the
  * first at the first commit, then every SPINE_AUDIT_CHECKPOINT_EVENTS events or SPINE_AUDIT_CHECKPOINT_MS,
  * whether or not anyone opens the audit pages) → Prisma → engine (recovers active runs from the log, then
- * follows the spine) → seed (the builtin agents and the five demo workflows, unless SPINE_SEED=0). The demo
+ * follows the spine) → OpenTelemetry export (only when OTEL_EXPORTER_OTLP_ENDPOINT is set) → seed (the builtin agents and the five demo workflows, unless SPINE_SEED=0). The demo
  * event publisher (SPINE_DEMO) is started by scripts/serve.ts.
  */
 import { auditOptionsFromEnv, openAudit, type Audit } from './audit';
@@ -17,6 +17,7 @@ import { env } from './env';
 import { startEngine, type EngineService } from './engine';
 import { seedDemo } from './demo';
 import { openSpine, type Spine } from './spine';
+import { startTracing } from './observability';
 
 export type Runtime = {
   spine: Spine;
@@ -48,6 +49,11 @@ async function startRuntime(): Promise<Runtime> {
   const audit = openAudit(spine, auditOptionsFromEnv(process.env, spine));
   const db = createDb(e.DATABASE_URL);
   const engine = await startEngine({ spine, db, databaseUrl: e.DATABASE_URL });
+  // OpenTelemetry export of runs as traces and metrics, when OTEL_EXPORTER_OTLP_ENDPOINT (or a per-signal endpoint) is set.
+  // Only the process leading the engine exports (one instance at a time on PostgreSQL), so a span is sent once.
+  let leading = false;
+  void engine.leading().then(() => (leading = true));
+  const tracing = await startTracing({ spine, active: () => leading });
   if (e.SPINE_SEED) await seedDemo(engine, { llm: e.SPINE_OPENAI_BASE_URL ? { baseUrl: e.SPINE_OPENAI_BASE_URL, model: e.SPINE_OPENAI_MODEL, ...(e.SPINE_OPENAI_API_KEY && { apiKey: e.SPINE_OPENAI_API_KEY }) } : null });
   const auth = createAuthService({ db, spine });
   await auth.bootstrap({ adminEmail: e.SPINE_ADMIN_EMAIL, adminPassword: e.SPINE_ADMIN_PASSWORD, apiKey: e.SPINE_API_KEY, demoUsers: e.SPINE_DEMO });
@@ -60,6 +66,7 @@ async function startRuntime(): Promise<Runtime> {
     config: { maxPayloadBytes: e.SPINE_MAX_PAYLOAD_BYTES, databaseUrl: e.DATABASE_URL, demo: e.SPINE_DEMO },
     async close() {
       await engine.stop();
+      await tracing?.stop();
       audit.stop();
       await db.$disconnect();
       await spine.close();

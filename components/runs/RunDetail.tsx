@@ -22,6 +22,7 @@ import { EnvelopeVersions } from './EnvelopeVersions';
 import { RunCanvas } from '@/components/designer/RunCanvas';
 import { ReplayCheck } from './ReplayCheck';
 import { RunStatusBadge } from './RunStatusBadge';
+import { RunTraceId } from './RunTraceId';
 import { useLiveRefresh } from './useLiveRefresh';
 import { Waterfall } from './Waterfall';
 
@@ -115,6 +116,7 @@ function Loaded({ d, runId, now, live, openEvent }: { d: RunDetailData; runId: s
           <p className="mt-1 font-mono text-xs break-all text-zinc-500" data-testid="run-id">
             {runId}
           </p>
+          {d.traceId && <RunTraceId traceId={d.traceId} traceUrl={d.traceUrl} />}
         </div>
         <div className="ml-auto flex flex-wrap items-center gap-2">
           <ConnectionStatus status={live} />

@@ -57,6 +57,12 @@ export type AgentTask = {
 /** W3C Trace Context (https://www.w3.org/TR/trace-context/): `traceparent` = `00-<trace id>-<span id>-<flags>`. */
 export type TraceContext = { traceparent: string; tracestate?: string };
 
+/** A task's trace context as HTTP headers (`traceparent`, `tracestate`), for the adapters that call over HTTP. */
+export function traceHeaders(trace: TraceContext | undefined): Record<string, string> {
+  if (!trace) return {};
+  return { traceparent: trace.traceparent, ...(trace.tracestate && { tracestate: trace.tracestate }) };
+}
+
 /** Tokens a call used (an LLM agent's), and its cost where the agent has a price per 1M tokens. */
 export type AgentUsage = { inputTokens: number; outputTokens: number; model: string; cost?: number };
 

@@ -16,7 +16,7 @@ import { ForbiddenError, isSpineError, UnauthenticatedError, UnavailableError, t
 import { getRuntime, type Runtime } from '@/server/runtime';
 import type { Db } from '@/server/db';
 import type { Spine } from '@/server/spine';
-import type { EngineService } from '@/server/engine';
+import { traceContextOf, type EngineService, type TraceContext } from '@/server/engine';
 import { hasRole, type Actor, type Role } from './actor';
 import { isSameOrigin, type AuthService } from '@/server/auth';
 import { auditFor, type Audit } from '@/server/audit';
@@ -42,8 +42,8 @@ export function servicesOf(rt: Pick<Runtime, 'spine' | 'engine' | 'db' | 'auth' 
  * The context without a request: tests build it directly.
  * @example const caller = createCaller(createContextInner({ actor: LOCAL_OPERATOR, services: { spine } }));
  */
-export function createContextInner(opts: { actor: Actor | null; services: Services }) {
-  return { actor: opts.actor, ...opts.services };
+export function createContextInner(opts: { actor: Actor | null; services: Services; trace?: TraceContext }) {
+  return { actor: opts.actor, ...opts.services, ...(opts.trace && { trace: opts.trace }) };
 }
 export type Context = ReturnType<typeof createContextInner>;
 
@@ -71,7 +71,9 @@ export async function createContext(opts: { req: Request }): Promise<Context> {
   // Cookie-authenticated mutations must come from this origin (CSRF); queries and subscriptions are reads.
   let actor: Actor | null = await rt.auth.authenticate(opts.req);
   if (actor && opts.req.method === 'POST' && !opts.req.headers.get('authorization') && !isSameOrigin(opts.req)) actor = null;
-  return createContextInner({ actor, services: servicesOf(rt) });
+  // ── TRACE: a request's W3C `traceparent` (a run it starts joins that trace). ──────────────────────────
+  const trace = traceContextOf(opts.req.headers);
+  return createContextInner({ actor, services: servicesOf(rt), ...(trace && { trace }) });
 }
 
 /* ---------------------------------------------------------------------------------------------------

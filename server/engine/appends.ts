@@ -9,6 +9,7 @@ import type { Decision, RunStarted } from './events';
 import type { CompiledWorkflow } from './graph';
 import { runStartKey } from './ids';
 import { causeOf } from './run/decideContext';
+import type { TraceContext } from './run/traceContext';
 import type { RunState } from './run/evolve';
 
 /** Who appends a person's command or a fact from outside the engine's loop. */
@@ -21,6 +22,8 @@ export type CommandEvent = Omit<Decision, 'idempotencyKey'> & { idempotencyKey?:
 export type StartRunRequest = {
   workflowId: string; version?: number; input?: Json; intent?: string; constraints?: Record<string, Json>; deadline?: string;
   key?: string; idempotencyKey?: string; causationId?: string; startedBy: string; startedByKind?: Source['kind']; trigger?: RunStarted['payload']['trigger'];
+  /** The W3C trace context of the request that asked (its `traceparent`): the run joins that trace. */
+  trace?: TraceContext;
 };
 
 /** A run started by a trigger event is the engine's act; any other start is the person's or key's who asked. */

@@ -13,6 +13,7 @@ import type { AgentNode } from '@/server/workflows/schema';
 import { decisionKey, idempotencyKey, toolCallKey } from './ids';
 import { usageFields, type TaskResult } from './primitives/handoff';
 import type { RunState } from './run/evolve';
+import { toolTrace, type TraceContext } from './run/traceContext';
 import { mirrorEnvelope, type InlineRun } from './plan';
 import { AgentGate } from './agentGate';
 
@@ -68,9 +69,10 @@ export class Dispatcher {
    * Calls the agent of `node` for `attempt` unless that attempt is already in flight. `s` is the run's
    * state now; `input` the attempt's dispatched input (mapped when it was decided); `agentVersion` the
    * version its task.dispatched recorded, which is the one called (a change since then waits for the
-   * next task), so the log says truly which version did the work.
+   * next task), so the log says truly which version did the work. `trace`: the attempt's span, as its
+   * task.dispatched recorded it; the agent receives it (`AgentTask.trace`) to join the run's trace.
    */
-  dispatch(s: RunState, node: AgentNode, attempt: number, input: Json, agentVersion?: number) {
+  dispatch(s: RunState, node: AgentNode, attempt: number, input: Json, agentVersion?: number, trace?: TraceContext) {
     const key = idempotencyKey({ runId: s.runId, nodeId: node.id, attempt });
     if (this.inflight.has(key)) return;
     const ac = new AbortController();
@@ -97,8 +99,8 @@ export class Dispatcher {
         release = await this.gate.acquire(agent.name, agent.limits, ac.signal);
         const envelope = agent.kind === 'builtin' ? mirrorEnvelope(s) : await this.deps.spine.envelope(s.runId);
         const event = { seq: ns.dispatchSeq ?? 0, id: ns.dispatchId ?? '', type: 'task.dispatched' };
-        const tools = this.toolsFor({ runId: s.runId, key: s.key, nodeId: node.id, attempt, taskKey: key, envelope, event });
-        const output = await adapter.invoke(agent, { runId: s.runId, nodeId: node.id, attempt, idempotencyKey: key, input, envelope, event }, ac.signal, tools);
+        const tools = this.toolsFor({ runId: s.runId, key: s.key, nodeId: node.id, attempt, taskKey: key, envelope, event, trace });
+        const output = await adapter.invoke(agent, { runId: s.runId, nodeId: node.id, attempt, idempotencyKey: key, input, envelope, event, ...(trace && { trace }) }, ac.signal, tools);
         // The contract: an output the agent's registered output schema refuses is a failed task, never a bad value downstream.
         const answered = unwrap(output);
         checkAgentOutput(agent, answered.output, answered.usage);
@@ -126,7 +128,7 @@ export class Dispatcher {
    * as `task.tool_called` (caused by the task's dispatch; the same key, so a replayed call records
    * nothing twice) before its output goes back to the caller.
    */
-  private toolsFor(t: { runId: string; key: string | null | undefined; nodeId: string; attempt: number; taskKey: string; envelope: Envelope; event: { seq: number; id: string; type: string } }): AgentTools {
+  private toolsFor(t: { runId: string; key: string | null | undefined; nodeId: string; attempt: number; taskKey: string; envelope: Envelope; event: { seq: number; id: string; type: string }; trace?: TraceContext }): AgentTools {
     let n = 0;
     return {
       describe: (names) =>
@@ -143,12 +145,14 @@ export class Dispatcher {
       call: async (call, signal) => {
         const i = ++n;
         const key = toolCallKey(t.taskKey, i);
+        // The tool agent works in its call's own span, under the task's.
+        const tool = t.trace && toolTrace(t.trace, i);
         const started = this.deps.now();
         let result: { output: Json; usage?: AgentUsage } | undefined;
         let failure: unknown;
         try {
           const { agent, adapter } = await this.deps.agents.resolve(call.tool);
-          result = unwrap(await adapter.invoke(agent, { runId: t.runId, nodeId: t.nodeId, attempt: t.attempt, idempotencyKey: key, input: call.arguments, envelope: t.envelope, event: t.event }, signal));
+          result = unwrap(await adapter.invoke(agent, { runId: t.runId, nodeId: t.nodeId, attempt: t.attempt, idempotencyKey: key, input: call.arguments, envelope: t.envelope, event: t.event, ...(tool && { trace: tool }) }, signal));
         } catch (e) {
           if (signal.aborted) throw e;
           failure = e;
@@ -187,14 +191,14 @@ export class Dispatcher {
 
   /** Answers a planner's InlineRun: runs a zero-latency builtin agent synchronously; undefined when it is not one. */
   runInline(effect: InlineRun): TaskResult | undefined {
-    const p = effect.dispatch.payload as { nodeId: string; attempt: number; agent: string; input: Json; idempotencyKey: string };
+    const p = effect.dispatch.payload as { nodeId: string; attempt: number; agent: string; input: Json; idempotencyKey: string; trace?: TraceContext };
     const agent = this.deps.agents.peek(p.agent);
     // An agent with a concurrency or rate limit takes its turn in the gate, so it is called, not run inline.
     if (!agent || !BuiltinAdapter.runsInline(agent) || agent.limits?.concurrency || agent.limits?.ratePerMinute) return undefined;
     const started = this.deps.now();
     const envelope = effect.envelope;
     try {
-      const output = this.deps.agents.builtin.runInline(agent, { runId: effect.runId, nodeId: p.nodeId, attempt: p.attempt, idempotencyKey: p.idempotencyKey, input: p.input, envelope, event: { seq: 0, id: '', type: 'task.dispatched' } });
+      const output = this.deps.agents.builtin.runInline(agent, { runId: effect.runId, nodeId: p.nodeId, attempt: p.attempt, idempotencyKey: p.idempotencyKey, input: p.input, envelope, event: { seq: 0, id: '', type: 'task.dispatched' }, ...(p.trace && { trace: p.trace }) });
       checkAgentOutput(agent, unwrap(output).output);
       return taskResult(p.nodeId, p.attempt, this.deps.now() - started, { ok: true, output, envelopeVersion: envelope.version });
     } catch (err) {

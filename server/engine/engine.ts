@@ -30,6 +30,7 @@ import { dispatchedOf, RunActor, type Dispatched, type Folded, type PersonComman
 import { applyEvent, initialState, type RunState } from './run/evolve';
 import { TimerService } from './timers';
 import { Triggers } from './triggers';
+import { newRunTrace, TriggerTraces } from './tracing';
 
 export type EngineDeps = {
   spine: Spine;
@@ -62,6 +63,8 @@ export class Engine implements RunShell {
   private readonly triggers: Triggers;
   readonly keys: KeyQueue;
   readonly dispatcher: Dispatcher;
+  /** Trace contexts of published events, for the runs they trigger (tracing.ts). */
+  readonly triggerTraces = new TriggerTraces();
   private loop?: Promise<void>;
   private offsetTimer?: NodeJS.Timeout;
   private lastSeen = 0;
@@ -85,7 +88,7 @@ export class Engine implements RunShell {
         return actor !== undefined;
       },
     });
-    this.triggers = new Triggers({ spine: deps.spine, workflows: deps.workflows, startRun: (req) => this.startRun(req), stopping: () => this.stopping, settled: () => this.scheduleOffsetCommit() });
+    this.triggers = new Triggers({ spine: deps.spine, workflows: deps.workflows, startRun: (req) => this.startRun(req), traceOf: (eventId) => this.triggerTraces.of(eventId), stopping: () => this.stopping, settled: () => this.scheduleOffsetCommit() });
   }
 
   get spine(): Spine {
@@ -319,7 +322,7 @@ export class Engine implements RunShell {
       const node = actor.wf!.nodes.get(nodeId);
       if (node?.kind !== 'agent') continue;
       const d = actor.dispatchOf(node.id);
-      this.dispatcher.dispatch(s, node, ns.attempt, d?.input ?? (s.input as Json), d?.agentVersion);
+      this.dispatcher.dispatch(s, node, ns.attempt, d?.input ?? (s.input as Json), d?.agentVersion, d?.trace);
     }
   }
 
@@ -339,6 +342,7 @@ export class Engine implements RunShell {
       ...(req.constraints !== undefined && { constraints: req.constraints }),
       ...(req.deadline !== undefined && { deadline: req.deadline }),
       state: {},
+      trace: newRunTrace(req.trace),
     };
     // Leading here, no idempotency key to resolve, entity key free: start and take every first step that
     // needs no waiting in the same commit as run.started.

@@ -4,12 +4,15 @@
  * a run. Payloads carry ids, never English only, so the UI and tests can rely on them.
  */
 import type { Json, SpineEvent } from '@/server/spine';
+import type { RunTraceContext, TraceContext } from './run/traceContext';
 
 export type EngineEvent<T extends string, P> = { type: T; payload: P; seq: number; id?: string; time: string; envelopeVersion: number | null; source: { kind: string; name: string } };
 
 export type RunStarted = EngineEvent<'run.started', {
   workflowId: string; workflowSlug: string; version: number; input: Json; intent?: string; constraints?: Record<string, Json>;
   deadline?: string; state?: Record<string, Json>; startedBy: string; trigger: { kind: 'manual' | 'event' | 'schedule' | 'api'; eventSeq?: number; eventType?: string };
+  /** The run's W3C trace context (run/traceContext.ts): its span, and the caller's when the start came with a `traceparent`. */
+  trace?: RunTraceContext;
 }>;
 export type RunQueued = EngineEvent<'run.queued', { key: string; behind: string }>;
 export type RunKeyAcquired = EngineEvent<'run.key_acquired', { key: string }>;
@@ -25,8 +28,9 @@ export type FanOutItemStarted = EngineEvent<'fanout.item_started', { nodeId: str
 /**
  * `basedOnSeq` / `basedOnVersion`: the committed state the dispatch (and its input mapping) was decided on.
  * `item`: in a map fan-out's branch, the template node and item index (`nodeId` is then `<node>#<index>`).
+ * `trace`: the attempt's span in the run's trace (derived from the run's trace, node and attempt), sent to the agent.
  */
-export type TaskDispatched = EngineEvent<'task.dispatched', { nodeId: string; attempt: number; agent: string; agentVersion?: number; input: Json; idempotencyKey: string; timeoutMs: number; basedOnSeq?: number; basedOnVersion?: number; item?: { nodeId: string; index: number; fanOutId: string } }>;
+export type TaskDispatched = EngineEvent<'task.dispatched', { nodeId: string; attempt: number; agent: string; agentVersion?: number; input: Json; idempotencyKey: string; timeoutMs: number; basedOnSeq?: number; basedOnVersion?: number; item?: { nodeId: string; index: number; fanOutId: string }; trace?: TraceContext }>;
 /** An LLM agent's completion also records the tokens it used (`model`, and `cost` where the agent has a price). */
 export type TaskCompleted = EngineEvent<'task.completed', { nodeId: string; attempt: number; output: Json; envelopeVersion: number; durationMs: number } & Partial<TokenUsage>>;
 export type TokenUsage = { inputTokens: number; outputTokens: number; model: string; cost?: number };

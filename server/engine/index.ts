@@ -12,3 +12,5 @@ export { mayDecide, approvalView, VOTE_REFUSALS, type ApprovalView, type Voter, 
 export type { CompiledWorkflow } from './graph';
 export { toRunEvent, isRunEvent, type RunEvent } from './events';
 export { applyEvent, initialState, type RunState, type NodeStatus, type Vote } from './run/evolve';
+/* W3C trace context: parse a request's, derive a run's spans (run/traceContext.ts). */
+export { traceContextOf, parseTraceparent, runTraceOf, nodeSpanId, taskSpanId, toolSpanId, approvalSpanId, type TraceContext, type RunTraceContext } from './run/traceContext';

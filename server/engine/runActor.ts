@@ -17,6 +17,7 @@ import { outputCausedByResult, planDecisions, runPlan } from './plan';
 import { acceptResult, type TaskResult } from './primitives/handoff';
 import { wantsKey } from './run/decide';
 import { applyEvent, type RunState } from './run/evolve';
+import type { TraceContext } from './run/traceContext';
 import { causeOf, decision as decisionOf, failRun, type AgentVersionOf, type DecideContext } from './run/decideContext';
 
 /** A step that fails for a reason outside the run (the database gone for a moment) is tried again this often. */
@@ -33,12 +34,12 @@ export type PersonCommand = {
 };
 export type Command = { kind: 'event'; event: SpineEvent } | { kind: 'result'; result: TaskResult } | { kind: 'timer'; timerId: string } | { kind: 'kick' } | PersonCommand;
 
-/** What an agent node's latest task.dispatched asked for: the input and the agent version it was decided with. */
-export type Dispatched = { input: Json; agentVersion?: number };
+/** What an agent node's latest task.dispatched asked for: the input and agent version it was decided with, and its span. */
+export type Dispatched = { input: Json; agentVersion?: number; trace?: TraceContext };
 /** The dispatch a task.dispatched event records, by node. */
 export function dispatchedOf(e: SpineEvent): [nodeId: string, d: Dispatched] {
-  const p = e.payload as { nodeId: string; input: Json; agentVersion?: number };
-  return [p.nodeId, { input: p.input, ...(p.agentVersion !== undefined && { agentVersion: p.agentVersion }) }];
+  const p = e.payload as { nodeId: string; input: Json; agentVersion?: number; trace?: TraceContext };
+  return [p.nodeId, { input: p.input, ...(p.agentVersion !== undefined && { agentVersion: p.agentVersion }), ...(p.trace && { trace: p.trace }) }];
 }
 /** A run folded from the log: its state, the seqs folded and each agent node's latest dispatch. */
 export type Folded = { state: RunState; wf: CompiledWorkflow; seqs: Set<number>; dispatched: Map<string, Dispatched> };

@@ -24,6 +24,7 @@ import { replayRun, type ReplayVerdict } from './replay';
 import { createEventSchemas, inputReaders } from '@/server/contracts';
 import { Scheduler } from './schedules';
 import type { NodeStatus, RunState, Vote } from './run/evolve';
+import type { TraceContext } from './run/traceContext';
 
 export const StartRunInput = z
   .object({
@@ -159,7 +160,8 @@ export async function startEngine(opts: { spine: Spine; db: Db; run?: boolean; d
     /** The schema registry of event types (server/contracts): the publish gate and versioned, evented schemas. */
     schemas,
 
-    async startRun(workflowIdOrSlug: string, raw: StartRunInput | unknown, actor: Requester) {
+    /** `opts.trace`: the W3C trace context of the request that asked (its `traceparent`); the run joins that trace. */
+    async startRun(workflowIdOrSlug: string, raw: StartRunInput | unknown, actor: Requester, opts: { trace?: TraceContext } = {}) {
       const parsed = StartRunInput.safeParse(raw);
       if (!parsed.success) throw new ValidationError('run.invalid_input', parsed.error.issues[0]!.message, { issues: parsed.error.issues.slice(0, 5) });
       const i = parsed.data;
@@ -172,8 +174,14 @@ export async function startEngine(opts: { spine: Spine; db: Db; run?: boolean; d
         workflowId: workflowIdOrSlug, version: i.version, input: i.input as Json, intent: i.intent, constraints: i.constraints as Record<string, Json>, deadline: i.deadline, key: i.key,
         // A requester's idempotency key is theirs alone: it cannot name the start a trigger will make.
         idempotencyKey: i.idempotencyKey === undefined ? undefined : requesterKey(requesterSource(actor).kind, requesterName(actor), i.idempotencyKey),
-        startedBy: requesterName(actor), startedByKind: requesterSource(actor).kind });
+        startedBy: requesterName(actor), startedByKind: requesterSource(actor).kind, ...(opts.trace && { trace: opts.trace }) });
     },
+
+    /**
+     * The event `eventId` (about to be published with that id) came with the W3C trace context `trace`: the
+     * runs it triggers join that trace (when this process routes the trigger; see tracing.ts).
+     */
+    expectTriggerTrace: (eventId: string, trace: TraceContext) => engine.triggerTraces.expect(eventId, trace),
 
     /** A workflow version as the engine runs it (compiled, cached). */
     workflow: (workflowId: string, version: number) => engine.workflow(workflowId, version),

@@ -20,6 +20,8 @@ export type TriggerDeps = {
   spine: Spine;
   workflows: WorkflowStore;
   startRun: (req: StartRunRequest) => Promise<unknown>;
+  /** The trace context the trigger event was published with, when this process saw it (tracing.ts). */
+  traceOf?: (eventId: string) => StartRunRequest['trace'];
   /** True once the engine stops: a start cut short is left to the next start's replay. */
   stopping: () => boolean;
   /** A trigger event's starts have all settled: the offset may move past it. */
@@ -78,6 +80,7 @@ export class Triggers {
     this.pending.set(e.seq, (this.pending.get(e.seq) ?? 0) + 1);
     let settled = true;
     const payload = e.payload !== null && typeof e.payload === 'object' && !Array.isArray(e.payload) ? e.payload : { value: e.payload };
+    const trace = this.deps.traceOf?.(e.id);
     try {
       for (let attempt = 1; ; attempt++) {
         try {
@@ -90,6 +93,7 @@ export class Triggers {
             causationId: e.id,
             startedBy: e.source.name,
             trigger: { kind: 'event', eventSeq: e.seq, eventType: e.type },
+            ...(trace && { trace }),
           });
           return;
         } catch (err) {

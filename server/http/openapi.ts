@@ -45,6 +45,11 @@ const errors = (...codes: number[]) =>
   Object.fromEntries(codes.map((c) => [String(c), { description: 'Error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } }]));
 const q = (name: string, description: string, schema: object = { type: 'string' }) => ({ name, in: 'query', required: false, description, schema });
 const pathParam = (name: string) => ({ name, in: 'path', required: true, schema: { type: 'string' } });
+/** W3C Trace Context headers: a run this request starts joins the caller's trace (README, "Tracing"). */
+const traceHeaders = (what: string) => [
+  { name: 'traceparent', in: 'header', required: false, description: `W3C trace context (\`00-<trace id>-<span id>-<flags>\`): ${what} joins this trace, under this span. Ignored when invalid.`, schema: { type: 'string', pattern: '^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}' } },
+  { name: 'tracestate', in: 'header', required: false, description: 'W3C trace state, passed on with the trace.', schema: { type: 'string' } },
+];
 
 /**
  * The access an operation needs, machine-readable (`x-spine-access`), as its handler checks it
@@ -160,6 +165,7 @@ export const openApiDocument = {
           'The source is the authenticated caller (`user` for a person, `apiKey` for a key); a body whose `source` names anyone else gets 400 `event.source_not_allowed`, and a CloudEvent source of the form `/spine/<kind>/<name>` must be the caller.\n\n' +
           '**Reserved event types** (403 `event.reserved_type`, nothing appended): only Spine appends these; the message names the endpoint to use instead.\n' +
           Object.entries(RESERVED_EVENT_NAMESPACES).map(([ns, use]) => `- \`${ns === 'context.patched' ? ns : `${ns}.*`}\`: ${use}`).join('\n'),
+        parameters: traceHeaders('every run the event triggers'),
         requestBody: {
           required: true,
           content: {
@@ -271,7 +277,7 @@ export const openApiDocument = {
       post: {
         ...access({ kind: 'startRuns' }),
         summary: 'Start a run of the published version (whatever the trigger)',
-        parameters: [pathParam('workflowId')],
+        parameters: [pathParam('workflowId'), ...traceHeaders('the run')],
         requestBody: { required: true, content: { 'application/json': { schema: schema(StartRunInput) } } },
         responses: { '202': { description: '{ runId }' }, '200': { description: 'Idempotent repeat: the original runId' }, ...errors(400, 401, 403, 404) },
       },

@@ -11,7 +11,8 @@
  * const path = await obs.reasoningPath(runId, '1234');
  */
 import { EVENT_COLUMNS, HISTORY_LIMIT, logQueries, num, rowToEvent, type DbRow, type Envelope, type Spine, type SpineEvent } from '@/server/spine';
-import type { EngineService, RunView, CompiledWorkflow } from '@/server/engine';
+import { parseTraceparent, runTraceOf, type EngineService, type RunView, type CompiledWorkflow } from '@/server/engine';
+import { SpineEnv } from '@/server/env';
 import type { WorkflowDocument } from '@/server/workflows/schema';
 import { NotFoundError, UnavailableError } from '@/server/errors';
 import { agentHealth, type AgentHealthInput } from './agentHealth';
@@ -35,6 +36,9 @@ export type { Hop, HopKind, HopAttempt, HopCause, HopToolCall } from './reasonin
 export type { Span, SpanKind, SpanOutcome, WaterfallRow } from './waterfall';
 export type { AgentMetrics, Percentiles, MetricWindow } from './metrics';
 export type { TimelineSnapshot } from './timeline';
+/* OpenTelemetry export of the log's runs as traces and metrics (tracing/, off unless OTEL_EXPORTER_OTLP_ENDPOINT is set). */
+export { startTracing, type Tracing, type TracingOptions } from './tracing/exporter';
+export { otelConfigFromEnv, type OtelConfig } from './tracing/config';
 export { AGENT_HEALTH_STATUSES, HEALTH_WINDOW_MS, type AgentHealth, type AgentHealthStatus, type AgentHealthInput } from './agentHealth';
 
 /**
@@ -66,7 +70,16 @@ export type RunDetail = {
   asOfMs: number;
   /** Tokens and cost of the run's LLM calls (null when it made none). */
   usage: RunUsage | null;
+  /** The run's W3C trace id (from its run.started; null for a run started before tracing), and its viewer link (SPINE_TRACE_URL). */
+  traceId: string | null;
+  traceUrl: string | null;
 };
+
+/** The trace viewer link of a trace id, when SPINE_TRACE_URL names one. */
+function traceUrlOf(traceId: string | null): string | null {
+  const template = SpineEnv.shape.SPINE_TRACE_URL.safeParse(process.env.SPINE_TRACE_URL || undefined);
+  return traceId && template.success && template.data ? template.data.replaceAll('{traceId}', traceId) : null;
+}
 
 /** Events shown on the run page; the full list is in the timeline (filtered by run). */
 export const RUN_EVENTS_SHOWN = 2000;
@@ -191,6 +204,7 @@ export function observability(deps: { spine: Spine; engine?: EngineService }) {
       const agents = index?.status === 'running' ? await agentsAtWork(log, [runId]) : new Map<string, string[]>();
       const { versions, omitted } = envelopeVersions(events);
       const now = Date.now();
+      const traceId = parseTraceparent(runTraceOf(events.find((e) => e.type === 'run.started')?.payload)?.traceparent)?.traceId ?? null;
       return {
         run: view,
         index: index && {
@@ -207,6 +221,8 @@ export function observability(deps: { spine: Spine; engine?: EngineService }) {
         eventsOmitted: Math.max(0, events.length - RUN_EVENTS_SHOWN),
         asOfMs: now,
         usage: runUsage(events),
+        traceId,
+        traceUrl: traceUrlOf(traceId),
       };
     },
 

@@ -58,6 +58,9 @@ export const IncomingCloudEvent = z
     data: Json.optional(),
     runid: z.string().optional(),
     causationid: z.string().optional(),
+    /** The Distributed Tracing extension (W3C trace context): runs the event triggers join that trace. */
+    traceparent: z.string().max(256).optional(),
+    tracestate: z.string().max(512).optional(),
   })
   .strict();
 

@@ -80,9 +80,10 @@ export function asPrincipal(p: Principal, input: EventInput): EventInput {
 }
 
 /**
- * Publishes a client's event under the principal's name.
+ * Publishes a client's event under the principal's name. `opts.id`: the event's id, chosen by the server in
+ * advance (`newEventId()`), when something must be keyed by it before the append (a trigger's trace context).
  * @example await publishAs(spine, { kind: 'user', name: 'ann@example.com' }, { type: 'case.opened', payload })
  */
-export function publishAs(spine: { publish(e: EventInput): Promise<AppendResult> }, p: Principal, input: EventInput): Promise<AppendResult> {
-  return spine.publish(asPrincipal(p, input));
+export function publishAs(spine: { publish(e: EventInput & { id?: string }): Promise<AppendResult> }, p: Principal, input: EventInput, opts: { id?: string } = {}): Promise<AppendResult> {
+  return spine.publish({ ...asPrincipal(p, input), ...(opts.id !== undefined && { id: opts.id }) });
 }

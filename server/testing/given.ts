@@ -64,8 +64,9 @@ const fact = (type: RunEventType, payload: Record<string, Json | undefined>, ext
   ...extra,
 });
 
-export const runStarted = (o: { input?: Json; deadline?: string; key?: string; startedBy?: string; state?: Record<string, Json>; intent?: string } = {}) =>
-  fact('run.started', { workflowId: 'wf-spec', workflowSlug: 'spec', version: 1, input: o.input ?? {}, startedBy: o.startedBy ?? 'olga', trigger: { kind: 'api' }, deadline: o.deadline, state: o.state ?? {}, intent: o.intent }, { key: o.key ?? null, source: { kind: 'user', name: o.startedBy ?? 'olga' } });
+/** `trace`: the run's W3C trace context, as run.started records it. */
+export const runStarted = (o: { input?: Json; deadline?: string; key?: string; startedBy?: string; state?: Record<string, Json>; intent?: string; trace?: { traceparent: string; tracestate?: string } } = {}) =>
+  fact('run.started', { workflowId: 'wf-spec', workflowSlug: 'spec', version: 1, input: o.input ?? {}, startedBy: o.startedBy ?? 'olga', trigger: { kind: 'api' }, deadline: o.deadline, state: o.state ?? {}, intent: o.intent, trace: o.trace }, { key: o.key ?? null, source: { kind: 'user', name: o.startedBy ?? 'olga' } });
 export const keyAcquired = (key: string) => fact('run.key_acquired', { key });
 export const runQueued = (key: string) => fact('run.queued', { key, behind: '' });
 export const nodeCompleted = (nodeId: string, handle?: string) => fact('node.completed', { nodeId, handle });

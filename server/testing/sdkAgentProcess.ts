@@ -63,6 +63,7 @@ const agents = Object.entries(keys).map(([name, apiKey]) =>
     onError: (e) => console.error(`agent ${name}:`, e),
     async handle(task, ctx) {
       say(`started ${name} ${task.key}`);
+      say(`trace ${name} ${task.key} ${ctx.traceparent ?? '-'}`);
       if (mode === 'hang') {
         await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
         say(`aborted ${name} ${task.key} ${String((ctx.signal.reason as Error)?.message ?? ctx.signal.reason)}`);

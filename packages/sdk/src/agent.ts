@@ -9,7 +9,7 @@ import type { Transport } from './http.js';
 import type { Envelope, Json, PublishOptions } from './types.js';
 
 /** A task as the stream announces it: already leased to this process (`claim`), or an offer to claim. */
-type Offer = { id: number; eventId?: string; key: string; runId: string; nodeId: string; attempt: number; claim?: Claimed };
+type Offer = { id: number; eventId?: string; key: string; runId: string; nodeId: string; attempt: number; traceparent?: string; tracestate?: string; claim?: Claimed };
 
 export type Task = {
   /** The task id (the seq of its `task.dispatched`). */
@@ -28,6 +28,14 @@ export type TaskContext = {
   envelope: Envelope;
   /** Aborts when the task is cancelled (run ended, attempt timed out) or the lease was lost. */
   signal: AbortSignal;
+  /**
+   * The task's span in the run's W3C trace (`00-<trace id>-<span id>-<flags>`): start the agent's own spans
+   * with it as their parent (e.g. OpenTelemetry's W3CTraceContextPropagator) and they join the run's trace.
+   * Absent for a run without a trace.
+   */
+  traceparent?: string;
+  /** The trace's vendor state (W3C `tracestate`), when the run's trace has one. */
+  tracestate?: string;
   /** Publishes an event of a type this agent's key declares; its cause is the task's dispatch. */
   publish(type: string, data: Json, opts?: PublishOptions): Promise<{ seq: number; id: string }>;
 };
@@ -55,7 +63,7 @@ export type Agent = {
   readonly inFlight: number;
 };
 
-type Claimed = { token: string; leaseMs: number; expiresAt: string; task: Task & { envelope: Envelope } };
+type Claimed = { token: string; leaseMs: number; expiresAt: string; task: Task & { envelope: Envelope; traceparent?: string; tracestate?: string } };
 
 const globToRegExp = (g: string) => new RegExp(`^${g.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`);
 
@@ -92,7 +100,7 @@ export function createAgent(http: Transport, publish: (type: string, data: Json,
         }
       }
       const { token, leaseMs } = claimed;
-      const { envelope, ...task } = claimed.task;
+      const { envelope, traceparent = offer.traceparent, tracestate = offer.tracestate, ...task } = claimed.task;
       const beat = setInterval(() => {
         http.post(`/api/v1/agent/tasks/${offer.id}/heartbeat`, { token }).catch((e: unknown) => {
           if (e instanceof SpineApiError && e.status === 409) ac.abort(new Error('the lease on this task was lost'));
@@ -103,6 +111,8 @@ export function createAgent(http: Transport, publish: (type: string, data: Json,
         const ctx: TaskContext = {
           envelope,
           signal: ac.signal,
+          ...(traceparent && { traceparent }),
+          ...(tracestate && { tracestate }),
           publish: (type, data, o) => publish(type, data, { runId: task.runId, ...(offer.eventId && { causationId: offer.eventId }), ...o }),
         };
         let outcome: { output: Json } | { error: unknown };

@@ -2,7 +2,8 @@
  * The webhook agent: POSTs `{ event, envelope, idempotencyKey, input }` as JSON to the agent's URL and
  * takes the JSON response as its result. When the agent has a secret the request is signed in the
  * Standard Webhooks format (server/net/webhooks.ts; `webhook-id` is the idempotency key, so a receiver
- * also deduplicates retries by it), and it always carries `Idempotency-Key`. Status steers retries: 2xx
+ * also deduplicates retries by it), and it always carries `Idempotency-Key` (and the task's W3C
+ * `traceparent` / `tracestate`, so the agent's spans join the run's trace). Status steers retries: 2xx
  * ok; 408/429/5xx and network errors retry (429 honours Retry-After); other 4xx do not. The URL goes
  * through the outbound guard (private addresses refused at connect time); redirects are not followed;
  * responses over 1 MiB are refused.
@@ -12,7 +13,7 @@ import { isSpineError } from '@/server/errors';
 import { outboundFetch, signWebhook } from '@/server/net';
 import type { Json } from '@/server/spine';
 import { NonRetryableAgentError, RetryAfterError } from '../errors';
-import type { AgentAdapter, AgentRecord, AgentTask } from '../adapter';
+import { traceHeaders, type AgentAdapter, type AgentRecord, type AgentTask } from '../adapter';
 
 export const MAX_RESPONSE_BYTES = 1024 * 1024;
 
@@ -46,7 +47,7 @@ export class HttpAdapter implements AgentAdapter {
     const extra = agent.config.headers !== null && typeof agent.config.headers === 'object' && !Array.isArray(agent.config.headers) ? agent.config.headers : {};
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(extra)) if (typeof v === 'string' && !OWN_HEADERS.has(k.toLowerCase())) headers[k] = v;
-    Object.assign(headers, { 'content-type': 'application/json', 'idempotency-key': task.idempotencyKey, 'user-agent': 'spine-agent-dispatcher/1' });
+    Object.assign(headers, { 'content-type': 'application/json', 'idempotency-key': task.idempotencyKey, 'user-agent': 'spine-agent-dispatcher/1' }, traceHeaders(task.trace));
     const secret = typeof agent.config.secret === 'string' ? agent.config.secret : undefined;
     if (secret) Object.assign(headers, signWebhook(secret, task.idempotencyKey, Math.floor(Date.now() / 1000), body));
     let res: Response;

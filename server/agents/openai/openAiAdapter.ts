@@ -9,7 +9,8 @@
  * when the agent has an output schema, else `json_object`; an endpoint that refuses one is asked with the
  * next, and the answer is parsed either way), validates it with Ajv against the agent's output schema, and
  * on a violation asks ONCE more with the error; a second bad answer fails the task for good, naming the
- * first violation. Tokens of every request of the task are summed into the reply's usage.
+ * first violation. Tokens of every request of the task are summed into the reply's usage. Every request
+ * carries the task's W3C `traceparent` / `tracestate` headers (its span in the run's trace).
  *
  * With `tools`, each named Spine agent is offered as a function tool; a tool call is made through the
  * `AgentTools` the engine hands in (recorded in the log as `task.tool_called`), its output sent back, for
@@ -23,7 +24,7 @@ import type { ErrorObject, ValidateFunction } from 'ajv';
 import { isSpineError } from '@/server/errors';
 import type { Json } from '@/server/spine';
 import { NonRetryableAgentError, RetryAfterError } from '../errors';
-import { AgentReply, type AgentAdapter, type AgentRecord, type AgentTask, type AgentTools, type AgentUsage } from '../adapter';
+import { AgentReply, traceHeaders, type AgentAdapter, type AgentRecord, type AgentTask, type AgentTools, type AgentUsage } from '../adapter';
 import { validatorsOf } from '../schemas';
 import { OpenAiAgentConfig } from './config';
 import { renderPrompt } from './prompt';
@@ -68,7 +69,7 @@ export class OpenAiAdapter implements AgentAdapter {
       throw new NonRetryableAgentError(`agent '${agent.name}' has an invalid config: ${i.path.join('.') || 'config'}: ${i.message}`);
     }
     const cfg = parsed.data;
-    const client = new OpenAI({ baseURL: cfg.baseUrl, apiKey: cfg.apiKey ?? 'none', maxRetries: 0, timeout: cfg.timeoutMs, fetch: guardedFetch });
+    const client = new OpenAI({ baseURL: cfg.baseUrl, apiKey: cfg.apiKey ?? 'none', maxRetries: 0, timeout: cfg.timeoutMs, fetch: guardedFetch, defaultHeaders: traceHeaders(task.trace) });
     const usage: AgentUsage = { inputTokens: 0, outputTokens: 0, model: cfg.model };
     const schema = cfg.output === 'json' ? outputSchemaOf(agent) : undefined;
 

@@ -88,6 +88,11 @@ describe(`sdk agents in child processes (${testDbKind()})`, () => {
     const completedPrecedent = events.find((e) => e.type === 'task.completed' && nodeOf(e) === 'precedent')!;
     expect((completedPrecedent.payload as { attempt: number }).attempt).toBe(2);
     expect(b.lines).toContain(`done precedent ${started[1]!.replace(/:1$/, ':2')}`);
+    // ctx.traceparent: the retry's own span in the run's trace, as its task.dispatched recorded it.
+    const retried = events.find((e) => e.type === 'task.dispatched' && nodeOf(e) === 'precedent' && (e.payload as { attempt: number }).attempt === 2)!;
+    const traceparent = (retried.payload as { trace?: { traceparent: string } }).trace?.traceparent;
+    expect(traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+    expect(b.lines).toContain(`trace precedent ${started[1]!.replace(/:1$/, ':2')} ${traceparent}`);
 
     // The dead process' late result, with its real lease token, changes nothing.
     const precedent = await keyPrincipal(keys.precedent!);

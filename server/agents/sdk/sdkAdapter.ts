@@ -23,8 +23,8 @@ export type SdkConfig = z.infer<typeof SdkConfig>;
 
 export const DEFAULT_LEASE_MS = 15_000;
 
-/** The task as an sdk agent receives it when it claims it. */
-export type SdkTask = { id: number; key: string; agent: string; runId: string; nodeId: string; attempt: number; input: Json; envelope: Envelope };
+/** The task as an sdk agent receives it when it claims it; `traceparent` / `tracestate`: its span in the run's trace. */
+export type SdkTask = { id: number; key: string; agent: string; runId: string; nodeId: string; attempt: number; input: Json; envelope: Envelope; traceparent?: string; tracestate?: string };
 
 export class SdkAdapter implements AgentAdapter {
   readonly kind = 'sdk' as const;
@@ -33,7 +33,8 @@ export class SdkAdapter implements AgentAdapter {
 
   invoke(agent: AgentRecord, task: AgentTask, signal: AbortSignal): Promise<Json> {
     const leaseMs = typeof agent.config.leaseMs === 'number' ? agent.config.leaseMs : DEFAULT_LEASE_MS;
-    const t: SdkTask = { id: task.event.seq, key: task.idempotencyKey, agent: agent.name, runId: task.runId, nodeId: task.nodeId, attempt: task.attempt, input: task.input, envelope: task.envelope };
+    const t: SdkTask = { id: task.event.seq, key: task.idempotencyKey, agent: agent.name, runId: task.runId, nodeId: task.nodeId, attempt: task.attempt, input: task.input, envelope: task.envelope,
+      ...(task.trace && { traceparent: task.trace.traceparent, ...(task.trace.tracestate && { tracestate: task.trace.tracestate }) }) };
     return this.board.await(
       { key: task.idempotencyKey, dispatchSeq: task.event.seq, agent: agent.name, runId: task.runId, nodeId: task.nodeId, attempt: task.attempt, leaseMs, task: t as unknown as Json },
       signal,

@@ -98,5 +98,5 @@ export const workflowsRouter = router({
   /** Starts a run of the published version; 409 `workflow.archived` for an archived workflow. */
   startRun: roleProcedure('operator')
     .input(StartWorkflowRunInput)
-    .mutation(({ ctx, input: { id, ...run } }) => ctx.engine.startRun(id, run, ctx.actor)),
+    .mutation(({ ctx, input: { id, ...run } }) => ctx.engine.startRun(id, run, ctx.actor, { trace: ctx.trace })),
 });

@@ -3,7 +3,8 @@
  * is stale, and follows the node's on-stale policy (rerun, accept, fail); the engine's own writes never
  * make a result stale; a dispatch records the committed state it was decided on.
  */
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { taskSpanId } from '../run/traceContext';
 import { agentReturned, contextPatched, links, nodeCompleted, nothingNew, runStarted, specFor, taskDispatched, taskFailed, taskStale, workflow } from '@/server/testing/given';
 
 const agent = (id: string, config: Record<string, unknown> = {}) => ({ id, kind: 'agent' as const, config: { agent: id, ...config } });
@@ -74,5 +75,23 @@ describe('stale results follow the node’s on-stale policy', () => {
     specFor(labelling('rerun'))(runStarted(), contextPatched({ address: 'A' }))
       .when(nodeCompleted('start'))
       .then([{ type: 'task.dispatched', payload: { nodeId: 'label', basedOnSeq: 3, basedOnVersion: 2 } }]);
+  });
+});
+
+describe('a dispatch carries its span in the run’s trace', () => {
+  const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
+  const traced = runStarted({ trace: { traceparent: `00-${TRACE}-1111111111111111-01`, tracestate: 'vendor=abc' } });
+  const span = (attempt: number) => ({ traceparent: `00-${TRACE}-${taskSpanId(TRACE, 'label', attempt)}-01`, tracestate: 'vendor=abc' });
+
+  it('derived from the recorded trace, node and attempt: the same history decides the same bytes; a retry gets a span of its own', () => {
+    const given = specFor(labelling('rerun'));
+    const first = given(traced, nodeCompleted('start')).when(nothingNew).then([{ type: 'task.dispatched', payload: { nodeId: 'label', attempt: 1, trace: span(1) } }]);
+    expect(given(traced, nodeCompleted('start')).when(nothingNew).decisions).toEqual(first.decisions);
+    given(traced, nodeCompleted('start'), taskDispatched('label'), contextPatched({ address: 'New' }), taskStale('label', 'rerun')).when(nothingNew).then([{ type: 'task.dispatched', payload: { attempt: 2, trace: span(2) } }]);
+  });
+
+  it('a run without a trace (started before tracing) dispatches none', () => {
+    const [d] = specFor(labelling('rerun'))(runStarted(), nodeCompleted('start')).when(nothingNew).decisions;
+    expect(d!.payload).not.toHaveProperty('trace');
   });
 });

@@ -18,6 +18,7 @@ import { idempotencyKey } from '../ids';
 import type { RunState } from '../run/evolve';
 import { instanceOf } from '../graph';
 import { basisOf, decision, nodeExpressionContext, type DecideContext } from '../run/decideContext';
+import { taskTrace } from '../run/traceContext';
 
 /**
  * Dispatches an attempt. In a map fan-out's branch the node is an item's instance (`<nodeId>#<index>`): the
@@ -32,16 +33,19 @@ export function dispatch(c: DecideContext, node: AgentNode, attempt: number): De
   const ctx = nodeExpressionContext(c, node.id);
   const version = c.agentVersion?.(node.config.agent);
   const agentVersion: { agentVersion?: number } = version !== undefined ? { agentVersion: version } : {};
+  // The attempt's span in the run's trace: derived from recorded data, so deciding again dispatches the same.
+  const span = c.state.trace && taskTrace(c.state.trace, node.id, attempt, c.state.reopened);
+  const trace: { trace?: Json } = span ? { trace: span } : {};
   let input: Json;
   try {
     input = node.config.input ? (evaluateMapping(node.config.input, ctx) as Json) : inst ? { item: (ctx.item ?? null) as Json, index: inst.index } : c.state.input;
   } catch (e) {
     return [
-      decision(c, 'task.dispatched', { nodeId: node.id, attempt, agent: node.config.agent, ...agentVersion, input: null, idempotencyKey: key, timeoutMs: node.config.timeoutMs, basedOnSeq, basedOnVersion, ...item }, node.id, attempt, 'dispatched'),
+      decision(c, 'task.dispatched', { nodeId: node.id, attempt, agent: node.config.agent, ...agentVersion, input: null, idempotencyKey: key, timeoutMs: node.config.timeoutMs, basedOnSeq, basedOnVersion, ...item, ...trace }, node.id, attempt, 'dispatched'),
       decision(c, 'task.failed', { nodeId: node.id, attempt, error: `input mapping failed: ${(e as Error).message}`, errorKind: 'input', retryable: false, durationMs: 0 }, node.id, attempt, 'failed'),
     ];
   }
-  return [decision(c, 'task.dispatched', { nodeId: node.id, attempt, agent: node.config.agent, ...agentVersion, input, idempotencyKey: key, timeoutMs: node.config.timeoutMs, basedOnSeq, basedOnVersion, ...item }, node.id, attempt, 'dispatched')];
+  return [decision(c, 'task.dispatched', { nodeId: node.id, attempt, agent: node.config.agent, ...agentVersion, input, idempotencyKey: key, timeoutMs: node.config.timeoutMs, basedOnSeq, basedOnVersion, ...item, ...trace }, node.id, attempt, 'dispatched')];
 }
 
 /** `usage`: the tokens an LLM agent used (recorded flat on task.completed or task.failed, so SQL sums them). */

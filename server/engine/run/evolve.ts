@@ -20,6 +20,7 @@ import { assertNever } from '@/server/errors';
 import type { RunEvent } from '../events';
 import { edgeHandle, instanceOf, type CompiledWorkflow } from '../graph';
 import { instanceId } from '../ids';
+import { runTraceOf, type RunTraceContext } from './traceContext';
 
 export const NODE_STATUSES = ['pending', 'running', 'waiting', 'done', 'failed', 'skipped'] as const;
 export type NodeStatus = (typeof NODE_STATUSES)[number];
@@ -149,6 +150,8 @@ export type RunState = {
   lastEventId: string | null;
   startedAt: string;
   endedAt: string | null;
+  /** The run's W3C trace context from its run.started (absent for runs started before tracing, or without one). */
+  trace?: RunTraceContext;
 };
 
 /** The state before any event: only meaningful once run.started is folded in. */
@@ -205,6 +208,8 @@ function fold(wf: CompiledWorkflow, s: RunState, e: RunEvent & { key?: string | 
         intent: p.intent ?? null, constraints: p.constraints ?? {}, deadline: p.deadline ?? null, state: p.state ?? {},
         gate: e.key ? 'pending' : 'open', startedSeq: e.seq, keySeq: e.seq, startedAt: e.time,
       });
+      const trace = runTraceOf(p as unknown as Json);
+      if (trace) s.trace = trace;
       for (const id of wf.nodes.keys()) s.nodes[id] = { status: 'pending', attempt: 0 };
       return;
     }

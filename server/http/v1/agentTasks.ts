@@ -3,7 +3,8 @@
  * scopes name one agent). It receives that agent's tasks by SSE and holds a lease on each task it claims:
  *
  * - `GET  /api/v1/agent/tasks/stream`: `event: task` for each task dispatched to the agent (id = the seq of
- *   its `task.dispatched`, also the SSE `id`, so Last-Event-ID resumes after a disconnect), and
+ *   its `task.dispatched`, also the SSE `id`, so Last-Event-ID resumes after a disconnect; `traceparent` /
+ *   `tracestate`: the task's span in the run's W3C trace, also in the claimed task), and
  *   `event: cancel` when a task it was offered is cancelled (its run ended, or the attempt timed out).
  *   Without a cursor it starts at the oldest task still on offer to the agent. With `?capacity=n` (and
  *   `holder`, `handles`) the stream claims for its process: while fewer than n of its tasks are open, a task
@@ -65,7 +66,7 @@ function agentOf(actor: Actor): string {
   return agent;
 }
 
-type Payload = { nodeId?: string; attempt?: number; agent?: string; idempotencyKey?: string; errorKind?: string };
+type Payload = { nodeId?: string; attempt?: number; agent?: string; idempotencyKey?: string; errorKind?: string; trace?: { traceparent?: string; tracestate?: string } };
 
 /** `?capacity=&holder=&handles=`: a stream that claims for its process (the SDK sends them). */
 const StreamClaims = z.object({
@@ -129,7 +130,8 @@ export function agentTasksApi(services: ServicesGetter = runtimeServices) {
         if (claim === 'gone') return null;
         if (claim) inHand++;
         open.set(slot(e.runId, p), { id: e.seq, runId: e.runId, key: p.idempotencyKey, claimed: claim !== null });
-        return `event: task\nid: ${e.seq}\ndata: ${JSON.stringify({ id: e.seq, eventId: e.id, key: p.idempotencyKey, runId: e.runId, nodeId: p.nodeId, attempt: p.attempt, ...(claim && { claim }) })}\n\n`;
+        const trace = p.trace?.traceparent ? { traceparent: p.trace.traceparent, ...(p.trace.tracestate && { tracestate: p.trace.tracestate }) } : {};
+        return `event: task\nid: ${e.seq}\ndata: ${JSON.stringify({ id: e.seq, eventId: e.id, key: p.idempotencyKey, runId: e.runId, nodeId: p.nodeId, attempt: p.attempt, ...trace, ...(claim && { claim }) })}\n\n`;
       }
       if (e.type === 'task.completed' || e.type === 'task.failed') {
         const t = open.get(slot(e.runId, p));

@@ -4,7 +4,8 @@
  */
 import { z } from 'zod';
 import { ValidationError } from '@/server/errors';
-import { CLOUDEVENTS_CONTENT_TYPE, fromCloudEvent, publishAs, toCloudEvent, type SpineEvent } from '@/server/spine';
+import { traceContextOf } from '@/server/engine';
+import { CLOUDEVENTS_CONTENT_TYPE, fromCloudEvent, newEventId, publishAs, toCloudEvent, type SpineEvent } from '@/server/spine';
 import { EventInput, TypePattern } from '@/server/spine/events';
 import { authorize, readableTypes } from '../auth';
 import { readJsonBody } from '../body';
@@ -81,7 +82,13 @@ export function eventsApi(services: ServicesGetter = runtimeServices) {
     // The type's contract (server/contracts): a payload its schema refuses is a 400 naming the path, nothing appended.
     await svc.engine?.schemas.check(input.type, input.payload);
     // Reserved types are refused and the source is the caller, whatever the body says (server/spine/publishing.ts).
-    const result = await publishAs(spine, actor, input);
+    // A `traceparent` (the header, or a CloudEvent's Distributed Tracing extension) goes to the runs this
+    // event triggers: keyed by the event's id, chosen before the append.
+    const ce = contentType === CLOUDEVENTS_CONTENT_TYPE ? (body as Record<string, unknown>) : null;
+    const trace = traceContextOf(req.headers) ?? (ce ? traceContextOf({ get: (name) => (typeof ce[name] === 'string' ? (ce[name] as string) : null) }) : undefined);
+    const id = trace && svc.engine ? newEventId() : undefined;
+    if (id && trace) svc.engine!.expectTriggerTrace(id, trace);
+    const result = await publishAs(spine, actor, input, { id });
     return json({ seq: result.seq, id: result.id }, result.duplicate ? 200 : 201);
   });
 

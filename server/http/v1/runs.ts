@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { ValidationError } from '@/server/errors';
 import { observability, type RunListRow } from '@/server/observability';
 import { RUN_STATUSES, type Envelope, type RunStatus } from '@/server/spine';
+import { traceContextOf } from '@/server/engine';
 import { authorize, readableType, type Need } from '../auth';
 import { readJsonBody } from '../body';
 import { json, withErrorHandling } from '../errors';
@@ -131,7 +132,7 @@ export function runsApi(services: ServicesGetter = runtimeServices) {
       const workflowId = await param(ctx, 'workflowId');
       const body = await readJsonBody(req, BODY_LIMIT);
       const engine = requireEngine(svc);
-      const r = await engine.startRun(workflowId, body, actor);
+      const r = await engine.startRun(workflowId, body, actor, { trace: traceContextOf(req.headers) });
       return json({ runId: r.runId }, r.duplicate ? 200 : 202);
     }),
     get: withErrorHandling(async (req: Request, ctx: Params<'runId'>) => {
