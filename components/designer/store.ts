@@ -18,8 +18,7 @@ import { createContext, createElement, useContext, useState, type ReactNode } fr
 import { createStore, useStore, type StoreApi } from 'zustand';
 import type { NodeStatus } from '@/server/engine';
 import { createNode, DEFAULT_HANDLE, KIND_META, type NodeKind, type WorkflowDocument } from '@/server/workflows/schema';
-import { canConnect, PROBLEM_CODES, validateWorkflow, type Problem } from '@/server/workflows/validate';
-import { undeclaredOutputReads } from '@/server/contracts/compatibility';
+import { canConnect, validateWorkflow, type Problem } from '@/server/workflows/validate';
 import type { Json } from '@/server/spine/events';
 import { copySelection, pasteInto, type ClipboardPayload } from './clipboard';
 import { edgeFromDocument, fromDocument, nodeFromDocument, toDocument, type DesignerEdge, type DesignerNode, type NodeData } from './graph';
@@ -95,11 +94,8 @@ type Validation = Pick<DesignerState, 'problems' | 'nodeProblems' | 'edgeProblem
 
 /** Groups problems by node and edge, reusing the previous array when a node's problems did not change. */
 function validate(nodes: DesignerNode[], edges: DesignerEdge[], agents: ReadonlySet<string> | null, prev?: Validation, outputs?: ReadonlyMap<string, Json>): Validation {
-  const doc = toDocument(nodes, edges);
-  const problems = validateWorkflow(doc, agents ? { agents } : {});
-  // Contracts: reads of agent output fields the agent's registered output schema does not declare.
-  if (outputs && outputs.size > 0)
-    for (const u of undeclaredOutputReads(doc, (a) => outputs.get(a))) problems.push({ code: 'expression.undeclared_field', severity: PROBLEM_CODES['expression.undeclared_field'], message: u.message, nodeId: u.nodeId, field: u.field });
+  // With the registry's output schemas, a read of a field an agent does not declare is marked too.
+  const problems = validateWorkflow(toDocument(nodes, edges), { ...(agents && { agents }), ...(outputs && { agentOutputs: outputs }) });
   const byNode: Record<string, Problem[]> = {};
   const byEdge: Record<string, Problem[]> = {};
   for (const p of problems) {

@@ -107,6 +107,12 @@ const CASES: { code: ProblemCode; doc: () => WorkflowDocument; opts?: object; at
   },
   { code: 'setContext.empty_patch', doc: () => line([node('s', 'setContext')], ['t>s', 's>end']), at: { nodeId: 's' } },
   { code: 'expression.invalid', doc: () => line([node('s', 'setContext', { patch: { x: 'input.amount +' } })], ['t>s', 's>end']), at: { nodeId: 's' } },
+  {
+    code: 'expression.undeclared_field',
+    doc: () => line([A, node('s', 'setContext', { patch: { x: 'results.a.score' } })], ['t>a', 'a>s', 's>end']),
+    opts: { agentOutputs: new Map([['worker', { type: 'object', properties: { risk: { type: 'string' } } }]]) },
+    at: { nodeId: 's' },
+  },
 ];
 
 describe('validateWorkflow', () => {

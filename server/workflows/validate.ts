@@ -32,6 +32,8 @@ import {
   type WorkflowEdge,
   type WorkflowNode,
 } from './schema';
+import { undeclaredOutputReads } from '@/server/contracts/compatibility';
+import type { Json } from '@/server/spine/events';
 
 export type Severity = 'error' | 'warning';
 
@@ -94,6 +96,8 @@ export type ValidateOptions = {
   agents?: ReadonlySet<string>;
   /** Agents removed from the registry: a node naming one is `agent.removed` (rather than unknown). */
   removedAgents?: ReadonlySet<string>;
+  /** Registered output schemas by agent: a read of a field one does not declare is `expression.undeclared_field`. */
+  agentOutputs?: ReadonlyMap<string, Json>;
 };
 
 type Where = Pick<Problem, 'nodeId' | 'edgeId' | 'nodeIds' | 'field'>;
@@ -157,6 +161,10 @@ export function validateWorkflow(doc: WorkflowDocument, opts: ValidateOptions = 
 
   // Per node
   for (const n of nodes.values()) checkNode(g, n, opts, add, mapJoins);
+
+  // Contracts: reads of agent output fields the agent's registered output schema does not declare.
+  if (opts.agentOutputs?.size)
+    for (const u of undeclaredOutputReads(doc, (a) => opts.agentOutputs!.get(a))) add('expression.undeclared_field', u.message, { nodeId: u.nodeId, field: u.field });
 
   // Graph level
   for (const cycle of findCycles(g))
