@@ -97,7 +97,7 @@ export class Dispatcher {
         release = await this.gate.acquire(agent.name, agent.limits, ac.signal);
         const envelope = agent.kind === 'builtin' ? mirrorEnvelope(s) : await this.deps.spine.envelope(s.runId);
         const event = { seq: ns.dispatchSeq ?? 0, id: ns.dispatchId ?? '', type: 'task.dispatched' };
-        const tools = this.toolsFor({ runId: s.runId, key: s.key, nodeId: node.id, attempt, taskKey: key, envelope, event });
+        const tools = this.toolsFor({ runId: s.runId, key: s.key, nodeId: node.id, attempt, agent: agent.name, taskKey: key, envelope, event });
         const output = await adapter.invoke(agent, { runId: s.runId, nodeId: node.id, attempt, idempotencyKey: key, input, envelope, event }, ac.signal, tools);
         result = taskResult(node.id, attempt, this.deps.now() - started, { ok: true, output, envelopeVersion: envelope.version });
       } catch (err) {
@@ -121,11 +121,19 @@ export class Dispatcher {
    * Other agents as tools of one task. A call goes through the registry and the callee's adapter, like a
    * task (its idempotency key `toolCallKey(taskKey, n)`; a tool gets no tools of its own), and is recorded
    * as `task.tool_called` (caused by the task's dispatch; the same key, so a replayed call records
-   * nothing twice) before its output goes back to the caller.
+   * nothing twice) before its output goes back to the caller. A status update the agent reports is
+   * recorded as `task.progress` (`task.input_required` when it waits for input), caused by the dispatch too.
    */
-  private toolsFor(t: { runId: string; key: string | null | undefined; nodeId: string; attempt: number; taskKey: string; envelope: Envelope; event: { seq: number; id: string; type: string } }): AgentTools {
+  private toolsFor(t: { runId: string; key: string | null | undefined; nodeId: string; attempt: number; agent: string; taskKey: string; envelope: Envelope; event: { seq: number; id: string; type: string } }): AgentTools {
     let n = 0;
+    let updates = 0;
     return {
+      progress: async (update) => {
+        const i = ++updates;
+        const type = update.state === 'input-required' ? 'task.input_required' : 'task.progress';
+        const payload = { nodeId: t.nodeId, attempt: t.attempt, agent: t.agent, n: i, ...update };
+        await this.deps.spine.append([{ type, runId: t.runId, source: ENGINE_SOURCE, causationId: t.event.id || undefined, idempotencyKey: decisionKey(t.runId, 'progress', t.taskKey, i), payload, ...(t.key && { key: t.key }) }]);
+      },
       describe: (names) =>
         Promise.all(
           names.map(async (name) => {
