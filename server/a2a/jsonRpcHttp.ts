@@ -6,21 +6,21 @@
  * express binding does. Used by Spine's A2A server (server/a2a/server.ts) and by tests that stand up an
  * A2A agent with the SDK's server classes.
  */
-import { A2AError, JsonRpcTransportHandler, ServerCallContext, type A2ARequestHandler, type User } from '@a2a-js/sdk/server';
+import { A2AError, JsonRpcTransportHandler, type A2ARequestHandler, type ServerCallContext } from '@a2a-js/sdk/server';
 
 /** The largest JSON-RPC request body accepted (a message with its data parts). */
 export const MAX_A2A_BODY_BYTES = 1024 * 1024;
 
 const SSE_HEADERS = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' };
 
-/** Serves one JSON-RPC request of `handler` for `user` (the authenticated caller, if any). */
-export async function serveA2aJsonRpc(handler: A2ARequestHandler, req: Request, user?: User): Promise<Response> {
+/** Serves one JSON-RPC request of `handler`; `context` (who calls, what the endpoint serves) reaches the handler and the executor. */
+export async function serveA2aJsonRpc(handler: A2ARequestHandler, req: Request, context?: ServerCallContext): Promise<Response> {
   const body = await req.text();
   const transport = new JsonRpcTransportHandler(handler);
   if (body.length > MAX_A2A_BODY_BYTES) {
     return Response.json({ jsonrpc: '2.0', id: null, error: A2AError.invalidRequest(`request body over ${MAX_A2A_BODY_BYTES} bytes`).toJSONRPCError() }, { status: 413 });
   }
-  const answer = await transport.handle(body, new ServerCallContext(undefined, user));
+  const answer = await transport.handle(body, context);
   if (!isAsyncIterable(answer)) return Response.json(answer, { headers: { 'cache-control': 'no-store' } });
   const encoder = new TextEncoder();
   const iterator = answer[Symbol.asyncIterator]();

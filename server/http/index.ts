@@ -13,5 +13,6 @@ export { eventsApi } from './v1/events';
 export { runsApi } from './v1/runs';
 export { sessionApi } from './v1/session';
 export { workflowsApi } from './v1/workflows';
+export { a2aApi } from './a2a';
 export { openApiHandler, openApiDocument } from './openapi';
 export { clientAddress, PEER_HEADER } from './clientAddress';
