@@ -5,13 +5,14 @@
  * `message/send` starts a run as the key's principal and answers with the completed task and the run's
  * output as artifact; `message/stream` streams the run's status to its end; `tasks/cancel` cancels the run;
  * `/api/a2a` picks the workflow by `metadata.skill`; a caller without a key, or whose key may not start
- * runs, is refused, and another key's task does not exist for it.
+ * runs, is refused, and another key's task does not exist for it. And Spine calls Spine: an `a2a` agent
+ * registered by this Spine's own workflow card runs it as a task.
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentCard, Message, Task } from '@a2a-js/sdk';
 import { ClientFactory, ClientFactoryOptions, DefaultAgentCardResolver, JsonRpcTransportFactory, type Client } from '@a2a-js/sdk/client';
-import type { Json, SpineEvent } from '@/server/spine';
+import { createAgentRegistration } from '@/server/agents';
 import { openApiHarness, type ApiHarness } from '@/server/testing/apiPrincipals';
 import { publishDocument, waitForRun } from '@/server/testing/engineHarness';
 import { testDbKind } from '@/server/testing/testDb';
@@ -143,6 +144,32 @@ describe(`Spine as an A2A server (${testDbKind()})`, () => {
     await expect(client.sendMessage({ message: message({}) })).rejects.toThrow(/metadata\.skill/);
   });
 
+  it('Spine calls Spine: an a2a agent registered by this Spine’s own card runs the exposed workflow as one task', async () => {
+    const allow = process.env.SPINE_OUTBOUND_ALLOW;
+    process.env.SPINE_OUTBOUND_ALLOW = '127.0.0.1';
+    try {
+      await createAgentRegistration({ store: api.service.agentStore, registry: api.service.agents, spine: api.spine }).register(
+        { name: 'echo-desk-remote', kind: 'a2a', config: { cardUrl: `${api.origin}/api/a2a/${echoId}/agent-card.json`, token: secret } },
+        { kind: 'system', name: 'system' },
+      );
+      const caller = await publishDocument(api, 'Calls the desk', {
+        ...echoDoc,
+        nodes: echoDoc.nodes.map((n) => (n.id === 'echo' ? { ...n, config: { agent: 'echo-desk-remote' } } : n)),
+      } as never);
+      const { runId } = await api.service.startRun(caller, { input: { text: 'round trip' } }, 'ann');
+      const events = await waitForRun(api.spine, runId);
+      expect(events.at(-1)).toMatchObject({ type: 'run.completed', payload: { output: { said: { said: { echo: { text: 'round trip' } } } } } });
+      // The inner run (the exposed workflow's) was started by the key, and the outer task recorded its A2A status updates.
+      const progress = events.filter((e) => e.type === 'task.progress').map((e) => (e.payload as { state: string }).state);
+      expect(progress[0]).toBe('submitted');
+      expect(progress).toContain('working');
+      expect(progress.at(-1)).toBe('completed');
+    } finally {
+      if (allow === undefined) delete process.env.SPINE_OUTBOUND_ALLOW;
+      else process.env.SPINE_OUTBOUND_ALLOW = allow;
+    }
+  });
+
   it('refuses callers without a key (401) or whose key may not start runs (403), starting nothing', async () => {
     const runsBefore = (await api.spine.read({ after: 0, limit: 10_000, filter: { types: ['run.started'] } })).length;
     const noStart = (await api.auth.createKey({ name: 'a2a-reader', scopes: { publish: [], subscribe: ['*'], startRuns: false, roles: [] } }, { kind: 'system', id: 'system', name: 'system', roles: ['admin'] })).secret;
@@ -156,5 +183,3 @@ describe(`Spine as an A2A server (${testDbKind()})`, () => {
     expect((await api.spine.read({ after: 0, limit: 10_000, filter: { types: ['run.started'] } })).length).toBe(runsBefore);
   });
 });
-
-export type { Json, SpineEvent };
