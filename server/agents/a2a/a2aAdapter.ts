@@ -70,10 +70,10 @@ export async function fetchAgentCard(cardUrl: string, token?: string): Promise<A
   try {
     card = await new DefaultAgentCardResolver({ fetchImpl: guardedFetch(token) }).resolve(cardUrl, '');
   } catch (e) {
-    if (isSpineError(e)) throw new ValidationError('agent.card_unreachable', `The agent card at ${cardUrl} cannot be fetched: ${e.message}`, { cardUrl });
-    throw new ValidationError('agent.card_unreachable', `The agent card at ${cardUrl} cannot be fetched: ${e instanceof Error ? e.message : String(e)}`, { cardUrl });
+    const why = e instanceof Error ? e.message : String(e);
+    throw new ValidationError('agent.card_unreachable', `config.cardUrl: the agent card at ${cardUrl} cannot be fetched: ${why}`, { cardUrl });
   }
-  const bad = (why: string) => new ValidationError('agent.invalid_card', `The agent card at ${cardUrl} is not an A2A Agent Card: ${why}`, { cardUrl });
+  const bad = (why: string) => new ValidationError('agent.invalid_card', `config.cardUrl: ${cardUrl} is not an A2A Agent Card: ${why}`, { cardUrl });
   if (!card || typeof card !== 'object') throw bad('not a JSON object');
   if (typeof card.name !== 'string' || typeof card.url !== 'string' || !/^https?:\/\//i.test(card.url)) throw bad('it needs a name and an http(s) url');
   if (!Array.isArray(card.skills)) throw bad('it has no skills list');
@@ -81,10 +81,16 @@ export async function fetchAgentCard(cardUrl: string, token?: string): Promise<A
   return card;
 }
 
-/** The skills of a stored card, as the registry shows them. */
+/** The skills of a stored card, as the registry shows them (a malformed entry is left out). */
 export function skillsOf(config: Record<string, Json>): { id: string; name: string; description: string; tags: string[] }[] {
-  const card = config.card as unknown as Partial<AgentCard> | undefined;
-  return (card?.skills ?? []).map((s) => ({ id: s.id, name: s.name, description: s.description ?? '', tags: s.tags ?? [] }));
+  const skills = (config.card as { skills?: unknown } | undefined)?.skills;
+  if (!Array.isArray(skills)) return [];
+  const str = (v: unknown) => (typeof v === 'string' ? v : '');
+  return skills.flatMap((s: unknown) => {
+    if (!s || typeof s !== 'object') return [];
+    const x = s as Record<string, unknown>;
+    return [{ id: str(x.id), name: str(x.name) || str(x.id), description: str(x.description), tags: Array.isArray(x.tags) ? x.tags.filter((t): t is string => typeof t === 'string') : [] }];
+  });
 }
 
 /** What the parts of a message or artifacts say: their data (one part: itself; several: a list), else their text. */
