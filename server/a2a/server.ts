@@ -206,7 +206,9 @@ export class SpineA2aRequestHandler extends DefaultRequestHandler {
   }
 }
 
-const servers = new WeakMap<EngineService, SpineA2aRequestHandler>();
+// On globalThis: Next.js bundles each route file apart, and every A2A route must share one handler (one task store).
+const SERVERS = Symbol.for('spine.a2a.handlers');
+const servers: WeakMap<EngineService, SpineA2aRequestHandler> = ((globalThis as Record<symbol, unknown>)[SERVERS] ??= new WeakMap()) as WeakMap<EngineService, SpineA2aRequestHandler>;
 
 /**
  * The A2A request handler of an engine (one per engine: its tasks and event buses are shared by every endpoint).
