@@ -85,7 +85,17 @@ export type AgentTools = {
    * dispatch. Resolves once the event is in the log.
    */
   progress?(update: AgentProgress): Promise<void>;
+  /**
+   * Asks a person for the input the agent needs (an A2A task in `input-required`): records
+   * `task.input_required` with a `questionId`, shown in the approvals inbox, and resolves with the answer
+   * a person gives there (`task.input_provided`). Waiting counts against the task's time limit; the signal
+   * (timeout, run ended) ends the wait.
+   */
+  ask?(question: AgentQuestion, signal: AbortSignal): Promise<Json>;
 };
+
+/** What an agent asks a person (the question's text, and any structured data it came with). */
+export type AgentQuestion = { question: string; data?: Json; remoteTaskId?: string };
 
 /** A status update an agent reported mid-task, as `task.progress` records it. */
 export type AgentProgress = {

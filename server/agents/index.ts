@@ -11,7 +11,7 @@
  * const reg = createAgentRegistration({ store: engine.agentStore, registry: engine.agents, spine });
  * await reg.register({ name: 'triage', kind: 'http', config: { url: 'https://agents.example/triage' } }, { kind: 'user', name: 'ada' });
  */
-export { AGENT_KINDS, AgentReply, type AgentKind, type AgentRecord, type AgentTask, type TraceContext, type AgentAdapter, type AgentLimits, type AgentUsage, type AgentTools, type AgentProgress, type ToolSpec, type ToolCall } from './adapter';
+export { AGENT_KINDS, AgentReply, type AgentKind, type AgentRecord, type AgentTask, type TraceContext, type AgentAdapter, type AgentLimits, type AgentUsage, type AgentTools, type AgentProgress, type AgentQuestion, type ToolSpec, type ToolCall } from './adapter';
 export { AgentRegistry } from './registry';
 export { createAgentStore, redactConfig, publicAgent, REDACTED, type AgentStore, type RegisteredAgent, type PublicAgent, type AgentVersionView } from './store';
 export { AgentDefinition, AgentPatch, AgentName, checkJsonSchema, validatorsOf, schemaErrorsText, type AgentDefinitionInput } from './schemas';

@@ -10,7 +10,7 @@
 import { ENGINE_SOURCE, type Envelope, type Json, type Spine } from '@/server/spine';
 import { AgentReply, isNonRetryable, usageOf, NonRetryableAgentError, retryAfterOf, BuiltinAdapter, type AgentRegistry, type AgentTools, type AgentUsage } from '@/server/agents';
 import type { AgentNode } from '@/server/workflows/schema';
-import { decisionKey, idempotencyKey, toolCallKey } from './ids';
+import { agentQuestionId, decisionKey, idempotencyKey, toolCallKey } from './ids';
 import { usageFields, type TaskResult } from './primitives/handoff';
 import type { RunState } from './run/evolve';
 import { mirrorEnvelope, type InlineRun } from './plan';
@@ -122,7 +122,9 @@ export class Dispatcher {
    * task (its idempotency key `toolCallKey(taskKey, n)`; a tool gets no tools of its own), and is recorded
    * as `task.tool_called` (caused by the task's dispatch; the same key, so a replayed call records
    * nothing twice) before its output goes back to the caller. A status update the agent reports is
-   * recorded as `task.progress` (`task.input_required` when it waits for input), caused by the dispatch too.
+   * recorded as `task.progress` (`task.input_required` when it waits for input), caused by the dispatch too;
+   * a question for a person (`ask`) is a `task.input_required` with a question id, answered by
+   * `task.input_provided` (server/approvals/questions.ts), which the call waits for.
    */
   private toolsFor(t: { runId: string; key: string | null | undefined; nodeId: string; attempt: number; agent: string; taskKey: string; envelope: Envelope; event: { seq: number; id: string; type: string } }): AgentTools {
     let n = 0;
@@ -133,6 +135,19 @@ export class Dispatcher {
         const type = update.state === 'input-required' ? 'task.input_required' : 'task.progress';
         const payload = { nodeId: t.nodeId, attempt: t.attempt, agent: t.agent, n: i, ...update };
         await this.deps.spine.append([{ type, runId: t.runId, source: ENGINE_SOURCE, causationId: t.event.id || undefined, idempotencyKey: decisionKey(t.runId, 'progress', t.taskKey, i), payload, ...(t.key && { key: t.key }) }]);
+      },
+      ask: async (q, signal) => {
+        const i = ++updates;
+        const questionId = agentQuestionId(t.taskKey, i);
+        const payload = { nodeId: t.nodeId, attempt: t.attempt, agent: t.agent, n: i, state: 'input-required', questionId, message: q.question, ...(q.data !== undefined && { data: q.data }), ...(q.remoteTaskId && { remoteTaskId: q.remoteTaskId }) };
+        const [asked] = await this.deps.spine.append([{ type: 'task.input_required', runId: t.runId, source: ENGINE_SOURCE, causationId: t.event.id || undefined, idempotencyKey: decisionKey(t.runId, 'progress', t.taskKey, i), payload, ...(t.key && { key: t.key }) }]);
+        // The answer comes after the question (server/approvals/questions.ts appends it): also after a replayed one.
+        for await (const e of this.deps.spine.subscribe({ runId: t.runId, types: ['task.input_provided'], after: asked!.seq, signal })) {
+          const p = e.payload as { questionId?: string; answer?: Json };
+          if (p.questionId === questionId) return p.answer ?? null;
+        }
+        signal.throwIfAborted();
+        throw new Error(`no answer to ${questionId}`);
       },
       describe: (names) =>
         Promise.all(

@@ -7,7 +7,8 @@
  * - `complete`: working (with a text message), an artifact `{ echoed: <input>, sawEnvelope }`, completed;
  * - `fail`: working, then failed with the message "no such contract";
  * - `hang`: working, then waits until `tasks/cancel` (canceled);
- * - `ask`: input-required with the question "Which jurisdiction?".
+ * - `ask`: input-required with the question "Which jurisdiction?"; the answer (a follow-up message on the
+ *   same task) completes it with the artifact `{ answered: <the answer's data or text> }`.
  *
  * `received` keeps every user message (to check parts and metadata); `cancelled` every task id cancelled.
  */
@@ -42,6 +43,16 @@ export async function startTestA2aAgent(): Promise<TestA2aAgent> {
       const sawEnvelope = userMessage.parts.some((p) => p.kind === 'data' && (p.metadata as { spine?: string } | undefined)?.spine === 'envelope');
       const status = (state: 'working' | 'completed' | 'failed' | 'canceled' | 'input-required', text?: string, final = false) =>
         bus.publish({ kind: 'status-update', taskId, contextId, final, status: { state, timestamp: new Date().toISOString(), ...(text && { message: { kind: 'message', role: 'agent', messageId: `${taskId}:${state}`, taskId, contextId, parts: [{ kind: 'text', text }] } }) } });
+      if (ctx.task) {
+        // A follow-up on a task that asked for input: the answer.
+        const data = userMessage.parts.find((p) => p.kind === 'data') as { data: unknown } | undefined;
+        const text = userMessage.parts.find((p) => p.kind === 'text') as { text: string } | undefined;
+        status('working', 'thanks');
+        await tick();
+        bus.publish({ kind: 'artifact-update', taskId, contextId, artifact: { artifactId: 'result', parts: [{ kind: 'data', data: { answered: data?.data ?? text?.text ?? null } }] } });
+        status('completed', undefined, true);
+        return bus.finished();
+      }
       bus.publish({ kind: 'task', id: taskId, contextId, status: { state: 'submitted', timestamp: new Date().toISOString() }, history: [userMessage] });
       await tick();
       switch (input.mode) {

@@ -4,12 +4,15 @@
  * through the outbound guard (skills stored; a card that cannot be fetched is refused and nothing is
  * appended), a task completes over `message/stream` and over `message/send` (polled), each A2A status
  * update is recorded as `task.progress` caused by the dispatch, a failed A2A task fails the node with the
- * agent's message, cancelling the run sends `tasks/cancel`, and `input-required` is recorded and fails
- * the task for good.
+ * agent's message, cancelling the run sends `tasks/cancel` (so does the node's timeout), and
+ * `input-required` becomes a question an operator answers (server/approvals/questions.ts), whose answer
+ * goes back to the same A2A task.
  */
+import { ClientFactory } from '@a2a-js/sdk/client';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Json, SpineEvent } from '@/server/spine';
 import { createAgentRegistration, type AgentRegistration } from '@/server/agents';
+import { createAgentQuestions } from '@/server/approvals';
 import { openHarness, publishDocument, waitForEvent, waitForRun, type Harness } from '@/server/testing/engineHarness';
 import { startTestA2aAgent, type TestA2aAgent } from '@/server/testing/a2aAgent';
 import { testDbKind } from '@/server/testing/testDb';
@@ -33,6 +36,7 @@ function oneAgent(agent: string, config: Record<string, Json> = {}): WorkflowDoc
 }
 
 const SYSTEM = { kind: 'system' as const, name: 'system' };
+const OPERATOR = { kind: 'user' as const, id: 'u-olga', name: 'olga', roles: ['operator' as const] };
 const payloadOf = <T = Record<string, Json>>(e: SpineEvent | undefined) => e?.payload as T;
 
 let remote: TestA2aAgent;
@@ -136,14 +140,41 @@ describe(`a2a agents (${testDbKind()})`, () => {
     await expect.poll(() => remote.cancelled, { timeout: 5000 }).toContain(payloadOf(working).remoteTaskId);
   });
 
-  it('input-required is recorded as task.input_required and fails the task for good, saying what the agent asked', async () => {
-    await reg.register({ name: 'reader', kind: 'a2a', config: { cardUrl: remote.cardUrl('stream') } }, SYSTEM);
-    const { runId } = await run('reader', { mode: 'ask' }, { retry: { maxAttempts: 3 } });
+  for (const kind of ['stream', 'plain'] as const) {
+    it(`input-required becomes a question in the inbox; an operator's answer goes back to the A2A task, which completes (${kind})`, async () => {
+      await reg.register({ name: 'asker', kind: 'a2a', config: { cardUrl: remote.cardUrl(kind) } }, SYSTEM);
+      const { runId } = await run('asker', { mode: 'ask' });
+      const asked = await waitForEvent(h.spine, runId, (e) => e.type === 'task.input_required');
+      expect(payloadOf(asked)).toMatchObject({ state: 'input-required', message: 'Which jurisdiction?', questionId: `${runId}:reader:1:q:${payloadOf(asked).n}` });
+      expect(asked.causationId).toBe((await waitForEvent(h.spine, runId, (e) => e.type === 'task.dispatched')).id);
+
+      const questions = createAgentQuestions({ engine: h.service, spine: h.spine });
+      const open = await questions.open(OPERATOR);
+      expect(open).toEqual([expect.objectContaining({ runId, nodeId: 'reader', agent: 'asker', question: 'Which jurisdiction?', canAnswer: true })]);
+      const questionId = open[0]!.questionId;
+      await expect(questions.answer({ runId, questionId, answer: 'DE' }, { ...OPERATOR, name: 'audrey', roles: ['auditor' as const] })).rejects.toMatchObject({ httpStatus: 403 });
+      await questions.answer({ runId, questionId, answer: { jurisdiction: 'DE' } }, OPERATOR);
+      await expect(questions.answer({ runId, questionId, answer: 'FR' }, OPERATOR)).rejects.toMatchObject({ code: 'question.closed', httpStatus: 409 });
+
+      const events = await waitForRun(h.spine, runId);
+      expect(events.at(-1)).toMatchObject({ type: 'run.completed', payload: { output: { answer: { answered: { jurisdiction: 'DE' } } } } });
+      const answered = events.find((e) => e.type === 'task.input_provided')!;
+      expect(answered).toMatchObject({ source: { kind: 'user', name: 'olga' }, causationId: asked.id, payload: { questionId, answer: { jurisdiction: 'DE' }, actor: 'olga' } });
+      expect(await questions.open(OPERATOR)).toEqual([]);
+      const followUp = remote.received.at(-1)!;
+      expect(followUp.taskId).toBe(payloadOf(asked).remoteTaskId);
+    });
+  }
+
+  it('a question left unanswered ends with the node’s timeout (and the A2A task is cancelled)', async () => {
+    await reg.register({ name: 'asker', kind: 'a2a', config: { cardUrl: remote.cardUrl('stream') } }, SYSTEM);
+    const { runId } = await run('asker', { mode: 'ask' }, { timeoutMs: 800 });
     const events = await waitForRun(h.spine, runId);
+    expect(payloadOf(events.find((e) => e.type === 'task.failed'))).toMatchObject({ errorKind: 'timeout' });
+    // The A2A task waited for input (no execution running): the SDK's handler marks it canceled itself.
     const asked = events.find((e) => e.type === 'task.input_required');
-    expect(payloadOf(asked)).toMatchObject({ state: 'input-required', message: 'Which jurisdiction?' });
-    const failed = events.filter((e) => e.type === 'task.failed');
-    expect(failed).toHaveLength(1);
-    expect(payloadOf(failed[0])).toMatchObject({ retryable: false, error: expect.stringMatching(/asked for input: Which jurisdiction\?/) });
+    const client = await new ClientFactory().createFromUrl(remote.cardUrl('stream'), '');
+    await expect.poll(async () => (await client.getTask({ id: String(payloadOf(asked).remoteTaskId) })).status.state, { timeout: 5000 }).toBe('canceled');
+    expect(await createAgentQuestions({ engine: h.service, spine: h.spine }).open(OPERATOR)).toEqual([]);
   });
 });

@@ -13,8 +13,9 @@
  *   their text as `{ text }`; a direct `Message` answer is read the same way;
  * - `failed` → a retryable error with the agent's message (the node's retry policy decides);
  *   `rejected`, `canceled` (by the agent) and `auth-required` → not retryable;
- * - `input-required` → recorded as `task.input_required`, then the task fails (not retryable) saying the
- *   agent asked for input, which Spine does not relay to a person yet.
+ * - `input-required` → a question for a person (`AgentTools.ask`: `task.input_required`, answered in the
+ *   approvals inbox); the answer goes back to the same A2A task as a new message (text, or a data part),
+ *   and the task is followed on. Without `ask` (a tool call) the task fails, not retryable.
  *
  * The abort signal (the node's timeout, the run cancelled, the engine stopping) sends `tasks/cancel` for
  * the A2A task before the call gives up. Every request goes through `outboundFetch` (the SDK's fetch), with
@@ -152,24 +153,16 @@ export class A2aAdapter implements AgentAdapter {
     };
     signal.addEventListener('abort', cancelRemote, { once: true });
     try {
-      if (card.capabilities?.streaming) {
-        for await (const ev of client.sendMessageStream({ message }, { signal })) {
-          const done = await follow.on(ev);
-          if (done !== undefined) return done.output;
-        }
-        if (!follow.taskId) throw new NonRetryableAgentError(`agent '${agent.name}' ended its stream without an answer`);
-      } else {
-        // Not blocking: the answer names the A2A task at once, so an abort can cancel it while it works.
-        const first = await client.sendMessage({ message, configuration: { blocking: false } }, { signal });
-        const done = await follow.on(first);
-        if (done !== undefined) return done.output;
-      }
-      // Not finished yet (a non-blocking answer, a stream that closed early): poll tasks/get until it ends.
-      for (;;) {
-        signal.throwIfAborted();
-        await sleep(POLL_MS, signal);
-        const done = await follow.on(await client.getTask({ id: follow.taskId! }, { signal }));
-        if (done !== undefined) return done.output;
+      let next = message;
+      for (let answers = 1; ; answers++) {
+        const outcome = await exchange(client, card, next, follow, agent.name, signal);
+        if ('output' in outcome) return outcome.output;
+        // input-required, and the engine can ask a person: the answer goes back to the same A2A task.
+        const answer = await tools!.ask!({ question: outcome.ask.question, ...(outcome.ask.data !== undefined && { data: outcome.ask.data }), ...(follow.taskId && { remoteTaskId: follow.taskId }) }, signal);
+        next = {
+          kind: 'message', role: 'user', messageId: `${task.idempotencyKey}:answer:${answers}`, taskId: follow.taskId, ...(follow.contextId && { contextId: follow.contextId }),
+          parts: answerParts(answer), metadata: message.metadata,
+        };
       }
     } catch (e) {
       if (signal.aborted) cancelRemote();
@@ -181,17 +174,51 @@ export class A2aAdapter implements AgentAdapter {
   }
 }
 
+type Outcome = { output: Json } | { ask: { question: string; data?: Json } };
+
+/** Sends one message and follows the task until it ends or asks for input. */
+async function exchange(client: Client, card: AgentCard, message: Message, follow: TaskFollower, agent: string, signal: AbortSignal): Promise<Outcome> {
+  if (card.capabilities?.streaming) {
+    for await (const ev of client.sendMessageStream({ message }, { signal })) {
+      const done = await follow.on(ev);
+      if (done !== undefined) return done;
+    }
+    if (!follow.taskId) throw new NonRetryableAgentError(`agent '${agent}' ended its stream without an answer`);
+  } else {
+    // Not blocking: the answer names the A2A task at once, so an abort can cancel it while it works.
+    const done = await follow.on(await client.sendMessage({ message, configuration: { blocking: false } }, { signal }));
+    if (done !== undefined) return done;
+  }
+  // Not finished yet (a non-blocking answer, a stream that closed early): poll tasks/get until it ends.
+  for (;;) {
+    signal.throwIfAborted();
+    await sleep(POLL_MS, signal);
+    const done = await follow.on(await client.getTask({ id: follow.taskId! }, { signal }));
+    if (done !== undefined) return done;
+  }
+}
+
+/** A person's answer as message parts: text as a text part, anything else as a data part. */
+function answerParts(answer: Json): Part[] {
+  if (typeof answer === 'string') return [{ kind: 'text', text: answer }];
+  const data = answer !== null && typeof answer === 'object' && !Array.isArray(answer) ? answer : { value: answer };
+  return [{ kind: 'data', data: data as Record<string, unknown>, metadata: { spine: 'answer' } }];
+}
+
 /** Follows one A2A task through what the agent sends: records each new status, and says when it ended. */
 class TaskFollower {
   taskId?: string;
+  contextId?: string;
   ended = false;
   private lastState?: string;
+  /** The status that asked the question last answered: seen again (a poll before the agent took the answer in), it asks nothing new. */
+  private asked?: TaskStatus;
   /** Artifacts streamed so far, by id. */
   private readonly artifacts = new Map<string, Part[]>();
   constructor(private readonly agent: string, private readonly tools?: AgentTools) {}
 
   /** Takes one answer or stream event in; resolves with the output once the task completed (throws when it did not). */
-  async on(ev: Message | Task | TaskStatusUpdateEvent | TaskArtifactUpdateEvent): Promise<{ output: Json } | undefined> {
+  async on(ev: Message | Task | TaskStatusUpdateEvent | TaskArtifactUpdateEvent): Promise<Outcome | undefined> {
     if (ev.kind === 'message') {
       this.ended = true;
       return { output: outputOfParts(ev.parts) ?? null };
@@ -202,8 +229,12 @@ class TaskFollower {
       return undefined;
     }
     this.taskId = ev.kind === 'task' ? ev.id : ev.taskId;
+    this.contextId = ev.contextId;
     const status = ev.status;
-    await this.record(status);
+    if (status.state === 'input-required' && this.asked && sameStatus(status, this.asked)) return undefined;
+    const canAsk = status.state === 'input-required' && this.tools?.ask !== undefined;
+    // A question is recorded by `ask` itself (task.input_required with its question id).
+    if (!canAsk) await this.record(status);
     if (status.state === 'completed') {
       this.ended = true;
       // A streamed completion carries no artifacts: they came before it, as artifact updates.
@@ -225,6 +256,12 @@ class TaskFollower {
       case 'auth-required':
         throw new NonRetryableAgentError(`agent '${this.agent}' asks for authentication Spine does not have${why}`);
       case 'input-required':
+        if (canAsk) {
+          this.asked = status;
+          this.lastState = status.state;
+          const data = dataOf(status.message);
+          return { ask: { question: said || 'The agent asks for input.', ...(data !== undefined && { data }) } };
+        }
         throw new NonRetryableAgentError(`agent '${this.agent}' asked for input${why}; relaying an A2A agent's question to a person is not supported yet, so the task fails`);
       default:
         return undefined;
@@ -239,6 +276,8 @@ class TaskFollower {
     await this.tools?.progress?.({ state: status.state, ...(this.taskId && { remoteTaskId: this.taskId }), ...(message && { message }), ...(data !== undefined && { data }) });
   }
 }
+
+const sameStatus = (a: TaskStatus, b: TaskStatus) => a.timestamp === b.timestamp && a.message?.messageId === b.message?.messageId;
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
