@@ -2,10 +2,13 @@
  * A2A in Chromium, Spine calling itself: an architect serves a published workflow over A2A from
  * /workflows (its card appears at the well-known path too), registers that card at /agents as an `a2a`
  * agent (the registry shows the card's skill; the token is never on a page), and a workflow whose agent
- * node is that a2a agent runs to completion through Spine's own JSON-RPC endpoint.
+ * node is that a2a agent runs to completion through Spine's own JSON-RPC endpoint. And an A2A agent that
+ * asks for input (an SDK-built test agent on loopback): an operator answers it in the approvals inbox, and
+ * the answer goes back to the agent's task, which completes the run.
  */
 import { randomBytes } from 'node:crypto';
 import { expect, test } from '@playwright/test';
+import { startTestA2aAgent } from '../server/testing/a2aAgent';
 import { apiHeaders, signedInAs } from './fixtures';
 
 const doc = (agent: string) => ({
@@ -70,4 +73,36 @@ test('an architect serves a workflow over A2A, registers its card as an a2a agen
   await expect(page.getByRole('heading', { level: 1 }).getByTestId('run-status')).toHaveAttribute('data-status', 'completed', { timeout: 30_000 });
   const run = (await (await request.get(`/api/v1/runs/${runId}`, { headers })).json()) as { output: unknown };
   expect(run.output).toEqual({ said: { said: { echo: { text: 'over A2A' } } } });
+});
+
+test('an A2A agent asks for input: an operator answers in the approvals inbox and the run completes', async ({ browser, request }) => {
+  test.setTimeout(90_000);
+  const remote = await startTestA2aAgent();
+  try {
+    const tag = randomBytes(3).toString('hex');
+    const headers = apiHeaders();
+    const name = `asker-${tag}`;
+    const registered = await request.post('/api/v1/agents', { data: { name, kind: 'a2a', config: { cardUrl: remote.cardUrl('stream') } }, headers });
+    expect(registered.status(), await registered.text()).toBe(201);
+    const created = await request.post('/api/v1/workflows', { data: { name: `Asks ${tag}`, document: doc(name) }, headers });
+    const id = ((await created.json()) as { id: string }).id;
+    expect((await request.post(`/api/v1/workflows/${id}/publish`, { headers })).status()).toBe(200);
+    const started = await request.post(`/api/v1/workflows/${id}/runs`, { data: { input: { mode: 'ask' } }, headers });
+    const { runId } = (await started.json()) as { runId: string };
+
+    const page = await signedInAs(browser, ['operator'], '/approvals');
+    const card = page.getByTestId('agent-question').filter({ hasText: name });
+    await expect(card.getByTestId('agent-question-text')).toHaveText('Which jurisdiction?', { timeout: 20_000 });
+    await card.getByTestId('agent-answer').fill('{ "jurisdiction": "DE" }');
+    await card.getByTestId('agent-answer-send').click();
+    await expect(page.getByTestId('toast').filter({ hasText: `Answer sent to ${name}` })).toBeVisible();
+    await expect(card).toHaveCount(0);
+
+    await page.goto(`/runs/${runId}`);
+    await expect(page.getByRole('heading', { level: 1 }).getByTestId('run-status')).toHaveAttribute('data-status', 'completed', { timeout: 20_000 });
+    const run = (await (await request.get(`/api/v1/runs/${runId}`, { headers })).json()) as { output: unknown };
+    expect(run.output).toEqual({ said: { answered: { jurisdiction: 'DE' } } });
+  } finally {
+    await remote.close();
+  }
 });

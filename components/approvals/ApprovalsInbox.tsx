@@ -6,7 +6,7 @@
  * Above them, agents asking a person for input (AgentQuestions).
  */
 import { useEffect, useMemo, useState, type ReactNode } from 'react';
-import { Button, Card, CardContent, cn, ErrorNote, Skeleton } from '@/components/ui';
+import { Button, Card, CardContent, cn, ErrorNote, Skeleton, Toasts } from '@/components/ui';
 import { useActor } from '@/components/auth/useActor';
 import { ConnectionStatus } from '@/components/timeline/ConnectionStatus';
 import type { InboxFacets } from '@/server/approvals';
@@ -44,6 +44,7 @@ export function ApprovalsInbox() {
       ) : (
         <Inbox me={actor.name} />
       )}
+      <Toasts />
     </div>
   );
 }

@@ -16,7 +16,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { AgentCard, Message } from '@a2a-js/sdk';
 import { DefaultRequestHandler, InMemoryTaskStore, type AgentExecutor, type ExecutionEventBus } from '@a2a-js/sdk/server';
-import { serveA2aJsonRpc } from '@/server/a2a/jsonRpcHttp';
+import { serveA2aJsonRpc } from '../a2a/jsonRpcHttp';
 
 export type TestA2aAgent = {
   origin: string;
