@@ -102,6 +102,8 @@ describe(`Spine as an A2A server (${testDbKind()})`, () => {
     expect(events[0]).toMatchObject({ type: 'run.started', source: { kind: 'apiKey', name: 'key:a2a-client' }, payload: { startedBy: 'key:a2a-client', input: { text: 'hello' } } });
     expect(events.at(-1)!.type).toBe('run.completed');
     expect((await client.getTask({ id: task.id })).status.state).toBe('completed');
+    // A run takes one message: a follow-up on its task is refused, and starts nothing.
+    await expect(client.sendMessage({ message: { ...message({ again: true }), taskId: task.id } })).rejects.toThrow(/takes one message/);
   });
 
   it('message/stream streams the run’s status to its end', async () => {

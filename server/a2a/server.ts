@@ -10,6 +10,7 @@
  *   wait become `working` status updates (text, plus `{ seq, type, nodeId }` as data); `run.completed`
  *   becomes an `output` artifact (the run's output as a data part) and `completed`; `run.failed` →
  *   `failed` with the reason; `run.cancelled` → `canceled`.
+ * - A follow-up message on a task is refused (a run takes its input once).
  * - `tasks/cancel` cancels the run (as the caller); `tasks/get` / `tasks/resubscribe` read the task. Only
  *   the principal that started a task (or an operator) may read or cancel it; to anyone else it does not exist.
  *
@@ -177,15 +178,22 @@ export class SpineA2aRequestHandler extends DefaultRequestHandler {
     return t;
   }
 
-  override async sendMessage(params: MessageSendParams, context?: ServerCallContext) {
+  /** A run takes its input once: a follow-up message on a task is refused (start a new task instead). */
+  private async first(params: MessageSendParams, context?: ServerCallContext) {
+    if (params.message.taskId) {
+      await this.own(params.message.taskId, context);
+      throw A2AError.invalidRequest(`Task ${params.message.taskId} is a Spine run, which takes one message; send a new message (without taskId) to start another run`);
+    }
     await this.route(params, context);
-    if (params.message.taskId) await this.own(params.message.taskId, context);
+  }
+
+  override async sendMessage(params: MessageSendParams, context?: ServerCallContext) {
+    await this.first(params, context);
     return super.sendMessage(params, context);
   }
 
   override async *sendMessageStream(params: MessageSendParams, context?: ServerCallContext) {
-    await this.route(params, context);
-    if (params.message.taskId) await this.own(params.message.taskId, context);
+    await this.first(params, context);
     yield* super.sendMessageStream(params, context);
   }
 
