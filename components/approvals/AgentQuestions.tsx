@@ -11,20 +11,8 @@ import { useState, type FormEvent } from 'react';
 import { Badge, Button, Card, CardContent, ErrorNote, inputClass, toast } from '@/components/ui';
 import { useTRPC } from '@/components/trpc/client';
 import type { AgentQuestionView } from '@/server/approvals';
+import { answerOf } from './answer';
 import { JsonBlock } from './JsonBlock';
-
-/** What an answer box holds, as sent: a JSON object or list when it parses as one, else the text. */
-export function answerOf(text: string): unknown {
-  const t = text.trim();
-  if (t.startsWith('{') || t.startsWith('[')) {
-    try {
-      return JSON.parse(t) as unknown;
-    } catch {
-      return text;
-    }
-  }
-  return text;
-}
 
 export function AgentQuestions() {
   const trpc = useTRPC();
