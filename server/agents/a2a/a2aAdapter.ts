@@ -52,14 +52,18 @@ const CANCEL_TIMEOUT_MS = 5_000;
 const POLL_MS = 250;
 const TERMINAL = new Set<TaskStatus['state']>(['completed', 'failed', 'canceled', 'rejected']);
 
-/** The SDK's fetch: every request through the outbound guard, with the agent's bearer token. */
-export function guardedFetch(token?: string): typeof fetch {
+/** How long fetching a card at registration may take. */
+const CARD_TIMEOUT_MS = 10_000;
+
+/** The SDK's fetch: every request through the outbound guard, with the agent's bearer token (and `timeoutMs` when the SDK passes no signal). */
+export function guardedFetch(token?: string, timeoutMs?: number): typeof fetch {
   const f = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     const url = input instanceof Request ? input.url : String(input);
     const headers: Record<string, string> = {};
     new Headers(init?.headers).forEach((v, k) => (headers[k] = v));
     if (token) headers.authorization = `Bearer ${token}`;
-    const o: OutboundInit = { method: init?.method ?? 'GET', headers, ...(typeof init?.body === 'string' && { body: init.body }), ...(init?.signal && { signal: init.signal }) };
+    const signal = init?.signal ?? (timeoutMs !== undefined ? AbortSignal.timeout(timeoutMs) : undefined);
+    const o: OutboundInit = { method: init?.method ?? 'GET', headers, ...(typeof init?.body === 'string' && { body: init.body }), ...(signal && { signal }) };
     return outboundFetch(url, o);
   };
   return f as typeof fetch;
@@ -69,7 +73,7 @@ export function guardedFetch(token?: string): typeof fetch {
 export async function fetchAgentCard(cardUrl: string, token?: string): Promise<AgentCard> {
   let card: AgentCard;
   try {
-    card = await new DefaultAgentCardResolver({ fetchImpl: guardedFetch(token) }).resolve(cardUrl, '');
+    card = await new DefaultAgentCardResolver({ fetchImpl: guardedFetch(token, CARD_TIMEOUT_MS) }).resolve(cardUrl, '');
   } catch (e) {
     const why = e instanceof Error ? e.message : String(e);
     throw new ValidationError('agent.card_unreachable', `config.cardUrl: the agent card at ${cardUrl} cannot be fetched: ${why}`, { cardUrl });
