@@ -128,6 +128,8 @@ describe(`a2a agents (${testDbKind()})`, () => {
       const events = await waitForRun(h.spine, runId);
       expect(events.at(-1)!.type).toBe('run.cancelled');
       await expect.poll(() => remote.cancelled, { timeout: 5000 }).toContain(payloadOf(working).remoteTaskId);
+      // Polled or streamed, each status the agent set is recorded once.
+      expect(events.filter((e) => e.type === 'task.progress').map((e) => payloadOf(e).state)).toEqual(['submitted', 'working']);
     });
   }
 

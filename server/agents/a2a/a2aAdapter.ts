@@ -215,6 +215,7 @@ class TaskFollower {
   contextId?: string;
   ended = false;
   private lastState?: string;
+  private lastSeen?: string;
   /** The status that asked the question last answered: seen again (a poll before the agent took the answer in), it asks nothing new. */
   private asked?: TaskStatus;
   /** Artifacts streamed so far, by id. */
@@ -266,14 +267,17 @@ class TaskFollower {
           const data = dataOf(status.message);
           return { ask: { question: said || 'The agent asks for input.', ...(data !== undefined && { data }) } };
         }
-        throw new NonRetryableAgentError(`agent '${this.agent}' asked for input${why}; relaying an A2A agent's question to a person is not supported yet, so the task fails`);
+        throw new NonRetryableAgentError(`agent '${this.agent}' asked for input${why}, and this call cannot ask a person (only a task can, not a tool call), so it fails`);
       default:
         return undefined;
     }
   }
 
   private async record(status: TaskStatus) {
-    if (status.state === this.lastState && !status.message) return;
+    // One event per status the agent set: polling sees the same status again and again.
+    const seen = `${status.state}|${status.timestamp ?? ''}|${status.message?.messageId ?? ''}`;
+    if (seen === this.lastSeen || (status.state === this.lastState && !status.message && !status.timestamp)) return;
+    this.lastSeen = seen;
     this.lastState = status.state;
     const message = textOf(status.message);
     const data = dataOf(status.message);
