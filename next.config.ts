@@ -47,6 +47,10 @@ const nextConfig: NextConfig = {
   // checked by `npm run typecheck`, so a half-written test never blocks `npm start`.
   typescript: { tsconfigPath: 'tsconfig.build.json' },
   reactStrictMode: true,
+  // A2A discovery: Spine's Agent Card at the well-known path, served by the route under /api/a2a.
+  async rewrites() {
+    return [{ source: '/.well-known/agent-card.json', destination: '/api/a2a/agent-card.json' }];
+  },
   async headers() {
     return [{ source: '/:path*', headers: securityHeaders(process.env.NODE_ENV === 'development') }];
   },

@@ -9,7 +9,7 @@ import { Badge, Button, Card, CardContent, ErrorNote, Modal, Skeleton, Table, Ta
 import { useTRPC } from '@/components/trpc/client';
 import { useActor } from '@/components/auth/useActor';
 import { AgentForm } from './AgentForm';
-import { draftOf, outputFields } from './agentDraft';
+import { a2aCardSummary, a2aSkillsOf, configShown, draftOf, outputFields } from './agentDraft';
 import { ago, HealthBadge, ms, percent } from './HealthBadge';
 import { AgentKeysPanel } from './AgentKeysPanel';
 
@@ -65,6 +65,7 @@ export function AgentsPage() {
                 {agents.data.map((a) => {
                   const h = byName.get(a.name);
                   const fields = outputFields(a.outputSchema);
+                  const skills = a.skills;
                   return (
                     <tr key={a.name} data-testid={`agent-row-${a.name}`} className={a.removed ? 'opacity-60' : undefined}>
                       <td className="px-5 py-2 align-top">
@@ -82,6 +83,15 @@ export function AgentsPage() {
                               </Badge>
                             ))}
                             {fields.length > 0 && <span className="font-mono text-[11px] text-zinc-500">→ {fields.join(', ')}</span>}
+                          </p>
+                        )}
+                        {skills.length > 0 && (
+                          <p className="mt-0.5 flex flex-wrap gap-1" data-testid={`agent-skills-${a.name}`}>
+                            {skills.map((sk) => (
+                              <Badge key={sk.id} title={sk.description}>
+                                skill: {sk.name}
+                              </Badge>
+                            ))}
                           </p>
                         )}
                       </td>
@@ -135,6 +145,8 @@ function AgentDetail({ name, mayChange, onClose }: { name: string; mayChange: bo
   if (agent.isPending) return <Skeleton className="h-32" />;
   if (agent.isError) return <ErrorNote error={agent.error} />;
   const a = agent.data;
+  const card = a.kind === 'a2a' ? a2aCardSummary(a.config) : null;
+  const skills = a.kind === 'a2a' ? a2aSkillsOf(a.config) : [];
   if (editing) return <AgentForm initial={draftOf(a)} onDone={() => setEditing(false)} />;
   return (
     <div className="space-y-4 text-sm">
@@ -149,8 +161,38 @@ function AgentDetail({ name, mayChange, onClose }: { name: string; mayChange: bo
         <dd className="font-mono text-xs">{Object.keys(a.limits).length ? JSON.stringify(a.limits) : 'none'}</dd>
         <dt className="text-zinc-500">Config</dt>
         <dd>
-          <pre className="overflow-x-auto rounded bg-zinc-50 p-2 font-mono text-xs dark:bg-zinc-950">{JSON.stringify(a.config, null, 2)}</pre>
+          <pre className="overflow-x-auto rounded bg-zinc-50 p-2 font-mono text-xs dark:bg-zinc-950">{JSON.stringify(configShown(a.kind, a.config), null, 2)}</pre>
         </dd>
+        {card && (
+          <>
+            <dt className="text-zinc-500">Agent Card</dt>
+            <dd data-testid="agent-card">
+              {card.name} {card.version && <span className="text-xs text-zinc-500">v{card.version}</span>} <span className="font-mono text-xs text-zinc-500">{card.url}</span>
+              {card.streaming && <Badge className="ml-1.5">streaming</Badge>}
+            </dd>
+            <dt className="text-zinc-500">Skills</dt>
+            <dd>
+              <ul data-testid="agent-skills" className="space-y-1">
+                {skills.length === 0 && <li className="text-zinc-500">none declared</li>}
+                {skills.map((sk) => (
+                  <li key={sk.id}>
+                    <span className="font-medium">{sk.name}</span> <span className="font-mono text-xs text-zinc-500">{sk.id}</span>
+                    {sk.description && <p className="text-xs text-zinc-500">{sk.description}</p>}
+                    {sk.tags.length > 0 && (
+                      <p className="mt-0.5 flex flex-wrap gap-1">
+                        {sk.tags.map((t) => (
+                          <Badge key={t} tone="info">
+                            {t}
+                          </Badge>
+                        ))}
+                      </p>
+                    )}
+                  </li>
+                ))}
+              </ul>
+            </dd>
+          </>
+        )}
         {a.outputSchema !== null && (
           <>
             <dt className="text-zinc-500">Output fields</dt>

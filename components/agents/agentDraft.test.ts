@@ -4,7 +4,7 @@
  * server refusal lands under the field it names.
  */
 import { describe, expect, it } from 'vitest';
-import { draftOf, emptyDraft, fieldOfServerError, outputFields, toDefinition } from './agentDraft';
+import { a2aCardSummary, a2aSkillsOf, configShown, draftOf, emptyDraft, fieldOfServerError, outputFields, toDefinition } from './agentDraft';
 
 describe('agent registration form', () => {
   it('an http draft becomes url, secret and headers; limits and tags are parsed', () => {
@@ -51,5 +51,21 @@ describe('agent registration form', () => {
     expect(fieldOfServerError('outputSchema is not a valid JSON Schema: outputSchema/type must be …', known)).toBe('outputSchema');
     expect(fieldOfServerError("Agent 'x' exists", known)).toBeNull();
     expect(outputFields({ type: 'object', properties: { risk: {}, score: {} } })).toEqual(['risk', 'score']);
+  });
+
+  it('an a2a draft is the card URL and the token; the fetched card shows as skills, not as config JSON', () => {
+    expect(toDefinition({ ...emptyDraft('a2a'), name: 'reader', fields: { cardUrl: 'https://agents.example/.well-known/agent-card.json', token: 'k-1' } })).toMatchObject({
+      ok: true, definition: { kind: 'a2a', config: { cardUrl: 'https://agents.example/.well-known/agent-card.json', token: 'k-1' } },
+    });
+    const config = { cardUrl: 'https://agents.example/card', token: '••••••', card: { name: 'Reader', url: 'https://agents.example/rpc', version: '2', capabilities: { streaming: true }, skills: [{ id: 'read', name: 'Read', description: 'Reads', tags: ['legal', 3] }, 'junk'] } };
+    expect(a2aSkillsOf(config)).toEqual([{ id: 'read', name: 'Read', description: 'Reads', tags: ['legal'] }]);
+    expect(a2aCardSummary(config)).toEqual({ name: 'Reader', url: 'https://agents.example/rpc', streaming: true, version: '2' });
+    expect(configShown('a2a', config)).toEqual({ cardUrl: 'https://agents.example/card', token: '••••••' });
+    expect(a2aSkillsOf({})).toEqual([]);
+    // Edited again, the draft keeps the marker for the token and leaves the card to the server (fetched again on save).
+    const d = draftOf({ name: 'reader', kind: 'a2a', description: '', capabilities: [], config, inputSchema: null, outputSchema: null, limits: {} });
+    expect(toDefinition(d)).toMatchObject({ ok: true, definition: { config: { cardUrl: 'https://agents.example/card', token: '••••••' } } });
+    expect((toDefinition(d) as { definition: { config: Record<string, unknown> } }).definition.config.card).toBeUndefined();
+    expect(fieldOfServerError('config.cardUrl: the agent card at x cannot be fetched: 404', new Set(['config.cardUrl']))).toBe('config.cardUrl');
   });
 });

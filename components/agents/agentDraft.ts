@@ -5,7 +5,8 @@
  * the rest and answers `<field path>: <reason>`; `fieldOfServerError` puts that message under its field.
  *
  * Known fields per kind: builtin (behaviour, simulated latency), http (url, signing secret, headers),
- * openai (the LLM kind's config, its MCP servers as a JSON list). Any other kind is edited as raw JSON.
+ * openai (the LLM kind's config, its MCP servers as a JSON list), a2a (Agent Card URL, bearer token; the card
+ * itself is fetched by the server). Any other kind is edited as raw JSON.
  */
 
 export type FieldSpec = {
@@ -24,6 +25,10 @@ export const KIND_FIELDS: Record<string, FieldSpec[]> = {
     { key: 'url', label: 'Webhook URL', type: 'text', placeholder: 'https://agents.example/triage', hint: 'Tasks are POSTed here as JSON; the JSON answer is the result.' },
     { key: 'secret', label: 'Signing secret', type: 'secret', hint: 'Optional, at least 16 characters. Requests are signed (Standard Webhooks). Stored sealed, never shown again.' },
     { key: 'headers', label: 'Extra headers (JSON object)', type: 'textarea', json: 'object', placeholder: '{ "Authorization": "Bearer …" }' },
+  ],
+  a2a: [
+    { key: 'cardUrl', label: 'Agent Card URL', type: 'text', placeholder: 'https://agents.example/.well-known/agent-card.json', hint: 'Spine fetches the card (its skills, endpoint, streaming) when you save.' },
+    { key: 'token', label: 'Bearer token', type: 'secret', hint: 'Optional: sent as Authorization: Bearer … (an API key the card’s security asks for). Stored sealed, never shown again.' },
   ],
   openai: [
     { key: 'baseUrl', label: 'Base URL', type: 'text', placeholder: 'http://127.0.0.1:11434/v1', hint: 'Any OpenAI-compatible Chat Completions endpoint.' },
@@ -48,6 +53,33 @@ export const KIND_FIELDS: Record<string, FieldSpec[]> = {
     { key: 'priceOutput', label: 'Price per 1M output tokens', type: 'number' },
   ],
 };
+
+/** The skills of an a2a agent's fetched Agent Card (`config.card`), as the registry shows them. */
+export type A2aSkill = { id: string; name: string; description: string; tags: string[] };
+export function a2aSkillsOf(config: Record<string, unknown>): A2aSkill[] {
+  const card = config.card as { skills?: unknown } | undefined;
+  if (!card || !Array.isArray(card.skills)) return [];
+  return card.skills.flatMap((s: unknown) => {
+    if (!s || typeof s !== 'object') return [];
+    const x = s as Record<string, unknown>;
+    const str = (v: unknown) => (typeof v === 'string' ? v : '');
+    return [{ id: str(x.id), name: str(x.name) || str(x.id), description: str(x.description), tags: Array.isArray(x.tags) ? x.tags.filter((t): t is string => typeof t === 'string') : [] }];
+  });
+}
+
+/** What an a2a agent's card says about it beside its skills (null: no card fetched). */
+export function a2aCardSummary(config: Record<string, unknown>): { name: string; url: string; streaming: boolean; version: string } | null {
+  const card = config.card as { name?: unknown; url?: unknown; version?: unknown; capabilities?: { streaming?: unknown } } | undefined;
+  if (!card || typeof card !== 'object') return null;
+  return { name: String(card.name ?? ''), url: String(card.url ?? ''), streaming: card.capabilities?.streaming === true, version: String(card.version ?? '') };
+}
+
+/** The config as the detail shows it: an a2a agent's card is shown as its skills, not as JSON. */
+export function configShown(kind: string, config: Record<string, unknown>): Record<string, unknown> {
+  if (kind !== 'a2a') return config;
+  const { card: _card, ...rest } = config;
+  return rest;
+}
 
 export type AgentDraft = {
   name: string;

@@ -3,12 +3,14 @@
  * `/approvals`: pending approvals, split into those the signed-in person may decide and the rest (read
  * only), plus any that closed while the page was open. Pushed live; nothing polls. A page of cards at a
  * time ("Load more"), with search and filters (workflow, step, age, assigned to me) applied by the server.
+ * Above them, agents asking a person for input (AgentQuestions).
  */
 import { useEffect, useMemo, useState, type ReactNode } from 'react';
-import { Button, Card, CardContent, cn, ErrorNote, Skeleton } from '@/components/ui';
+import { Button, Card, CardContent, cn, ErrorNote, Skeleton, Toasts } from '@/components/ui';
 import { useActor } from '@/components/auth/useActor';
 import { ConnectionStatus } from '@/components/timeline/ConnectionStatus';
 import type { InboxFacets } from '@/server/approvals';
+import { AgentQuestions } from './AgentQuestions';
 import { ApprovalCard } from './ApprovalCard';
 import { NO_FILTERS, useApprovalsInbox, type InboxCard, type InboxFilters } from './useApprovalsInbox';
 
@@ -29,15 +31,22 @@ const AGES: { label: string; ms: number | null }[] = [
 export function ApprovalsInbox() {
   const { actor, can, status } = useActor();
   if (status === 'loading') return <Loading />;
-  if (!actor || !(can('approver') || can('auditor')))
-    return (
-      <Card>
-        <CardContent data-testid="approvals-not-allowed" className="py-10 text-center text-sm text-zinc-600 dark:text-zinc-400">
-          The approvals inbox is for approvers and auditors. Ask an admin for one of these roles.
-        </CardContent>
-      </Card>
-    );
-  return <Inbox me={actor.name} />;
+  // Agents' questions come first, for whoever is signed in (operators answer them).
+  return (
+    <div className="space-y-8">
+      {actor && <AgentQuestions />}
+      {!actor || !(can('approver') || can('auditor')) ? (
+        <Card>
+          <CardContent data-testid="approvals-not-allowed" className="py-10 text-center text-sm text-zinc-600 dark:text-zinc-400">
+            The approvals inbox is for approvers and auditors. Ask an admin for one of these roles.
+          </CardContent>
+        </Card>
+      ) : (
+        <Inbox me={actor.name} />
+      )}
+      <Toasts />
+    </div>
+  );
 }
 
 function Inbox({ me }: { me: string }) {

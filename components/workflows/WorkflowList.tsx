@@ -2,7 +2,8 @@
 /**
  * The workflow library (`/workflows`): every workflow with its published version, draft status, last run
  * and runs in the last 24 hours; create (blank or from a demo template), rename, duplicate, export,
- * archive and restore, and import a JSON file (checked before anything is created).
+ * archive and restore, expose over A2A (its Agent Card at /api/a2a/{id}/agent-card.json) or withdraw, and
+ * import a JSON file (checked before anything is created).
  */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
@@ -48,6 +49,16 @@ export function WorkflowList() {
       onSuccess: (w) => {
         void invalidate();
         toast(w.archived ? `Archived “${w.name}”.` : `Restored “${w.name}”.`, w.archived ? { action: { label: 'Undo', run: () => archive.mutate({ id: w.id, archived: false }) } } : {});
+      },
+      onError: (e) => toast(errorMessage(e), { tone: 'error' }),
+    }),
+  );
+
+  const a2a = useMutation(
+    trpc.workflows.setA2aExposed.mutationOptions({
+      onSuccess: (w) => {
+        void invalidate();
+        toast(w.a2aExposed ? `“${w.name}” is served over A2A: its card is at /api/a2a/${w.id}/agent-card.json.` : `“${w.name}” is no longer served over A2A.`, { tone: 'success' });
       },
       onError: (e) => toast(errorMessage(e), { tone: 'error' }),
     }),
@@ -140,6 +151,11 @@ export function WorkflowList() {
                         archived
                       </Badge>
                     )}
+                    {w.a2aExposed && (
+                      <Badge className="ml-2" tone="info" title={`A2A agent: /api/a2a/${w.id}/agent-card.json`} data-testid="a2a-exposed">
+                        A2A
+                      </Badge>
+                    )}
                     <div className="truncate text-xs text-zinc-500 dark:text-zinc-400">{w.description || <span className="font-mono">{w.slug}</span>}</div>
                   </td>
                   <td className="px-3 py-3 whitespace-nowrap">{w.publishedVersion === null ? <span className="text-zinc-400">—</span> : <span className="font-medium">v{w.publishedVersion}</span>}</td>
@@ -170,6 +186,7 @@ export function WorkflowList() {
                       onDuplicate={() => duplicate.mutate({ id: w.id })}
                       onExport={() => void exportOne(w)}
                       onArchive={() => archive.mutate({ id: w.id, archived: !w.archived })}
+                      onA2a={() => a2a.mutate({ id: w.id, exposed: !w.a2aExposed })}
                     />
                   </td>
                 </tr>
@@ -361,7 +378,7 @@ function RenameDialog({ workflow, onClose, onDone }: { workflow: WorkflowOvervie
   );
 }
 
-function RowActions({ workflow, mayEdit, onRename, onDuplicate, onExport, onArchive }: { workflow: WorkflowOverview; mayEdit: boolean; onRename: () => void; onDuplicate: () => void; onExport: () => void; onArchive: () => void }) {
+function RowActions({ workflow, mayEdit, onRename, onDuplicate, onExport, onArchive, onA2a }: { workflow: WorkflowOverview; mayEdit: boolean; onRename: () => void; onDuplicate: () => void; onExport: () => void; onArchive: () => void; onA2a: () => void }) {
   const [open, setOpen] = useState(false);
   const item = (label: string, run: () => void, danger = false) => (
     <button
@@ -382,10 +399,11 @@ function RowActions({ workflow, mayEdit, onRename, onDuplicate, onExport, onArch
         ⋯
       </Button>
       {open && (
-        <div role="menu" className="absolute top-full right-0 z-30 mt-1 w-44 rounded-lg border border-zinc-200 bg-white p-1 shadow-lg dark:border-zinc-800 dark:bg-zinc-900">
+        <div role="menu" className="absolute top-full right-0 z-30 mt-1 w-52 rounded-lg border border-zinc-200 bg-white p-1 shadow-lg dark:border-zinc-800 dark:bg-zinc-900">
           {mayEdit && item('Rename…', onRename)}
           {mayEdit && item('Duplicate', onDuplicate)}
           {item('Export JSON', onExport)}
+          {mayEdit && (workflow.a2aExposed || (workflow.publishedVersion !== null && !workflow.archived)) && item(workflow.a2aExposed ? 'Stop serving over A2A' : 'Serve over A2A', onA2a)}
           {mayEdit && item(workflow.archived ? 'Restore' : 'Archive', onArchive, !workflow.archived)}
         </div>
       )}

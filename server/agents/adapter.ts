@@ -9,7 +9,7 @@
 import type { z } from 'zod';
 import type { Envelope, Json } from '@/server/spine';
 
-export const AGENT_KINDS = ['builtin', 'http', 'openai', 'sdk'] as const;
+export const AGENT_KINDS = ['builtin', 'http', 'openai', 'sdk', 'a2a'] as const;
 export type AgentKind = (typeof AGENT_KINDS)[number];
 
 /** What an agent may be asked to carry at once and how fast; absent = no limit beyond the node's own. */
@@ -85,6 +85,34 @@ export type ToolCall = { tool: string; callId: string; round: number; arguments:
 export type AgentTools = {
   describe(names: readonly string[]): Promise<ToolSpec[]>;
   call(call: ToolCall, signal: AbortSignal): Promise<Json>;
+  /**
+   * Records a status update the agent reported while it works on the task (an A2A task's status updates)
+   * as `task.progress` (`task.input_required` when the agent waits for input), caused by the task's
+   * dispatch. Resolves once the event is in the log.
+   */
+  progress?(update: AgentProgress): Promise<void>;
+  /**
+   * Asks a person for the input the agent needs (an A2A task in `input-required`): records
+   * `task.input_required` with a `questionId`, shown in the approvals inbox, and resolves with the answer
+   * a person gives there (`task.input_provided`). Waiting counts against the task's time limit; the signal
+   * (timeout, run ended) ends the wait.
+   */
+  ask?(question: AgentQuestion, signal: AbortSignal): Promise<Json>;
+};
+
+/** What an agent asks a person (the question's text, and any structured data it came with). */
+export type AgentQuestion = { question: string; data?: Json; remoteTaskId?: string };
+
+/** A status update an agent reported mid-task, as `task.progress` records it. */
+export type AgentProgress = {
+  /** The agent's own state name (A2A: `submitted`, `working`, `input-required`, ...). */
+  state: string;
+  /** The agent's id for the task on its side (an A2A task id). */
+  remoteTaskId?: string;
+  /** What the agent said with the update (its text parts), if anything. */
+  message?: string;
+  /** Structured data the update carried (its data parts), if any. */
+  data?: Json;
 };
 
 export interface AgentAdapter {
@@ -94,5 +122,10 @@ export interface AgentAdapter {
    * and refuses (400 `agent.invalid_config`) what does not fit. Without one, any JSON object is accepted.
    */
   readonly configSchema?: z.ZodType;
+  /**
+   * Completes a config before it is stored (after `configSchema` accepted it): the A2A kind fetches the
+   * agent's card here. Throws a SpineError (400) to refuse the registration.
+   */
+  prepareConfig?(config: Record<string, Json>): Promise<Record<string, Json>>;
   invoke(agent: AgentRecord, task: AgentTask, signal: AbortSignal, tools?: AgentTools): Promise<Json | AgentReply>;
 }

@@ -39,7 +39,7 @@ export function createAgentRegistration(deps: { store: AgentStore; registry: Age
   const { store, registry, spine } = deps;
 
   /** The kind-specific and schema checks every stored definition passes. */
-  function check(d: AgentDefinition): AgentDefinition {
+  async function check(d: AgentDefinition): Promise<AgentDefinition> {
     const adapter = registry.adapterFor(d.kind as AgentKind);
     if (!adapter) throw new ValidationError('agent.unknown_kind', `No adapter for agent kind '${d.kind}' in this Spine`, { kind: d.kind });
     if (adapter.configSchema) {
@@ -48,7 +48,7 @@ export function createAgentRegistration(deps: { store: AgentStore; registry: Age
     }
     checkJsonSchema('inputSchema', d.inputSchema);
     checkJsonSchema('outputSchema', d.outputSchema);
-    return d;
+    return adapter.prepareConfig ? { ...d, config: await adapter.prepareConfig(d.config) } : d;
   }
 
   async function record(type: 'agent.registered' | 'agent.changed' | 'agent.removed', by: Principal, name: string, version: number, payload: Record<string, Json>, tag: string) {
@@ -59,7 +59,7 @@ export function createAgentRegistration(deps: { store: AgentStore; registry: Age
   return {
     /** Registers an agent (version 1, or the next version of a removed one); `agent.registered`. */
     async register(raw: unknown, by: Principal): Promise<PublicAgent> {
-      const d = check(parse(AgentDefinition, raw, 'agent.invalid'));
+      const d = await check(parse(AgentDefinition, raw, 'agent.invalid'));
       const a = await store.create(d, by.name);
       await record('agent.registered', by, a.name, a.version, {
         kind: a.kind, description: a.description, capabilities: a.capabilities, limits: a.limits as Json, hasInputSchema: a.inputSchema !== null, hasOutputSchema: a.outputSchema !== null,
@@ -74,7 +74,7 @@ export function createAgentRegistration(deps: { store: AgentStore; registry: Age
       if (before.removedAt) throw new ValidationError('agent.removed', `Agent '${name}' was removed; register it again to bring it back`, { name });
       const prev = definitionOf(before);
       const config = patch.config === undefined ? prev.config : keepRedactedSecrets(patch.config as Record<string, Json>, prev.config);
-      const next = check(AgentDefinition.parse({ ...prev, ...patch, name, config }));
+      const next = await check(AgentDefinition.parse({ ...prev, ...patch, name, config }));
       const { agent: a, changed, newVersion } = await store.update(before, next, by.name);
       if (changed.length > 0)
         await record('agent.changed', by, name, a.version, { kind: a.kind, previousVersion: before.version, changed, newVersion }, newVersion ? `v${a.version}:changed` : `v${a.version}:changed:${a.updatedAt}`);

@@ -15,3 +15,4 @@ export type { ApprovalInbox, Inbox, InboxItem, InboxFacets, ApprovalDetail, Appr
 export { approvalOutcomes, outcomesAfter, type ApprovalOutcomes, type OutcomeStep } from './outcomes';
 export { stepsSoFar, summarize, OUTPUT_SUMMARY_CHARS, type PathStep } from './stepsSoFar';
 export { decidedApprovals, DecidedQuery, HISTORY_PAGE_SIZE, HISTORY_MAX_PAGE_SIZE, type DecidedApproval, type DecidedPage } from './history';
+export { createAgentQuestions, AnswerInput, type AgentQuestions, type AgentQuestionView } from './questions';

@@ -10,7 +10,7 @@
 import { ENGINE_SOURCE, type Envelope, type Json, type Spine } from '@/server/spine';
 import { AgentReply, checkAgentOutput, isNonRetryable, usageOf, NonRetryableAgentError, retryAfterOf, BuiltinAdapter, type AgentRegistry, type AgentTools, type AgentUsage } from '@/server/agents';
 import type { AgentNode } from '@/server/workflows/schema';
-import { decisionKey, idempotencyKey, toolCallKey } from './ids';
+import { agentQuestionId, decisionKey, idempotencyKey, toolCallKey } from './ids';
 import { usageFields, type TaskResult } from './primitives/handoff';
 import type { RunState } from './run/evolve';
 import { toolTrace, type TraceContext } from './run/traceContext';
@@ -99,7 +99,7 @@ export class Dispatcher {
         release = await this.gate.acquire(agent.name, agent.limits, ac.signal);
         const envelope = agent.kind === 'builtin' ? mirrorEnvelope(s) : await this.deps.spine.envelope(s.runId);
         const event = { seq: ns.dispatchSeq ?? 0, id: ns.dispatchId ?? '', type: 'task.dispatched' };
-        const tools = this.toolsFor({ runId: s.runId, key: s.key, nodeId: node.id, attempt, taskKey: key, envelope, event, trace });
+        const tools = this.toolsFor({ runId: s.runId, key: s.key, nodeId: node.id, attempt, agent: agent.name, taskKey: key, envelope, event, trace });
         const output = await adapter.invoke(agent, { runId: s.runId, nodeId: node.id, attempt, idempotencyKey: key, input, envelope, event, ...(trace && { trace }) }, ac.signal, tools);
         // The contract: an output the agent's registered output schema refuses is a failed task, never a bad value downstream.
         const answered = unwrap(output);
@@ -126,11 +126,34 @@ export class Dispatcher {
    * Other agents as tools of one task. A call goes through the registry and the callee's adapter, like a
    * task (its idempotency key `toolCallKey(taskKey, n)`; a tool gets no tools of its own), and is recorded
    * as `task.tool_called` (caused by the task's dispatch; the same key, so a replayed call records
-   * nothing twice) before its output goes back to the caller.
+   * nothing twice) before its output goes back to the caller. A status update the agent reports is
+   * recorded as `task.progress` (`task.input_required` when it waits for input), caused by the dispatch too;
+   * a question for a person (`ask`) is a `task.input_required` with a question id, answered by
+   * `task.input_provided` (server/approvals/questions.ts), which the call waits for.
    */
-  private toolsFor(t: { runId: string; key: string | null | undefined; nodeId: string; attempt: number; taskKey: string; envelope: Envelope; event: { seq: number; id: string; type: string }; trace?: TraceContext }): AgentTools {
+  private toolsFor(t: { runId: string; key: string | null | undefined; nodeId: string; attempt: number; agent: string; taskKey: string; envelope: Envelope; event: { seq: number; id: string; type: string }; trace?: TraceContext }): AgentTools {
     let n = 0;
+    let updates = 0;
     return {
+      progress: async (update) => {
+        const i = ++updates;
+        const type = update.state === 'input-required' ? 'task.input_required' : 'task.progress';
+        const payload = { nodeId: t.nodeId, attempt: t.attempt, agent: t.agent, n: i, ...update };
+        await this.deps.spine.append([{ type, runId: t.runId, source: ENGINE_SOURCE, causationId: t.event.id || undefined, idempotencyKey: decisionKey(t.runId, 'progress', t.taskKey, i), payload, ...(t.key && { key: t.key }) }]);
+      },
+      ask: async (q, signal) => {
+        const i = ++updates;
+        const questionId = agentQuestionId(t.taskKey, i);
+        const payload = { nodeId: t.nodeId, attempt: t.attempt, agent: t.agent, n: i, state: 'input-required', questionId, message: q.question, ...(q.data !== undefined && { data: q.data }), ...(q.remoteTaskId && { remoteTaskId: q.remoteTaskId }) };
+        const [asked] = await this.deps.spine.append([{ type: 'task.input_required', runId: t.runId, source: ENGINE_SOURCE, causationId: t.event.id || undefined, idempotencyKey: decisionKey(t.runId, 'progress', t.taskKey, i), payload, ...(t.key && { key: t.key }) }]);
+        // The answer comes after the question (server/approvals/questions.ts appends it): also after a replayed one.
+        for await (const e of this.deps.spine.subscribe({ runId: t.runId, types: ['task.input_provided'], after: asked!.seq, signal })) {
+          const p = e.payload as { questionId?: string; answer?: Json };
+          if (p.questionId === questionId) return p.answer ?? null;
+        }
+        signal.throwIfAborted();
+        throw new Error(`no answer to ${questionId}`);
+      },
       describe: (names) =>
         Promise.all(
           names.map(async (name) => {

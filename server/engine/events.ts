@@ -42,6 +42,14 @@ export type TokenUsage = { inputTokens: number; outputTokens: number; model: str
 export type TaskToolCalled = EngineEvent<'task.tool_called', {
   nodeId: string; attempt: number; tool: string; callId: string; round: number; n: number; arguments: Json; output: Json | null; error?: string; durationMs: number;
 } & Partial<TokenUsage>>;
+/**
+ * A status update an agent reported while working on its task (an A2A task's status updates), recorded by
+ * the dispatcher; `task.input_required` when the agent waits for input. Caused by the task's
+ * `task.dispatched`; like `task.tool_called`, not part of the fold (`isRunEvent` is false).
+ */
+export type TaskProgress = EngineEvent<'task.progress' | 'task.input_required', { nodeId: string; attempt: number; agent: string; n: number; state: string; remoteTaskId?: string; message?: string; data?: Json; questionId?: string }>;
+/** A person's answer to an agent's question (`task.input_required` with `questionId`), sent back to the agent. Not folded. */
+export type TaskInputProvided = EngineEvent<'task.input_provided', { nodeId: string; attempt: number; questionId: string; answer: Json; actor: string }>;
 export type TaskFailed = EngineEvent<'task.failed', { nodeId: string; attempt: number; error: string; errorKind: 'error' | 'timeout' | 'non_retryable' | 'stale' | 'input'; retryable: boolean; durationMs: number; retryAfterMs?: number } & Partial<TokenUsage>>;
 export type TaskRetried = EngineEvent<'task.retried', { nodeId: string; attempt: number; nextAttempt: number; dueAt: string; timerId: string; manual?: boolean }>;
 export type TaskStale = EngineEvent<'task.stale', { nodeId: string; attempt: number; basedOnVersion: number; currentVersion: number; policy: 'rerun' | 'accept' | 'fail' }>;

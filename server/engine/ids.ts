@@ -19,6 +19,11 @@ export function toolCallKey(taskKey: string, n: number): string {
   return `${taskKey}:tool:${n}`;
 }
 
+/** The id of the n-th question an agent asked a person during one task attempt (`task.input_required`). */
+export function agentQuestionId(taskKey: string, n: number): string {
+  return `${taskKey}:q:${n}`;
+}
+
 /** The idempotency key of an engine-emitted event: one per (run, decision). */
 export function decisionKey(runId: string, ...parts: (string | number)[]): string {
   return `engine:${runId}:${parts.join(':')}`;

@@ -13,7 +13,7 @@ import { z } from 'zod';
 import { acquireLeadership, sqlitePathFromUrl, type Db } from '@/server/db';
 import { ConflictError, isSpineError, NotFoundError, ValidationError } from '@/server/errors';
 import { matchesType, sourceOf, type AppendResult, type Envelope, type Json, type RunStatus, type Spine, type WaitingOn } from '@/server/spine';
-import { AgentRegistry, BuiltinAdapter, createAgentStore, createLeaseStore, createSqliteLeaseStore, HttpAdapter, OpenAiAdapter, SdkAdapter, TaskBoard, type AgentStore } from '@/server/agents';
+import { A2aAdapter, AgentRegistry, BuiltinAdapter, createAgentStore, createLeaseStore, createSqliteLeaseStore, HttpAdapter, OpenAiAdapter, SdkAdapter, TaskBoard, type AgentStore } from '@/server/agents';
 import { createWorkflowStore, type WorkflowStore } from '@/server/workflows';
 import type { NodeKind } from '@/server/workflows/schema';
 import { submitDecision } from './primitives/approval';
@@ -101,7 +101,7 @@ export async function startEngine(opts: { spine: Spine; db: Db; run?: boolean; d
   // sdk agents: tasks offered on the lease table; the agent API (any process) serves the same board.
   // On SQLite the lease statements take the raw driver (server/agents/sdk/store.ts says why).
   const sdkTasks = new TaskBoard(opts.spine.dialect === 'sqlite' && opts.databaseUrl ? createSqliteLeaseStore(sqlitePathFromUrl(opts.databaseUrl)) : createLeaseStore(opts.db));
-  const agents = new AgentRegistry(agentStore, [new BuiltinAdapter(), new HttpAdapter(), new OpenAiAdapter(), new SdkAdapter(sdkTasks)]);
+  const agents = new AgentRegistry(agentStore, [new BuiltinAdapter(), new HttpAdapter(), new OpenAiAdapter(), new SdkAdapter(sdkTasks), new A2aAdapter()]);
   let scheduler: Scheduler | undefined;
   const engine = new Engine({ spine: opts.spine, workflows, agents, now: opts.now, random: opts.random, onRunEnded: opts.onRunEnded, onPublished: () => void scheduler?.refresh() });
   // On PostgreSQL only the leader runs the engine; the others wait on the lock without blocking start-up.

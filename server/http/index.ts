@@ -15,6 +15,7 @@ export { schemasApi } from './v1/schemas';
 export { reasoningPathApi } from './v1/reasoningPath';
 export { sessionApi } from './v1/session';
 export { workflowsApi } from './v1/workflows';
+export { a2aApi } from './a2a';
 export { openApiHandler, openApiDocument, type OperationAccess } from './openapi';
 export { clientAddress, PEER_HEADER } from './clientAddress';
 export { runtimeServices, type ServicesGetter, type HttpServices } from './services';

@@ -8,7 +8,7 @@ import { RESERVED_EVENT_NAMESPACES, RUN_STATUSES } from '@/server/spine';
 import { ApprovalDecisionInput, ContextPatchInput, StartRunInput } from '@/server/engine';
 import { AgentKeyInput } from '@/server/agents';
 import { json } from './errors';
-import { CreateWorkflowBody, PublishBody, SaveDraftBody } from './v1/workflows';
+import { A2aExposureBody, CreateWorkflowBody, PublishBody, SaveDraftBody } from './v1/workflows';
 import { agentPaths, agentSchemas } from './openapiAgents';
 import { ClaimBody, ErrorBody, HeartbeatBody, ResultBody } from './v1/agentTasks';
 import { CommitBody } from './v1/consumers';
@@ -147,6 +147,15 @@ const automationPaths = {
   },
   '/api/v1/workflows/{workflowId}/restore': {
     post: { summary: 'Restore an archived workflow (architect; workflow.restored)', parameters: [pathParam('workflowId')], responses: { '200': { description: 'Workflow summary' }, ...errors(401, 403, 404) } },
+  },
+  '/api/v1/workflows/{workflowId}/a2a': {
+    post: {
+      summary: 'Expose the workflow as an A2A agent, or withdraw it (architect; workflow.a2a_exposed / workflow.a2a_withdrawn)',
+      description: 'While exposed, published and not archived, the workflow has an Agent Card at `/api/a2a/{workflowId}/agent-card.json` and a JSON-RPC endpoint at `/api/a2a/{workflowId}` (A2A 0.3; a key allowed to start runs as bearer), and is a skill of `/.well-known/agent-card.json`.',
+      parameters: [pathParam('workflowId')],
+      requestBody: { required: true, content: { 'application/json': { schema: schema(A2aExposureBody) } } },
+      responses: { '200': { description: 'Workflow summary (a2aExposed)' }, ...errors(400, 401, 403, 404) },
+    },
   },
 };
 

@@ -16,8 +16,20 @@ import { runsApi } from '@/server/http/v1/runs';
 import { schemasApi } from '@/server/http/v1/schemas';
 import { reasoningPathApi } from '@/server/http/v1/reasoningPath';
 import { workflowsApi } from '@/server/http/v1/workflows';
+import { a2aApi } from '@/server/http/a2a';
 
 const SEG = '[^/]+';
+
+/** A2A: Spine's card, each exposed workflow's card and JSON-RPC endpoint (app/.well-known rewrite, app/api/a2a). */
+export function a2aRoutes(services: ServicesGetter): Route[] {
+  const a2a = a2aApi(services);
+  return [
+    { method: 'GET', path: '/.well-known/agent-card.json', handler: a2a.spineCard },
+    { method: 'POST', path: '/api/a2a', handler: a2a.rootRpc },
+    { method: 'GET', path: new RegExp(`^/api/a2a/(?<workflowId>${SEG})/agent-card\\.json$`), handler: a2a.workflowCard },
+    { method: 'POST', path: new RegExp(`^/api/a2a/(?<workflowId>${SEG})$`), handler: a2a.rpc },
+  ];
+}
 
 export function v1Routes(services: ServicesGetter): Route[] {
   const events = eventsApi(services);
@@ -50,6 +62,8 @@ export function v1Routes(services: ServicesGetter): Route[] {
     { method: 'POST', path: at(`/workflows/(?<workflowId>${SEG})/publish`), handler: workflows.publish },
     { method: 'POST', path: at(`/workflows/(?<workflowId>${SEG})/archive`), handler: workflows.archive },
     { method: 'POST', path: at(`/workflows/(?<workflowId>${SEG})/restore`), handler: workflows.restore },
+    { method: 'POST', path: at(`/workflows/(?<workflowId>${SEG})/a2a`), handler: workflows.setA2a },
+    ...a2aRoutes(services),
     { method: 'GET', path: at(`/workflows/(?<workflowId>${SEG})`), handler: workflows.get },
     { method: 'POST', path: at(`/workflows/(?<workflowId>${SEG})/runs`), handler: runs.start },
     { method: 'GET', path: '/api/v1/runs', handler: runs.list },

@@ -13,7 +13,8 @@
  * fails the call); idempotency keys derived from the change make a repeated append a no-op.
  * `workflow.created` (`from`: blank, template, import or duplicate), `workflow.duplicated` (on the
  * original's key), `workflow.renamed` (old and new name), `workflow.draft_saved`, `workflow.archived` /
- * `workflow.restored`; `workflow.published` is the engine's (publishWorkflow).
+ * `workflow.restored`, `workflow.a2a_exposed` / `workflow.a2a_withdrawn` (served as an A2A agent or not);
+ * `workflow.published` is the engine's (publishWorkflow).
  *
  * Draft saves come every few seconds while someone edits, so they are coalesced per editing burst: the
  * consecutive saves of one workflow by one person, each within DRAFT_BURST_MS of the previous one, make one
@@ -336,6 +337,24 @@ export function createWorkflowLibrary(deps: { db: Db; workflows: WorkflowStore; 
         await db.workflow.update({ where: { id }, data: { archived } });
         const after = await workflows.get(id);
         const type = archived ? 'workflow.archived' : 'workflow.restored';
+        await spine.publish({ type, key: keyOf(id), source: user(by), idempotencyKey: `workflow:${id}:${type}:${after.updatedAt}`, payload: { workflowId: id, slug: before.slug } });
+        return summaryOf(after);
+      });
+    },
+
+    /**
+     * Serves a workflow as an A2A agent (its card and JSON-RPC endpoint, server/a2a) or stops, and records
+     * `workflow.a2a_exposed` / `workflow.a2a_withdrawn` with who did it. Setting what is already set records nothing.
+     */
+    async setA2aExposed(idOrSlug: string, exposed: boolean, by: ChangedBy = 'system'): Promise<WorkflowSummary> {
+      const id = await idOf(idOrSlug);
+      return serial(id, async () => {
+        const before = await workflows.get(id);
+        if (before.a2aExposed === exposed) return summaryOf(before);
+        await recordBurst(id);
+        await db.workflow.update({ where: { id }, data: { a2aExposed: exposed } });
+        const after = await workflows.get(id);
+        const type = exposed ? 'workflow.a2a_exposed' : 'workflow.a2a_withdrawn';
         await spine.publish({ type, key: keyOf(id), source: user(by), idempotencyKey: `workflow:${id}:${type}:${after.updatedAt}`, payload: { workflowId: id, slug: before.slug } });
         return summaryOf(after);
       });

@@ -30,6 +30,8 @@ export type WorkflowSummary = {
   publishedVersion: number | null;
   triggerType: string | null;
   archived: boolean;
+  /** Served as an A2A agent while published and not archived (server/a2a). */
+  a2aExposed: boolean;
   updatedAt: string;
 };
 
@@ -37,7 +39,7 @@ export type WorkflowDetail = WorkflowSummary & { draft: WorkflowDocument };
 
 const EMPTY: WorkflowDocument = { formatVersion: 1, nodes: [], edges: [] };
 
-const summarySelect = { id: true, slug: true, name: true, description: true, draftRevision: true, publishedVersion: true, triggerType: true, archived: true, updatedAt: true } as const;
+const summarySelect = { id: true, slug: true, name: true, description: true, draftRevision: true, publishedVersion: true, triggerType: true, archived: true, a2aExposed: true, updatedAt: true } as const;
 
 function slugify(name: string): string {
   return name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 48) || 'workflow';
@@ -49,9 +51,9 @@ export function triggerTypeOf(doc: WorkflowDocument): string | null {
 }
 
 export function createWorkflowStore(db: Db) {
-  const toSummary = (w: { id: string; slug: string; name: string; description: string; draftRevision: number; publishedVersion: number | null; triggerType: string | null; archived: boolean; updatedAt: Date }): WorkflowSummary => ({
+  const toSummary = (w: { id: string; slug: string; name: string; description: string; draftRevision: number; publishedVersion: number | null; triggerType: string | null; archived: boolean; a2aExposed: boolean; updatedAt: Date }): WorkflowSummary => ({
     id: w.id, slug: w.slug, name: w.name, description: w.description, draftRevision: w.draftRevision, publishedVersion: w.publishedVersion,
-    triggerType: w.triggerType, archived: w.archived, updatedAt: w.updatedAt.toISOString(),
+    triggerType: w.triggerType, archived: w.archived, a2aExposed: w.a2aExposed, updatedAt: w.updatedAt.toISOString(),
   });
 
   async function find(idOrSlug: string) {
@@ -125,7 +127,12 @@ export function createWorkflowStore(db: Db) {
       return rows.map((r) => ({ ...r, createdAt: r.createdAt.toISOString() }));
     },
 
-    /** Published, unarchived workflows started by an event type pattern. */
+    /** Published, unarchived workflows served as A2A agents (name order). */
+    async a2aExposed(): Promise<WorkflowSummary[]> {
+      const rows = await db.workflow.findMany({ where: { a2aExposed: true, archived: false, publishedVersion: { not: null } }, select: summarySelect, orderBy: { name: 'asc' } });
+      return rows.map(toSummary);
+    },
+
     /** Every published workflow's event trigger, archived ones included (flagged): the engine decides by log order which are on. */
     async eventTriggers(): Promise<{ workflowId: string; slug: string; version: number; eventType: string; archived: boolean }[]> {
       const rows = await db.workflow.findMany({ where: { publishedVersion: { not: null }, triggerType: { not: null } }, select: { id: true, slug: true, publishedVersion: true, triggerType: true, archived: true } });

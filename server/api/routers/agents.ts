@@ -5,7 +5,7 @@
  * server: configs are redacted, so no secret is ever in an answer.
  */
 import { z } from 'zod';
-import { AGENT_KINDS, AgentName, createAgentRegistration, publicAgent } from '@/server/agents';
+import { a2aSkillsOf, AGENT_KINDS, AgentName, createAgentRegistration, publicAgent } from '@/server/agents';
 import { observability } from '@/server/observability';
 import { authedProcedure, roleProcedure, router, type Context } from '../trpc';
 
@@ -20,7 +20,8 @@ export const agentsRouter = router({
   list: authedProcedure
     .input(z.object({ includeRemoved: z.boolean().default(false) }).strict().optional())
     .query(async ({ ctx, input }) =>
-      (await ctx.engine.agentStore.list({ includeRemoved: input?.includeRemoved ?? false })).map(publicAgent).map(({ config: _config, ...rest }) => rest),
+      // Without the config; an a2a agent's skills (from its fetched Agent Card) instead.
+      (await ctx.engine.agentStore.list({ includeRemoved: input?.includeRemoved ?? false })).map(publicAgent).map(({ config, ...rest }) => ({ ...rest, skills: rest.kind === 'a2a' ? a2aSkillsOf(config) : [] })),
     ),
 
   /** The agent kinds this Spine knows (AGENT_KINDS), for the registration form. */

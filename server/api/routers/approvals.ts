@@ -3,11 +3,12 @@
  * and a live stream of what changes the inbox. Reading needs the approver or auditor role (as
  * `GET /api/v1/approvals` does); deciding needs the approver role, and the engine then checks the
  * approval's own rules (its role, the requester rule, one decision per person) and refuses a second
- * decision of the same turn with 409 `approval.already_decided`.
+ * decision of the same turn with 409 `approval.already_decided`. Agents' questions (an A2A agent asking
+ * for input) are listed to every signed-in person and answered by operators (server/approvals/questions.ts).
  */
 import { tracked } from '@trpc/server';
 import { z } from 'zod';
-import { createApprovalInbox, InboxQuery } from '@/server/approvals';
+import { AnswerInput, createAgentQuestions, createApprovalInbox, InboxQuery } from '@/server/approvals';
 import { ApprovalDecisionInput } from '@/server/engine';
 import { ForbiddenError } from '@/server/errors';
 import { hasRole, type Role } from '@/server/auth/roles';
@@ -61,6 +62,14 @@ export const approvalsRouter = router({
   decide: roleProcedure('approver')
     .input(DecideInput)
     .mutation(({ ctx, input: { approvalId, ...decision } }) => ctx.engine.decideApproval(approvalId, decision, { kind: ctx.actor.kind, name: ctx.actor.name, roles: ctx.actor.roles })),
+
+  /** The open questions agents asked people (newest first), each marked with whether the caller may answer. */
+  questions: authedProcedure.query(({ ctx }) => createAgentQuestions(ctx).open(ctx.actor)),
+
+  /** Answers an agent's question (operators): `task.input_provided`, sent back to the agent. */
+  answer: roleProcedure('operator')
+    .input(AnswerInput)
+    .mutation(({ ctx, input }) => createAgentQuestions(ctx).answer(input, ctx.actor)),
 
   /** Inbox changes after `lastEventId`, then live, each tracked by its seq. */
   live: readerProcedure.input(LiveApprovalsInput).subscription(async function* ({ ctx, input, signal }) {

@@ -71,6 +71,11 @@ export const workflowsRouter = router({
       return summary;
     }),
 
+  /** Serves the workflow as an A2A agent (card and JSON-RPC endpoint at /api/a2a/{id}) or stops. */
+  setA2aExposed: roleProcedure('architect')
+    .input(z.object({ id: WorkflowId, exposed: z.boolean() }).strict())
+    .mutation(async ({ ctx, input }) => libraryOf(ctx).setA2aExposed(input.id, input.exposed, ctx.actor.name)),
+
   /**
    * Saves the draft if `expectedRevision` is current; 409 `workflow.draft_conflict` if it was saved
    * elsewhere. Counted into the caller's editing burst (one `workflow.draft_saved` per burst).

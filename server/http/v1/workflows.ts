@@ -1,7 +1,7 @@
 /**
  * `/api/v1/workflows`: published workflows, by id or stable slug, and the workflow library for automation:
  * create (blank, from a demo template or from a document), read and save the draft (a stale
- * `expectedRevision` is 409 `workflow.draft_conflict`), publish, archive and restore. Changes need the
+ * `expectedRevision` is 409 `workflow.draft_conflict`), publish, archive and restore, and expose over A2A. Changes need the
  * architect role and call the same library and engine functions as the designer's tRPC router, so they are
  * recorded as the same `workflow.*` events, with the caller (a person, or a key as `apiKey`) as source.
  */
@@ -28,6 +28,8 @@ export const CreateWorkflowBody = WorkflowCreate.extend({
 }).strict();
 export const SaveDraftBody = z.object({ document: WorkflowDocument, expectedRevision: z.number().int().min(1) }).strict();
 export const PublishBody = z.object({ summary: z.string().max(2000).default('') }).strict();
+/** Serve the workflow as an A2A agent (its card and JSON-RPC endpoint under /api/a2a/{id}) or stop. */
+export const A2aExposureBody = z.object({ exposed: z.boolean() }).strict();
 
 const ARCHITECT: Need = { kind: 'role', roles: ['architect'] };
 
@@ -119,5 +121,12 @@ export function workflowsApi(services: ServicesGetter = runtimeServices) {
     }),
     archive: setArchived(true),
     restore: setArchived(false),
+    /** Exposes the workflow over A2A or withdraws it (`workflow.a2a_exposed` / `workflow.a2a_withdrawn`); answers the summary. */
+    setA2a: withErrorHandling(async (req: Request, ctx: Params) => {
+      const { actor, svc } = await guard(req, ARCHITECT);
+      const id = await workflowIdOf(ctx);
+      const body = parseBody(A2aExposureBody, await readJsonBody(req, 4096));
+      return json(await libraryOf(svc).setA2aExposed(id, body.exposed, actor));
+    }),
   };
 }

@@ -1,0 +1,5 @@
+import { a2aApi } from '@/server/http';
+
+export const dynamic = 'force-dynamic';
+export const runtime = 'nodejs';
+export const GET = a2aApi().workflowCard;
