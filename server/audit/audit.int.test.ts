@@ -136,7 +136,9 @@ describe('audit export and the offline verifier', () => {
       expect(r.problems).toEqual([]);
       expect(r.ok).toBe(true);
       expect(r.events).toBe(await d.spine.head());
-      expect(r.checkpoints).toBeGreaterThanOrEqual(4);
+      // At least the first commit's checkpoint and signNow's at the head; the ones in between follow commits
+      // asynchronously, and on a loaded machine several thresholds can fold into one signature.
+      expect(r.checkpoints).toBeGreaterThanOrEqual(2);
     }
     expect((await d.audit.verify()).ok).toBe(true);
   });
