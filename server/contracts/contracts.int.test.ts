@@ -46,14 +46,15 @@ beforeAll(async () => {
 });
 afterAll(() => api.close());
 
-const head = () => api.spine.head();
+/** How many events of a type the log holds (other appends, a triggered run's, may land meanwhile). */
+const count = async (type: string) => (await api.spine.read({ after: 0, limit: 10_000, filter: { types: [type] } })).length;
 
 describe(`contracts (${testDbKind()})`, () => {
   it('a registered schema gates publishing: 400 naming the first violation, nothing appended; a valid event is appended', async () => {
     const put = await architect.request('PUT', '/api/v1/schemas/order.placed', { schema: ORDER_V1, description: 'An order' });
     expect(put.status, JSON.stringify(put.body)).toBe(201);
     expect(put.body).toMatchObject({ type: 'order.placed', version: 1, registeredBy: architect.name, created: true });
-    const before = await head();
+    const before = await count('order.placed');
     const bad = await operator.post('/api/v1/events', { type: 'order.placed', payload: { amount: 'twelve' } });
     expect(bad.status).toBe(400);
     expect(bad.body.error).toMatchObject({ code: 'event.schema_violation', details: { path: '/amount', schemaVersion: 1 } });
@@ -61,7 +62,7 @@ describe(`contracts (${testDbKind()})`, () => {
     const missing = await operator.post('/api/v1/events', { type: 'order.placed', payload: { customer: {} } });
     expect(missing.body.error).toMatchObject({ code: 'event.schema_violation' });
     expect(missing.body.error!.message).toContain("required property 'amount'");
-    expect(await head()).toBe(before);
+    expect(await count('order.placed')).toBe(before);
     const ok = await operator.post('/api/v1/events', { type: 'order.placed', payload: { amount: 12, customer: { name: 'Ann' } } });
     expect(ok.status).toBe(201);
     // Another type without a schema is not gated.
@@ -94,7 +95,7 @@ describe(`contracts (${testDbKind()})`, () => {
   });
 
   it('bad input is a clear 4xx and registers nothing: wrong role, not a schema, a reserved type, an unknown type or version', async () => {
-    const before = await head();
+    const before = await count('schema.registered');
     expect((await auditor.request('PUT', '/api/v1/schemas/case.opened', { schema: { type: 'object' } })).status).toBe(403);
     expect((await operator.request('PUT', '/api/v1/schemas/case.opened', { schema: { type: 'object' } })).status).toBe(403);
     const notSchema = await architect.request('PUT', '/api/v1/schemas/case.opened', { schema: { type: 'objekt' } });
@@ -104,7 +105,7 @@ describe(`contracts (${testDbKind()})`, () => {
     expect((await architect.request('PUT', '/api/v1/schemas/nodots', { schema: { type: 'object' } })).body.error).toMatchObject({ code: 'schema.invalid_type' });
     expect((await auditor.get('/api/v1/schemas/case.opened')).status).toBe(404);
     expect((await auditor.get('/api/v1/schemas/order.placed?version=99')).status).toBe(404);
-    expect(await head()).toBe(before);
+    expect(await count('schema.registered')).toBe(before);
   });
 
   it("an agent output its registered output schema refuses fails the task with the violation as its reason", async () => {
