@@ -283,10 +283,10 @@ function Body({ data, now, windowLabel }: { data: OverviewData; now: number; win
             <ul className="divide-y divide-zinc-100 dark:divide-zinc-800/70" data-testid="pending-approvals">
               {data.approvals.items.map((a) => (
                 <li key={a.approvalId} className="flex items-center gap-3 px-5 py-2 text-sm">
-                  <Link href={`/runs/${encodeURIComponent(a.runId)}`} className="font-mono text-xs text-indigo-600 hover:underline dark:text-indigo-400" title={a.runId}>
-                    {shortId(a.runId)}
+                  <Link href={`/runs/${encodeURIComponent(a.runId)}`} className="min-w-0 flex-1 hover:underline" title={`Run ${a.runId}, step ${a.nodeId}`} data-testid="pending-approval">
+                    <span className="block truncate font-medium">{a.nodeLabel ?? a.nodeId}</span>
+                    <span className="block truncate text-xs text-zinc-500">{a.workflowName ?? a.workflowId ?? 'workflow'} · run {shortId(a.runId)}</span>
                   </Link>
-                  <span className="min-w-0 flex-1 truncate">{a.nodeId}</span>
                   {a.role && <Badge>{a.role}</Badge>}
                   <span className={cn('w-24 text-right font-mono text-xs tabular-nums', now - a.requestedAtMs > 3_600_000 && 'text-amber-600 dark:text-amber-400')}>{duration(now - a.requestedAtMs)}</span>
                 </li>

@@ -24,6 +24,8 @@ import { RunStatusBadge } from './RunStatusBadge';
 import { useLiveRefresh } from './useLiveRefresh';
 import { Waterfall } from './Waterfall';
 
+const WAIT_KIND: Record<string, string> = { approval: 'Approval', timer: 'Delay', key: 'Key', agent: 'Agent', other: 'Other' };
+
 /** Node states in the order the counts are shown: what moves first, what is left last. */
 const COUNT_ORDER = ['running', 'waiting', 'done', 'failed', 'skipped', 'pending'] as const;
 
@@ -84,6 +86,8 @@ function Loaded({ d, runId, now, live, openEvent }: { d: RunDetailData; runId: s
   }, [d.events]);
   const lastEvent = d.events[d.events.length - 1];
   const waiting = index?.waitingOn ?? [];
+  // Steps are read by their labels ("Partner review"), their ids only when they have none.
+  const nodeLabels = useMemo(() => new Map((d.document?.nodes ?? []).flatMap((n) => (n.label?.trim() ? [[n.id, n.label.trim()] as const] : []))), [d.document]);
   // The run a queued run waits behind for its entity key (from its latest run.queued, until it acquires).
   const queuedBehind = useMemo(() => {
     let behind: string | undefined;
@@ -158,8 +162,8 @@ function Loaded({ d, runId, now, live, openEvent }: { d: RunDetailData; runId: s
           ) : (
             <span className="flex flex-wrap gap-1">
               {waiting.map((w) => (
-                <Badge key={w.label} tone={w.kind === 'approval' ? 'warning' : 'info'}>
-                  {w.kind} {w.label}
+                <Badge key={w.label} tone={w.kind === 'approval' ? 'warning' : 'info'} title={`${w.kind} ${w.label}`} data-testid="waiting-on">
+                  <span className="opacity-70">{WAIT_KIND[w.kind] ?? w.kind}</span> {(w.kind === 'approval' || w.kind === 'timer') && nodeLabels.get(w.label) ? nodeLabels.get(w.label) : w.label}
                 </Badge>
               ))}
               {queuedBehind && (run.status === 'running' || run.status === 'waiting') && (
