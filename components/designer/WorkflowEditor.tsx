@@ -404,7 +404,7 @@ function EditorFrame({ workflow, store, opening: open }: { workflow: WorkflowDet
           <MoreMenu
             mayEdit={mayEdit}
             onImport={() => fileRef.current?.click()}
-            onExport={() => downloadText(`${summary.slug}.json`, serializeWorkflow(api.getState().document()))}
+            onExport={() => downloadText(`${summary.slug}.json`, serializeWorkflow(api.getState().document(), { name: summary.name }))}
             onPaste={() => void pasteFromMenu()}
             onHelp={() => setDialog('help')}
           />
@@ -421,7 +421,15 @@ function EditorFrame({ workflow, store, opening: open }: { workflow: WorkflowDet
             ▶ Run
           </Button>
           {mayEdit && (
-            <Button size="sm" variant="primary" onClick={() => setDialog('publish')} data-testid="open-publish" title={errors ? `${errors} error(s) to fix first` : 'Publish the draft'}>
+            <Button
+              size="sm"
+              variant="primary"
+              onClick={() => setDialog('publish')}
+              data-testid="open-publish"
+              // Publishing an unchanged draft would only make an identical version.
+              disabled={!draftDiffers}
+              title={!draftDiffers ? `No changes since v${summary.publishedVersion}` : errors ? `${errors} error(s) to fix first` : 'Publish the draft'}
+            >
               Publish
               {errors > 0 && <span className="ml-1 rounded-full bg-rose-500 px-1.5 text-[10px] text-white">{errors}</span>}
             </Button>
@@ -478,10 +486,13 @@ function EditorFrame({ workflow, store, opening: open }: { workflow: WorkflowDet
       <div className="flex min-h-0 flex-1">
         <Palette onAdd={(k) => addKind(k)} disabled={!mayEdit} />
         <div className="flex min-w-0 flex-1 flex-col">
-          <div ref={canvasRef} className="min-h-0 flex-1">
+          <div ref={canvasRef} className="relative min-h-0 flex-1">
             <Canvas snap={snap} onRequestAdd={(at) => setAddMenu({ at })} />
+            {/* Over the canvas, between the zoom controls and the minimap: the canvas keeps its full height. */}
+            <div className="pointer-events-none absolute right-2 bottom-2 left-14 z-10 sm:right-[216px]">
+              <ProblemsList />
+            </div>
           </div>
-          <ProblemsList />
         </div>
         <Inspector workflowPanel={<WorkflowPanel workflow={summary} draftDiffers={draftDiffers} />} />
       </div>
