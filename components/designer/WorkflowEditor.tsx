@@ -66,7 +66,8 @@ export function WorkflowEditor({ workflowId }: { workflowId: string }) {
   return <LoadedEditor key={wf.data.id} workflow={wf.data} />;
 }
 
-function EditorSkeleton() {
+/** The editor's frame while it loads (also the route's `loading.tsx`). */
+export function EditorSkeleton() {
   return (
     <div className="fixed inset-x-0 top-[57px] bottom-0 flex flex-col bg-zinc-50 dark:bg-zinc-950" aria-busy="true" aria-label="Loading the editor">
       <div className="flex h-12 items-center gap-3 border-b border-zinc-200 px-4 dark:border-zinc-800">
