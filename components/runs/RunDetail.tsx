@@ -137,7 +137,9 @@ function Loaded({ d, runId, now, live, openEvent }: { d: RunDetailData; runId: s
       </div>
 
       <dl className={cn('grid grid-cols-2 gap-3 sm:grid-cols-3', d.usage ? 'lg:grid-cols-7' : 'lg:grid-cols-6')}>
-        <Fact label="Started by">{run.startedBy}</Fact>
+        <Fact label="Started by">
+          <Breakable text={run.startedBy} />
+        </Fact>
         <Fact label="Started">{shownDateTime(startedMs)}</Fact>
         <Fact label="Duration">
           <span className="font-mono tabular-nums" data-testid="run-duration">
@@ -394,11 +396,30 @@ function Section({ title, description, children }: { title: string; description:
   );
 }
 
+/**
+ * An e-mail address or dotted name that wraps where a reader expects (before "@" and ".") rather than in
+ * the middle of a word.
+ */
+function Breakable({ text }: { text: string | null | undefined }) {
+  if (!text) return <>—</>;
+  const parts = text.split(/(?=[@.])/);
+  return (
+    <span data-testid="started-by">
+      {parts.map((p, i) => (
+        <span key={i}>
+          {i > 0 && <wbr />}
+          {p}
+        </span>
+      ))}
+    </span>
+  );
+}
+
 function Fact({ label, children }: { label: string; children: ReactNode }) {
   return (
     <div className={cn('rounded-lg border border-zinc-200 bg-white px-3 py-2 dark:border-zinc-800 dark:bg-zinc-900/60')}>
       <dt className="text-[11px] text-zinc-500">{label}</dt>
-      <dd className="mt-0.5 text-sm break-words">{children}</dd>
+      <dd className="mt-0.5 text-sm [overflow-wrap:anywhere] [word-break:normal]">{children}</dd>
     </div>
   );
 }
