@@ -142,7 +142,8 @@ export async function startEngine(opts: { spine: Spine; db: Db; run?: boolean; d
     /** The board sdk agents take their tasks from (server/agents/sdk). */
     sdkTasks,
 
-    async startRun(workflowIdOrSlug: string, raw: StartRunInput | unknown, actor: Requester) {
+    /** Starts a run for `actor`; `opts.via: 'designer'` records the designer's Run button as its trigger (else `api`). */
+    async startRun(workflowIdOrSlug: string, raw: StartRunInput | unknown, actor: Requester, opts: { via?: 'designer' } = {}) {
       const parsed = StartRunInput.safeParse(raw);
       if (!parsed.success) throw new ValidationError('run.invalid_input', parsed.error.issues[0]!.message, { issues: parsed.error.issues.slice(0, 5) });
       const i = parsed.data;
@@ -155,7 +156,7 @@ export async function startEngine(opts: { spine: Spine; db: Db; run?: boolean; d
         workflowId: workflowIdOrSlug, version: i.version, input: i.input as Json, intent: i.intent, constraints: i.constraints as Record<string, Json>, deadline: i.deadline, key: i.key,
         // A requester's idempotency key is theirs alone: it cannot name the start a trigger will make.
         idempotencyKey: i.idempotencyKey === undefined ? undefined : requesterKey(requesterSource(actor).kind, requesterName(actor), i.idempotencyKey),
-        startedBy: requesterName(actor), startedByKind: requesterSource(actor).kind });
+        startedBy: requesterName(actor), startedByKind: requesterSource(actor).kind, ...(opts.via === 'designer' && { trigger: { kind: 'designer' as const } }) });
     },
 
     /** A workflow version as the engine runs it (compiled, cached). */
