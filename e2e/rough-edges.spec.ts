@@ -97,6 +97,8 @@ test('the add menu wires the first free port and keeps the step in view; a drop 
   await expect(node(page, 'end-4')).toBeInViewport();
 
   // A connection dropped on the body of a node (not on its port) connects to that node's input.
+  await page.getByTestId('fit-view').click();
+  await expect(node(page, 'z')).toBeInViewport();
   const from = await centre(node(page, 'd').locator('.react-flow__handle.source'));
   const to = await centre(card(page, 'z'));
   await page.mouse.move(from.x, from.y);

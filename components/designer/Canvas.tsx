@@ -125,7 +125,7 @@ export function Canvas({ snap, onRequestAdd }: { snap: boolean; onRequestAdd: (a
         minZoom={0.1}
         maxZoom={2}
         fitView={fitOnOpen}
-        fitViewOptions={{ padding: 0.2, maxZoom: 1 }}
+        fitViewOptions={{ padding: { top: '8%', left: '8%', right: '8%', bottom: '190px' }, maxZoom: 1 }}
         colorMode={colorMode}
       >
         <Background variant={BackgroundVariant.Dots} gap={SNAP_GRID[0]} size={1.2} />

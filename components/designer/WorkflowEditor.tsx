@@ -37,8 +37,13 @@ import { clearBackup, readBackup, useAutosave, type Backup, type SaveStatus } fr
 import { VersionHistory as VersionHistoryView } from './VersionHistory';
 import { WorkflowPanel } from './WorkflowPanel';
 
-/** How Fit, auto-layout and imports frame the workflow. */
-const FIT = { padding: 0.1, duration: 200, maxZoom: 1.2 } as const;
+/**
+ * How Fit, auto-layout and imports frame the workflow: clear of the Problems panel floating over the bottom
+ * of the canvas (taller while it lists problems).
+ */
+const FIT = { padding: { top: '6%', left: '6%', right: '6%', bottom: '190px' }, duration: 200, maxZoom: 1.2 } as const;
+/** Height the Problems panel may cover at the bottom of the canvas. */
+const PROBLEMS_PANEL_PX = 190;
 
 /** Where copied nodes also go, for browsers or pages where the system clipboard is unavailable. */
 const CLIPBOARD_FALLBACK_KEY = 'spine.designer.clipboard';
@@ -178,7 +183,7 @@ function EditorFrame({ workflow, store, opening: open }: { workflow: WorkflowDet
       const h = n.measured.height ?? 90;
       const p = n.internals.positionAbsolute;
       const tl = screenToFlowPosition({ x: r.left, y: r.top });
-      const br = screenToFlowPosition({ x: r.right, y: r.bottom });
+      const br = screenToFlowPosition({ x: r.right, y: r.bottom - PROBLEMS_PANEL_PX });
       if (p.x >= tl.x && p.y >= tl.y && p.x + w <= br.x && p.y + h <= br.y) return;
       void setCenter(p.x + w / 2, p.y + h / 2, { zoom: getZoom(), duration: 200 });
     },
@@ -364,6 +369,8 @@ function EditorFrame({ workflow, store, opening: open }: { workflow: WorkflowDet
   };
 
   const errors = problems.filter((p) => p.severity === 'error').length;
+  // A published workflow whose draft equals its published version: publishing would only copy it.
+  const unchanged = summary.publishedVersion !== null && !draftDiffers;
 
   return (
     <div className="fixed inset-x-0 top-[57px] bottom-0 z-10 flex flex-col bg-zinc-50 dark:bg-zinc-950" data-testid="workflow-editor" data-workflow-id={workflow.id}>
@@ -428,8 +435,8 @@ function EditorFrame({ workflow, store, opening: open }: { workflow: WorkflowDet
               onClick={() => setDialog('publish')}
               data-testid="open-publish"
               // Publishing an unchanged draft would only make an identical version.
-              disabled={!draftDiffers}
-              title={!draftDiffers ? `No changes since v${summary.publishedVersion}` : errors ? `${errors} error(s) to fix first` : 'Publish the draft'}
+              disabled={unchanged}
+              title={unchanged ? `No changes since v${summary.publishedVersion}` : errors ? `${errors} error(s) to fix first` : 'Publish the draft'}
             >
               Publish
               {errors > 0 && <span className="ml-1 rounded-full bg-rose-500 px-1.5 text-[10px] text-white">{errors}</span>}
