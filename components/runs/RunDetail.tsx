@@ -187,7 +187,7 @@ function Loaded({ d, runId, now, live, openEvent }: { d: RunDetailData; runId: s
       {run.error && (
         <p role="alert" className="rounded-lg border border-rose-200 bg-rose-50 px-4 py-2 text-sm text-rose-800 dark:border-rose-900/60 dark:bg-rose-950/40 dark:text-rose-300">
           <span className="font-mono text-xs">{run.error.code}</span> {run.error.reason}
-          {run.error.nodeId && <span> (node {run.error.nodeId})</span>}
+          {run.error.nodeId && <span title={run.error.nodeId}> (step {nodeLabels.get(run.error.nodeId) ?? run.error.nodeId})</span>}
         </p>
       )}
 
