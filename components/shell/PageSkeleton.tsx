@@ -1,6 +1,13 @@
 /**
- * What a page shows while its server render is on the way (the `loading.tsx` of each route): the page's
- * title and description in place, then grey blocks in the shape of what comes. Announced as busy.
+ * What a page shows while its server render is on the way (the `loading.tsx` of each server-rendered
+ * route): the page's title and description in place, then grey blocks in the shape of what comes.
+ * Announced as busy.
+ *
+ * Only routes rendered per request (they prefetch on the server: overview, timeline, runs, a run, the
+ * editor) have a `loading.tsx`. Static pages that fetch in the browser (agents, approvals, audit, settings,
+ * the workflow list) open at once and have none: a Suspense boundary around them lets the page hydrate
+ * after the top bar, so a query the top bar started (who is signed in) could resolve in between and the
+ * page's first render would no longer match its HTML.
  */
 import { Skeleton } from '@/components/ui';
 

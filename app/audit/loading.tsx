@@ -1,5 +1,0 @@
-import { PageSkeleton } from '@/components/shell/PageSkeleton';
-
-export default function Loading() {
-  return <PageSkeleton title="Audit" />;
-}
