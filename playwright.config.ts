@@ -17,6 +17,16 @@ if (!existsSync(executablePath)) {
   );
 }
 
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-dev-shm-usage',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+
 const PORT = Number(process.env.SPINE_E2E_PORT ?? 3107);
 // This file loads in the runner and again in every worker; workers inherit the runner's directory.
 process.env.SPINE_E2E_DB_DIR ??= mkdtempSync(path.join(tmpdir(), 'spine-e2e-'));
@@ -48,20 +58,23 @@ export default defineConfig({
   projects: [
     {
       name: 'chromium',
+      testIgnore: /phone\.spec\.ts$/,
       use: {
         ...devices['Desktop Chrome'],
-        launchOptions: {
-          executablePath,
-          args: [
-            '--no-sandbox',
-            '--disable-gpu',
-            '--disable-dev-shm-usage',
-            '--disable-background-networking',
-            '--disable-component-update',
-            '--disable-sync',
-            '--no-first-run',
-          ],
-        },
+        launchOptions: { executablePath, args: CHROMIUM_ARGS },
+      },
+    },
+    {
+      // Every page at a phone's width (e2e/phone.spec.ts): a 375 px viewport, touch, mobile meta viewport.
+      name: 'phone',
+      testMatch: /phone\.spec\.ts$/,
+      use: {
+        ...devices['Desktop Chrome'],
+        viewport: { width: 375, height: 812 },
+        deviceScaleFactor: 2,
+        isMobile: true,
+        hasTouch: true,
+        launchOptions: { executablePath, args: CHROMIUM_ARGS },
       },
     },
   ],

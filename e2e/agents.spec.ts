@@ -107,7 +107,9 @@ test('an architect registers an HTTP agent, draws it into a workflow, runs it an
   await connect(page, 'agent-1', 'end-1');
   await node(page, 'agent-1').click();
   await page.getByTestId('agent-picker').selectOption(name);
-  await expect(page.getByTestId('agent-output-fields')).toHaveText('Output: risk, score');
+  await expect(page.getByTestId('agent-summary-name')).toHaveText(name);
+  await expect(page.getByTestId('agent-output-field')).toHaveText([/^risk/, /^score/]);
+  await expect(page.getByTestId('agent-output-fields')).toContainText('results["agent-1"].<field>');
   await expect(page.getByTestId('problems')).toHaveAttribute('data-errors', '0');
   await expect(page.getByTestId('save-status')).toHaveAttribute('data-state', 'saved');
 

@@ -57,7 +57,7 @@ test('the run list filters by status and workflow, sorts, and keeps it in the UR
   await expect(page).toHaveURL(/status=waiting/);
   const row = page.locator(`[data-testid="run-row"][data-run-id="${runId}"]`);
   await expect(row).toBeVisible({ timeout: 15_000 });
-  await expect(row).toContainText('approval contract-approval');
+  await expect(row).toContainText('approval Contract approval');
   await page.getByRole('button', { name: /^Duration/ }).click();
   await expect(page).toHaveURL(/sort=duration/);
   await expect(page.locator('th[aria-sort="descending"]')).toContainText('Duration');

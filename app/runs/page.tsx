@@ -2,13 +2,15 @@ import type { Metadata } from 'next';
 import { Suspense } from 'react';
 import { RunsTable } from '@/components/runs/RunsTable';
 import { parseRunsUrl, runListInput } from '@/components/runs/runsUrl';
-import { getQueryClient, HydrateClient, trpc } from '@/components/trpc/server';
+import { getQueryClient, HydrateClient, pathWithSearch, requireSession, trpc } from '@/components/trpc/server';
 
 export const metadata: Metadata = { title: 'Runs' };
 
 export default async function RunsPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  const sp = await searchParams;
+  await requireSession(pathWithSearch('/runs', sp));
   const params = new URLSearchParams();
-  for (const [k, v] of Object.entries(await searchParams)) if (typeof v === 'string') params.set(k, v);
+  for (const [k, v] of Object.entries(sp)) if (typeof v === 'string') params.set(k, v);
   // The first page of runs comes with the HTML.
   await getQueryClient().prefetchQuery(trpc.runs.list.queryOptions(runListInput(parseRunsUrl(params))));
   return (

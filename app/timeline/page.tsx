@@ -2,7 +2,7 @@ import type { Metadata } from 'next';
 import { Suspense } from 'react';
 import { Timeline } from '@/components/timeline/Timeline';
 import { PAGE_SIZE, parseTimelineUrl } from '@/components/timeline/filters';
-import { getQueryClient, HydrateClient, trpc } from '@/components/trpc/server';
+import { getQueryClient, HydrateClient, pathWithSearch, requireSession, trpc } from '@/components/trpc/server';
 
 export const metadata: Metadata = { title: 'Timeline' };
 
@@ -15,7 +15,9 @@ function toSearch(sp: Awaited<SearchParams>): URLSearchParams {
 }
 
 export default async function TimelinePage({ searchParams }: { searchParams: SearchParams }) {
-  const { filter } = parseTimelineUrl(toSearch(await searchParams));
+  const sp = await searchParams;
+  await requireSession(pathWithSearch('/timeline', sp));
+  const { filter } = parseTimelineUrl(toSearch(sp));
   // The first rows come with the page: the browser renders them before its first request.
   await getQueryClient().prefetchQuery(trpc.events.snapshot.queryOptions({ filter, firstLimit: PAGE_SIZE }));
   return (

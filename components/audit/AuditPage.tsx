@@ -277,8 +277,8 @@ function KeyCard() {
         {!s ? (
           <Skeleton className="h-20 w-full" />
         ) : (
-          <div className="grid gap-4 md:grid-cols-2">
-            <dl className="grid grid-cols-[8rem_1fr] gap-x-3 gap-y-1.5 text-sm">
+          <div className="grid grid-cols-1 gap-4 md:grid-cols-2">
+            <dl className="grid min-w-0 grid-cols-[8rem_minmax(0,1fr)] gap-x-3 gap-y-1.5 text-sm">
               <Item label="Key id">
                 <span className="font-mono" data-testid="key-id">
                   {s.keyId}

@@ -4,10 +4,12 @@
  * store's handlers (history, validation, autosave), and `isValidConnection` asks the validator's
  * `canConnect`, so an invalid edge cannot be drawn; the reason shows while the line is dragged.
  * Kinds are dropped here from the palette (HTML drag and drop); a right click opens the add menu there.
+ * A connection dropped on a node's body (not on its port) connects to that node: from an output port to its
+ * input, from an input to its first free output port (`nodeUnder`, `onConnectEnd`).
  */
 import '@xyflow/react/dist/style.css';
 import './designer.css';
-import { Background, BackgroundVariant, Controls, MiniMap, ReactFlow, useReactFlow, type Connection } from '@xyflow/react';
+import { Background, BackgroundVariant, Controls, MiniMap, ReactFlow, useReactFlow, type Connection, type FinalConnectionState } from '@xyflow/react';
 import { useCallback, useState, type DragEvent, type MouseEvent as ReactMouseEvent } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { NODE_KINDS, type NodeKind } from '@/server/workflows/schema';
@@ -15,7 +17,7 @@ import { edgeTypes } from './edges/WorkflowEdge';
 import type { DesignerEdge, DesignerNode } from './graph';
 import { KIND_LOOK } from './nodes/kindLook';
 import { nodeTypes } from './nodes';
-import { useDesignerStore } from './store';
+import { firstFreePort, useDesignerStore, useDesignerStoreApi } from './store';
 import { useColorMode } from './useColorMode';
 
 /** The drag-and-drop type palette items carry. */
@@ -24,6 +26,14 @@ export const SNAP_GRID: [number, number] = [16, 16];
 
 const isKind = (v: string): v is NodeKind => (NODE_KINDS as readonly string[]).includes(v);
 const minimapColor = (n: DesignerNode) => KIND_LOOK[n.type].minimap;
+
+/** The id of the node drawn under the pointer where a mouse or touch gesture ended, if any. */
+function nodeUnder(e: MouseEvent | TouchEvent): string | null {
+  const point = 'changedTouches' in e ? e.changedTouches[0] : e;
+  if (!point) return null;
+  const el = document.elementFromPoint(point.clientX, point.clientY)?.closest<HTMLElement>('.react-flow__node');
+  return el?.dataset.id ?? null;
+}
 
 export function Canvas({ snap, onRequestAdd }: { snap: boolean; onRequestAdd: (at: { x: number; y: number }) => void }) {
   const { nodes, edges, onNodesChange, onEdgesChange, onConnect, isValidConnection, endConnection, addNode, connectionHint, readOnly } = useDesignerStore(
@@ -73,6 +83,24 @@ export function Canvas({ snap, onRequestAdd }: { snap: boolean; onRequestAdd: (a
 
   const validate = useCallback((c: Connection | DesignerEdge) => isValidConnection(c), [isValidConnection]);
 
+  const api = useDesignerStoreApi();
+  const onConnectEnd = useCallback(
+    (e: MouseEvent | TouchEvent, c: FinalConnectionState) => {
+      endConnection();
+      // Dropped on a port: React Flow has connected it (or refused it) already.
+      if (readOnly || c.isValid !== null || !c.fromNode || !c.fromHandle) return;
+      const onto = nodeUnder(e);
+      if (!onto || onto === c.fromNode.id) return;
+      if (c.fromHandle.type === 'source') {
+        onConnect({ source: c.fromNode.id, sourceHandle: c.fromHandle.id ?? null, target: onto, targetHandle: null });
+      } else {
+        const handle = firstFreePort(api.getState().document(), onto, c.fromNode.id);
+        if (handle !== null) onConnect({ source: onto, sourceHandle: handle, target: c.fromNode.id, targetHandle: null });
+      }
+    },
+    [api, endConnection, onConnect, readOnly],
+  );
+
   return (
     <div className="spine-canvas relative h-full w-full" onDragOver={onDragOver} onDrop={onDrop} data-testid="designer-canvas">
       <ReactFlow<DesignerNode, DesignerEdge>
@@ -83,7 +111,7 @@ export function Canvas({ snap, onRequestAdd }: { snap: boolean; onRequestAdd: (a
         onNodesChange={onNodesChange}
         onEdgesChange={onEdgesChange}
         onConnect={onConnect}
-        onConnectEnd={endConnection}
+        onConnectEnd={onConnectEnd}
         isValidConnection={validate}
         onPaneContextMenu={readOnly ? undefined : onPaneContextMenu}
         nodesDraggable={!readOnly}
@@ -97,7 +125,7 @@ export function Canvas({ snap, onRequestAdd }: { snap: boolean; onRequestAdd: (a
         minZoom={0.1}
         maxZoom={2}
         fitView={fitOnOpen}
-        fitViewOptions={{ padding: 0.2, maxZoom: 1 }}
+        fitViewOptions={{ padding: { top: '8%', left: '8%', right: '8%', bottom: '190px' }, maxZoom: 1 }}
         colorMode={colorMode}
       >
         <Background variant={BackgroundVariant.Dots} gap={SNAP_GRID[0]} size={1.2} />

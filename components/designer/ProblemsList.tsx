@@ -1,7 +1,8 @@
 'use client';
 /**
  * Every problem the validator finds, errors first, as the workflow is drawn. Choosing one selects the
- * node or edge it concerns and brings it into view. The same problems are drawn on the canvas.
+ * node or edge it concerns and brings it into view. The same problems are drawn on the canvas. It floats
+ * over the bottom of the canvas (the editor places it) and folds to one line, so it never shrinks the canvas.
  */
 import { useReactFlow } from '@xyflow/react';
 import { useMemo, useState } from 'react';
@@ -32,7 +33,7 @@ export function ProblemsList() {
   };
 
   return (
-    <section aria-label="Problems" data-testid="problems" data-errors={errors} data-warnings={warnings} className="border-t border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900">
+    <section aria-label="Problems" data-testid="problems" data-errors={errors} data-warnings={warnings} className="pointer-events-auto max-w-2xl overflow-hidden rounded-lg border border-zinc-200 bg-white/95 shadow-md backdrop-blur dark:border-zinc-800 dark:bg-zinc-900/95">
       <button type="button" aria-expanded={open} onClick={() => setOpen((o) => !o)} className="flex w-full items-center gap-3 px-4 py-2 text-left text-xs font-medium">
         <span className="text-zinc-700 dark:text-zinc-300">Problems</span>
         {problems.length === 0 ? (
@@ -46,7 +47,7 @@ export function ProblemsList() {
         <span className="ml-auto text-zinc-400">{open ? '▾' : '▸'}</span>
       </button>
       {open && problems.length > 0 && (
-        <ul className="max-h-40 overflow-y-auto px-2 pb-2">
+        <ul className="max-h-36 overflow-y-auto px-2 pb-2">
           {sorted.map((p, i) => {
             const target = p.edgeId ?? p.nodeId ?? p.nodeIds?.[0];
             return (

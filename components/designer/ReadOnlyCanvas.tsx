@@ -25,6 +25,8 @@ export type ReadOnlyCanvasProps = {
   /** Diff marks by node id, and by `edge:<id>` for edges. */
   marks?: Readonly<Record<string, DiffMark>>;
   className?: string;
+  /** Draw the minimap (bottom right). @default true; a run's canvas, short and fitted, goes without. */
+  minimap?: boolean;
   'data-testid'?: string;
 };
 
@@ -41,7 +43,7 @@ export function ReadOnlyCanvas(props: ReadOnlyCanvasProps) {
 const minimapColor = (n: DesignerNode) => KIND_LOOK[n.type].minimap;
 const ACTIVE = new Set(['running', 'waiting']);
 
-function Inner({ runStates, marks, className, ...rest }: ReadOnlyCanvasProps) {
+function Inner({ runStates, marks, className, minimap = true, ...rest }: ReadOnlyCanvasProps) {
   const { nodes, edges, onNodesChange, onEdgesChange, setRunStates, setMarks } = useDesignerStore(
     useShallow((s) => ({ nodes: s.nodes, edges: s.edges, onNodesChange: s.onNodesChange, onEdgesChange: s.onEdgesChange, setRunStates: s.setRunStates, setMarks: s.setMarks })),
   );
@@ -74,7 +76,7 @@ function Inner({ runStates, marks, className, ...rest }: ReadOnlyCanvasProps) {
         colorMode={colorMode}
       >
         <Background variant={BackgroundVariant.Dots} gap={16} size={1.2} />
-        <MiniMap pannable zoomable nodeColor={minimapColor} nodeStrokeWidth={0} className="hidden md:block" />
+        {minimap && <MiniMap pannable zoomable nodeColor={minimapColor} nodeStrokeWidth={0} className="hidden md:block" />}
         <Controls showInteractive={false} />
       </ReactFlow>
     </div>

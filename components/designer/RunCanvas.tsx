@@ -27,5 +27,6 @@ export function RunCanvas({ document, nodeStates, className }: RunCanvasProps) {
     for (const n of nodeStates) out[n.id] = { status: n.status, ...(n.attempts !== undefined && { attempts: n.attempts }), ...(n.error !== undefined && { error: n.error }) };
     return out;
   }, [nodeStates]);
-  return <ReadOnlyCanvas document={document} runStates={runStates} className={className} data-testid="run-canvas" />;
+  // No minimap: on the run page's short canvas it covered nodes; the whole workflow is fitted anyway.
+  return <ReadOnlyCanvas document={document} runStates={runStates} className={className} minimap={false} data-testid="run-canvas" />;
 }

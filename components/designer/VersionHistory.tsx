@@ -24,7 +24,7 @@ export function VersionHistory({ open, onClose, workflowId, draft, mayRestore, o
   const version = useQuery({ ...trpc.workflows.version.queryOptions({ id: workflowId, version: chosen ?? 1 }), enabled: open && chosen !== null, staleTime: Infinity });
 
   return (
-    <Modal open={open} onClose={onClose} title="Version history" description="Published versions never change. Runs keep the version they started on." data-testid="version-history" className="w-[min(76rem,calc(100vw-2rem))]">
+    <Modal open={open} onClose={onClose} title="Version history" description="Published versions never change. Runs keep the version they started on." data-testid="version-history" className="w-[min(76rem,calc(100vw-2rem))]" footer={<Button onClick={onClose} data-testid="close-history">Close</Button>}>
       {versions.isPending ? (
         <Skeleton className="h-64" />
       ) : !versions.data?.length ? (

@@ -15,7 +15,7 @@ import { Badge, Button, cn, errorMessage, Modal, Skeleton, toast, Toasts } from 
 import { useActor } from '@/components/auth/useActor';
 import { useTRPC } from '@/components/trpc/client';
 import type { WorkflowDetail } from '@/server/workflows';
-import { KIND_META, type NodeKind, type WorkflowDocument } from '@/server/workflows/schema';
+import { KIND_META, outputHandles, type NodeKind, type WorkflowDocument } from '@/server/workflows/schema';
 import { AddNodeMenu } from './AddNodeMenu';
 import { Canvas, SNAP_GRID } from './Canvas';
 import { parseClipboard, serializeClipboard, type ClipboardPayload } from './clipboard';
@@ -31,14 +31,20 @@ import { PublishDialog } from './PublishDialog';
 import { RunDialog } from './RunDialog';
 import { isTyping, shortcutFor } from './shortcuts';
 import { ShortcutsHelp } from './ShortcutsHelp';
-import { createDesignerStore, DesignerProvider, useDesignerStore, useDesignerStoreApi, type DesignerStore } from './store';
+import { displayName, nodeToDocument, portName } from './graph';
+import { createDesignerStore, DesignerProvider, firstFreePort, useDesignerStore, useDesignerStoreApi, type DesignerStore } from './store';
 import { clearBackup, readBackup, useAutosave, type Backup, type SaveStatus } from './useAutosave';
 import { VersionHistory as VersionHistoryView } from './VersionHistory';
 import { WorkflowPanel } from './WorkflowPanel';
 import type { Json } from '@/server/spine/events';
 
-/** How Fit, auto-layout and imports frame the workflow. */
-const FIT = { padding: 0.1, duration: 200, maxZoom: 1.2 } as const;
+/**
+ * How Fit, auto-layout and imports frame the workflow: clear of the Problems panel floating over the bottom
+ * of the canvas (taller while it lists problems).
+ */
+const FIT = { padding: { top: '6%', left: '6%', right: '6%', bottom: '190px' }, duration: 200, maxZoom: 1.2 } as const;
+/** Height the Problems panel may cover at the bottom of the canvas. */
+const PROBLEMS_PANEL_PX = 190;
 
 /** Where copied nodes also go, for browsers or pages where the system clipboard is unavailable. */
 const CLIPBOARD_FALLBACK_KEY = 'spine.designer.clipboard';
@@ -66,7 +72,8 @@ export function WorkflowEditor({ workflowId }: { workflowId: string }) {
   return <LoadedEditor key={wf.data.id} workflow={wf.data} />;
 }
 
-function EditorSkeleton() {
+/** The editor's frame while it loads (also the route's `loading.tsx`). */
+export function EditorSkeleton() {
   return (
     <div className="fixed inset-x-0 top-[57px] bottom-0 flex flex-col bg-zinc-50 dark:bg-zinc-950" aria-busy="true" aria-label="Loading the editor">
       <div className="flex h-12 items-center gap-3 border-b border-zinc-200 px-4 dark:border-zinc-800">
@@ -146,7 +153,7 @@ function EditorFrame({ workflow, store, opening: open }: { workflow: WorkflowDet
     useShallow((s) => ({ undo: s.undo, redo: s.redo, pastCount: s.past.length, futureCount: s.future.length, problems: s.problems, docRevision: s.docRevision })),
   );
   const api = useDesignerStoreApi();
-  const { fitView, screenToFlowPosition } = useReactFlow();
+  const { fitView, screenToFlowPosition, setCenter, getZoom, getInternalNode } = useReactFlow();
   const canvasRef = useRef<HTMLDivElement>(null);
   const fileRef = useRef<HTMLInputElement>(null);
   const [snap, setSnap] = useState(true);
@@ -167,13 +174,33 @@ function EditorFrame({ workflow, store, opening: open }: { workflow: WorkflowDet
     return !isEmptyDiff(diffDocuments(published.data.document, store.getState().document()), { countMoves: true });
   }, [docRevision, published.data, store, summary.publishedVersion]);
 
+  /** Pans (at the same zoom) so the node is inside the canvas, when it is not already. */
+  const keepInView = useCallback(
+    (id: string) => {
+      const n = getInternalNode(id);
+      const r = canvasRef.current?.getBoundingClientRect();
+      if (!n || !r) return;
+      const w = n.measured.width ?? 220;
+      const h = n.measured.height ?? 90;
+      const p = n.internals.positionAbsolute;
+      const tl = screenToFlowPosition({ x: r.left, y: r.top });
+      const br = screenToFlowPosition({ x: r.right, y: r.bottom - PROBLEMS_PANEL_PX });
+      if (p.x >= tl.x && p.y >= tl.y && p.x + w <= br.x && p.y + h <= br.y) return;
+      void setCenter(p.x + w / 2, p.y + h / 2, { zoom: getZoom(), duration: 200 });
+    },
+    [getInternalNode, getZoom, screenToFlowPosition, setCenter],
+  );
+
   const viewportCenter = useCallback(() => {
     const r = canvasRef.current?.getBoundingClientRect();
     if (!r) return { x: 0, y: 0 };
     return screenToFlowPosition({ x: r.left + r.width / 2, y: r.top + r.height / 2 });
   }, [screenToFlowPosition]);
 
-  /** Adds a step: where asked, else after the one selected node (connected), else in the middle of the view. */
+  /**
+   * Adds a step: where asked, else after the one selected node (wired to its first free port, placed beside
+   * that port and scrolled into view), else in the middle of the view.
+   */
   const addKind = useCallback(
     (kind: NodeKind, at?: { x: number; y: number }) => {
       const s = api.getState();
@@ -183,7 +210,10 @@ function EditorFrame({ workflow, store, opening: open }: { workflow: WorkflowDet
       if (!position && selected.length === 1 && KIND_META[kind].inputs !== 'none') {
         const from = selected[0]!;
         connectFrom = from.id;
-        position = { x: from.position.x + 320, y: from.position.y };
+        const port = firstFreePort(s.document(), from.id);
+        const ports = outputHandles(nodeToDocument(from));
+        const row = port === null ? 0 : Math.max(0, ports.indexOf(port));
+        position = { x: from.position.x + 320, y: from.position.y + row * 128 };
         while (s.nodes.some((n) => Math.abs(n.position.x - position!.x) < 120 && Math.abs(n.position.y - position!.y) < 80)) position = { x: position.x, y: position.y + 128 };
       }
       position ??= (() => {
@@ -191,10 +221,25 @@ function EditorFrame({ workflow, store, opening: open }: { workflow: WorkflowDet
         return { x: c.x - 120, y: c.y - 40 };
       })();
       const snapTo = (v: number) => Math.round(v / SNAP_GRID[0]) * SNAP_GRID[0];
-      s.addNode(kind, { x: snapTo(position.x), y: snapTo(position.y) }, { connectFrom });
+      const id = s.addNode(kind, { x: snapTo(position.x), y: snapTo(position.y) }, { connectFrom });
+      if (connectFrom) requestAnimationFrame(() => keepInView(id));
     },
-    [api, viewportCenter],
+    [api, keepInView, viewportCenter],
   );
+
+  /** What the add menu says it will do, in the words of the selection. */
+  const addContext = useMemo(() => {
+    if (addMenu?.at) return 'Adds where you clicked.';
+    if (addMenu === null) return '';
+    const s = api.getState();
+    const selected = s.nodes.filter((n) => n.selected);
+    if (selected.length !== 1) return 'Adds in the middle of the view (select a step first to add after it, connected).';
+    const from = selected[0]!;
+    const port = firstFreePort(s.document(), from.id);
+    if (port === null) return `Adds after “${displayName(from)}”, unconnected: each of its ports is taken.`;
+    const name = portName(nodeToDocument(from), port);
+    return `Adds after “${displayName(from)}”, connected${name ? ` to its “${name}” port` : ''}.`;
+  }, [addMenu, api]);
 
   const pastePayload = useCallback(
     (p: ClipboardPayload) => {
@@ -325,6 +370,8 @@ function EditorFrame({ workflow, store, opening: open }: { workflow: WorkflowDet
   };
 
   const errors = problems.filter((p) => p.severity === 'error').length;
+  // A published workflow whose draft equals its published version: publishing would only copy it.
+  const unchanged = summary.publishedVersion !== null && !draftDiffers;
 
   return (
     <div className="fixed inset-x-0 top-[57px] bottom-0 z-10 flex flex-col bg-zinc-50 dark:bg-zinc-950" data-testid="workflow-editor" data-workflow-id={workflow.id}>
@@ -366,7 +413,7 @@ function EditorFrame({ workflow, store, opening: open }: { workflow: WorkflowDet
           <MoreMenu
             mayEdit={mayEdit}
             onImport={() => fileRef.current?.click()}
-            onExport={() => downloadText(`${summary.slug}.json`, serializeWorkflow(api.getState().document()))}
+            onExport={() => downloadText(`${summary.slug}.json`, serializeWorkflow(api.getState().document(), { name: summary.name }))}
             onPaste={() => void pasteFromMenu()}
             onHelp={() => setDialog('help')}
           />
@@ -383,7 +430,15 @@ function EditorFrame({ workflow, store, opening: open }: { workflow: WorkflowDet
             ▶ Run
           </Button>
           {mayEdit && (
-            <Button size="sm" variant="primary" onClick={() => setDialog('publish')} data-testid="open-publish" title={errors ? `${errors} error(s) to fix first` : 'Publish the draft'}>
+            <Button
+              size="sm"
+              variant="primary"
+              onClick={() => setDialog('publish')}
+              data-testid="open-publish"
+              // Publishing an unchanged draft would only make an identical version.
+              disabled={unchanged}
+              title={unchanged ? `No changes since v${summary.publishedVersion}` : errors ? `${errors} error(s) to fix first` : 'Publish the draft'}
+            >
               Publish
               {errors > 0 && <span className="ml-1 rounded-full bg-rose-500 px-1.5 text-[10px] text-white">{errors}</span>}
             </Button>
@@ -440,15 +495,18 @@ function EditorFrame({ workflow, store, opening: open }: { workflow: WorkflowDet
       <div className="flex min-h-0 flex-1">
         <Palette onAdd={(k) => addKind(k)} disabled={!mayEdit} />
         <div className="flex min-w-0 flex-1 flex-col">
-          <div ref={canvasRef} className="min-h-0 flex-1">
+          <div ref={canvasRef} className="relative min-h-0 flex-1">
             <Canvas snap={snap} onRequestAdd={(at) => setAddMenu({ at })} />
+            {/* Over the canvas, between the zoom controls and the minimap: the canvas keeps its full height. */}
+            <div className="pointer-events-none absolute right-2 bottom-2 left-14 z-10 sm:right-[216px]">
+              <ProblemsList />
+            </div>
           </div>
-          <ProblemsList />
         </div>
         <Inspector workflowPanel={<WorkflowPanel workflow={summary} draftDiffers={draftDiffers} />} />
       </div>
 
-      <AddNodeMenu open={addMenu !== null} onClose={() => setAddMenu(null)} onPick={(k) => addKind(k, addMenu?.at)} context={addMenu?.at ? 'Adds where you clicked.' : 'Adds after the selected step (connected), or in the middle of the view.'} />
+      <AddNodeMenu open={addMenu !== null} onClose={() => setAddMenu(null)} onPick={(k) => addKind(k, addMenu?.at)} context={addContext} />
       <ShortcutsHelp open={dialog === 'help'} onClose={() => setDialog(null)} />
       <PublishDialog
         open={dialog === 'publish'}

@@ -80,3 +80,12 @@ export function toDocument(nodes: readonly DesignerNode[], edges: readonly Desig
 export function displayName(n: { id: string; data: { label?: string } }): string {
   return n.data.label?.trim() || n.id;
 }
+
+/**
+ * What a user reads for an output port: a route by its label (its id when it has none), a fixed port by its
+ * name (`error`, `approved`, `rejected`, a router's `default`); '' for the main port of the other kinds.
+ */
+export function portName(node: WorkflowNode, handle: string): string {
+  if (node.kind === 'router') return node.config.routes.find((r) => r.id === handle)?.label?.trim() || handle;
+  return handle === DEFAULT_HANDLE ? '' : handle;
+}

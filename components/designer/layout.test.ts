@@ -28,4 +28,44 @@ describe('auto-layout', () => {
   it('places nodes that are not connected too', () => {
     expect(autoLayout([{ id: 'x' }, { id: 'y' }], []).size).toBe(2);
   });
+
+  it('orders branches by port, whatever order they were drawn in, so they do not cross', () => {
+    // A router's route above its default; an approval's approved above rejected, though drawn the other way.
+    const nodes = [
+      { id: 't', y: 0 },
+      { id: 'r', y: 0, ports: ['high', 'mid', 'default'] },
+      { id: 'other', y: 0 },
+      { id: 'high', y: 200 },
+      { id: 'mid', y: 400 },
+      { id: 'a', y: 0, ports: ['approved', 'rejected'] },
+      { id: 'ok', y: 300 },
+      { id: 'no', y: 100 },
+    ];
+    const edges = [
+      { source: 't', target: 'r' },
+      { source: 'r', target: 'other', sourceHandle: 'default' },
+      { source: 'r', target: 'mid', sourceHandle: 'mid' },
+      { source: 'r', target: 'high', sourceHandle: 'high' },
+      { source: 'high', target: 'a' },
+      { source: 'a', target: 'no', sourceHandle: 'rejected' },
+      { source: 'a', target: 'ok', sourceHandle: 'approved' },
+    ];
+    const p = autoLayout(nodes, edges);
+    expect(p.get('high')!.y).toBeLessThan(p.get('mid')!.y);
+    expect(p.get('mid')!.y).toBeLessThan(p.get('other')!.y);
+    expect(p.get('ok')!.y).toBeLessThan(p.get('no')!.y);
+  });
+
+  it('puts the children of an upper node above those of a lower one', () => {
+    const nodes = [{ id: 't' }, { id: 'f' }, { id: 'up', y: 0 }, { id: 'down', y: 300 }, { id: 'c-down', y: 0 }, { id: 'c-up', y: 300 }];
+    const edges = [
+      { source: 't', target: 'f' },
+      { source: 'f', target: 'up' },
+      { source: 'f', target: 'down' },
+      { source: 'up', target: 'c-up' },
+      { source: 'down', target: 'c-down' },
+    ];
+    const p = autoLayout(nodes, edges);
+    expect(p.get('c-up')!.y).toBeLessThan(p.get('c-down')!.y);
+  });
 });

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEMO_TEMPLATES } from '@/server/workflows/templates';
 import type { WorkflowDocument } from '@/server/workflows/schema';
-import { createDesignerStore } from './store';
+import { createDesignerStore, portKey } from './store';
 
 const legal = DEMO_TEMPLATES.find((t) => t.slug === 'legal-case-analysis')!.document;
 const empty: WorkflowDocument = { formatVersion: 1, nodes: [], edges: [] };
@@ -123,5 +123,31 @@ describe('designer store', () => {
     expect(xs('analyse')).toBeLessThan(xs('case-law'));
     store.getState().undo();
     expect(store.getState().document()).toEqual(legal);
+  });
+
+  it('a step added after a router or an approval takes its first free port, in drawn order', () => {
+    const doc: WorkflowDocument = {
+      formatVersion: 1,
+      nodes: [
+        { id: 't', kind: 'trigger', position: { x: 0, y: 0 }, config: { mode: 'manual', keyHold: 'working' } },
+        { id: 'r', kind: 'router', position: { x: 300, y: 0 }, config: { routes: [{ id: 'hi', label: 'High', condition: 'true' }, { id: 'lo', condition: 'false' }] } },
+      ],
+      edges: [{ id: 'e', source: 't', target: 'r' }],
+    };
+    const store = createDesignerStore({ document: doc });
+    const handleTo = (target: string) => store.getState().edges.find((e) => e.target === target)?.sourceHandle;
+    const a = store.getState().addNode('approval', { x: 600, y: 0 }, { connectFrom: 'r' });
+    const b = store.getState().addNode('end', { x: 600, y: 100 }, { connectFrom: 'r' });
+    const c = store.getState().addNode('end', { x: 600, y: 200 }, { connectFrom: 'r' });
+    const d = store.getState().addNode('end', { x: 600, y: 300 }, { connectFrom: 'r' });
+    expect([handleTo(a), handleTo(b), handleTo(c), handleTo(d)]).toEqual(['hi', 'lo', 'default', undefined]);
+    const yes = store.getState().addNode('end', { x: 900, y: 0 }, { connectFrom: a });
+    const no = store.getState().addNode('end', { x: 900, y: 100 }, { connectFrom: a });
+    expect([handleTo(yes), handleTo(no)]).toEqual(['approved', 'rejected']);
+  });
+
+  it('knows the label of each route, for the edges that leave by it', () => {
+    const store = createDesignerStore({ document: legal });
+    expect(store.decorations.getState().portLabels[portKey('risk', 'high')]).toBe('High risk');
   });
 });

@@ -17,11 +17,11 @@ import { applyEdgeChanges, applyNodeChanges, type Connection, type EdgeChange, t
 import { createContext, createElement, useContext, useState, type ReactNode } from 'react';
 import { createStore, useStore, type StoreApi } from 'zustand';
 import type { NodeStatus } from '@/server/engine';
-import { createNode, DEFAULT_HANDLE, KIND_META, type NodeKind, type WorkflowDocument } from '@/server/workflows/schema';
+import { createNode, DEFAULT_HANDLE, KIND_META, outputHandles, type NodeKind, type WorkflowDocument } from '@/server/workflows/schema';
 import { canConnect, validateWorkflow, type Problem } from '@/server/workflows/validate';
 import type { Json } from '@/server/spine/events';
 import { copySelection, pasteInto, type ClipboardPayload } from './clipboard';
-import { edgeFromDocument, fromDocument, nodeFromDocument, toDocument, type DesignerEdge, type DesignerNode, type NodeData } from './graph';
+import { edgeFromDocument, fromDocument, nodeFromDocument, nodeToDocument, toDocument, type DesignerEdge, type DesignerNode, type NodeData } from './graph';
 import { edgeIdFor, nextNodeId } from './ids';
 import { autoLayout } from './layout';
 
@@ -64,7 +64,11 @@ export type DesignerState = {
   isValidConnection(c: Connection | DesignerEdge): boolean;
   endConnection(): void;
   /** Adds a node; with `connectFrom`, also an edge from that node when the rules allow it. Returns its id. */
-  addNode(kind: NodeKind, position: { x: number; y: number }, opts?: { connectFrom?: string; select?: boolean }): string;
+  /**
+   * Adds a node; with `connectFrom`, also an edge from that node's first free port (`firstFreePort`), or from
+   * `handle` when given, when the rules allow it. Returns its id.
+   */
+  addNode(kind: NodeKind, position: { x: number; y: number }, opts?: { connectFrom?: string; handle?: string; select?: boolean }): string;
   updateNodeData(id: string, data: Partial<NodeData>, opts?: { coalesce?: string }): void;
   /** Changes a node's id (edges follow). Returns an error message, or null when done. */
   renameNode(id: string, next: string): string | null;
@@ -89,6 +93,20 @@ export type DesignerState = {
   setMarks(marks: Readonly<Record<string, DiffMark>>): void;
   document(): WorkflowDocument;
 };
+
+/**
+ * The output port a step added after `sourceId` is wired to: the first of the source's ports, in their drawn
+ * order (a router's routes, then `default`; an approval's `approved`, then `rejected`; an agent's success,
+ * then `error`), that can take an edge to a node `targetId` with no input yet. `targetId` need not be in `doc`
+ * (a stand-in with no edges is checked). Null when every port is taken (or the source is an end).
+ */
+export function firstFreePort(doc: WorkflowDocument, sourceId: string, targetId = '__new__'): string | null {
+  const source = doc.nodes.find((n) => n.id === sourceId);
+  if (!source) return null;
+  const probe = doc.nodes.some((n) => n.id === targetId) ? doc : { ...doc, nodes: [...doc.nodes, createNode('end', targetId)] };
+  for (const handle of outputHandles(source)) if (!canConnect(probe, { source: sourceId, target: targetId, sourceHandle: handle })) return handle;
+  return null;
+}
 
 type Validation = Pick<DesignerState, 'problems' | 'nodeProblems' | 'edgeProblems'>;
 
@@ -128,18 +146,38 @@ const selectedIds = (items: readonly { id: string; selected?: boolean }[]) => ne
  * the designer state into a store of its own that changes only when these do, so the hundreds of node and
  * edge subscriptions are not re-checked on every frame of a drag (which changes `nodes` each frame).
  */
-export type Decorations = Pick<DesignerState, 'nodeProblems' | 'edgeProblems' | 'runStates' | 'marks' | 'readOnly'>;
+export type Decorations = Pick<DesignerState, 'nodeProblems' | 'edgeProblems' | 'runStates' | 'marks' | 'readOnly'> & {
+  /** What a user reads for a named port, by `portKey(nodeId, handle)`: a router route's label (routes without one are absent). */
+  portLabels: Readonly<Record<string, string>>;
+};
 
-const decorationsOf = (s: DesignerState): Decorations => ({ nodeProblems: s.nodeProblems, edgeProblems: s.edgeProblems, runStates: s.runStates, marks: s.marks, readOnly: s.readOnly });
+/** The key of a port in `Decorations.portLabels`. */
+export const portKey = (nodeId: string, handle: string) => `${nodeId}\u0000${handle}`;
+
+function portLabelsOf(nodes: readonly DesignerNode[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const n of nodes) if (n.type === 'router') for (const r of n.data.config.routes) if (r.label?.trim()) out[portKey(n.id, r.id)] = r.label.trim();
+  return out;
+}
+
+function sameLabels(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+  const ka = Object.keys(a);
+  return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
+}
+
+const decorationsOf = (s: DesignerState, portLabels: Readonly<Record<string, string>>): Decorations => ({ nodeProblems: s.nodeProblems, edgeProblems: s.edgeProblems, runStates: s.runStates, marks: s.marks, readOnly: s.readOnly, portLabels });
 
 export type DesignerStore = StoreApi<DesignerState> & { decorations: StoreApi<Decorations> };
 
 export function createDesignerStore(initial: { document: WorkflowDocument; readOnly?: boolean; agents?: ReadonlySet<string> | null }): DesignerStore {
   const store = createGraphStore(initial);
-  const decorations = createStore<Decorations>()(() => decorationsOf(store.getState()));
+  const decorations = createStore<Decorations>()(() => decorationsOf(store.getState(), portLabelsOf(store.getState().nodes)));
   store.subscribe((s, prev) => {
-    if (s.nodeProblems !== prev.nodeProblems || s.edgeProblems !== prev.edgeProblems || s.runStates !== prev.runStates || s.marks !== prev.marks || s.readOnly !== prev.readOnly)
-      decorations.setState(decorationsOf(s), true);
+    const was = decorations.getState().portLabels;
+    const next = s.nodes === prev.nodes ? was : portLabelsOf(s.nodes);
+    const portLabels = sameLabels(was, next) ? was : next;
+    if (s.nodeProblems !== prev.nodeProblems || s.edgeProblems !== prev.edgeProblems || s.runStates !== prev.runStates || s.marks !== prev.marks || s.readOnly !== prev.readOnly || portLabels !== was)
+      decorations.setState(decorationsOf(s, portLabels), true);
   });
   return Object.assign(store, { decorations });
 }
@@ -268,9 +306,8 @@ function createGraphStore(initial: { document: WorkflowDocument; readOnly?: bool
         let edges = s.edges;
         const from = opts.connectFrom ? s.nodes.find((n) => n.id === opts.connectFrom) : undefined;
         if (from && KIND_META[kind].inputs !== 'none') {
-          const doc = toDocument(nodes, edges);
-          const handle = from.type === 'approval' ? 'approved' : DEFAULT_HANDLE;
-          if (!canConnect(doc, { source: from.id, target: id, sourceHandle: handle })) {
+          const handle = opts.handle ?? firstFreePort(toDocument(nodes, edges), from.id, id);
+          if (handle !== null && !canConnect(toDocument(nodes, edges), { source: from.id, target: id, sourceHandle: handle })) {
             const eid = edgeIdFor(from.id, id, handle, new Set(edges.map((e) => e.id)));
             edges = [...edges, edgeFromDocument({ id: eid, source: from.id, target: id, ...((handle !== DEFAULT_HANDLE || from.type === 'router') && { sourceHandle: handle }) })];
           }
@@ -372,7 +409,7 @@ function createGraphStore(initial: { document: WorkflowDocument; readOnly?: bool
         const s = get();
         if (s.readOnly || !s.nodes.length) return;
         const pos = autoLayout(
-          s.nodes.map((n) => ({ id: n.id, width: n.measured?.width, height: n.measured?.height, y: n.position.y })),
+          s.nodes.map((n) => ({ id: n.id, width: n.measured?.width, height: n.measured?.height, y: n.position.y, ports: outputHandles(nodeToDocument(n)) })),
           s.edges,
         );
         commit({ nodes: s.nodes.map((n) => ({ ...n, position: pos.get(n.id) ?? n.position })), edges: s.edges }, { structural: false });

@@ -10,12 +10,13 @@ import { useEffect, useState, type ReactNode } from 'react';
 import { Area, AreaChart, Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { Badge, Button, Card, CardContent, CardDescription, CardHeader, CardTitle, cn, Skeleton, Table, TableBody, TableHead, Th, useClock } from '@/components/ui';
 import { ConnectionStatus } from '@/components/timeline/ConnectionStatus';
-import { ago, count, duration, percent, shortDuration, shortId } from '@/components/timeline/format';
+import { ago, count, duration, percent, shortId } from '@/components/timeline/format';
 import { cost, tokens } from './usageFormat';
 import type { Overview as OverviewData } from '@/server/observability';
 import { useQuery } from '@tanstack/react-query';
 import { useTRPC } from '@/components/trpc/client';
 import { HealthBadge } from '@/components/agents/HealthBadge';
+import { durationAxis } from './durationAxis';
 import { Sparkline } from './Sparkline';
 import { useOverview } from './useOverview';
 import { WINDOWS, windowOf } from './windows';
@@ -79,6 +80,7 @@ export function Overview() {
 
 function Body({ data, now, windowLabel }: { data: OverviewData; now: number; windowLabel: string }) {
   const trpc = useTRPC();
+  const latencyAxis = durationAxis(Math.max(0, ...data.nodeKinds.map((k) => k.p95 ?? 0)));
   // Agent health is always over the last hour (server/observability/agentHealth.ts), whatever the window.
   const health = useQuery(trpc.agents.health.queryOptions(undefined, { refetchInterval: 10_000 }));
   const healthOf = new Map((health.data ?? []).map((h) => [h.agent, h]));
@@ -89,7 +91,7 @@ function Body({ data, now, windowLabel }: { data: OverviewData; now: number; win
     <>
       <section aria-label="Key figures" className="grid grid-cols-2 gap-3 md:grid-cols-3 xl:grid-cols-6">
         <Stat label="Events / s" value={lastMinute.toFixed(lastMinute < 10 ? 1 : 0)} note="last minute" testId="stat-eps" />
-        <Stat label="Events" value={count(data.eventsInWindow)} note={`in the last ${windowLabel} · head #${count(data.head)}`} testId="stat-events" />
+        <Stat label="Events" value={count(data.eventsInWindow)} note={`last ${windowLabel} · head #${count(data.head)}`} testId="stat-events" />
         <Stat label="Active runs" value={count(active)} note={`${count(data.runsTotal)} runs in all`} href="/runs?status=running,waiting,queued" testId="stat-active-runs" />
         <Stat label="Task failure rate" value={percent(data.tasks.failureRate)} note={`${count(data.tasks.failed)} of ${count(data.tasks.dispatched)} attempts`} tone={(data.tasks.failureRate ?? 0) > 0.05 ? 'danger' : undefined} testId="stat-failure-rate" />
         <Stat label="Retry rate" value={percent(data.tasks.retryRate)} note={`${count(data.tasks.retried)} retries · ${count(data.tasks.staleReruns)} stale re-runs`} testId="stat-retry-rate" />
@@ -234,7 +236,7 @@ function Body({ data, now, windowLabel }: { data: OverviewData; now: number; win
                 <BarChart data={data.nodeKinds.map((k) => ({ kind: k.kind, p50: k.p50 ?? 0, p95: k.p95 ?? 0, n: k.count }))} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
                   <CartesianGrid strokeDasharray="3 3" stroke="currentColor" className="text-zinc-200 dark:text-zinc-800" vertical={false} />
                   <XAxis dataKey="kind" tick={{ fontSize: 11 }} stroke="#a1a1aa" />
-                  <YAxis tickFormatter={(v: number) => shortDuration(v)} tick={{ fontSize: 11 }} width={44} stroke="#a1a1aa" />
+                  <YAxis tickFormatter={latencyAxis.format} tick={{ fontSize: 11 }} width={52} stroke="#a1a1aa" />
                   <Tooltip formatter={(v, name) => [duration(Number(v)), String(name)]} contentStyle={{ fontSize: 12, borderRadius: 8 }} />
                   <Legend wrapperStyle={{ fontSize: 11 }} />
                   <Bar dataKey="p50" fill="#818cf8" isAnimationActive={false} radius={[3, 3, 0, 0]} />
@@ -283,10 +285,10 @@ function Body({ data, now, windowLabel }: { data: OverviewData; now: number; win
             <ul className="divide-y divide-zinc-100 dark:divide-zinc-800/70" data-testid="pending-approvals">
               {data.approvals.items.map((a) => (
                 <li key={a.approvalId} className="flex items-center gap-3 px-5 py-2 text-sm">
-                  <Link href={`/runs/${encodeURIComponent(a.runId)}`} className="font-mono text-xs text-indigo-600 hover:underline dark:text-indigo-400" title={a.runId}>
-                    {shortId(a.runId)}
+                  <Link href={`/runs/${encodeURIComponent(a.runId)}`} className="min-w-0 flex-1 hover:underline" title={`Run ${a.runId}, step ${a.nodeId}`} data-testid="pending-approval">
+                    <span className="block truncate font-medium">{a.nodeLabel ?? a.nodeId}</span>
+                    <span className="block truncate text-xs text-zinc-500">{a.workflowName ?? a.workflowId ?? 'workflow'} · run {shortId(a.runId)}</span>
                   </Link>
-                  <span className="min-w-0 flex-1 truncate">{a.nodeId}</span>
                   {a.role && <Badge>{a.role}</Badge>}
                   <span className={cn('w-24 text-right font-mono text-xs tabular-nums', now - a.requestedAtMs > 3_600_000 && 'text-amber-600 dark:text-amber-400')}>{duration(now - a.requestedAtMs)}</span>
                 </li>
@@ -322,7 +324,8 @@ function Stat({ label, value, note, tone, href, testId }: { label: string; value
       <p className={cn('mt-1 text-2xl font-semibold tracking-tight tabular-nums', tone === 'danger' && 'text-rose-600 dark:text-rose-400', tone === 'warning' && 'text-amber-600 dark:text-amber-400')} data-testid={testId}>
         {value}
       </p>
-      <p className="mt-0.5 truncate text-xs text-zinc-500 dark:text-zinc-400" title={note}>
+      {/* Wraps rather than cuts: a caption is read, not skimmed ("last 1 hour · head #12,345"). */}
+      <p className="mt-0.5 text-xs text-balance text-zinc-500 dark:text-zinc-400" data-testid={testId ? `${testId}-note` : undefined}>
         {note}
       </p>
     </>

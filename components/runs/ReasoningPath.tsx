@@ -72,7 +72,7 @@ export function ReasoningPath({ runId, eventRef }: { runId: string; eventRef: st
           </p>
           <h1 className="mt-1 text-xl font-semibold tracking-tight">Reasoning path of #{p.target.seq} <span className="font-mono text-base">{p.target.type}</span></h1>
           <p className="mt-1 text-sm text-zinc-500">
-            Run <span className="font-mono">{runId}</span>
+            Run <span className="font-mono break-all">{runId}</span>
             {p.workflow && (
               <>
                 {' '}
@@ -82,7 +82,7 @@ export function ReasoningPath({ runId, eventRef }: { runId: string; eventRef: st
             {p.startedBy && <> · started by {p.startedBy}</>}
           </p>
         </div>
-        <div className="ml-auto flex items-center gap-2 print:hidden">
+        <div className="ml-auto flex flex-wrap items-center gap-2 print:hidden">
           {p.complete ? (
             <Badge tone="success" data-testid="path-complete">
               Complete: every step traced to the trigger

@@ -26,6 +26,8 @@ import { RunTraceId } from './RunTraceId';
 import { useLiveRefresh } from './useLiveRefresh';
 import { Waterfall } from './Waterfall';
 
+const WAIT_KIND: Record<string, string> = { approval: 'Approval', timer: 'Delay', key: 'Key', agent: 'Agent', other: 'Other' };
+
 /** Node states in the order the counts are shown: what moves first, what is left last. */
 const COUNT_ORDER = ['running', 'waiting', 'done', 'failed', 'skipped', 'pending'] as const;
 
@@ -86,6 +88,8 @@ function Loaded({ d, runId, now, live, openEvent }: { d: RunDetailData; runId: s
   }, [d.events]);
   const lastEvent = d.events[d.events.length - 1];
   const waiting = index?.waitingOn ?? [];
+  // Steps are read by their labels ("Partner review"), their ids only when they have none.
+  const nodeLabels = useMemo(() => new Map((d.document?.nodes ?? []).flatMap((n) => (n.label?.trim() ? [[n.id, n.label.trim()] as const] : []))), [d.document]);
   // The run a queued run waits behind for its entity key (from its latest run.queued, until it acquires).
   const queuedBehind = useMemo(() => {
     let behind: string | undefined;
@@ -137,7 +141,9 @@ function Loaded({ d, runId, now, live, openEvent }: { d: RunDetailData; runId: s
       </div>
 
       <dl className={cn('grid grid-cols-2 gap-3 sm:grid-cols-3', d.usage ? 'lg:grid-cols-7' : 'lg:grid-cols-6')}>
-        <Fact label="Started by">{run.startedBy}</Fact>
+        <Fact label="Started by">
+          <Breakable text={run.startedBy} />
+        </Fact>
         <Fact label="Started">{shownDateTime(startedMs)}</Fact>
         <Fact label="Duration">
           <span className="font-mono tabular-nums" data-testid="run-duration">
@@ -162,8 +168,8 @@ function Loaded({ d, runId, now, live, openEvent }: { d: RunDetailData; runId: s
           ) : (
             <span className="flex flex-wrap gap-1">
               {waiting.map((w) => (
-                <Badge key={w.label} tone={w.kind === 'approval' ? 'warning' : 'info'}>
-                  {w.kind} {w.label}
+                <Badge key={w.label} tone={w.kind === 'approval' ? 'warning' : 'info'} title={`${w.kind} ${w.label}`} data-testid="waiting-on">
+                  <span className="opacity-70">{WAIT_KIND[w.kind] ?? w.kind}</span> {(w.kind === 'approval' || w.kind === 'timer') && nodeLabels.get(w.label) ? nodeLabels.get(w.label) : w.label}
                 </Badge>
               ))}
               {queuedBehind && (run.status === 'running' || run.status === 'waiting') && (
@@ -185,7 +191,7 @@ function Loaded({ d, runId, now, live, openEvent }: { d: RunDetailData; runId: s
       {run.error && (
         <p role="alert" className="rounded-lg border border-rose-200 bg-rose-50 px-4 py-2 text-sm text-rose-800 dark:border-rose-900/60 dark:bg-rose-950/40 dark:text-rose-300">
           <span className="font-mono text-xs">{run.error.code}</span> {run.error.reason}
-          {run.error.nodeId && <span> (node {run.error.nodeId})</span>}
+          {run.error.nodeId && <span title={run.error.nodeId}> (step {nodeLabels.get(run.error.nodeId) ?? run.error.nodeId})</span>}
         </p>
       )}
 
@@ -394,11 +400,30 @@ function Section({ title, description, children }: { title: string; description:
   );
 }
 
+/**
+ * An e-mail address or dotted name that wraps where a reader expects (before "@" and ".") rather than in
+ * the middle of a word.
+ */
+function Breakable({ text }: { text: string | null | undefined }) {
+  if (!text) return <>—</>;
+  const parts = text.split(/(?=[@.])/);
+  return (
+    <span data-testid="started-by">
+      {parts.map((p, i) => (
+        <span key={i}>
+          {i > 0 && <wbr />}
+          {p}
+        </span>
+      ))}
+    </span>
+  );
+}
+
 function Fact({ label, children }: { label: string; children: ReactNode }) {
   return (
     <div className={cn('rounded-lg border border-zinc-200 bg-white px-3 py-2 dark:border-zinc-800 dark:bg-zinc-900/60')}>
       <dt className="text-[11px] text-zinc-500">{label}</dt>
-      <dd className="mt-0.5 text-sm break-words">{children}</dd>
+      <dd className="mt-0.5 text-sm [overflow-wrap:anywhere] [word-break:normal]">{children}</dd>
     </div>
   );
 }

@@ -5,7 +5,7 @@
  * refetched when a run event is pushed (throttled), so statuses change in place; durations of open runs
  * tick with the clock.
  */
-import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { keepPreviousData, useQueries, useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { usePathname, useRouter, useSearchParams } from 'next/navigation';
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
@@ -56,6 +56,7 @@ export function RunsTable() {
     set({ key: text.key.trim() || null, by: text.by.trim() || null, q: text.q.trim() || null });
   };
 
+  const stepLabels = useStepLabels(list.data?.rows ?? []);
   const total = list.data?.total ?? 0;
   const pages = Math.max(1, Math.ceil(total / PAGE));
   const filtered = q.statuses.length > 0 || !!q.workflowId || !!q.key || !!q.startedBy || !!q.runId;
@@ -148,7 +149,7 @@ export function RunsTable() {
                     </td>
                   </tr>
                 ))
-              : list.data?.rows.map((r) => <Row key={r.id} r={r} now={now} />)}
+              : list.data?.rows.map((r) => <Row key={r.id} r={r} now={now} stepLabels={stepLabels} />)}
           </TableBody>
         </Table>
         {list.data && list.data.rows.length === 0 && (
@@ -198,7 +199,7 @@ function SortTh({ id, label, q, onSort, right }: { id: SortId; label: string; q:
   );
 }
 
-function Row({ r, now }: { r: RunListRow; now: number }) {
+function Row({ r, now, stepLabels }: { r: RunListRow; now: number; stepLabels: StepLabels }) {
   const open = r.endedAtMs === null;
   return (
     <tr data-testid="run-row" data-run-id={r.id} data-status={r.status} className="hover:bg-zinc-50 dark:hover:bg-zinc-800/40">
@@ -226,8 +227,8 @@ function Row({ r, now }: { r: RunListRow; now: number }) {
             <span className="text-xs text-zinc-400">{open ? '—' : ''}</span>
           ) : (
             r.waitingOn.map((w) => (
-              <Badge key={`${w.kind}:${w.label}`} tone={w.kind === 'approval' ? 'warning' : w.kind === 'agent' ? 'info' : 'neutral'}>
-                <span className="opacity-70">{w.kind}</span> {w.label}
+              <Badge key={`${w.kind}:${w.label}`} tone={w.kind === 'approval' ? 'warning' : w.kind === 'agent' ? 'info' : 'neutral'} title={`${w.kind} ${w.label}`} data-testid="run-waiting-on">
+                <span className="opacity-70">{w.kind}</span> {((w.kind === 'approval' || w.kind === 'timer') && stepLabels.get(`${r.workflowId}@${r.version}`)?.get(w.label)) || w.label}
               </Badge>
             ))
           )}
@@ -240,4 +241,28 @@ function Row({ r, now }: { r: RunListRow; now: number }) {
       </td>
     </tr>
   );
+}
+
+/** Step labels by node id, per `${workflowId}@${version}`. */
+type StepLabels = ReadonlyMap<string, ReadonlyMap<string, string>>;
+
+/**
+ * The labels of the steps runs on this page wait on ("Contract approval", not `contract-approval`), from
+ * the versions they run (immutable, so fetched once each and kept).
+ */
+function useStepLabels(rows: readonly RunListRow[]): StepLabels {
+  const trpc = useTRPC();
+  const versions = [...new Set(rows.filter((r) => r.waitingOn.some((w) => w.kind === 'approval' || w.kind === 'timer')).map((r) => `${r.workflowId}@${r.version}`))];
+  const results = useQueries({
+    queries: versions.map((v) => {
+      const at = v.lastIndexOf('@');
+      return trpc.workflows.version.queryOptions({ id: v.slice(0, at), version: Number(v.slice(at + 1)) }, { staleTime: Infinity, retry: false });
+    }),
+  });
+  const out = new Map<string, Map<string, string>>();
+  results.forEach((q, i) => {
+    if (!q.data) return;
+    out.set(versions[i]!, new Map(q.data.document.nodes.flatMap((n) => (n.label?.trim() ? [[n.id, n.label.trim()] as const] : []))));
+  });
+  return out;
 }

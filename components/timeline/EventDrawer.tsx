@@ -34,12 +34,13 @@ export function EventDrawer({ seq, onClose, onOpen }: { seq: number; onClose(): 
 
   const e = detail.data?.event;
   return (
+    // Below the top bar (57 px), which stays usable: the user menu and the navigation are never covered.
     <aside
       role="dialog"
       aria-modal="false"
       aria-labelledby="event-drawer-title"
       data-testid="event-drawer"
-      className="fixed inset-y-0 right-0 z-30 flex w-full max-w-xl flex-col border-l border-zinc-200 bg-white shadow-2xl dark:border-zinc-800 dark:bg-zinc-950"
+      className="fixed top-[57px] bottom-0 right-0 z-30 flex w-full max-w-xl flex-col border-l border-zinc-200 bg-white shadow-2xl dark:border-zinc-800 dark:bg-zinc-950"
     >
       <header className="flex items-start gap-3 border-b border-zinc-200 px-5 py-4 dark:border-zinc-800">
         <div className="min-w-0 flex-1">

@@ -15,7 +15,9 @@ import 'server-only';
 import { dehydrate, HydrationBoundary, QueryClient } from '@tanstack/react-query';
 import { createTRPCOptionsProxy } from '@trpc/tanstack-react-query';
 import { headers } from 'next/headers';
+import { redirect } from 'next/navigation';
 import { cache, createElement, type ReactNode } from 'react';
+import { signInHref } from '@/components/auth/signInPath';
 import { appRouter, createContext } from '@/server/api';
 
 /** One query client per server request. */
@@ -29,4 +31,24 @@ export const trpc = createTRPCOptionsProxy({
 
 export function HydrateClient({ children }: { children: ReactNode }) {
   return createElement(HydrationBoundary, { state: dehydrate(getQueryClient()) }, children);
+}
+
+/**
+ * Sends a visitor with no session (no valid cookie or key) to sign-in before the page renders, so none of
+ * the page's queries is first refused with 401. The answer is cached for the request and handed to the
+ * browser with the page's other prefetched queries (`useActor` reads it without a round trip).
+ *
+ * @example await requireSession(pathWithSearch('/runs', await searchParams));
+ */
+export async function requireSession(current: string): Promise<void> {
+  const me = await getQueryClient().fetchQuery(trpc.session.me.queryOptions());
+  if (!me) redirect(signInHref(current));
+}
+
+/** A page's path with its query string, for `requireSession`. */
+export function pathWithSearch(path: string, searchParams: Record<string, string | string[] | undefined>): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(searchParams)) for (const one of Array.isArray(v) ? v : v === undefined ? [] : [v]) q.append(k, one);
+  const s = q.toString();
+  return s ? `${path}?${s}` : path;
 }

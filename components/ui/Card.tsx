@@ -1,12 +1,15 @@
 import type { ComponentProps } from 'react';
 import { cn } from './cn';
 
-/** A bordered surface; compose with CardHeader / CardTitle / CardDescription / CardContent. */
+/**
+ * A bordered surface; compose with CardHeader / CardTitle / CardDescription / CardContent. `min-w-0`: as a
+ * grid or flex item it never grows past its track for a wide table inside (which scrolls in the card).
+ */
 export function Card({ className, ...props }: ComponentProps<'section'>) {
   return (
     <section
       className={cn(
-        'rounded-xl border border-zinc-200 bg-white shadow-xs dark:border-zinc-800 dark:bg-zinc-900/60',
+        'min-w-0 rounded-xl border border-zinc-200 bg-white shadow-xs dark:border-zinc-800 dark:bg-zinc-900/60',
         className,
       )}
       {...props}

@@ -23,7 +23,9 @@ export function Table({
   children: ReactNode;
 }) {
   return (
-    <div className={cn('overflow-x-auto', scrollClassName)}>
+    // `relative`: absolutely placed cells' content (screen-reader-only labels) stays inside the scrolling box
+    // instead of widening the page.
+    <div className={cn('relative overflow-x-auto', scrollClassName)}>
       <table data-testid={testId} aria-label={label} className={cn('w-full text-left', dense ? 'text-xs' : 'text-sm', className)}>
         {children}
       </table>

@@ -75,7 +75,7 @@ export function WorkflowList() {
   const exportOne = async (w: WorkflowOverview) => {
     try {
       const d = await client.workflows.get.query({ id: w.id });
-      downloadText(`${w.slug}.json`, serializeWorkflow(d.draft));
+      downloadText(`${w.slug}.json`, serializeWorkflow(d.draft, { name: d.name }));
     } catch (e) {
       toast(errorMessage(e), { tone: 'error' });
     }

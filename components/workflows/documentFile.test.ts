@@ -12,6 +12,13 @@ describe('workflow files', () => {
     expect(r).toMatchObject({ ok: true, document: legal });
   });
 
+  it("carries the workflow's name, and the document stays exactly a document", () => {
+    const text = serializeWorkflow(legal, { name: 'Legal case' });
+    expect(Object.keys(JSON.parse(text) as object)[0]).toBe('name');
+    expect(parseWorkflowFile(text)).toMatchObject({ ok: true, document: legal, name: 'Legal case' });
+    expect(parseWorkflowFile(serializeWorkflow(legal))).not.toHaveProperty('name');
+  });
+
   it('refuses what is not JSON, not a workflow, or uses unknown kinds', () => {
     expect(parseWorkflowFile('{nope')).toMatchObject({ ok: false, title: 'The file is not valid JSON' });
     expect(codes(parseWorkflowFile('[1,2]'))).toEqual(['import.not_a_workflow']);

@@ -5,6 +5,10 @@
  * validator); nothing is ever cast. A file that cannot be a draft (malformed, unknown kinds, duplicate
  * ids, dangling edges, cycles) is refused with its problems and nothing changes. A file that is merely
  * incomplete (an agent not chosen yet) imports, and its problems show as usual.
+ *
+ * Export also writes the workflow's `name` first, so a file says which workflow it is. Import reads it back
+ * (`ImportResult.name`, at most 200 characters) and takes it off before the document is parsed, so the
+ * document itself stays exactly the `WorkflowDocument` the API takes.
  */
 import { NODE_KINDS, type WorkflowDocument } from '@/server/workflows/schema';
 import { parseAndValidate, type Problem, type ProblemCode } from '@/server/workflows/validate';
@@ -16,7 +20,7 @@ export const MAX_IMPORT_BYTES = 2 * 1024 * 1024;
 const REFUSED: ReadonlySet<ProblemCode> = new Set(['document.invalid', 'node.duplicate_id', 'edge.duplicate_id', 'edge.unknown_node', 'edge.self_loop', 'graph.cycle']);
 
 export type ImportIssue = { code: string; message: string; nodeId?: string; edgeId?: string };
-export type ImportResult = { ok: true; document: WorkflowDocument; problems: Problem[] } | { ok: false; title: string; issues: ImportIssue[] };
+export type ImportResult = { ok: true; document: WorkflowDocument; problems: Problem[]; /** The workflow name the file carries, if any. */ name?: string } | { ok: false; title: string; issues: ImportIssue[] };
 
 const MAX_SHOWN = 20;
 
@@ -43,7 +47,13 @@ export function parseWorkflowFile(text: string, opts: { agents?: ReadonlySet<str
   }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw) || !('nodes' in raw) || !('edges' in raw))
     return refuse('The file is not a Spine workflow', [{ code: 'import.not_a_workflow', message: 'Expected an object with formatVersion, nodes and edges (what Export writes).' }]);
-  const kinds = unknownKinds(raw);
+  let name: string | undefined;
+  if ('name' in raw) {
+    const { name: carried, ...rest } = raw as { name?: unknown };
+    if (typeof carried === 'string' && carried.trim()) name = carried.trim().slice(0, 200);
+    raw = rest;
+  }
+  const kinds = unknownKinds(raw as object);
   if (kinds.length)
     return refuse('The file uses node kinds Spine does not have', kinds.map(({ id, kind }) => ({ code: 'import.unknown_kind', message: `Node ${id} has kind ${kind}; known kinds are ${NODE_KINDS.join(', ')}.` })));
   const { doc, problems } = parseAndValidate(raw, opts);
@@ -52,7 +62,7 @@ export function parseWorkflowFile(text: string, opts: { agents?: ReadonlySet<str
     const title = refused.some((p) => p.code === 'graph.cycle') ? 'The workflow has a cycle' : 'The file is not a valid workflow';
     return refuse(title, (refused.length ? refused : problems).map(({ code, message, nodeId, edgeId }) => ({ code, message, ...(nodeId && { nodeId }), ...(edgeId && { edgeId }) })));
   }
-  return { ok: true, document: doc, problems };
+  return { ok: true, document: doc, problems, ...(name !== undefined && { name }) };
 }
 
 function unknownKinds(raw: object): { id: string; kind: string }[] {
@@ -70,9 +80,9 @@ function unknownKinds(raw: object): { id: string; kind: string }[] {
   return out;
 }
 
-/** The text Export writes: the document, pretty-printed, ending in a newline. */
-export function serializeWorkflow(doc: WorkflowDocument): string {
-  return `${JSON.stringify(doc, null, 2)}\n`;
+/** The text Export writes: the workflow's name (when given), then the document, pretty-printed, ending in a newline. */
+export function serializeWorkflow(doc: WorkflowDocument, meta: { name?: string } = {}): string {
+  return `${JSON.stringify(meta.name ? { name: meta.name, ...doc } : doc, null, 2)}\n`;
 }
 
 /** A workflow name from an imported file's name: `legal-case.json` → `legal-case`. */

@@ -10,7 +10,7 @@ export type EngineEvent<T extends string, P> = { type: T; payload: P; seq: numbe
 
 export type RunStarted = EngineEvent<'run.started', {
   workflowId: string; workflowSlug: string; version: number; input: Json; intent?: string; constraints?: Record<string, Json>;
-  deadline?: string; state?: Record<string, Json>; startedBy: string; trigger: { kind: 'manual' | 'event' | 'schedule' | 'api'; eventSeq?: number; eventType?: string };
+  deadline?: string; state?: Record<string, Json>; startedBy: string; /** How the run was started: `designer` is the Run button of the designer (tRPC `workflows.startRun`), `api` the public API. */ trigger: { kind: 'manual' | 'event' | 'schedule' | 'api' | 'designer'; eventSeq?: number; eventType?: string };
   /** The run's W3C trace context (run/traceContext.ts): its span, and the caller's when the start came with a `traceparent`. */
   trace?: RunTraceContext;
 }>;

@@ -160,8 +160,11 @@ export async function startEngine(opts: { spine: Spine; db: Db; run?: boolean; d
     /** The schema registry of event types (server/contracts): the publish gate and versioned, evented schemas. */
     schemas,
 
-    /** `opts.trace`: the W3C trace context of the request that asked (its `traceparent`); the run joins that trace. */
-    async startRun(workflowIdOrSlug: string, raw: StartRunInput | unknown, actor: Requester, opts: { trace?: TraceContext } = {}) {
+    /**
+     * Starts a run for `actor`. `opts.via: 'designer'` records the designer's Run button as its trigger (else `api`);
+     * `opts.trace`: the W3C trace context of the request that asked (its `traceparent`); the run joins that trace.
+     */
+    async startRun(workflowIdOrSlug: string, raw: StartRunInput | unknown, actor: Requester, opts: { via?: 'designer'; trace?: TraceContext } = {}) {
       const parsed = StartRunInput.safeParse(raw);
       if (!parsed.success) throw new ValidationError('run.invalid_input', parsed.error.issues[0]!.message, { issues: parsed.error.issues.slice(0, 5) });
       const i = parsed.data;
@@ -174,7 +177,7 @@ export async function startEngine(opts: { spine: Spine; db: Db; run?: boolean; d
         workflowId: workflowIdOrSlug, version: i.version, input: i.input as Json, intent: i.intent, constraints: i.constraints as Record<string, Json>, deadline: i.deadline, key: i.key,
         // A requester's idempotency key is theirs alone: it cannot name the start a trigger will make.
         idempotencyKey: i.idempotencyKey === undefined ? undefined : requesterKey(requesterSource(actor).kind, requesterName(actor), i.idempotencyKey),
-        startedBy: requesterName(actor), startedByKind: requesterSource(actor).kind, ...(opts.trace && { trace: opts.trace }) });
+        startedBy: requesterName(actor), startedByKind: requesterSource(actor).kind, ...(opts.via === 'designer' && { trigger: { kind: 'designer' as const } }), ...(opts.trace && { trace: opts.trace }) });
     },
 
     /**

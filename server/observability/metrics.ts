@@ -44,7 +44,7 @@ export type Overview = {
   nodeKinds: (Percentiles & { kind: string })[];
   tasks: { dispatched: number; completed: number; failed: number; retried: number; stale: number; staleReruns: number; failureRate: number | null; retryRate: number | null };
   runs: { started: number; completed: number; failed: number; cancelled: number; failureRate: number | null };
-  approvals: { pending: number; oldestRequestedAtMs: number | null; items: { runId: string; approvalId: string; nodeId: string; role: string | null; requestedAtMs: number; workflowId: string | null }[] };
+  approvals: { pending: number; oldestRequestedAtMs: number | null; items: { runId: string; approvalId: string; nodeId: string; role: string | null; requestedAtMs: number; workflowId: string | null; /** The workflow's name and the step's label (its version's), for people; null when unknown. */ workflowName: string | null; nodeLabel: string | null }[] };
   joins: Percentiles;
 };
 
@@ -212,11 +212,11 @@ function joinWaits(sql: LogQueries): string {
 /** Approvals requested in runs that are still active and not yet decided for good, oldest first. */
 export async function pendingApprovals(log: EventLog): Promise<Overview['approvals']> {
   const sql = logQueries(log);
-  const rows = await sql.all<{ run_id: string; type: string; payload: string; time_ms: unknown; workflow_id: string | null }>(
-    `SELECT e.run_id, e.type, e.payload, e.time_ms, r.workflow_id FROM events e JOIN runs r ON r.id = e.run_id
+  const rows = await sql.all<{ run_id: string; type: string; payload: string; time_ms: unknown; workflow_id: string | null; version: unknown }>(
+    `SELECT e.run_id, e.type, e.payload, e.time_ms, r.workflow_id, r.version FROM events e JOIN runs r ON r.id = e.run_id
      WHERE r.status IN ('running', 'waiting', 'queued') AND e.type IN ('approval.requested', 'approval.decided') ORDER BY e.seq`,
   );
-  type A = { runId: string; approvalId: string; nodeId: string; role: string | null; requestedAtMs: number; workflowId: string | null; required: number; approvers: Set<string>; done: boolean };
+  type A = { runId: string; approvalId: string; nodeId: string; role: string | null; requestedAtMs: number; workflowId: string | null; version: number; required: number; approvers: Set<string>; done: boolean };
   const open = new Map<string, A>();
   for (const r of rows) {
     let p: Record<string, unknown>;
@@ -229,7 +229,7 @@ export async function pendingApprovals(log: EventLog): Promise<Overview['approva
     if (r.type === 'approval.requested') {
       open.set(id, {
         runId: r.run_id, approvalId: id, nodeId: String(p.nodeId ?? ''), role: typeof p.role === 'string' ? p.role : null, requestedAtMs: num(r.time_ms),
-        workflowId: r.workflow_id, required: typeof p.requiredApprovals === 'number' ? p.requiredApprovals : 1, approvers: new Set(), done: false,
+        workflowId: r.workflow_id, version: num(r.version), required: typeof p.requiredApprovals === 'number' ? p.requiredApprovals : 1, approvers: new Set(), done: false,
       });
     } else {
       const a = open.get(id);
@@ -242,9 +242,37 @@ export async function pendingApprovals(log: EventLog): Promise<Overview['approva
     }
   }
   const items = [...open.values()].filter((a) => !a.done).sort((a, b) => a.requestedAtMs - b.requestedAtMs);
+  const shown = items.slice(0, 20);
+  const names = await workflowLabels(sql, shown);
   return {
     pending: items.length,
     oldestRequestedAtMs: items[0]?.requestedAtMs ?? null,
-    items: items.slice(0, 20).map(({ runId, approvalId, nodeId, role, requestedAtMs, workflowId }) => ({ runId, approvalId, nodeId, role, requestedAtMs, workflowId })),
+    items: shown.map(({ runId, approvalId, nodeId, role, requestedAtMs, workflowId, version }) => {
+      const wf = workflowId ? names.get(`${workflowId}@${version}`) : undefined;
+      return { runId, approvalId, nodeId, role, requestedAtMs, workflowId, workflowName: wf?.name ?? null, nodeLabel: wf?.labels.get(nodeId) ?? null };
+    }),
   };
+}
+
+/** The names and node labels of the workflow versions these runs started on, by `${workflowId}@${version}` (one query). */
+async function workflowLabels(sql: LogQueries, runs: readonly { workflowId: string | null; version: number }[]): Promise<Map<string, { name: string | null; labels: Map<string, string> }>> {
+  const pairs = [...new Map(runs.flatMap((r) => (r.workflowId ? [[`${r.workflowId}@${r.version}`, [r.workflowId, r.version] as const]] : []))).values()];
+  const out = new Map<string, { name: string | null; labels: Map<string, string> }>();
+  if (!pairs.length) return out;
+  const rows = await sql.all<{ workflow_id: string; version: unknown; document: string; name: string | null }>(
+    `SELECT v.workflow_id, v.version, v.document, w.name FROM workflow_versions v LEFT JOIN workflows w ON w.id = v.workflow_id
+     WHERE ${pairs.map(() => '(v.workflow_id = ? AND v.version = ?)').join(' OR ')}`,
+    pairs.flat(),
+  );
+  for (const r of rows) {
+    const labels = new Map<string, string>();
+    try {
+      const doc = JSON.parse(r.document) as { nodes?: { id?: unknown; label?: unknown }[] };
+      for (const n of doc.nodes ?? []) if (typeof n.id === 'string' && typeof n.label === 'string' && n.label.trim()) labels.set(n.id, n.label.trim());
+    } catch {
+      // A document that does not parse names no labels; the ids are shown.
+    }
+    out.set(`${r.workflow_id}@${num(r.version)}`, { name: r.name, labels });
+  }
+  return out;
 }

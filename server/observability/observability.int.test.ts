@@ -241,7 +241,7 @@ describe(`runs and metrics (${testDbKind()})`, () => {
     await waitForEvent(h.spine, run.runId, (e) => e.type === 'approval.requested');
     const o = await obs.overview({ window: '15m' });
     expect(o.approvals.pending).toBe(1);
-    expect(o.approvals.items[0]).toMatchObject({ runId: run.runId, nodeId: 'contract-approval' });
+    expect(o.approvals.items[0]).toMatchObject({ runId: run.runId, nodeId: 'contract-approval', nodeLabel: 'Contract approval', workflowName: expect.any(String) });
     expect(o.approvals.oldestRequestedAtMs).toBeLessThanOrEqual(Date.now());
     const list = await obs.runList({ statuses: ['waiting'] });
     expect(list.rows[0]!.waitingOn).toEqual([{ kind: 'approval', label: 'contract-approval' }]);

@@ -185,6 +185,13 @@ describe('validateWorkflow', () => {
     expect(find(validateWorkflow(doc), 'expression.invalid')).toMatchObject({ nodeId: 'r', field: 'config.routes.1.condition' });
   });
 
+  it('says in words which step and which route an expression problem is in', () => {
+    const doc = line([{ ...node('r', 'router', { routes: [{ id: 'hi', label: 'High risk', condition: 'results.summarizer.risk == "high' }] }), label: 'Risk level' }, node('end2', 'end')], ['t>r', 'r>end:hi', 'r>end2:default']);
+    const message = find(validateWorkflow(doc), 'expression.invalid')?.message ?? '';
+    expect(message).toMatch(/^Router 'Risk level' \(r\), the condition of route 'High risk': /);
+    expect(message).not.toMatch(/config\.routes/);
+  });
+
   it('checks expressions everywhere, with the type the field needs', () => {
     const bad = (nodes: NodeIn[], edges: string[]) => validateWorkflow(docOf(nodes, edges)).filter((p) => p.code === 'expression.invalid').map((p) => p.field);
     expect(bad([T, node('a', 'agent', { agent: 'w', input: { x: 'input.' } }), END], ['t>a', 'a>end'])).toEqual(['config.input.x']);

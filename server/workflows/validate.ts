@@ -332,7 +332,29 @@ function checkMapping(n: WorkflowNode, field: string, mapping: Record<string, st
 
 function checkExpr(n: WorkflowNode, field: string, src: string, add: Add, expect?: ExpectedType) {
   const r = checkExpression(src, expect ? { expect } : {});
-  if (!r.ok) add('expression.invalid', `${field}: ${r.message}${r.position !== undefined ? ` (at ${r.position})` : ''}`, { nodeId: n.id, field });
+  if (!r.ok) {
+    const why = /unexpected token: eof/i.test(r.message) ? 'it ends too early (a bracket, quote or operand is missing)' : r.message;
+    const at = r.position !== undefined && !/ends too early/.test(why) ? ` (at character ${r.position + 1})` : '';
+    add('expression.invalid', `${KIND_NOUN[n.kind]} ${nodeName(n)}, ${fieldInWords(n, field)}: ${why}${at}`, { nodeId: n.id, field });
+  }
+}
+
+const KIND_NOUN: Record<WorkflowNode['kind'], string> = {
+  trigger: 'Trigger', agent: 'Agent node', fanOut: 'Fan-out', join: 'Join', router: 'Router', approval: 'Approval', delay: 'Delay', setContext: 'Set-context', end: 'End',
+};
+
+/** A config field path (`config.routes.0.condition`) as a person reads it ("the condition of route 'High risk'"). */
+function fieldInWords(n: WorkflowNode, field: string): string {
+  const route = /^config\.routes\.(\d+)\.condition$/.exec(field);
+  if (route && n.kind === 'router') {
+    const r = n.config.routes[Number(route[1])];
+    return `the condition of route ${r?.label?.trim() ? `'${r.label.trim()}'` : `'${r?.id ?? Number(route[1]) + 1}'`}`;
+  }
+  const key = /^config\.(input|patch|output)\.(.+)$/.exec(field);
+  if (key) return `the ${{ input: 'input', patch: 'state', output: 'output' }[key[1] as 'input' | 'patch' | 'output']} key '${key[2]}'`;
+  if (field === 'config.items') return 'the list of items';
+  if (field === 'config.until') return 'the time to wait until';
+  return field;
 }
 
 function reachable(g: Graph, from: string[]): Set<string> {

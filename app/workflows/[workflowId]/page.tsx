@@ -1,11 +1,12 @@
 import type { Metadata } from 'next';
 import { WorkflowEditor } from '@/components/designer/WorkflowEditor';
-import { getQueryClient, HydrateClient, trpc } from '@/components/trpc/server';
+import { getQueryClient, HydrateClient, requireSession, trpc } from '@/components/trpc/server';
 
 export const metadata: Metadata = { title: 'Workflow designer' };
 
 export default async function WorkflowEditorPage({ params }: { params: Promise<{ workflowId: string }> }) {
   const { workflowId } = await params;
+  await requireSession(`/workflows/${workflowId}`);
   // The workflow and the agent registry come with the HTML: the editor opens without a round trip for them.
   const queryClient = getQueryClient();
   await Promise.all([

@@ -1,7 +1,7 @@
 'use client';
 /**
  * An edge of the workflow: a curve from a port to an input, labelled with the port it leaves by when that
- * is not `default` (`error`, `approved`, a route) and with its own label; red with its problems in the
+ * is not `default` (`error`, `approved`, a route by its label) and with its own label; red with its problems in the
  * tooltip when the validator names it. Labels are text, never HTML.
  */
 import { BaseEdge, EdgeLabelRenderer, getBezierPath, type EdgeProps } from '@xyflow/react';
@@ -9,15 +9,17 @@ import { memo } from 'react';
 import { cn } from '@/components/ui';
 import { DEFAULT_HANDLE } from '@/server/workflows/schema';
 import type { DesignerEdge } from '../graph';
-import { useDecorations } from '../store';
+import { portKey, useDecorations } from '../store';
 
 export const WorkflowEdge = memo(function WorkflowEdge(props: EdgeProps<DesignerEdge>) {
-  const { id, sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, sourceHandleId, data, selected, markerEnd } = props;
+  const { id, source, sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, sourceHandleId, data, selected, markerEnd } = props;
   const problems = useDecorations((d) => d.edgeProblems[id]);
   const mark = useDecorations((d) => d.marks[`edge:${id}`]);
   const [path, labelX, labelY] = getBezierPath({ sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition });
   const handle = sourceHandleId && sourceHandleId !== DEFAULT_HANDLE ? sourceHandleId : null;
-  const text = [handle, data?.label].filter(Boolean).join(' · ');
+  // A route is read by its label ("High risk"), its id only when it has none.
+  const portLabel = useDecorations((d) => (handle ? d.portLabels[portKey(source, handle)] : undefined));
+  const text = [portLabel ?? handle, data?.label].filter(Boolean).join(' · ');
   const tone = problems?.length ? 'problem' : mark === 'added' ? 'added' : mark === 'removed' ? 'removed' : handle === 'error' || handle === 'rejected' ? 'danger' : null;
   return (
     <>

@@ -92,14 +92,16 @@ export function NodeShell({ id, kind, selected, label, children, outputs }: Prop
 function ProblemBadge({ tone, count }: { tone: 'error' | 'warning'; count: number }) {
   return (
     <span
+      data-testid="problem-badge"
       aria-label={`${count} ${tone}${count === 1 ? '' : 's'}`}
+      title={`${count} ${tone}${count === 1 ? '' : 's'}`}
       className={cn(
         'inline-flex h-3.5 min-w-3.5 items-center justify-center rounded-full px-1 text-[9px] font-bold text-white',
         tone === 'error' ? 'bg-rose-500' : 'bg-amber-500',
       )}
     >
-      {tone === 'error' ? '!' : '?'}
-      {count > 1 ? count : ''}
+      {/* A count alone: "!3" read as "13". The colour says error or warning; the tooltip and label say which. */}
+      {count > 1 ? count : tone === 'error' ? '!' : '?'}
     </span>
   );
 }

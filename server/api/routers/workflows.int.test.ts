@@ -41,6 +41,9 @@ describe(`workflows router (${testDbKind()})`, () => {
     await api.workflows.publish({ id: created.id, summary: 'first' });
     const { runId } = await api.workflows.startRun({ id: created.id, input: { text: 'hi' } });
     await waitForRun(h.spine, runId);
+    // Started from the designer, by its caller.
+    const started = (await h.service.runEvents(runId))[0];
+    expect(started).toMatchObject({ type: 'run.started', source: { name: LOCAL_OPERATOR.name }, payload: { trigger: { kind: 'designer' }, startedBy: LOCAL_OPERATOR.name } });
     const listed = (await api.workflows.list()).find((w) => w.id === created.id);
     expect(listed).toMatchObject({ draftStatus: 'published', publishedVersion: 1, runsLast24h: 1, lastRun: { id: runId, status: 'completed', version: 1 } });
     // The seeded demo workflows are there too, published and in sync.

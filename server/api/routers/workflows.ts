@@ -100,8 +100,11 @@ export const workflowsRouter = router({
 
   version: authedProcedure.input(VersionInput).query(({ ctx, input }) => ctx.engine.workflows.getVersion(input.id, input.version)),
 
-  /** Starts a run of the published version; 409 `workflow.archived` for an archived workflow. */
+  /**
+   * The designer's Run button: starts a run of the published version, recorded with trigger `designer` and
+   * the caller as its requester; 409 `workflow.archived` for an archived workflow.
+   */
   startRun: roleProcedure('operator')
     .input(StartWorkflowRunInput)
-    .mutation(({ ctx, input: { id, ...run } }) => ctx.engine.startRun(id, run, ctx.actor, { trace: ctx.trace })),
+    .mutation(({ ctx, input: { id, ...run } }) => ctx.engine.startRun(id, run, ctx.actor, { via: 'designer', trace: ctx.trace })),
 });

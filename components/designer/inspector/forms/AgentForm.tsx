@@ -33,7 +33,7 @@ export function AgentForm({ id, config, fieldProblems }: FormProps<'agent'>) {
         testId="agent-picker"
         value={current}
         error={err('agent')}
-        hint={chosen ? `${chosen.kind} v${chosen.version}${chosen.description ? ` · ${chosen.description}` : ''}` : agents.isPending ? 'Loading the registry…' : `${list.length} agents in the registry`}
+        hint={chosen ? undefined : agents.isPending ? 'Loading the registry…' : `${list.length} agents in the registry`}
         onChange={(agent) => f.set({ agent }, 'agent')}
         options={[
           { value: '', label: '— Choose an agent —' },
@@ -41,11 +41,7 @@ export function AgentForm({ id, config, fieldProblems }: FormProps<'agent'>) {
           ...list.map((a) => ({ value: a.name, label: a.description ? `${a.name} — ${a.description.length > 48 ? `${a.description.slice(0, 47)}…` : a.description}` : a.name })),
         ]}
       />
-      {chosen && outputFields(chosen.outputSchema).length > 0 && (
-        <p className="text-[11px] text-zinc-500 dark:text-zinc-400" data-testid="agent-output-fields">
-          Output: <span className="font-mono">{outputFields(chosen.outputSchema).join(', ')}</span>
-        </p>
-      )}
+      {chosen && <AgentSummary nodeId={id} agent={chosen} />}
       <MappingEditor
         label="Input"
         testId="agent-input-mapping"
@@ -64,6 +60,57 @@ export function AgentForm({ id, config, fieldProblems }: FormProps<'agent'>) {
       </div>
       <NumberField label="Jitter (0–1)" min={0} max={1} step={0.05} value={retry.jitter} onChange={(n) => setRetry({ jitter: n as number }, 'jitter')} error={err('retry.jitter')} />
       <SelectField label="When the envelope changed while it worked" value={(f.draft.onStale ?? 'rerun') as (typeof ON_STALE)[number]} onChange={(onStale) => f.set({ onStale }, 'onStale')} options={ON_STALE.map((v) => ({ value: v, label: STALE_LABELS[v] }))} />
+    </div>
+  );
+}
+
+type FieldInfo = { name: string; type: string | null; description: string | null };
+
+/** The properties of an object output schema with their JSON Schema type and description, in declared order. */
+function outputFieldInfo(schema: unknown): FieldInfo[] {
+  const props = (schema as { properties?: Record<string, unknown> } | null)?.properties ?? {};
+  return outputFields(schema).map((name) => {
+    const p = (props[name] ?? {}) as { type?: unknown; enum?: unknown; description?: unknown };
+    const type = Array.isArray(p.enum) ? p.enum.map((v) => JSON.stringify(v)).join(' | ') : Array.isArray(p.type) ? p.type.join(' | ') : typeof p.type === 'string' ? p.type : null;
+    return { name, type, description: typeof p.description === 'string' ? p.description : null };
+  });
+}
+
+/**
+ * What the chosen agent is and what it returns, from the registry: name, kind and version, its
+ * description, and the fields of its output schema with the expression that reads each, so a router's
+ * condition can be written without reading the agent's source.
+ */
+function AgentSummary({ nodeId, agent }: { nodeId: string; agent: { name: string; kind: string; version: number; description?: string | null; outputSchema?: unknown } }) {
+  const fields = outputFieldInfo(agent.outputSchema);
+  const base = /^[A-Za-z_][A-Za-z0-9_]*$/.test(nodeId) ? `results.${nodeId}` : `results["${nodeId}"]`;
+  return (
+    <div className="rounded-md border border-zinc-200 bg-zinc-50 px-2.5 py-2 text-[11px] dark:border-zinc-800 dark:bg-zinc-900" data-testid="agent-summary">
+      <p className="flex items-baseline gap-1.5">
+        <span className="font-medium text-zinc-800 dark:text-zinc-200" data-testid="agent-summary-name">
+          {agent.name}
+        </span>
+        <span className="text-zinc-500">
+          {agent.kind} v{agent.version}
+        </span>
+      </p>
+      {agent.description && <p className="mt-0.5 text-zinc-600 dark:text-zinc-400">{agent.description}</p>}
+      {fields.length > 0 ? (
+        <div className="mt-1.5" data-testid="agent-output-fields">
+          <p className="text-zinc-500">Returns (read as {base}.&lt;field&gt;):</p>
+          <ul className="mt-0.5 space-y-0.5">
+            {fields.map((f) => (
+              <li key={f.name} data-testid="agent-output-field" title={f.description ?? undefined}>
+                <span className="font-mono text-zinc-800 dark:text-zinc-200">{f.name}</span>
+                {f.type && <span className="ml-1 font-mono text-zinc-500">{f.type}</span>}
+                {f.description && <span className="ml-1 text-zinc-500">· {f.description}</span>}
+              </li>
+            ))}
+          </ul>
+        </div>
+      ) : (
+        <p className="mt-1 text-zinc-500">The registry declares no output fields for this agent.</p>
+      )}
     </div>
   );
 }

@@ -1,0 +1,5 @@
+import { PageSkeleton } from '@/components/shell/PageSkeleton';
+
+export default function Loading() {
+  return <PageSkeleton title="Run" shape="detail" />;
+}

@@ -1,0 +1,5 @@
+import { EditorSkeleton } from '@/components/designer/WorkflowEditor';
+
+export default function Loading() {
+  return <EditorSkeleton />;
+}
