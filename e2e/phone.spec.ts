@@ -61,7 +61,7 @@ test('every page fits a 375 px phone: no sideways scroll, and the sections are b
   await expect(page.getByRole('navigation', { name: 'Main' })).toHaveCount(0);
   await page.getByTestId('nav-menu-button').click();
   const menu = page.getByTestId('mobile-nav');
-  await expect(menu.getByRole('link')).toHaveCount(8);
+  await expect(menu.getByRole('link')).toHaveCount(9);
   await menu.getByRole('link', { name: 'Timeline' }).click();
   await expect(page).toHaveURL(/\/timeline$/);
   await expect(menu).toBeHidden();
