@@ -29,7 +29,7 @@ export function UserMenu() {
   return (
     <div data-testid="user-menu" className="flex min-w-0 items-center gap-2">
       <Link href="/settings" className="flex min-w-0 flex-col items-end leading-tight" title={actor.email ?? actor.name}>
-        <span data-testid="user-name" className="max-w-28 truncate text-sm font-medium sm:max-w-40">
+        <span data-testid="user-name" className="max-w-16 truncate text-sm font-medium sm:max-w-40">
           {actor.displayName}
         </span>
         <span data-testid="user-roles" className="hidden gap-1 sm:flex">
