@@ -73,3 +73,21 @@ test('the run list filters by status and workflow, sorts, and keeps it in the UR
   await page.goto('/runs?status=cancelled');
   await expect(page.locator(`[data-testid="run-row"][data-run-id="${runId}"]`)).toHaveAttribute('data-status', 'cancelled');
 });
+
+test('an operator forks an ended run from its page: the fork reuses every recorded output and ends the same way', async ({ page, request }) => {
+  const runId = await startRun(request, 'translation-after-sentiment', { input: { text: 'Thank you for the lovely visit' }, intent: 'Translate a thank-you' });
+  await page.goto(`/runs/${runId}`);
+  await expect(page.getByRole('heading', { level: 1 }).getByTestId('run-status')).toHaveAttribute('data-status', 'completed', { timeout: 20_000 });
+  await page.getByTestId('fork-open').click();
+  await expect(page.getByLabel('Fork point')).toHaveValue(/\d+/);
+  await page.getByTestId('fork-submit').click();
+  await expect(page).not.toHaveURL(new RegExp(`/runs/${runId}$`), { timeout: 15_000 });
+  await expect(page.getByRole('heading', { level: 1 }).getByTestId('run-status')).toHaveAttribute('data-status', 'completed', { timeout: 20_000 });
+  const forkId = new URL(page.url()).pathname.split('/').at(-1)!;
+  const events = (await (await request.get(`/api/v1/runs/${forkId}/events`)).json()) as { events: { type: string; payload: { reused?: boolean; fork?: { from: string } } }[] };
+  expect(events.events[0]!.payload.fork?.from).toBe(runId);
+  const completed = events.events.filter((e) => e.type === 'task.completed');
+  expect(completed.length).toBeGreaterThan(0);
+  expect(completed.every((e) => e.payload.reused === true)).toBe(true);
+  await expect(page.getByTestId('run-replay')).toHaveAttribute('data-identical', 'true', { timeout: 15_000 });
+});

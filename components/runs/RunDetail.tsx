@@ -21,6 +21,8 @@ import type { SpineEvent } from '@/server/spine/events';
 import { EnvelopeVersions } from './EnvelopeVersions';
 import { RunCanvas } from '@/components/designer/RunCanvas';
 import { ReplayCheck } from './ReplayCheck';
+import { ForkButton } from './ForkButton';
+import { useActor } from '@/components/auth/useActor';
 import { RunStatusBadge } from './RunStatusBadge';
 import { RunTraceId } from './RunTraceId';
 import { useLiveRefresh } from './useLiveRefresh';
@@ -76,6 +78,7 @@ export function RunDetail({ runId }: { runId: string }) {
 
 function Loaded({ d, runId, now, live, openEvent }: { d: RunDetailData; runId: string; now: number; live: ReturnType<typeof useLiveRefresh>; openEvent(seq: number): void }) {
   const { run, index } = d;
+  const { can } = useActor();
   const startedMs = Date.parse(run.startedAt);
   const endedMs = run.endedAt ? Date.parse(run.endedAt) : null;
   const lastByNode = useMemo(() => {
@@ -87,6 +90,7 @@ function Loaded({ d, runId, now, live, openEvent }: { d: RunDetailData; runId: s
     return m;
   }, [d.events]);
   const lastEvent = d.events[d.events.length - 1];
+  const mayFork = can('operator');
   const waiting = index?.waitingOn ?? [];
   // Steps are read by their labels ("Partner review"), their ids only when they have none.
   const nodeLabels = useMemo(() => new Map((d.document?.nodes ?? []).flatMap((n) => (n.label?.trim() ? [[n.id, n.label.trim()] as const] : []))), [d.document]);
@@ -137,6 +141,7 @@ function Loaded({ d, runId, now, live, openEvent }: { d: RunDetailData; runId: s
             Export (JSONL)
           </a>
           {(run.status === 'running' || run.status === 'waiting') && <CancelButton runId={runId} />}
+          {mayFork && <ForkButton runId={runId} events={d.events} labelOf={(id) => nodeLabels.get(id) ?? id} />}
         </div>
       </div>
 

@@ -24,6 +24,10 @@ export type StartRunRequest = {
   key?: string; idempotencyKey?: string; causationId?: string; startedBy: string; startedByKind?: Source['kind']; trigger?: RunStarted['payload']['trigger'];
   /** The W3C trace context of the request that asked (its `traceparent`): the run joins that trace. */
   trace?: TraceContext;
+  /** A fork: its origin and the recorded outputs it reuses (service.forkRun). */
+  fork?: RunStarted['payload']['fork'];
+  /** The shared state the run starts with (a fork's patched envelope). */
+  state?: Record<string, Json>;
 };
 
 /** A run started by a trigger event is the engine's act; any other start is the person's or key's who asked. */

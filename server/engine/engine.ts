@@ -341,8 +341,9 @@ export class Engine implements RunShell {
       ...(req.intent !== undefined && { intent: req.intent }),
       ...(req.constraints !== undefined && { constraints: req.constraints }),
       ...(req.deadline !== undefined && { deadline: req.deadline }),
-      state: {},
+      state: req.state ?? {},
       trace: newRunTrace(req.trace),
+      ...(req.fork && { fork: req.fork }),
     };
     // Leading here, no idempotency key to resolve, entity key free: start and take every first step that
     // needs no waiting in the same commit as run.started.

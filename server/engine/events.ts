@@ -10,10 +10,14 @@ export type EngineEvent<T extends string, P> = { type: T; payload: P; seq: numbe
 
 export type RunStarted = EngineEvent<'run.started', {
   workflowId: string; workflowSlug: string; version: number; input: Json; intent?: string; constraints?: Record<string, Json>;
-  deadline?: string; state?: Record<string, Json>; startedBy: string; /** How the run was started: `designer` is the Run button of the designer (tRPC `workflows.startRun`), `api` the public API. */ trigger: { kind: 'manual' | 'event' | 'schedule' | 'api' | 'designer'; eventSeq?: number; eventType?: string };
+  deadline?: string; state?: Record<string, Json>; startedBy: string; /** How the run was started: `designer` is the Run button of the designer (tRPC `workflows.startRun`), `api` the public API. */ trigger: { kind: 'manual' | 'event' | 'schedule' | 'api' | 'designer' | 'fork'; eventSeq?: number; eventType?: string };
   /** The run's W3C trace context (run/traceContext.ts): its span, and the caller's when the start came with a `traceparent`. */
   trace?: RunTraceContext;
+  /** A fork (service.forkRun): the run it was forked from, at which event, and the recorded outputs it reuses by node. */
+  fork?: RunFork;
 }>;
+/** What a fork takes as given from its origin: each reused node's recorded output (and tokens), answered without calling its agent. */
+export type RunFork = { from: string; atSeq: number; reuse: Record<string, { output: Json; usage?: TokenUsage }> };
 export type RunQueued = EngineEvent<'run.queued', { key: string; behind: string }>;
 export type RunKeyAcquired = EngineEvent<'run.key_acquired', { key: string }>;
 /** The run has nothing to do until a person or a timer acts: it lets the next run on its key go first. */

@@ -3,7 +3,7 @@
  * (service.ts, `startEngine`) starts, inspects and steers runs; the engine itself (engine.ts) follows the
  * spine and drives each run's actor. How it works, on one page: README.md beside this file.
  */
-export { startEngine, runStatusOf, StartRunInput, ApprovalDecisionInput, ContextPatchInput } from './service';
+export { startEngine, runStatusOf, StartRunInput, ApprovalDecisionInput, ContextPatchInput, ForkRunInput } from './service';
 export type { EngineService, RunView, PendingApproval, Requester } from './service';
 export { Engine, type EngineDeps } from './engine';
 export { replayRun, type ReplayVerdict, type ReplayMismatch } from './replay';

@@ -68,13 +68,21 @@ export function* planDecisions(wf: CompiledWorkflow, draft: RunState, seed: Deci
       const p = d.payload as { nodeId: string; attempt: number };
       const ns = draft.nodes[p.nodeId];
       if (!ns || ns.status !== 'running' || ns.attempt !== p.attempt || ns.failure) continue;
-      const result = yield { kind: 'agent.inline', runId: draft.runId, dispatch: d, envelope: mirrorEnvelope(draft) };
+      // A fork answers a node before its fork point from the origin's recorded output: no agent is called.
+      const result = reusedResult(draft, p) ?? (yield { kind: 'agent.inline', runId: draft.runId, dispatch: d, envelope: mirrorEnvelope(draft) });
       const node = result && wf.nodes.get(result.nodeId);
       if (result && node?.kind === 'agent') for (const r of outputCausedByResult(acceptResult(ctx, node, result))) if (!seen.has(r.idempotencyKey)) provisional(r);
     }
   }
   // The step is capped (a map over hundreds of zero-latency items): what is left is decided in a next step.
   return { decisions, more: true };
+}
+
+/** The origin's recorded result for a fork's first attempt at a node it reuses (run.started `fork.reuse`). */
+function reusedResult(s: RunState, p: { nodeId: string; attempt: number }): TaskResult | undefined {
+  const r = s.fork?.reuse[p.nodeId];
+  if (!r || p.attempt !== 1) return undefined;
+  return { ok: true, nodeId: p.nodeId, attempt: 1, output: r.output, envelopeVersion: s.envelopeVersion, durationMs: 0, ...(r.usage && { usage: r.usage }), reused: true };
 }
 
 /** Drives a plan to its end, answering each InlineRun with `run` (the shell's inline agent call). */

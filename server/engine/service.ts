@@ -85,6 +85,22 @@ export function runStatusOf(s: RunState): { status: RunView['status']; waitingOn
   return { status: 'waiting', waitingOn: waiting.map((id): WaitingOn => ({ kind: approvals.has(id) ? 'approval' : 'timer', id })) };
 }
 
+/** Forking a run (service.forkRun): where, and what to change. */
+export const ForkRunInput = z
+  .object({
+    /** The event of the run to fork at: the recorded agent outputs before it are reused. */
+    atSeq: z.number().int().min(1),
+    /** Another published version of the same workflow. */
+    version: z.number().int().min(1).optional(),
+    /** A changed input (default: the origin's). */
+    input: z.unknown().optional(),
+    /** Merged into the starting shared state (a patched envelope). */
+    state: z.record(z.string(), z.unknown()).optional(),
+    /** Agents called again rather than reused (e.g. the one whose new version is being tried). */
+    liveAgents: z.array(z.string().min(1).max(128)).max(100).optional(),
+  })
+  .strict();
+
 export type EngineService = Awaited<ReturnType<typeof startEngine>>;
 
 /**
@@ -192,6 +208,44 @@ export async function startEngine(opts: { spine: Spine; db: Db; run?: boolean; d
     runEvents: (runId: string) => engine.runEvents(runId),
     /** A run folded from the log (null when there is no such run). */
     fold: (runId: string) => engine.fold(runId),
+    /**
+     * Forks a run at one of its events (`atSeq`): a new run of the same workflow (or `version`), with the
+     * origin's input (or `input`) and starting state patched by `state`, that takes the origin's recorded
+     * agent outputs before that event as given: each such node is answered from the record, no agent called
+     * (agents named in `liveAgents` are called again). The origin records `run.forked`. 400 for a seq that is
+     * not the run's; 404 for no such run.
+     */
+    async forkRun(runId: string, raw: unknown, actor: Requester): Promise<{ runId: string; forkedFrom: string; atSeq: number; reused: string[] }> {
+      const parsed = ForkRunInput.safeParse(raw);
+      if (!parsed.success) throw new ValidationError('run.invalid_fork', parsed.error.issues[0]!.message, { issues: parsed.error.issues.slice(0, 5) });
+      const o = parsed.data;
+      const events = await engine.runEvents(runId);
+      const started = events.find((e) => e.type === 'run.started');
+      if (!started) throw new NotFoundError('run.not_found', `No run '${runId}'`, { runId });
+      const at = events.find((e) => e.seq === o.atSeq);
+      if (!at) throw new ValidationError('run.fork_point_unknown', `Event ${o.atSeq} is not an event of run '${runId}': fork at one of its own events`, { runId, atSeq: o.atSeq });
+      const origin = started.payload as { workflowId: string; version: number; input: Json; intent?: string; constraints?: Record<string, Json>; state?: Record<string, Json> };
+      const version = o.version ?? origin.version;
+      const wf = await engine.workflow(origin.workflowId, version);
+      const live = new Set(o.liveAgents ?? []);
+      const reuse: Record<string, { output: Json; usage?: { inputTokens: number; outputTokens: number; model: string; cost?: number } }> = {};
+      for (const e of events) {
+        if (e.seq >= o.atSeq || e.type !== 'task.completed') continue;
+        const p = e.payload as { nodeId: string; output: Json; model?: string; inputTokens?: number; outputTokens?: number; cost?: number };
+        const node = wf.nodes.get(p.nodeId);
+        if (node?.kind !== 'agent' || live.has(node.config.agent)) continue;
+        reuse[p.nodeId] = { output: p.output, ...(typeof p.model === 'string' && { usage: { inputTokens: p.inputTokens ?? 0, outputTokens: p.outputTokens ?? 0, model: p.model, ...(typeof p.cost === 'number' && { cost: p.cost }) } }) };
+      }
+      const r = await engine.startRun({
+        workflowId: origin.workflowId, version, input: (o.input ?? origin.input) as Json,
+        ...(origin.intent !== undefined && { intent: origin.intent }), ...(origin.constraints !== undefined && { constraints: origin.constraints }),
+        state: { ...(origin.state ?? {}), ...((o.state ?? {}) as Record<string, Json>) },
+        startedBy: requesterName(actor), startedByKind: requesterSource(actor).kind, trigger: { kind: 'fork' },
+        fork: { from: runId, atSeq: o.atSeq, reuse },
+      });
+      await spine.append([{ type: 'run.forked', runId, source: requesterSource(actor), causationId: at.id, payload: { fork: r.runId, atSeq: o.atSeq, version, reused: Object.keys(reuse) } }]);
+      return { runId: r.runId, forkedFrom: runId, atSeq: o.atSeq, reused: Object.keys(reuse) };
+    },
     /** Replays a run from its log alone (replay.ts): does every decision re-decide as recorded? 404 for no such run. */
     async replayRun(runId: string): Promise<ReplayVerdict> {
       const events = await engine.runEvents(runId);

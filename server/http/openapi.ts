@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { EventInput, SOURCE_KINDS } from '@/server/spine/events';
 import { RESERVED_EVENT_NAMESPACES, RUN_STATUSES } from '@/server/spine';
-import { ApprovalDecisionInput, ContextPatchInput, StartRunInput } from '@/server/engine';
+import { ApprovalDecisionInput, ContextPatchInput, ForkRunInput, StartRunInput } from '@/server/engine';
 import { AgentKeyInput } from '@/server/agents';
 import { json } from './errors';
 import { A2aExposureBody, CreateWorkflowBody, PublishBody, SaveDraftBody } from './v1/workflows';
@@ -354,6 +354,18 @@ export const openApiDocument = {
         parameters: [pathParam('type')],
         requestBody: { required: true, content: { 'application/json': { schema: schema(SchemaPut) } } },
         responses: { '201': { description: 'Registered' }, '200': { description: 'Unchanged' }, ...errors(400, 401, 403, 409) },
+      },
+    },
+    '/api/v1/runs/{runId}/fork': {
+      post: {
+        summary: 'Fork a run at one of its events (operator): a new run that reuses the recorded agent outputs before it',
+        description:
+          'Body `{ atSeq, version?, input?, state?, liveAgents? }`. The fork runs the same workflow (or another published `version`) with the origin\'s input (or `input`) and its starting state merged with `state`; ' +
+          'each agent node whose task completed before `atSeq` is answered from the recorded output (`task.completed` with `reused: true`), no agent called, except agents named in `liveAgents`. ' +
+          'The fork\'s `run.started` carries `fork: { from, atSeq, reuse }` and its trigger is `fork`; the origin records `run.forked`. A seq that is not the run\'s is 400 `run.fork_point_unknown`.',
+        parameters: [pathParam('runId')],
+        requestBody: { required: true, content: { 'application/json': { schema: schema(ForkRunInput) } } },
+        responses: { '201': { description: '{ runId, forkedFrom, atSeq, reused: [nodeId] }' }, ...errors(400, 401, 403, 404) },
       },
     },
     '/api/v1/runs/{runId}/replay': {

@@ -1,7 +1,7 @@
 /**
  * Runs over tRPC: the list (filters, sorting, paging), filter choices, a run's detail (graph states,
  * waterfall, envelope versions, events), its replay check, the reasoning path to any of its events, and the operator's
- * actions: cancel a run, retry a failed node.
+ * actions: cancel a run, retry a failed node, fork it.
  */
 import { z } from 'zod';
 import { observability, RunListQuery } from '@/server/observability';
@@ -11,6 +11,7 @@ export const RunIdInput = z.object({ runId: z.string().min(1).max(128) }).strict
 export const PathInput = RunIdInput.extend({ event: z.string().min(1).max(128) }).strict();
 export const CancelInput = RunIdInput.extend({ reason: z.string().min(1).max(500).optional() }).strict();
 export const RetryNodeInput = RunIdInput.extend({ nodeId: z.string().min(1).max(128) }).strict();
+export const ForkInput = RunIdInput.extend({ atSeq: z.number().int().min(1), liveAgents: z.array(z.string().min(1).max(128)).max(100).optional() }).strict();
 
 export const runsRouter = router({
   list: authedProcedure.input(RunListQuery).query(({ ctx, input }) => observability(ctx).runList(input)),
@@ -20,5 +21,7 @@ export const runsRouter = router({
   replay: authedProcedure.input(RunIdInput).query(({ ctx, input }) => ctx.engine.replayRun(input.runId)),
   path: authedProcedure.input(PathInput).query(({ ctx, input }) => observability(ctx).reasoningPath(input.runId, input.event)),
   cancel: roleProcedure('operator').input(CancelInput).mutation(({ ctx, input }) => ctx.engine.cancelRun(input.runId, ctx.actor, input.reason)),
+  /** Forks the run at one of its events, reusing the recorded agent outputs before it (engine service.forkRun). */
+  fork: roleProcedure('operator').input(ForkInput).mutation(({ ctx, input: { runId, ...fork } }) => ctx.engine.forkRun(runId, fork, ctx.actor)),
   retryNode: roleProcedure('operator').input(RetryNodeInput).mutation(({ ctx, input }) => ctx.engine.retryNode(input.runId, input.nodeId, ctx.actor)),
 });

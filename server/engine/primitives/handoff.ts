@@ -50,7 +50,7 @@ export function dispatch(c: DecideContext, node: AgentNode, attempt: number): De
 
 /** `usage`: the tokens an LLM agent used (recorded flat on task.completed or task.failed, so SQL sums them). */
 export type TaskResult =
-  | { ok: true; nodeId: string; attempt: number; output: Json; envelopeVersion: number; durationMs: number; usage?: TokenUsage }
+  | { ok: true; nodeId: string; attempt: number; output: Json; envelopeVersion: number; durationMs: number; usage?: TokenUsage; /** A fork's recorded output, taken as given (no agent called). */ reused?: true }
   | { ok: false; nodeId: string; attempt: number; error: string; errorKind: 'error' | 'timeout' | 'non_retryable'; retryable: boolean; retryAfterMs?: number; durationMs: number; usage?: TokenUsage };
 
 /** Usage as task.completed (and task.tool_called) record it: top-level fields. */
@@ -77,7 +77,7 @@ export function acceptResult(c: DecideContext, node: AgentNode, r: TaskResult): 
       return out;
     }
   }
-  out.push(decision(c, 'task.completed', { nodeId: node.id, attempt: r.attempt, output: r.output, envelopeVersion: basedOn, durationMs: r.durationMs, ...(r.usage && usageFields(r.usage)) }, node.id, r.attempt, 'completed'));
+  out.push(decision(c, 'task.completed', { nodeId: node.id, attempt: r.attempt, output: r.output, envelopeVersion: basedOn, durationMs: r.durationMs, ...(r.usage && usageFields(r.usage)), ...(r.reused && { reused: true }) }, node.id, r.attempt, 'completed'));
   if (node.config.outputKey) out.push(decision(c, 'context.patched', { patch: { [node.config.outputKey]: r.output }, reason: 'output', nodeId: node.id }, node.id, r.attempt, 'output'));
   return out;
 }

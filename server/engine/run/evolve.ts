@@ -17,7 +17,7 @@ import { applyMergePatch } from '@/server/spine/envelope';
 import { isEngineSource } from '@/server/spine/events';
 import type { Json } from '@/server/spine';
 import { assertNever } from '@/server/errors';
-import type { RunEvent } from '../events';
+import type { RunEvent, RunFork } from '../events';
 import { edgeHandle, instanceOf, type CompiledWorkflow } from '../graph';
 import { instanceId } from '../ids';
 import { runTraceOf, type RunTraceContext } from './traceContext';
@@ -152,6 +152,8 @@ export type RunState = {
   endedAt: string | null;
   /** The run's W3C trace context from its run.started (absent for runs started before tracing, or without one). */
   trace?: RunTraceContext;
+  /** A fork's origin and the recorded outputs it reuses (run.started `fork`). */
+  fork?: RunFork;
 };
 
 /** The state before any event: only meaningful once run.started is folded in. */
@@ -210,6 +212,7 @@ function fold(wf: CompiledWorkflow, s: RunState, e: RunEvent & { key?: string | 
       });
       const trace = runTraceOf(p as unknown as Json);
       if (trace) s.trace = trace;
+      if (p.fork) s.fork = p.fork;
       for (const id of wf.nodes.keys()) s.nodes[id] = { status: 'pending', attempt: 0 };
       return;
     }

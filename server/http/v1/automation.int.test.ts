@@ -80,6 +80,7 @@ describe(`API v1 for automation (${testDbKind()})`, () => {
       { name: 'list runs', method: 'GET', path: '/runs?limit=1', allowed: everyone },
       { name: 'envelope at a version', method: 'GET', path: `/runs/${runId}/envelope?version=1`, allowed: everyone },
       { name: 'replay a run', method: 'GET', path: `/runs/${runId}/replay`, allowed: everyone },
+      { name: 'fork a run', method: 'POST', path: `/runs/${runId}/fork`, body: { atSeq: (await h.service.runEvents(runId)).at(-1)!.seq }, allowed: ['admin', 'operator', 'key:ops'] },
       { name: 'read a draft', method: 'GET', path: `/workflows/${w.body.id}/draft`, allowed: everyone },
       { name: 'decided approvals', method: 'GET', path: '/approvals?status=decided', allowed: ['admin', 'approver', 'auditor'] },
       { name: 'create a workflow', method: 'POST', path: '/workflows', body: { name: 'Made by a role' }, allowed: ['admin', 'architect', 'key:arch'] },

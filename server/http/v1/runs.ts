@@ -167,6 +167,13 @@ export function runsApi(services: ServicesGetter = runtimeServices) {
       const engine = requireEngine(svc);
       return json(await engine.retryNode(await param(ctx, 'runId'), await param(ctx, 'nodeId'), actor), 202);
     }),
+    /** Forks the run at one of its events (operator): 201 `{ runId, forkedFrom, atSeq, reused }` (engine service.forkRun). */
+    fork: withErrorHandling(async (req: Request, ctx: Params<'runId'>) => {
+      const { actor, svc } = await guard(req, OPERATOR);
+      const runId = await param(ctx, 'runId');
+      const body = await readJsonBody(req, BODY_LIMIT);
+      return json(await requireEngine(svc).forkRun(runId, body, actor), 201);
+    }),
     /**
      * Replays the run from its log alone (server/engine/replay.ts): `identical` when every engine decision
      * re-decides as recorded, else the first differing event (its payloads only for a type the caller may read).

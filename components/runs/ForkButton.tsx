@@ -1,0 +1,72 @@
+'use client';
+/**
+ * "Fork…" on a run page (operators): a new run of the same workflow that takes this run's recorded agent
+ * outputs before the chosen step as given (no agent called for them) and runs live from there; agents ticked
+ * as live are called again (the one whose new version is being tried). Opens the fork when it starts.
+ */
+import { useMutation } from '@tanstack/react-query';
+import { useRouter } from 'next/navigation';
+import { useState } from 'react';
+import { Button, ErrorNote } from '@/components/ui';
+import { useTRPC } from '@/components/trpc/client';
+import type { SpineEvent } from '@/server/spine/events';
+
+export function ForkButton({ runId, events, labelOf }: { runId: string; events: readonly SpineEvent[]; labelOf: (nodeId: string) => string }) {
+  const trpc = useTRPC();
+  const router = useRouter();
+  const [open, setOpen] = useState(false);
+  const last = events.at(-1);
+  const dispatches = events.filter((e) => e.type === 'task.dispatched');
+  const agents = [...new Set(dispatches.map((e) => (e.payload as { agent: string }).agent))];
+  const [atSeq, setAtSeq] = useState<number>(last?.seq ?? 0);
+  const [live, setLive] = useState<string[]>([]);
+  const fork = useMutation(trpc.runs.fork.mutationOptions({ onSuccess: (r) => router.push(`/runs/${encodeURIComponent(r.runId)}`) }));
+  if (!last) return null;
+  if (!open)
+    return (
+      <Button size="sm" onClick={() => setOpen(true)} data-testid="fork-open">
+        Fork…
+      </Button>
+    );
+  return (
+    <form
+      className="flex flex-wrap items-center gap-1.5 rounded-md border border-zinc-200 p-1.5 dark:border-zinc-800"
+      aria-label="Fork this run"
+      onSubmit={(e) => {
+        e.preventDefault();
+        fork.mutate({ runId, atSeq, ...(live.length > 0 && { liveAgents: live }) });
+      }}
+    >
+      <label className="flex items-center gap-1 text-xs">
+        From
+        <select aria-label="Fork point" value={atSeq} onChange={(e) => setAtSeq(Number(e.target.value))} className="h-8 rounded-md border border-zinc-200 bg-white px-1 text-xs dark:border-zinc-800 dark:bg-zinc-900">
+          <option value={last.seq}>the end (reuse every output)</option>
+          {dispatches.map((d) => (
+            <option key={d.seq} value={d.seq}>
+              step {labelOf((d.payload as { nodeId: string }).nodeId)} (#{d.seq})
+            </option>
+          ))}
+        </select>
+      </label>
+      {agents.length > 0 && (
+        <fieldset className="flex flex-wrap items-center gap-1.5 text-xs">
+          <legend className="sr-only">Agents to call again</legend>
+          <span className="text-zinc-500">call again:</span>
+          {agents.map((a) => (
+            <label key={a} className="flex items-center gap-0.5">
+              <input type="checkbox" checked={live.includes(a)} onChange={(e) => setLive((l) => (e.target.checked ? [...l, a] : l.filter((x) => x !== a)))} />
+              <span className="font-mono">{a}</span>
+            </label>
+          ))}
+        </fieldset>
+      )}
+      <Button size="sm" type="submit" variant="primary" disabled={fork.isPending} data-testid="fork-submit">
+        {fork.isPending ? 'Forking…' : 'Fork'}
+      </Button>
+      <Button size="sm" variant="ghost" onClick={() => setOpen(false)}>
+        Close
+      </Button>
+      {fork.isError && <ErrorNote error={fork.error} />}
+    </form>
+  );
+}
