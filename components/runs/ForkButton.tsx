@@ -18,7 +18,8 @@ export function ForkButton({ runId, events, labelOf }: { runId: string; events: 
   const last = events.at(-1);
   const dispatches = events.filter((e) => e.type === 'task.dispatched');
   const agents = [...new Set(dispatches.map((e) => (e.payload as { agent: string }).agent))];
-  const [atSeq, setAtSeq] = useState<number>(last?.seq ?? 0);
+  // "The end" follows the run: the latest event when the fork is asked for, not when the form opened.
+  const [choice, setChoice] = useState<'end' | number>('end');
   const [live, setLive] = useState<string[]>([]);
   const fork = useMutation(trpc.runs.fork.mutationOptions({ onSuccess: (r) => router.push(`/runs/${encodeURIComponent(r.runId)}`) }));
   if (!last) return null;
@@ -34,13 +35,13 @@ export function ForkButton({ runId, events, labelOf }: { runId: string; events: 
       aria-label="Fork this run"
       onSubmit={(e) => {
         e.preventDefault();
-        fork.mutate({ runId, atSeq, ...(live.length > 0 && { liveAgents: live }) });
+        fork.mutate({ runId, atSeq: choice === 'end' ? last.seq : choice, ...(live.length > 0 && { liveAgents: live }) });
       }}
     >
       <label className="flex items-center gap-1 text-xs">
         From
-        <select aria-label="Fork point" value={atSeq} onChange={(e) => setAtSeq(Number(e.target.value))} className="h-8 rounded-md border border-zinc-200 bg-white px-1 text-xs dark:border-zinc-800 dark:bg-zinc-900">
-          <option value={last.seq}>the end (reuse every output)</option>
+        <select aria-label="Fork point" value={String(choice)} onChange={(e) => setChoice(e.target.value === 'end' ? 'end' : Number(e.target.value))} className="h-8 rounded-md border border-zinc-200 bg-white px-1 text-xs dark:border-zinc-800 dark:bg-zinc-900">
+          <option value="end">the end (reuse every output)</option>
           {dispatches.map((d) => (
             <option key={d.seq} value={d.seq}>
               step {labelOf((d.payload as { nodeId: string }).nodeId)} (#{d.seq})
