@@ -43,7 +43,8 @@ export default defineConfig({
   testDir: 'e2e',
   fullyParallel: true,
   forbidOnly: !!process.env.CI,
-  retries: 0,
+  // On CI a test that fails is run once more and reported as flaky if it then passes (Playwright's list reporter says so).
+  retries: process.env.CI ? 1 : 0,
   reporter: [['list']],
   globalTeardown: './e2e/globalTeardown.ts',
   use: {

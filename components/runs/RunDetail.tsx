@@ -90,7 +90,10 @@ function Loaded({ d, runId, now, live, openEvent }: { d: RunDetailData; runId: s
     return m;
   }, [d.events]);
   const lastEvent = d.events[d.events.length - 1];
-  const mayFork = can('operator');
+  // Decided after hydration: the server renders the page without knowing the session's roles.
+  const [hydrated, setHydrated] = useState(false);
+  useEffect(() => setHydrated(true), []);
+  const mayFork = hydrated && can('operator');
   const waiting = index?.waitingOn ?? [];
   // Steps are read by their labels ("Partner review"), their ids only when they have none.
   const nodeLabels = useMemo(() => new Map((d.document?.nodes ?? []).flatMap((n) => (n.label?.trim() ? [[n.id, n.label.trim()] as const] : []))), [d.document]);
