@@ -13,10 +13,10 @@ export function sqlitePathFromUrl(url: string): string {
 
 export function openSqliteDatabase(file: string, synchronous: 'FULL' | 'NORMAL' = 'FULL'): Database.Database {
   mkdirSync(path.dirname(file), { recursive: true });
-  const db = new Database(file);
+  // The busy timeout first: switching to WAL takes a lock that a process opening the file at the same moment holds.
+  const db = new Database(file, { timeout: 10_000 });
   db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${synchronous}`);
-  db.pragma('busy_timeout = 10000');
   db.function('regexp', { deterministic: true }, (pattern: unknown, value: unknown) =>
     regexFor(String(pattern)).test(String(value)) ? 1 : 0,
   );
