@@ -45,6 +45,19 @@ async function centre(l: Locator) {
   return { x: b.x + b.width / 2, y: b.y + b.height / 2 };
 }
 
+/** The centre of `l` once it has stopped moving (Zoom to fit animates for 200 ms). */
+async function settledCentre(l: Locator) {
+  let last = await centre(l);
+  await expect(async () => {
+    await l.page().waitForTimeout(100);
+    const now = await centre(l);
+    const still = Math.abs(now.x - last.x) < 0.5 && Math.abs(now.y - last.y) < 0.5;
+    last = now;
+    expect(still).toBe(true);
+  }).toPass({ timeout: 5_000 });
+  return last;
+}
+
 /** Export JSON from the editor's menu: the file, parsed, and its suggested name. */
 async function exported(page: Page): Promise<{ doc: { name?: string; nodes: { id: string; position: { x: number; y: number } }[]; edges: { source: string; target: string; sourceHandle?: string }[] }; name: string }> {
   await page.getByTestId('more-menu').click();
@@ -65,8 +78,8 @@ const draft = {
     },
     { id: 'a', kind: 'approval', label: 'Partner review', position: { x: 300, y: 600 }, config: {} },
     { id: 'ok', kind: 'end', label: 'Released', position: { x: 600, y: 600 }, config: {} },
-    { id: 'd', kind: 'delay', label: 'Wait a minute', position: { x: 0, y: 900 }, config: { mode: 'duration', durationMs: 60000 } },
-    { id: 'z', kind: 'end', label: 'Drop target', position: { x: 500, y: 900 }, config: {} },
+    { id: 'd', kind: 'delay', label: 'Wait a minute', position: { x: 0, y: -200 }, config: { mode: 'duration', durationMs: 60000 } },
+    { id: 'z', kind: 'end', label: 'Drop target', position: { x: 500, y: -200 }, config: {} },
   ],
   edges: [
     { id: 'e-t-r', source: 't', target: 'r' },
@@ -96,11 +109,12 @@ test('the add menu wires the first free port and keeps the step in view; a drop 
   await addAfterSelection(page, 'end');
   await expect(node(page, 'end-4')).toBeInViewport();
 
-  // A connection dropped on the body of a node (not on its port) connects to that node's input.
+  // A connection dropped on the body of a node (not on its port) connects to that node's input. Both sit at
+  // the top of the drawing, clear of the Problems panel, the minimap and toasts along the bottom.
   await page.getByTestId('fit-view').click();
   await expect(node(page, 'z')).toBeInViewport();
-  const from = await centre(node(page, 'd').locator('.react-flow__handle.source'));
-  const to = await centre(card(page, 'z'));
+  const from = await settledCentre(node(page, 'd').locator('.react-flow__handle.source'));
+  const to = await settledCentre(card(page, 'z'));
   await page.mouse.move(from.x, from.y);
   await page.mouse.down();
   await page.mouse.move((from.x + to.x) / 2, to.y, { steps: 4 });
