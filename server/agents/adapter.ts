@@ -34,6 +34,8 @@ export type AgentRecord = {
   inputSchema?: Json | null;
   outputSchema?: Json | null;
   limits?: AgentLimits;
+  /** Its calls reach the outside world (a payment, a booking): a fork never calls it unless it allows side effects. */
+  sideEffects?: boolean;
 };
 
 export type AgentTask = {

@@ -41,6 +41,8 @@ const fields = {
   /** Kind-specific (the kind's adapter parses it); secret fields are sealed at rest and never returned. */
   config: z.record(z.string(), Json),
   limits: AgentLimits,
+  /** Its calls reach the outside world (a payment, a booking): forks never call it unless they allow side effects. */
+  sideEffects: z.boolean(),
 };
 
 /** A registration as the API and the form send it. Public objects are strict. */
@@ -60,6 +62,8 @@ export const AgentDefinition = z
     config: fields.config.default({}),
     /** @default {} (no limits) */
     limits: fields.limits.default({}),
+    /** @default false */
+    sideEffects: fields.sideEffects.default(false),
   })
   .strict();
 export type AgentDefinition = z.output<typeof AgentDefinition>;

@@ -7,7 +7,7 @@
  *   the config (an `Authorization` header too), in the row and in every version. People only ever see
  *   `redactConfig`'s marker; the dispatcher gets them back (`get`, `list`);
  * - a change of kind, config, schemas or limits makes a new version (n+1, in the same transaction as the
- *   row); a description or capability change is made in place. Two concurrent changes cannot both make
+ *   row); a description, capability or side-effects flag change is made in place. Two concurrent changes cannot both make
  *   version n+1: the (agent, version) key refuses the second (409 `agent.conflict`);
  * - removing is soft (`removedAt`): a removed agent is not listed to the registry (publish refuses
  *   workflows that use it) but `get` and `versions` still answer, so past runs show it. Registering the
@@ -83,6 +83,7 @@ export type RegisteredAgent = AgentRecord & {
   inputSchema: JsonSchemaValue;
   outputSchema: JsonSchemaValue;
   limits: AgentLimits;
+  sideEffects: boolean;
   removedAt: string | null;
   createdAt: string;
   updatedAt: string;
@@ -100,12 +101,12 @@ export type AgentVersionView = {
 export function publicAgent(a: RegisteredAgent) {
   return {
     name: a.name, kind: a.kind, description: a.description, capabilities: a.capabilities, inputSchema: a.inputSchema, outputSchema: a.outputSchema,
-    config: redactConfig(a.config), limits: a.limits, version: a.version, removed: a.removedAt !== null, removedAt: a.removedAt, createdAt: a.createdAt, updatedAt: a.updatedAt,
+    config: redactConfig(a.config), limits: a.limits, sideEffects: a.sideEffects, version: a.version, removed: a.removedAt !== null, removedAt: a.removedAt, createdAt: a.createdAt, updatedAt: a.updatedAt,
   };
 }
 export type PublicAgent = ReturnType<typeof publicAgent>;
 
-type Row = { name: string; kind: string; description: string; config: string; inputSchema: string | null; outputSchema: string | null; capabilities: string; limits: string; version: number; removedAt: Date | null; createdAt: Date; updatedAt: Date };
+type Row = { name: string; kind: string; description: string; config: string; inputSchema: string | null; outputSchema: string | null; capabilities: string; limits: string; sideEffects: boolean; version: number; removedAt: Date | null; createdAt: Date; updatedAt: Date };
 
 const parseOr = <T>(text: string | null, fallback: T): T => (text === null ? fallback : (JSON.parse(text) as T));
 
@@ -120,6 +121,7 @@ function toRecord(r: Row): RegisteredAgent {
     inputSchema: parseOr(r.inputSchema, null),
     outputSchema: parseOr(r.outputSchema, null),
     limits: parseOr(r.limits, {}),
+    sideEffects: r.sideEffects,
     removedAt: r.removedAt?.toISOString() ?? null,
     createdAt: r.createdAt.toISOString(),
     updatedAt: r.updatedAt.toISOString(),
@@ -131,6 +133,7 @@ function columnsOf(d: AgentDefinition) {
   return {
     kind: d.kind, description: d.description, config: JSON.stringify(sealConfig(d.config)), capabilities: JSON.stringify(d.capabilities),
     inputSchema: d.inputSchema === null ? null : JSON.stringify(d.inputSchema), outputSchema: d.outputSchema === null ? null : JSON.stringify(d.outputSchema), limits: JSON.stringify(d.limits),
+    sideEffects: d.sideEffects,
   };
 }
 
@@ -149,7 +152,7 @@ function stable(v: unknown): string {
 
 /** The definition a stored agent amounts to. */
 export function definitionOf(a: RegisteredAgent): AgentDefinition {
-  return { name: a.name, kind: a.kind, description: a.description, capabilities: a.capabilities, inputSchema: a.inputSchema, outputSchema: a.outputSchema, config: a.config, limits: a.limits };
+  return { name: a.name, kind: a.kind, description: a.description, capabilities: a.capabilities, inputSchema: a.inputSchema, outputSchema: a.outputSchema, config: a.config, limits: a.limits, sideEffects: a.sideEffects };
 }
 
 /** Which of the versioned fields differ between two definitions. */
@@ -196,9 +199,9 @@ export function createAgentStore(db: Db) {
     async update(before: RegisteredAgent, d: AgentDefinition, by: string): Promise<{ agent: RegisteredAgent; changed: string[]; newVersion: boolean }> {
       const prev = definitionOf(before);
       const versioned = versionedChanges(prev, d);
-      const changed = [...versioned, ...(['description', 'capabilities'] as const).filter((f) => stable(prev[f]) !== stable(d[f]))];
+      const changed = [...versioned, ...(['description', 'capabilities', 'sideEffects'] as const).filter((f) => stable(prev[f]) !== stable(d[f]))];
       if (versioned.length === 0) {
-        const saved = await db.agent.update({ where: { name: d.name }, data: { description: d.description, capabilities: JSON.stringify(d.capabilities) } });
+        const saved = await db.agent.update({ where: { name: d.name }, data: { description: d.description, capabilities: JSON.stringify(d.capabilities), sideEffects: d.sideEffects } });
         return { agent: toRecord(saved), changed, newVersion: false };
       }
       const version = before.version + 1;
