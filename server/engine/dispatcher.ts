@@ -214,10 +214,12 @@ export class Dispatcher {
 
   /** Answers a planner's InlineRun: runs a zero-latency builtin agent synchronously; undefined when it is not one. */
   runInline(effect: InlineRun): TaskResult | undefined {
-    const p = effect.dispatch.payload as { nodeId: string; attempt: number; agent: string; input: Json; idempotencyKey: string; trace?: TraceContext };
+    const p = effect.dispatch.payload as { nodeId: string; attempt: number; agent: string; agentVersion?: number; input: Json; idempotencyKey: string; trace?: TraceContext };
     const agent = this.deps.agents.peek(p.agent);
-    // An agent with a concurrency or rate limit takes its turn in the gate, so it is called, not run inline.
+    // An agent with a concurrency or rate limit takes its turn in the gate, so it is called, not run inline;
+    // so is one dispatched at another version than the cached one (a fork's pinned version: resolveVersion).
     if (!agent || !BuiltinAdapter.runsInline(agent) || agent.limits?.concurrency || agent.limits?.ratePerMinute) return undefined;
+    if (p.agentVersion !== undefined && agent.version !== undefined && p.agentVersion !== agent.version) return undefined;
     const started = this.deps.now();
     const envelope = effect.envelope;
     try {

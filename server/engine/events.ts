@@ -16,8 +16,17 @@ export type RunStarted = EngineEvent<'run.started', {
   /** A fork (service.forkRun): the run it was forked from, at which event, and the recorded outputs it reuses by node. */
   fork?: RunFork;
 }>;
-/** What a fork takes as given from its origin: each reused node's recorded output (and tokens), answered without calling its agent. */
-export type RunFork = { from: string; atSeq: number; reuse: Record<string, { output: Json; usage?: TokenUsage }> };
+/**
+ * What a fork takes as given from its origin: each reused node's recorded output (and tokens), answered without
+ * calling its agent. `agentVersions`: agents dispatched at a pinned registry version (a candidate being
+ * evaluated). `sideEffects`: the agents with side effects this fork never calls (unless it allowed them): a
+ * node in `held` is answered from the origin's recorded output, any other task of such an agent fails.
+ */
+export type RunFork = {
+  from: string; atSeq: number; reuse: Record<string, { output: Json; usage?: TokenUsage }>;
+  agentVersions?: Record<string, number>;
+  sideEffects?: { agents: string[]; held: Record<string, { output: Json; usage?: TokenUsage }> };
+};
 export type RunQueued = EngineEvent<'run.queued', { key: string; behind: string }>;
 export type RunKeyAcquired = EngineEvent<'run.key_acquired', { key: string }>;
 /** The run has nothing to do until a person or a timer acts: it lets the next run on its key go first. */

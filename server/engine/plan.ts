@@ -69,7 +69,7 @@ export function* planDecisions(wf: CompiledWorkflow, draft: RunState, seed: Deci
       const ns = draft.nodes[p.nodeId];
       if (!ns || ns.status !== 'running' || ns.attempt !== p.attempt || ns.failure) continue;
       // A fork answers a node before its fork point from the origin's recorded output: no agent is called.
-      const result = reusedResult(draft, p) ?? (yield { kind: 'agent.inline', runId: draft.runId, dispatch: d, envelope: mirrorEnvelope(draft) });
+      const result = reusedResult(draft, p) ?? sideEffectResult(draft, d.payload as { nodeId: string; attempt: number; agent: string }) ?? (yield { kind: 'agent.inline', runId: draft.runId, dispatch: d, envelope: mirrorEnvelope(draft) });
       const node = result && wf.nodes.get(result.nodeId);
       if (result && node?.kind === 'agent') for (const r of outputCausedByResult(acceptResult(ctx, node, result))) if (!seen.has(r.idempotencyKey)) provisional(r);
     }
@@ -83,6 +83,22 @@ function reusedResult(s: RunState, p: { nodeId: string; attempt: number }): Task
   const r = s.fork?.reuse[p.nodeId];
   if (!r || p.attempt !== 1) return undefined;
   return { ok: true, nodeId: p.nodeId, attempt: 1, output: r.output, envelopeVersion: s.envelopeVersion, durationMs: 0, ...(r.usage && { usage: r.usage }), reused: true };
+}
+
+/**
+ * A fork never calls an agent with side effects it did not allow (run.started `fork.sideEffects`): the node is
+ * answered from the origin's recorded output, or, when the origin has none for it, its task fails for good
+ * (`side_effect_blocked`; error edges apply).
+ */
+function sideEffectResult(s: RunState, p: { nodeId: string; attempt: number; agent: string }): TaskResult | undefined {
+  const se = s.fork?.sideEffects;
+  if (!se?.agents.includes(p.agent)) return undefined;
+  const held = se.held[p.nodeId];
+  if (held) return { ok: true, nodeId: p.nodeId, attempt: p.attempt, output: held.output, envelopeVersion: s.envelopeVersion, durationMs: 0, ...(held.usage && { usage: held.usage }), reused: true, sideEffectHeld: true };
+  return {
+    ok: false, nodeId: p.nodeId, attempt: p.attempt, durationMs: 0, errorKind: 'non_retryable', retryable: false,
+    error: `side_effect_blocked: agent '${p.agent}' has side effects and this fork does not allow them; the origin has no recorded output for '${p.nodeId}' to answer with`,
+  };
 }
 
 /** Drives a plan to its end, answering each InlineRun with `run` (the shell's inline agent call). */

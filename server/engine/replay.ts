@@ -124,7 +124,7 @@ function agentResultOf(e: SpineEvent): TaskResult | undefined {
   const p = (e.payload ?? {}) as Record<string, unknown>;
   const usage = typeof p.model === 'string' ? { inputTokens: Number(p.inputTokens ?? 0), outputTokens: Number(p.outputTokens ?? 0), model: p.model, ...(typeof p.cost === 'number' && { cost: p.cost }) } : undefined;
   const base = { nodeId: String(p.nodeId), attempt: Number(p.attempt), durationMs: Number(p.durationMs ?? 0), ...(usage && { usage }) };
-  if (e.type === 'task.completed') return { ok: true, ...base, output: (p.output ?? null) as Json, envelopeVersion: Number(p.envelopeVersion ?? 0), ...(p.reused === true && { reused: true as const }) };
+  if (e.type === 'task.completed') return { ok: true, ...base, output: (p.output ?? null) as Json, envelopeVersion: Number(p.envelopeVersion ?? 0), ...(p.reused === true && { reused: true as const }), ...(p.sideEffectHeld === true && { sideEffectHeld: true as const }) };
   if (e.type === 'task.failed' && (p.errorKind === 'error' || p.errorKind === 'timeout' || p.errorKind === 'non_retryable')) {
     return { ok: false, ...base, error: String(p.error ?? ''), errorKind: p.errorKind, retryable: p.retryable === true, ...(typeof p.retryAfterMs === 'number' && { retryAfterMs: p.retryAfterMs }) };
   }

@@ -21,7 +21,7 @@ import { Engine, type EngineDeps } from './engine';
 import { commandInputs, type CommandEvent } from './appends';
 import { decisionKey, requesterKey } from './ids';
 import { replayRun, type ReplayVerdict } from './replay';
-import { createEventSchemas, inputReaders } from '@/server/contracts';
+import { createEventSchemas, inputReaders, outputReaders, type FieldReader } from '@/server/contracts';
 import { Scheduler } from './schedules';
 import type { NodeStatus, RunState, Vote } from './run/evolve';
 import type { TraceContext } from './run/traceContext';
@@ -98,6 +98,13 @@ export const ForkRunInput = z
     state: z.record(z.string(), z.unknown()).optional(),
     /** Agents called again rather than reused (e.g. the one whose new version is being tried). */
     liveAgents: z.array(z.string().min(1).max(128)).max(100).optional(),
+    /** Agents dispatched at this registry version (a candidate under evaluation); each is also live. */
+    agentVersions: z.record(z.string().min(1).max(128), z.number().int().min(1)).optional(),
+    /**
+     * Let the fork call agents flagged with side effects (payments, bookings). @default false: such an agent
+     * is answered from the origin's recorded output for its node, or its task fails (`side_effect_blocked`).
+     */
+    allowSideEffects: z.boolean().optional(),
   })
   .strict();
 
@@ -148,6 +155,32 @@ export async function startEngine(opts: { spine: Spine; db: Db; run?: boolean; d
     },
   });
 
+  /** A recorded task.completed as a fork reuses it: the output and the tokens it used. */
+  function recorded(p: { output: Json; model?: string; inputTokens?: number; outputTokens?: number; cost?: number }): { output: Json; usage?: { inputTokens: number; outputTokens: number; model: string; cost?: number } } {
+    return { output: p.output, ...(typeof p.model === 'string' && { usage: { inputTokens: p.inputTokens ?? 0, outputTokens: p.outputTokens ?? 0, model: p.model, ...(typeof p.cost === 'number' && { cost: p.cost }) } }) };
+  }
+
+  /**
+   * The agents of `wf` flagged with side effects (the registry now), and the origin's last recorded output of
+   * each node that calls one (anywhere in the origin): what a fork answers them with instead of calling them.
+   */
+  async function heldSideEffects(wf: Awaited<ReturnType<typeof engine.workflow>>, events: Awaited<ReturnType<typeof engine.runEvents>>) {
+    const names = new Set<string>();
+    for (const n of wf.nodes.values()) if (n.kind === 'agent') names.add(n.config.agent);
+    const flagged: string[] = [];
+    for (const name of names) if ((await agentStore.get(name).catch(() => undefined))?.sideEffects) flagged.push(name);
+    if (flagged.length === 0) return undefined;
+    const byNode = new Map<string, string>();
+    for (const e of events) if (e.type === 'task.dispatched') byNode.set(String((e.payload as { nodeId: string }).nodeId), String((e.payload as { agent: string }).agent));
+    const held: Record<string, ReturnType<typeof recorded>> = {};
+    for (const e of events) {
+      if (e.type !== 'task.completed') continue;
+      const p = e.payload as { nodeId: string; output: Json };
+      if (flagged.includes(byNode.get(p.nodeId) ?? '')) held[p.nodeId] = recorded(p);
+    }
+    return { agents: flagged.sort(), held };
+  }
+
   async function folded(runId: string) {
     const f = await engine.fold(runId);
     if (!f) throw new NotFoundError('run.not_found', `No run '${runId}'`, { runId });
@@ -175,6 +208,16 @@ export async function startEngine(opts: { spine: Spine; db: Db; run?: boolean; d
     sdkTasks,
     /** The schema registry of event types (server/contracts): the publish gate and versioned, evented schemas. */
     schemas,
+    /** Every expression of a published workflow (its latest version, archived ones left out) reading `agent`'s output fields. */
+    async agentOutputReaders(agent: string): Promise<FieldReader[]> {
+      const out: FieldReader[] = [];
+      for (const w of await workflows.list()) {
+        if (w.publishedVersion === null) continue;
+        const v = await workflows.getVersion(w.id, w.publishedVersion);
+        out.push(...outputReaders({ workflowId: v.workflowId, workflowName: v.name, version: v.version, doc: v.document }, agent));
+      }
+      return out;
+    },
 
     /**
      * Starts a run for `actor`. `opts.via: 'designer'` records the designer's Run button as its trigger (else `api`);
@@ -227,21 +270,27 @@ export async function startEngine(opts: { spine: Spine; db: Db; run?: boolean; d
       const origin = started.payload as { workflowId: string; version: number; input: Json; intent?: string; constraints?: Record<string, Json>; state?: Record<string, Json> };
       const version = o.version ?? origin.version;
       const wf = await engine.workflow(origin.workflowId, version);
-      const live = new Set(o.liveAgents ?? []);
+      const agentVersions = o.agentVersions ?? {};
+      for (const [name, v] of Object.entries(agentVersions)) {
+        const known = await agentStore.atVersion(name, v).catch(() => undefined);
+        if (!known) throw new ValidationError('run.fork_agent_version_unknown', `Agent '${name}' has no version ${v}`, { agent: name, version: v });
+      }
+      const live = new Set([...(o.liveAgents ?? []), ...Object.keys(agentVersions)]);
       const reuse: Record<string, { output: Json; usage?: { inputTokens: number; outputTokens: number; model: string; cost?: number } }> = {};
       for (const e of events) {
         if (e.seq >= o.atSeq || e.type !== 'task.completed') continue;
         const p = e.payload as { nodeId: string; output: Json; model?: string; inputTokens?: number; outputTokens?: number; cost?: number };
         const node = wf.nodes.get(p.nodeId);
         if (node?.kind !== 'agent' || live.has(node.config.agent)) continue;
-        reuse[p.nodeId] = { output: p.output, ...(typeof p.model === 'string' && { usage: { inputTokens: p.inputTokens ?? 0, outputTokens: p.outputTokens ?? 0, model: p.model, ...(typeof p.cost === 'number' && { cost: p.cost }) } }) };
+        reuse[p.nodeId] = recorded(p);
       }
+      const sideEffects = o.allowSideEffects ? undefined : await heldSideEffects(wf, events);
       const r = await engine.startRun({
         workflowId: origin.workflowId, version, input: (o.input ?? origin.input) as Json,
         ...(origin.intent !== undefined && { intent: origin.intent }), ...(origin.constraints !== undefined && { constraints: origin.constraints }),
         state: { ...(origin.state ?? {}), ...((o.state ?? {}) as Record<string, Json>) },
         startedBy: requesterName(actor), startedByKind: requesterSource(actor).kind, trigger: { kind: 'fork' },
-        fork: { from: runId, atSeq: o.atSeq, reuse },
+        fork: { from: runId, atSeq: o.atSeq, reuse, ...(Object.keys(agentVersions).length > 0 && { agentVersions }), ...(sideEffects && { sideEffects }) },
       });
       await spine.append([{ type: 'run.forked', runId, source: requesterSource(actor), causationId: at.id, payload: { fork: r.runId, atSeq: o.atSeq, version, reused: Object.keys(reuse) } }]);
       return { runId: r.runId, forkedFrom: runId, atSeq: o.atSeq, reused: Object.keys(reuse) };

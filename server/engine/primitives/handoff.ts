@@ -31,7 +31,8 @@ export function dispatch(c: DecideContext, node: AgentNode, attempt: number): De
   const { seq: basedOnSeq, version: basedOnVersion } = basisOf(c);
   const item = inst && { item: { nodeId: inst.nodeId, index: inst.index, fanOutId: inst.fanOutId } };
   const ctx = nodeExpressionContext(c, node.id);
-  const version = c.agentVersion?.(node.config.agent);
+  // A fork may pin an agent's version (an evaluation's candidate); else the registry's current one.
+  const version = c.state.fork?.agentVersions?.[node.config.agent] ?? c.agentVersion?.(node.config.agent);
   const agentVersion: { agentVersion?: number } = version !== undefined ? { agentVersion: version } : {};
   // The attempt's span in the run's trace: derived from recorded data, so deciding again dispatches the same.
   const span = c.state.trace && taskTrace(c.state.trace, node.id, attempt, c.state.reopened);
@@ -50,7 +51,7 @@ export function dispatch(c: DecideContext, node: AgentNode, attempt: number): De
 
 /** `usage`: the tokens an LLM agent used (recorded flat on task.completed or task.failed, so SQL sums them). */
 export type TaskResult =
-  | { ok: true; nodeId: string; attempt: number; output: Json; envelopeVersion: number; durationMs: number; usage?: TokenUsage; /** A fork's recorded output, taken as given (no agent called). */ reused?: true }
+  | { ok: true; nodeId: string; attempt: number; output: Json; envelopeVersion: number; durationMs: number; usage?: TokenUsage; /** A fork's recorded output, taken as given (no agent called). */ reused?: true; /** An agent with side effects a fork answered from the record instead of calling it. */ sideEffectHeld?: true }
   | { ok: false; nodeId: string; attempt: number; error: string; errorKind: 'error' | 'timeout' | 'non_retryable'; retryable: boolean; retryAfterMs?: number; durationMs: number; usage?: TokenUsage };
 
 /** Usage as task.completed (and task.tool_called) record it: top-level fields. */
@@ -77,7 +78,7 @@ export function acceptResult(c: DecideContext, node: AgentNode, r: TaskResult): 
       return out;
     }
   }
-  out.push(decision(c, 'task.completed', { nodeId: node.id, attempt: r.attempt, output: r.output, envelopeVersion: basedOn, durationMs: r.durationMs, ...(r.usage && usageFields(r.usage)), ...(r.reused && { reused: true }) }, node.id, r.attempt, 'completed'));
+  out.push(decision(c, 'task.completed', { nodeId: node.id, attempt: r.attempt, output: r.output, envelopeVersion: basedOn, durationMs: r.durationMs, ...(r.usage && usageFields(r.usage)), ...(r.reused && { reused: true }), ...(r.sideEffectHeld && { sideEffectHeld: true }) }, node.id, r.attempt, 'completed'));
   if (node.config.outputKey) out.push(decision(c, 'context.patched', { patch: { [node.config.outputKey]: r.output }, reason: 'output', nodeId: node.id }, node.id, r.attempt, 'output'));
   return out;
 }
