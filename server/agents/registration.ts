@@ -4,7 +4,7 @@
  * kind, a config its kind's adapter refuses, a schema that is not JSON Schema), writes it through the store,
  * and then appends one event, before the call answers (an append that fails fails the call):
  *
- * - `agent.registered` `{ name, kind, version, description, capabilities, limits, hasInputSchema, hasOutputSchema }`
+ * - `agent.registered` `{ name, kind, version, description, capabilities, limits, hasInputSchema, hasOutputSchema, sideEffects }`
  * - `agent.changed` `{ name, kind, version, previousVersion, changed: [field...] }`
  * - `agent.removed` `{ name, version }`
  *
@@ -13,7 +13,8 @@
  * fails. The process's registry is refreshed after each change, so its next dispatch uses the new version.
  */
 import type { z } from 'zod';
-import { ValidationError } from '@/server/errors';
+import { ConflictError, ValidationError } from '@/server/errors';
+import { breakingChanges, type FieldReader } from '@/server/contracts';
 import { sourceOf, type Json, type Principal, type Spine } from '@/server/spine';
 import type { AgentKind } from './adapter';
 import type { AgentRegistry } from './registry';
@@ -35,7 +36,20 @@ function parse<T>(schema: z.ZodType<T>, raw: unknown, code: string): T {
   return r.data;
 }
 
-export function createAgentRegistration(deps: { store: AgentStore; registry: AgentRegistry; spine: Spine }) {
+/**
+ * `outputReaders`: the published workflows' expressions reading an agent's output (the engine service's
+ * `agentOutputReaders`). With it, a change of the output schema that removes or retypes a field one of them
+ * reads is refused with 409 `agent.schema_breaking` (`details.breaking` names each place) unless `force`.
+ */
+/** A change's body without its `force` flag. */
+function forceOf(raw: unknown): { force: boolean; body: unknown } {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw) || !('force' in raw)) return { force: false, body: raw };
+  const { force, ...body } = raw as Record<string, unknown>;
+  if (typeof force !== 'boolean') throw new ValidationError('agent.invalid', 'force: expected a boolean');
+  return { force, body };
+}
+
+export function createAgentRegistration(deps: { store: AgentStore; registry: AgentRegistry; spine: Spine; outputReaders?: (agent: string) => Promise<FieldReader[]> }) {
   const { store, registry, spine } = deps;
 
   /** The kind-specific and schema checks every stored definition passes. */
@@ -62,19 +76,29 @@ export function createAgentRegistration(deps: { store: AgentStore; registry: Age
       const d = await check(parse(AgentDefinition, raw, 'agent.invalid'));
       const a = await store.create(d, by.name);
       await record('agent.registered', by, a.name, a.version, {
-        kind: a.kind, description: a.description, capabilities: a.capabilities, limits: a.limits as Json, hasInputSchema: a.inputSchema !== null, hasOutputSchema: a.outputSchema !== null,
+        kind: a.kind, description: a.description, capabilities: a.capabilities, limits: a.limits as Json, hasInputSchema: a.inputSchema !== null, hasOutputSchema: a.outputSchema !== null, sideEffects: a.sideEffects,
       }, `v${a.version}:registered`);
       return publicAgent(a);
     },
 
-    /** Changes an agent (a new version when kind, config, schemas or limits change); `agent.changed`. Nothing changed: no event. */
+    /**
+     * Changes an agent (a new version when kind, config, schemas or limits change); `agent.changed`. Nothing
+     * changed: no event. A body's `force: true` registers an output schema that breaks a published reader.
+     */
     async change(name: string, raw: unknown, by: Principal): Promise<PublicAgent> {
-      const patch = parse(AgentPatch, raw, 'agent.invalid');
+      const { force, body } = forceOf(raw);
+      const patch = parse(AgentPatch, body, 'agent.invalid');
       const before = await store.get(name);
       if (before.removedAt) throw new ValidationError('agent.removed', `Agent '${name}' was removed; register it again to bring it back`, { name });
       const prev = definitionOf(before);
       const config = patch.config === undefined ? prev.config : keepRedactedSecrets(patch.config as Record<string, Json>, prev.config);
       const next = await check(AgentDefinition.parse({ ...prev, ...patch, name, config }));
+      if (deps.outputReaders && !force && JSON.stringify(next.outputSchema) !== JSON.stringify(prev.outputSchema) && prev.outputSchema !== null) {
+        // No schema after the change reads as "anything": nothing declared is removed or retyped by it.
+        const breaking = breakingChanges(prev.outputSchema as Json, (next.outputSchema ?? true) as Json, await deps.outputReaders(name));
+        if (breaking.length > 0)
+          throw new ConflictError('agent.schema_breaking', `The new output schema of '${name}' breaks ${breaking.length} place(s) that read it: ${breaking.slice(0, 3).map((b) => b.message).join('; ')}${breaking.length > 3 ? '; …' : ''}. Send force: true to change it anyway`, { name, breaking });
+      }
       const { agent: a, changed, newVersion } = await store.update(before, next, by.name);
       if (changed.length > 0)
         await record('agent.changed', by, name, a.version, { kind: a.kind, previousVersion: before.version, changed, newVersion }, newVersion ? `v${a.version}:changed` : `v${a.version}:changed:${a.updatedAt}`);

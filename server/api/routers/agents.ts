@@ -12,7 +12,7 @@ import { authedProcedure, roleProcedure, router, type Context } from '../trpc';
 const NameInput = z.object({ name: AgentName }).strict();
 
 function registrationOf(ctx: Context) {
-  return createAgentRegistration({ store: ctx.engine.agentStore, registry: ctx.engine.agents, spine: ctx.spine });
+  return createAgentRegistration({ store: ctx.engine.agentStore, registry: ctx.engine.agents, spine: ctx.spine, outputReaders: ctx.engine.agentOutputReaders });
 }
 
 export const agentsRouter = router({

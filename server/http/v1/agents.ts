@@ -28,7 +28,7 @@ export function agentsApi(services: ServicesGetter = runtimeServices) {
     const svc = await services();
     const actor = await authorize(req, svc, need);
     const engine = requireEngine(svc);
-    return { actor, engine, registration: () => createAgentRegistration({ store: engine.agentStore, registry: engine.agents, spine: svc.spine }) };
+    return { actor, engine, registration: () => createAgentRegistration({ store: engine.agentStore, registry: engine.agents, spine: svc.spine, outputReaders: engine.agentOutputReaders }) };
   };
   return {
     list: withErrorHandling(async (req: Request) => {
