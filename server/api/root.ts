@@ -7,6 +7,7 @@ import { agentsRouter } from './routers/agents';
 import { approvalsRouter } from './routers/approvals';
 import { auditRouter } from './routers/audit';
 import { eventsRouter } from './routers/events';
+import { evaluationsRouter } from './routers/evaluations';
 import { metricsRouter } from './routers/metrics';
 import { runsRouter } from './routers/runs';
 import { schemasRouter } from './routers/schemas';
@@ -26,6 +27,7 @@ export const appRouter = router({
   session: sessionRouter,
   approvals: approvalsRouter,
   admin: adminRouter,
+  evaluations: evaluationsRouter,
 });
 export type AppRouter = typeof appRouter;
 

@@ -10,6 +10,7 @@ export { auditApi } from './v1/audit';
 export { auditExportApi } from './v1/auditExport';
 export { consumersApi } from './v1/consumers';
 export { eventsApi } from './v1/events';
+export { evaluationsApi } from './v1/evaluations';
 export { runsApi } from './v1/runs';
 export { schemasApi } from './v1/schemas';
 export { reasoningPathApi } from './v1/reasoningPath';

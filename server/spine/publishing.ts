@@ -37,6 +37,7 @@ export const RESERVED_EVENT_NAMESPACES = {
   auth: 'sign-ins are recorded by Spine when people sign in',
   audit: 'audit checkpoints are signed by Spine; see /audit',
   schema: 'register event schemas with PUT /api/v1/schemas/{type} or on /schemas',
+  evaluation: 'evaluate an agent version with POST /api/v1/workflows/{workflowId}/evaluations or from /agents',
   'context.patched': 'patch a run\'s context with POST /api/v1/runs/{runId}/context',
 } as const;
 

@@ -16,6 +16,7 @@ import { runsApi } from '@/server/http/v1/runs';
 import { schemasApi } from '@/server/http/v1/schemas';
 import { reasoningPathApi } from '@/server/http/v1/reasoningPath';
 import { workflowsApi } from '@/server/http/v1/workflows';
+import { evaluationsApi } from '@/server/http/v1/evaluations';
 import { a2aApi } from '@/server/http/a2a';
 
 const SEG = '[^/]+';
@@ -28,6 +29,19 @@ export function a2aRoutes(services: ServicesGetter): Route[] {
     { method: 'POST', path: '/api/a2a', handler: a2a.rootRpc },
     { method: 'GET', path: new RegExp(`^/api/a2a/(?<workflowId>${SEG})/agent-card\\.json$`), handler: a2a.workflowCard },
     { method: 'POST', path: new RegExp(`^/api/a2a/(?<workflowId>${SEG})$`), handler: a2a.rpc },
+  ];
+}
+
+/** Evaluations of a candidate agent version (server/http/v1/evaluations.ts). */
+function evaluationRoutes(services: ServicesGetter): Route[] {
+  const ev = evaluationsApi(services);
+  const at = (p: string) => new RegExp(`^/api/v1${p}$`);
+  return [
+    { method: 'POST', path: at(`/workflows/(?<workflowId>${SEG})/evaluations`), handler: ev.start },
+    { method: 'GET', path: at(`/workflows/(?<workflowId>${SEG})/evaluations`), handler: ev.list },
+    { method: 'GET', path: at(`/evaluations/(?<evaluationId>${SEG})`), handler: ev.get },
+    { method: 'POST', path: at(`/evaluations/(?<evaluationId>${SEG})/ship`), handler: ev.ship },
+    { method: 'POST', path: at(`/evaluations/(?<evaluationId>${SEG})/rollback`), handler: ev.rollBack },
   ];
 }
 
@@ -63,6 +77,7 @@ export function v1Routes(services: ServicesGetter): Route[] {
     { method: 'POST', path: at(`/workflows/(?<workflowId>${SEG})/archive`), handler: workflows.archive },
     { method: 'POST', path: at(`/workflows/(?<workflowId>${SEG})/restore`), handler: workflows.restore },
     { method: 'POST', path: at(`/workflows/(?<workflowId>${SEG})/a2a`), handler: workflows.setA2a },
+    ...evaluationRoutes(services),
     ...a2aRoutes(services),
     { method: 'GET', path: at(`/workflows/(?<workflowId>${SEG})`), handler: workflows.get },
     { method: 'POST', path: at(`/workflows/(?<workflowId>${SEG})/runs`), handler: runs.start },

@@ -1,0 +1,5 @@
+import { evaluationsApi } from '@/server/http';
+
+export const dynamic = 'force-dynamic';
+export const runtime = 'nodejs';
+export const GET = evaluationsApi().get;

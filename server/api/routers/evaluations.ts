@@ -1,0 +1,33 @@
+/**
+ * Evaluations over tRPC, for the `/agents` page's "Evaluate…" form and the evaluation page: start (an
+ * operator or an architect), read (anyone signed in), ship or roll back (an architect: they change the
+ * agent registry). The work is server/evaluations'; the same calls as `/api/v1/.../evaluations`.
+ */
+import { z } from 'zod';
+import { ForbiddenError } from '@/server/errors';
+import { rolesAllow } from '@/server/auth';
+import { evaluationsOf } from '@/server/evaluations';
+import { authedProcedure, roleProcedure, router, type Context } from '../trpc';
+
+const Id = z.object({ evaluationId: z.string().min(1).max(128) }).strict();
+const WorkflowInput = z.object({ workflowId: z.string().min(1).max(128) }).strict();
+
+const evaluations = (ctx: Context) => evaluationsOf(ctx.engine, ctx.spine);
+
+/** An operator or an architect (or admin). */
+const operatorOrArchitect = authedProcedure.use(({ ctx, next }) => {
+  if (!rolesAllow(ctx.actor.roles, 'operator') && !rolesAllow(ctx.actor.roles, 'architect'))
+    throw new ForbiddenError('auth.forbidden', "This needs the 'operator' or 'architect' role", { roles: ['operator', 'architect'], actor: ctx.actor.name });
+  return next();
+});
+
+export const evaluationsRouter = router({
+  /** Starts an evaluation; `{ evaluationId, runs }` at once, the forks run in the background. */
+  start: operatorOrArchitect
+    .input(z.object({ workflowId: z.string().min(1).max(128), evaluation: z.unknown() }).strict())
+    .mutation(({ ctx, input }) => evaluations(ctx).start(input.workflowId, input.evaluation, ctx.actor)),
+  get: authedProcedure.input(Id).query(({ ctx, input }) => evaluations(ctx).get(input.evaluationId)),
+  list: authedProcedure.input(WorkflowInput).query(({ ctx, input }) => evaluations(ctx).list(input.workflowId)),
+  ship: roleProcedure('architect').input(Id).mutation(({ ctx, input }) => evaluations(ctx).ship(input.evaluationId, ctx.actor)),
+  rollBack: roleProcedure('architect').input(Id).mutation(({ ctx, input }) => evaluations(ctx).rollBack(input.evaluationId, ctx.actor)),
+});
