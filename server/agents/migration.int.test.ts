@@ -49,6 +49,10 @@ describe(`migration 0005_agent_registry (${testDbKind()})`, () => {
     cpSync(path.join(src, '0005_agent_registry'), path.join(dir, '0005_agent_registry'), { recursive: true });
     const applied = provider === 'postgresql' ? await migratePostgres(url) : migrateSqlite(sqlitePathFromUrl(url));
     expect(applied).toEqual(['0005_agent_registry']);
+    // The store reads today's columns: the later migrations (e.g. 0010's side_effects) go on top.
+    for (const m of readdirSync(src).filter((d) => d > '0005')) cpSync(path.join(src, m), path.join(dir, m), { recursive: true });
+    if (provider === 'postgresql') await migratePostgres(url);
+    else migrateSqlite(sqlitePathFromUrl(url));
 
     const db = createDb(url);
     try {
