@@ -2,7 +2,9 @@
 /**
  * Registering or changing an agent: name, kind, description and tags, the kind's own config fields (raw
  * JSON for a kind the form does not know), input/output JSON Schema and limits. Field errors show under
- * their field: the form's own (bad JSON, not a number) before sending, the server's after.
+ * their field: the form's own (bad JSON, not a number) before sending, the server's after. An output schema
+ * that breaks a published workflow reading the agent (409 `agent.schema_breaking`) is shown under the output
+ * schema with each place, and "Change it anyway" sends it again with `force`.
  */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
@@ -20,6 +22,8 @@ export function AgentForm({ initial, onDone }: { initial?: AgentDraft; onDone: (
   const kinds = useQuery(trpc.agents.kinds.queryOptions(undefined, { staleTime: Infinity }));
   const [d, setD] = useState<AgentDraft>(initial ?? emptyDraft());
   const [errors, setErrors] = useState<Record<string, string>>({});
+  const [breaking, setBreaking] = useState<string[] | null>(null);
+  const [force, setForce] = useState(false);
   const specs = KIND_FIELDS[d.kind];
   const known = new Set(['name', 'kind', 'description', 'capabilities', 'inputSchema', 'outputSchema', 'config', 'limits.timeoutMs', 'limits.concurrency', 'limits.ratePerMinute', ...(specs ?? []).map((f) => `config.${f.key}`)]);
   const done = async (verb: string, name: string) => {
@@ -28,7 +32,12 @@ export function AgentForm({ initial, onDone }: { initial?: AgentDraft; onDone: (
     onDone();
   };
   const failed = (e: unknown) => {
-    const { message } = callError(e);
+    const { message, code } = callError(e);
+    if (code === 'agent.schema_breaking') {
+      const places = (e as { data?: { error?: { details?: { breaking?: { message: string }[] } } } }).data?.error?.details?.breaking;
+      setBreaking(places?.map((b) => b.message) ?? [message]);
+      return setErrors({ outputSchema: 'This output schema breaks published workflows that read this agent.' });
+    }
     const field = fieldOfServerError(message, known);
     if (field) setErrors({ [field]: message.replace(/^[A-Za-z0-9_.]+: /, '') });
   };
@@ -39,17 +48,18 @@ export function AgentForm({ initial, onDone }: { initial?: AgentDraft; onDone: (
   const setField = (key: string, v: string) => setD((x) => ({ ...x, fields: { ...x.fields, [key]: v } }));
   const err = (k: string) => errors[k] ?? null;
   // A server refusal that names no field is shown over the button.
-  const formError = call.isError && !fieldOfServerError(callError(call.error).message, known) ? call.error : null;
+  const formError = call.isError && breaking === null && !fieldOfServerError(callError(call.error).message, known) ? call.error : null;
 
   function submit(e: FormEvent) {
     e.preventDefault();
     setErrors({});
+    setBreaking(null);
     call.reset();
     const r = toDefinition(d);
     if (!r.ok) return setErrors(r.errors);
     if (editing) {
       const { name, ...patch } = r.definition;
-      update.mutate({ name, patch });
+      update.mutate({ name, patch: force ? { ...patch, force: true } : patch });
     } else create.mutate(r.definition);
   }
 
@@ -125,6 +135,25 @@ export function AgentForm({ initial, onDone }: { initial?: AgentDraft; onDone: (
           <input id="agent-limit-rate" inputMode="numeric" value={d.ratePerMinute} onChange={(e) => set({ ratePerMinute: e.target.value })} className={inputClass} />
         </Field>
       </div>
+      {breaking && (
+        <div data-testid="agent-schema-breaking" className="rounded-lg border border-rose-200 bg-rose-50 p-3 text-xs text-rose-800 dark:border-rose-900 dark:bg-rose-950 dark:text-rose-200">
+          <p className="font-medium">These places read fields the new output schema removes or retypes:</p>
+          <ul className="mt-1 list-disc pl-5">
+            {breaking.map((m) => (
+              <li key={m}>{m}</li>
+            ))}
+          </ul>
+          <label className="mt-2 flex items-center gap-2">
+            <input type="checkbox" checked={force} onChange={(e) => setForce(e.target.checked)} data-testid="agent-force" /> Change it anyway (those workflows may break)
+          </label>
+        </div>
+      )}
+      <label className="flex items-start gap-2 text-sm">
+        <input type="checkbox" className="mt-1" checked={d.sideEffects} onChange={(e) => set({ sideEffects: e.target.checked })} data-testid="agent-side-effects" />
+        <span>
+          Has side effects <span className="text-xs text-zinc-500">(payments, bookings: a fork or an evaluation never calls it unless it allows side effects; it is answered from the recorded output instead)</span>
+        </span>
+      </label>
       {formError && <ErrorNote testId="agent-form-error" error={formError} />}
       <SubmitButton pending={call.isPending} pendingLabel={editing ? 'Saving…' : 'Registering…'} testId="agent-submit">
         {editing ? 'Save' : 'Register agent'}

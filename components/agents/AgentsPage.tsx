@@ -1,7 +1,8 @@
 'use client';
 /**
  * The agent registry (`/agents`): every agent with its health over the last hour, "Add agent" for
- * architects, and an agent's detail (edit, versions, remove) in a dialog. Health refreshes every 10 s.
+ * architects, and an agent's detail (edit, versions, remove; evaluate a version on a workflow's recent runs,
+ * for operators and architects) in a dialog. Health refreshes every 10 s.
  */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
@@ -12,6 +13,7 @@ import { AgentForm } from './AgentForm';
 import { a2aCardSummary, a2aSkillsOf, configShown, draftOf, outputFields } from './agentDraft';
 import { ago, HealthBadge, ms, percent } from './HealthBadge';
 import { AgentKeysPanel } from './AgentKeysPanel';
+import { EvaluateForm } from '@/components/evaluations/EvaluateForm';
 
 export function AgentsPage() {
   const trpc = useTRPC();
@@ -120,14 +122,14 @@ export function AgentsPage() {
         {adding && <AgentForm onDone={() => setAdding(false)} />}
       </Modal>
       <Modal open={open !== null} onClose={() => setOpen(null)} title={open ?? ''} className="w-[min(44rem,calc(100vw-2rem))]" data-testid="agent-detail">
-        {open && <AgentDetail name={open} mayChange={mayChange} onClose={() => setOpen(null)} />}
+        {open && <AgentDetail name={open} mayChange={mayChange} mayEvaluate={can('operator') || can('architect')} onClose={() => setOpen(null)} />}
       </Modal>
       <Toasts />
     </div>
   );
 }
 
-function AgentDetail({ name, mayChange, onClose }: { name: string; mayChange: boolean; onClose: () => void }) {
+function AgentDetail({ name, mayChange, mayEvaluate, onClose }: { name: string; mayChange: boolean; mayEvaluate: boolean; onClose: () => void }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const agent = useQuery(trpc.agents.get.queryOptions({ name }));
@@ -157,6 +159,8 @@ function AgentDetail({ name, mayChange, onClose }: { name: string; mayChange: bo
         <dd data-testid="agent-version">{a.version}</dd>
         <dt className="text-zinc-500">Description</dt>
         <dd>{a.description || '—'}</dd>
+        <dt className="text-zinc-500">Side effects</dt>
+        <dd data-testid="agent-side-effects-shown">{a.sideEffects ? 'yes: forks never call it unless they allow side effects' : 'none declared'}</dd>
         <dt className="text-zinc-500">Limits</dt>
         <dd className="font-mono text-xs">{Object.keys(a.limits).length ? JSON.stringify(a.limits) : 'none'}</dd>
         <dt className="text-zinc-500">Config</dt>
@@ -212,6 +216,13 @@ function AgentDetail({ name, mayChange, onClose }: { name: string; mayChange: bo
           ))}
         </ul>
       </section>
+      {mayEvaluate && !a.removed && versions.data && (
+        <section>
+          <h3 className="mb-1 font-medium">Evaluate a version</h3>
+          <p className="mb-2 text-xs text-zinc-500">Re-runs a workflow&apos;s latest completed runs from this agent&apos;s first task with the chosen version (everything before is reused, no agent called again) and compares each with its original.</p>
+          <EvaluateForm agent={name} versions={versions.data.map((v) => v.version)} current={a.version} />
+        </section>
+      )}
       {a.kind === 'sdk' && mayChange && !a.removed && (
         <section>
           <h3 className="mb-1 font-medium">Agent keys</h3>

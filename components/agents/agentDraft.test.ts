@@ -11,7 +11,7 @@ describe('agent registration form', () => {
     const d = { ...emptyDraft('http'), name: ' triage ', capabilities: 'legal, , intake', fields: { url: 'https://a.example/x', secret: 'whsec_0123456789abcdef', headers: '{"X-Team":"legal"}' }, timeoutMs: '5000', outputSchema: '{"type":"object"}' };
     expect(toDefinition(d)).toEqual({
       ok: true,
-      definition: { name: 'triage', kind: 'http', description: '', capabilities: ['legal', 'intake'], config: { url: 'https://a.example/x', secret: 'whsec_0123456789abcdef', headers: { 'X-Team': 'legal' } }, inputSchema: null, outputSchema: { type: 'object' }, limits: { timeoutMs: 5000 } },
+      definition: { name: 'triage', kind: 'http', description: '', capabilities: ['legal', 'intake'], config: { url: 'https://a.example/x', secret: 'whsec_0123456789abcdef', headers: { 'X-Team': 'legal' } }, inputSchema: null, outputSchema: { type: 'object' }, limits: { timeoutMs: 5000 }, sideEffects: false },
     });
   });
 

@@ -96,19 +96,21 @@ export type AgentDraft = {
   timeoutMs: string;
   concurrency: string;
   ratePerMinute: string;
+  /** Its calls reach the outside world (payments, bookings): forks never call it unless they allow it. */
+  sideEffects: boolean;
 };
 
 export const emptyDraft = (kind = 'http'): AgentDraft => ({
-  name: '', kind, description: '', capabilities: '', fields: kind === 'openai' ? { output: 'text' } : {}, rawConfig: '{}', inputSchema: '', outputSchema: '', timeoutMs: '', concurrency: '', ratePerMinute: '',
+  name: '', kind, description: '', capabilities: '', fields: kind === 'openai' ? { output: 'text' } : {}, rawConfig: '{}', inputSchema: '', outputSchema: '', timeoutMs: '', concurrency: '', ratePerMinute: '', sideEffects: false,
 });
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
-type Def = { name: string; kind: string; description: string; capabilities: string[]; config: Record<string, Json>; inputSchema: Json; outputSchema: Json; limits: Record<string, number> };
+type Def = { name: string; kind: string; description: string; capabilities: string[]; config: Record<string, Json>; inputSchema: Json; outputSchema: Json; limits: Record<string, number>; sideEffects: boolean };
 
 const pretty = (v: unknown) => (v === null || v === undefined ? '' : JSON.stringify(v, null, 2));
 
 /** The draft of a stored agent (config redacted: a secret reads as the marker, which keeps it when sent back). */
-export function draftOf(a: { name: string; kind: string; description: string; capabilities: string[]; config: Record<string, unknown>; inputSchema: unknown; outputSchema: unknown; limits: { timeoutMs?: number; concurrency?: number; ratePerMinute?: number } }): AgentDraft {
+export function draftOf(a: { name: string; kind: string; description: string; capabilities: string[]; config: Record<string, unknown>; inputSchema: unknown; outputSchema: unknown; limits: { timeoutMs?: number; concurrency?: number; ratePerMinute?: number }; sideEffects?: boolean }): AgentDraft {
   const specs = KIND_FIELDS[a.kind];
   const fields: Record<string, string> = {};
   if (specs) {
@@ -122,7 +124,7 @@ export function draftOf(a: { name: string; kind: string; description: string; ca
   const n = (v: number | undefined) => (v === undefined ? '' : String(v));
   return {
     name: a.name, kind: a.kind, description: a.description, capabilities: a.capabilities.join(', '), fields, rawConfig: pretty(a.config) || '{}',
-    inputSchema: pretty(a.inputSchema), outputSchema: pretty(a.outputSchema), timeoutMs: n(a.limits.timeoutMs), concurrency: n(a.limits.concurrency), ratePerMinute: n(a.limits.ratePerMinute),
+    inputSchema: pretty(a.inputSchema), outputSchema: pretty(a.outputSchema), timeoutMs: n(a.limits.timeoutMs), concurrency: n(a.limits.concurrency), ratePerMinute: n(a.limits.ratePerMinute), sideEffects: a.sideEffects === true,
   };
 }
 
@@ -179,7 +181,7 @@ export function toDefinition(d: AgentDraft): { ok: true; definition: Def } | { o
   }
   const definition: Def = {
     name: d.name.trim(), kind: d.kind, description: d.description, capabilities: d.capabilities.split(',').map((s) => s.trim()).filter(Boolean), config,
-    inputSchema: json('inputSchema', d.inputSchema, null), outputSchema: json('outputSchema', d.outputSchema, null), limits,
+    inputSchema: json('inputSchema', d.inputSchema, null), outputSchema: json('outputSchema', d.outputSchema, null), limits, sideEffects: d.sideEffects,
   };
   return Object.keys(errors).length ? { ok: false, errors } : { ok: true, definition };
 }

@@ -103,7 +103,8 @@ const t = initTRPC.context<Context>().create({
         code: spine ? trpcCodeFor(spine.httpStatus) : shape.data.code,
         httpStatus,
         path: shape.data.path,
-        error: { code, message },
+        // A refusal's details (e.g. the places a breaking schema change breaks), as /api/v1 sends them.
+        error: { code, message, ...(!hidden && spine?.details !== undefined && JSON.stringify(spine.details).length < 4000 && { details: spine.details }) },
         ...(hidden ? {} : { issues }),
       },
     };

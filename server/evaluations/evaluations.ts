@@ -261,6 +261,17 @@ export function createEvaluations(deps: { engine: EngineService; spine: Spine; f
     /** One evaluation as its events tell it (404 for none). */
     get,
 
+    /** The published workflows (latest version, archived left out) with a step calling `agent`: what it can be evaluated on. */
+    async workflowsUsing(agent: string): Promise<{ workflowId: string; name: string; version: number }[]> {
+      const out: { workflowId: string; name: string; version: number }[] = [];
+      for (const w of await engine.workflows.list()) {
+        if (w.publishedVersion === null) continue;
+        const doc = (await engine.workflows.getVersion(w.id, w.publishedVersion)).document;
+        if (doc.nodes.some((n) => n.kind === 'agent' && n.config.agent === agent)) out.push({ workflowId: w.id, name: w.name, version: w.publishedVersion });
+      }
+      return out;
+    },
+
     /** The evaluations of a workflow, newest first (without their rows). */
     async list(workflowIdOrSlug: string): Promise<Omit<EvaluationView, 'rows'>[]> {
       const wf = await engine.workflows.get(workflowIdOrSlug);

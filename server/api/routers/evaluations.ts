@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { ForbiddenError } from '@/server/errors';
 import { rolesAllow } from '@/server/auth';
+import { AgentName } from '@/server/agents';
 import { evaluationsOf } from '@/server/evaluations';
 import { authedProcedure, roleProcedure, router, type Context } from '../trpc';
 
@@ -27,6 +28,8 @@ export const evaluationsRouter = router({
     .input(z.object({ workflowId: z.string().min(1).max(128), evaluation: z.unknown() }).strict())
     .mutation(({ ctx, input }) => evaluations(ctx).start(input.workflowId, input.evaluation, ctx.actor)),
   get: authedProcedure.input(Id).query(({ ctx, input }) => evaluations(ctx).get(input.evaluationId)),
+  /** The published workflows calling an agent (the "Evaluate…" form's choices). */
+  workflowsUsing: authedProcedure.input(z.object({ agent: AgentName }).strict()).query(({ ctx, input }) => evaluations(ctx).workflowsUsing(input.agent)),
   list: authedProcedure.input(WorkflowInput).query(({ ctx, input }) => evaluations(ctx).list(input.workflowId)),
   ship: roleProcedure('architect').input(Id).mutation(({ ctx, input }) => evaluations(ctx).ship(input.evaluationId, ctx.actor)),
   rollBack: roleProcedure('architect').input(Id).mutation(({ ctx, input }) => evaluations(ctx).rollBack(input.evaluationId, ctx.actor)),
