@@ -25,6 +25,7 @@ const Agent = {
     config: { type: 'object', description: `Kind-specific. Secret fields (secret, apiKey, token, password, authorization, at any depth) read "${REDACTED}"; send that marker back in a PATCH to keep the secret.` },
     limits: { type: 'object', properties: { timeoutMs: { type: 'integer' }, concurrency: { type: 'integer' }, ratePerMinute: { type: 'integer' } } },
     version: { type: 'integer', description: 'Changing kind, config, schemas or limits makes a new version; task.dispatched records the version each task used (agentVersion)' },
+    sideEffects: { type: 'boolean', description: 'Its calls reach the outside world (payments, bookings): a fork never calls it unless it allows side effects (answered from the recorded output, else `side_effect_blocked`). Changed in place, not a new version' },
     removed: { type: 'boolean' },
     removedAt: { type: ['string', 'null'], format: 'date-time' },
     createdAt: { type: 'string', format: 'date-time' },
@@ -32,7 +33,10 @@ const Agent = {
   },
 };
 
-export const agentSchemas = { Agent, AgentDefinition: schema(AgentDefinition), AgentPatch: schema(AgentPatch) };
+/** A PATCH body: the fields to change, and `force` to register an output schema that breaks a published reader. */
+const PatchBody = AgentPatch.extend({ force: z.boolean().optional() });
+
+export const agentSchemas = { Agent, AgentDefinition: schema(AgentDefinition), AgentPatch: schema(PatchBody) };
 
 export const agentPaths = {
   '/api/v1/agents': {
@@ -56,7 +60,9 @@ export const agentPaths = {
     get: { summary: 'One agent (removed ones too)', responses: { ...ok('The agent', agentRef), ...errors(401, 404) } },
     patch: {
       summary: 'Change an agent',
-      description: 'Architect or admin. Fields not sent stay. A change of kind, config, schemas or limits makes a new version. Recorded as `agent.changed` with the fields that changed.',
+      description:
+        'Architect or admin. Fields not sent stay. A change of kind, config, schemas or limits makes a new version. Recorded as `agent.changed` with the fields that changed. ' +
+        'An output schema that removes or retypes a field a published workflow reads (`results.<node>.<field>` in any CEL condition or mapping of a step calling the agent) is refused with 409 `agent.schema_breaking`, `details.breaking` naming each place, unless `force: true`.',
       requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/AgentPatch' } } } },
       responses: { ...ok('The agent as changed', agentRef), ...errors(400, 401, 403, 404, 409, 413) },
     },
