@@ -111,6 +111,13 @@ module.exports = {
       to: { path: '^server/(api|http|mcp)/' },
     },
     {
+      name: 'evaluations-above-engine',
+      comment: 'server/evaluations drives the engine (forks) and the registry; nothing below them calls it back.',
+      severity: 'error',
+      from: { path: '^server/(engine|agents|spine|workflows|db|contracts)/', pathNot: TESTS },
+      to: { path: '^server/evaluations/' },
+    },
+    {
       name: 'spine-and-workflows-are-lower',
       comment: 'server/spine and server/workflows sit below the engine, agents and transports, and below the runtime that wires them.',
       severity: 'error',

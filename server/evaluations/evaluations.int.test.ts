@@ -148,6 +148,15 @@ describe(`evaluations (${testDbKind()})`, () => {
     await expect(h.service.forkRun(origin.runId, { atSeq: at, agentVersions: { summarizer: 99 } }, 'ann')).rejects.toMatchObject({ code: 'run.fork_agent_version_unknown', httpStatus: 400 });
   });
 
+  it('an evaluation that neither ended nor runs in this process (a restart) is reported interrupted, with the rows it had', async () => {
+    const origins = (await h.spine.listRuns({ workflowId: wf, statuses: ['completed'], limit: 2 })).map((r) => r.id);
+    const id = 'from-before-a-restart';
+    await h.spine.append([{ type: 'evaluation.started', key: `evaluation:${id}`, source: { kind: 'user', name: 'ada' }, payload: { evaluationId: id, workflowId: wf, workflowName: 'Legal case', agent: 'summarizer', version: 2, baseVersion: 1, lastN: 2, concurrency: 1, allowSideEffects: false, origins } }]);
+    const v = await ev.get(id);
+    expect(v).toMatchObject({ status: 'interrupted', rows: [{ origin: origins[0], state: 'pending' }, { origin: origins[1], state: 'pending' }] });
+    await expect(ev.ship(id, ADA)).resolves.toMatchObject({ decision: { kind: 'shipped' } });
+  });
+
   it('bad starts are refused with a clear code and write nothing', async () => {
     const before = await evaluationEvents();
     await expect(ev.start(wf, { agent: 'nobody', version: 1 }, ADA)).rejects.toMatchObject({ code: 'agent.not_found', httpStatus: 404 });
