@@ -255,8 +255,11 @@ export async function startEngine(opts: { spine: Spine; db: Db; run?: boolean; d
      * Forks a run at one of its events (`atSeq`): a new run of the same workflow (or `version`), with the
      * origin's input (or `input`) and starting state patched by `state`, that takes the origin's recorded
      * agent outputs before that event as given: each such node is answered from the record, no agent called
-     * (agents named in `liveAgents` are called again). The origin records `run.forked`. 400 for a seq that is
-     * not the run's; 404 for no such run.
+     * (agents named in `liveAgents` are called again; `agentVersions` pins an agent, live, at a registry version).
+     * Agents flagged with side effects are never called unless `allowSideEffects`: plan.ts answers their nodes
+     * from the origin's recorded outputs (`fork.sideEffects`, decided here and recorded), or fails them
+     * `side_effect_blocked`. The origin records `run.forked`. 400 for a seq that is not the run's or an agent
+     * version the registry never had; 404 for no such run.
      */
     async forkRun(runId: string, raw: unknown, actor: Requester): Promise<{ runId: string; forkedFrom: string; atSeq: number; reused: string[] }> {
       const parsed = ForkRunInput.safeParse(raw);
