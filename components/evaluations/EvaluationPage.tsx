@@ -56,7 +56,7 @@ export function EvaluationPage({ evaluationId }: { evaluationId: string }) {
           <Stat label="Same outcome" value={s.sameOutcome} testId="summary-same" />
           <Stat label="Outputs changed" value={s.changed} testId="summary-changed" />
           <Stat label="Broke a contract" value={s.brokeContract} testId="summary-contract" tone={s.brokeContract > 0 ? 'text-rose-700 dark:text-rose-400' : undefined} />
-          <Stat label="Fork failed" value={s.failed} testId="summary-failed" />
+          <Stat label="Did not complete" value={s.failed} testId="summary-failed" />
           <Stat label="Tokens" value={`${s.tokens.before} → ${s.tokens.after} (${delta(s.tokens.before, s.tokens.after)})`} />
           <Stat label="Latency p50" value={`${s.latencyP50Ms.before ?? '—'} → ${s.latencyP50Ms.after ?? '—'} ms`} />
         </CardContent>
@@ -152,6 +152,7 @@ function Row({ row }: { row: EvaluationView['rows'][number] }) {
             {r.originStatus === r.forkStatus ? 'different output' : `${r.originStatus} → ${r.forkStatus}`}
           </Badge>
         )}
+        {r.state === 'compared' && r.reason && <p className="mt-0.5 max-w-xs text-xs text-zinc-500">{r.reason}</p>}
       </td>
       <td className="px-3 py-2 align-top font-mono text-xs">{r.changed.join(', ') || '—'}</td>
       <td className="max-w-[16rem] px-3 py-2 align-top text-xs text-rose-700 dark:text-rose-400" title={r.contractViolations.map((c) => c.error).join('\n')}>

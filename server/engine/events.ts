@@ -21,11 +21,14 @@ export type RunStarted = EngineEvent<'run.started', {
  * calling its agent. `agentVersions`: agents dispatched at a pinned registry version (a candidate being
  * evaluated). `sideEffects`: the agents with side effects this fork never calls (unless it allowed them): a
  * node in `held` is answered from the origin's recorded output, any other task of such an agent fails.
+ * `approvals`: the origin's recorded outcome of each approval node, decided again at once when the fork
+ * requests it (`reuseApprovals`: an evaluation asks nobody again).
  */
 export type RunFork = {
   from: string; atSeq: number; reuse: Record<string, { output: Json; usage?: TokenUsage }>;
   agentVersions?: Record<string, number>;
   sideEffects?: { agents: string[]; held: Record<string, { output: Json; usage?: TokenUsage }> };
+  approvals?: Record<string, { decision: 'approve' | 'reject'; actor: string }>;
 };
 export type RunQueued = EngineEvent<'run.queued', { key: string; behind: string }>;
 export type RunKeyAcquired = EngineEvent<'run.key_acquired', { key: string }>;

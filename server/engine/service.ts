@@ -105,6 +105,11 @@ export const ForkRunInput = z
      * is answered from the origin's recorded output for its node, or its task fails (`side_effect_blocked`).
      */
     allowSideEffects: z.boolean().optional(),
+    /**
+     * Decide each approval the origin decided as it was decided, at once (`auto`, the origin's approver as
+     * actor), rather than asking people again. @default false
+     */
+    reuseApprovals: z.boolean().optional(),
   })
   .strict();
 
@@ -288,12 +293,16 @@ export async function startEngine(opts: { spine: Spine; db: Db; run?: boolean; d
         reuse[p.nodeId] = recorded(p);
       }
       const sideEffects = o.allowSideEffects ? undefined : await heldSideEffects(wf, events);
+      const approvals: Record<string, { decision: 'approve' | 'reject'; actor: string }> = {};
+      if (o.reuseApprovals)
+        for (const a of Object.values((await folded(runId)).state.approvals))
+          if (a.status !== 'pending') approvals[a.nodeId] = { decision: a.status === 'approved' ? 'approve' : 'reject', actor: a.decisions.at(-1)?.actor ?? 'system' };
       const r = await engine.startRun({
         workflowId: origin.workflowId, version, input: (o.input ?? origin.input) as Json,
         ...(origin.intent !== undefined && { intent: origin.intent }), ...(origin.constraints !== undefined && { constraints: origin.constraints }),
         state: { ...(origin.state ?? {}), ...((o.state ?? {}) as Record<string, Json>) },
         startedBy: requesterName(actor), startedByKind: requesterSource(actor).kind, trigger: { kind: 'fork' },
-        fork: { from: runId, atSeq: o.atSeq, reuse, ...(Object.keys(agentVersions).length > 0 && { agentVersions }), ...(sideEffects && { sideEffects }) },
+        fork: { from: runId, atSeq: o.atSeq, reuse, ...(Object.keys(agentVersions).length > 0 && { agentVersions }), ...(sideEffects && { sideEffects }), ...(Object.keys(approvals).length > 0 && { approvals }) },
       });
       await spine.append([{ type: 'run.forked', runId, source: requesterSource(actor), causationId: at.id, payload: { fork: r.runId, atSeq: o.atSeq, version, reused: Object.keys(reuse) } }]);
       return { runId: r.runId, forkedFrom: runId, atSeq: o.atSeq, reused: Object.keys(reuse) };

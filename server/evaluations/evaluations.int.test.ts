@@ -28,7 +28,7 @@ const OUTPUT_SCHEMA = { type: 'object', properties: { summary: { type: 'string' 
 
 /**
  * intake → { caseId: 'C<n>' }; summarizer v1 → { summary: 'case <n>', risk }; v2 revises every 5th summary
- * and answers risk as a number for every 7th (a contract break); filer (side effects) → { receipt }.
+ * and answers risk as a number for every 7th (a contract break), and 'high' for case 60; filer (side effects) → { receipt }.
  * A negative n makes v1 fail.
  */
 function answer(path: string, input: { n?: number; caseId?: string }): { status: number; body: unknown } {
@@ -37,7 +37,7 @@ function answer(path: string, input: { n?: number; caseId?: string }): { status:
   switch (path) {
     case '/intake': return { status: 200, body: { caseId: `C${n}` } };
     case '/summarizer-v1': return n < 0 ? { status: 500, body: { error: 'down' } } : { status: 200, body: { summary: `case ${n}`, risk } };
-    case '/summarizer-v2': return { status: 200, body: { summary: n % 5 === 0 ? `case ${n} (revised)` : `case ${n}`, risk: n % 7 === 0 && n > 0 ? 7 : risk } };
+    case '/summarizer-v2': return { status: 200, body: { summary: n % 5 === 0 ? `case ${n} (revised)` : `case ${n}`, risk: n % 7 === 0 && n > 0 ? 7 : n === 60 ? 'high' : risk } };
     case '/filer': return { status: 200, body: { receipt: `R${n}` } };
     default: return { status: 404, body: {} };
   }
@@ -148,6 +148,61 @@ describe(`evaluations (${testDbKind()})`, () => {
     await expect(h.service.forkRun(origin.runId, { atSeq: at, agentVersions: { summarizer: 99 } }, 'ann')).rejects.toMatchObject({ code: 'run.fork_agent_version_unknown', httpStatus: 400 });
   });
 
+  it('approvals the origin decided are decided again as they were; a fork that would ask a person is cancelled and reported waiting', async () => {
+    const at = (x: number, y = 0) => ({ x: x * 200, y });
+    const doc: WorkflowDocumentInput = {
+      formatVersion: 1,
+      nodes: [
+        { id: 'start', kind: 'trigger', position: at(0), config: { mode: 'manual' } },
+        { id: 'intake', kind: 'agent', position: at(1), config: { agent: 'intake', input: { n: 'input.n' } } },
+        { id: 'summarize', kind: 'agent', position: at(2), config: { agent: 'summarizer', input: { caseId: 'results.intake.caseId' } } },
+        { id: 'risk', kind: 'router', position: at(3), config: { routes: [{ id: 'high', condition: 'results.summarize.risk == "high"' }] } },
+        { id: 'review', kind: 'approval', position: at(4, -100), config: { role: 'approver' } },
+        { id: 'done', kind: 'end', position: at(5), config: { output: { summary: 'results.summarize.summary' } } },
+        { id: 'released', kind: 'end', position: at(5, -100), config: { output: { summary: 'results.summarize.summary' } } },
+        { id: 'withheld', kind: 'end', position: at(5, -200), config: { outcome: 'failure' } },
+      ],
+      edges: [
+        { id: 'e1', source: 'start', target: 'intake' },
+        { id: 'e2', source: 'intake', target: 'summarize' },
+        { id: 'e3', source: 'summarize', target: 'risk' },
+        { id: 'e4', source: 'risk', sourceHandle: 'high', target: 'review' },
+        { id: 'e5', source: 'risk', sourceHandle: 'default', target: 'done' },
+        { id: 'e6', source: 'review', sourceHandle: 'approved', target: 'released' },
+        { id: 'e7', source: 'review', sourceHandle: 'rejected', target: 'withheld' },
+      ],
+    };
+    const reviewed = (await h.service.workflows.create({ name: 'Reviewed case', document: doc as never })).id;
+    await h.service.publishWorkflow(reviewed);
+    // Case 1 is high risk: pat approves it. Case 60 is low risk under v1 (v2 makes it high).
+    const high = await h.service.startRun(reviewed, { input: { n: 1 } }, 'tom');
+    const waiting = waitForRun(h.spine, high.runId);
+    for (;;) {
+      const approvals = (await h.service.pendingApprovals()).filter((a) => a.runId === high.runId);
+      if (approvals.length > 0) {
+        await h.service.decideApproval(approvals[0]!.approvalId, { decision: 'approve' }, { name: 'pat', roles: ['approver'] });
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect((await waiting).at(-1)!.type).toBe('run.completed');
+    await waitForRun(h.spine, (await h.service.startRun(reviewed, { input: { n: 60 } }, 'tom')).runId);
+
+    const { evaluationId } = await ev.start(reviewed, { agent: 'summarizer', version: 2, lastN: 5 }, ADA);
+    await ev.settled(evaluationId);
+    const v = await ev.get(evaluationId);
+    expect(v.status).toBe('completed');
+    const rows = v.rows as EvaluationRow[];
+    const again = rows.find((r) => r.origin === high.runId)!;
+    expect(again).toMatchObject({ forkStatus: 'completed', sameOutcome: true });
+    expect((await h.service.runEvents(again.fork!)).find((e) => e.type === 'approval.decided')?.payload).toMatchObject({ nodeId: 'review', decision: 'approve', actor: 'pat', auto: true });
+    const asks = rows.find((r) => r.origin !== high.runId)!;
+    expect(asks).toMatchObject({ forkStatus: 'waiting', sameOutcome: false, reason: expect.stringContaining("approval 'review'") });
+    expect((await h.service.getRun(asks.fork!)).status).toBe('cancelled');
+    expect((await h.service.pendingApprovals()).filter((a) => a.runId === asks.fork)).toEqual([]);
+    expect((await h.service.replayRun(again.fork!)).mismatch).toBeUndefined();
+  });
+
   it('an evaluation that neither ended nor runs in this process (a restart) is reported interrupted, with the rows it had', async () => {
     const origins = (await h.spine.listRuns({ workflowId: wf, statuses: ['completed'], limit: 2 })).map((r) => r.id);
     const id = 'from-before-a-restart';
@@ -175,7 +230,11 @@ describe(`evaluations (${testDbKind()})`, () => {
     const version = (await h.service.agentStore.get('summarizer')).version;
     const dropped = { type: 'object', properties: { summary: { type: 'string' } } };
     const refused = await reg.change('summarizer', { outputSchema: dropped }, ADA).catch((e: unknown) => e);
-    expect(refused).toMatchObject({ code: 'agent.schema_breaking', httpStatus: 409, details: { breaking: [{ workflowId: wf, nodeId: 'done', field: 'risk', where: expect.stringContaining("step 'done' · output 'risk'") }] } });
+    expect(refused).toMatchObject({ code: 'agent.schema_breaking', httpStatus: 409 });
+    // Both published readers of `risk`: an end step's output mapping and a router's condition.
+    const places = (refused as { details: { breaking: { workflowId: string; nodeId: string; field: string; where: string }[] } }).details.breaking;
+    expect(places.map((p) => p.where).sort()).toEqual(["Legal case v1 · step 'done' · output 'risk'", "Reviewed case v1 · step 'risk' · route 'high' condition"]);
+    expect(places.find((p) => p.nodeId === 'done')).toMatchObject({ workflowId: wf, field: 'risk' });
     const retyped = { ...OUTPUT_SCHEMA, properties: { ...OUTPUT_SCHEMA.properties, summary: { type: 'number' } } };
     await expect(reg.change('summarizer', { outputSchema: retyped }, ADA)).rejects.toMatchObject({ code: 'agent.schema_breaking' });
     expect((await h.service.agentStore.get('summarizer')).version).toBe(version);

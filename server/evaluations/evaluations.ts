@@ -3,8 +3,11 @@
  * with agent X at version v". Each origin run is forked at the event where X's first task was dispatched
  * (everything before it is reused from the record, no agent called), with X live and pinned at v
  * (`agentVersions`); agents flagged with side effects are held (server/engine/plan.ts) unless the
- * evaluation allows them. Forks run with bounded concurrency; each is compared with its origin when it ends
- * (results.ts) and the evaluation ends with a summary.
+ * evaluation allows them, and approvals the origin decided are decided again as they were (`reuseApprovals`:
+ * nobody is asked again). Forks run with bounded concurrency; each is compared with its origin when it ends
+ * (results.ts) and the evaluation ends with a summary. A fork that would wait for a person (an approval its
+ * origin never reached) or that does not end within `forkTimeoutMs` is cancelled and reported as it stood
+ * (`waiting` / `running`), so an evaluation leaves nothing open in the approvals inbox.
  *
  * The log is the evaluation's record (key `evaluation:<id>`, source the person or key that asked):
  * - `evaluation.started` `{ evaluationId, workflowId, workflowName, agent, version, baseVersion, lastN, concurrency, allowSideEffects, origins }`
@@ -119,21 +122,39 @@ export function createEvaluations(deps: { engine: EngineService; spine: Spine; f
     return out;
   }
 
-  /** The fork's events once it ends (or as they stand after forkTimeoutMs). */
-  async function untilEnd(runId: string): Promise<SpineEvent[]> {
+  /**
+   * The fork's events once it ends; or, when it would wait for a person or has not ended after
+   * forkTimeoutMs, as they stand, the fork then cancelled (`stopped` says why).
+   */
+  async function untilEnd(s: Started, runId: string, by: Principal): Promise<{ events: SpineEvent[]; stopped?: { status: 'waiting' | 'running'; reason: string } }> {
     const ac = new AbortController();
-    const timer = setTimeout(() => ac.abort(), forkTimeoutMs);
+    let stopped: { status: 'waiting' | 'running'; reason: string } | undefined;
+    const timer = setTimeout(() => {
+      stopped = { status: 'running', reason: `the fork had not ended after ${Math.round(forkTimeoutMs / 1000)} s` };
+      ac.abort();
+    }, forkTimeoutMs);
     const stop = () => ac.abort();
     stopping.signal.addEventListener('abort', stop);
     try {
-      for await (const e of spine.subscribe({ runId, fromSeq: 1, signal: ac.signal })) if (TERMINAL.includes(e.type)) break;
+      for await (const e of spine.subscribe({ runId, fromSeq: 1, signal: ac.signal })) {
+        if (TERMINAL.includes(e.type)) break;
+        if (e.type !== 'approval.requested') continue;
+        // A recorded decision commits with its request: still open now means a person would be asked.
+        const p = e.payload as { approvalId: string; nodeId: string };
+        if ((await engine.fold(runId))?.state.approvals[p.approvalId]?.status === 'pending') {
+          stopped = { status: 'waiting', reason: `the fork reached approval '${p.nodeId}', which its origin never decided; nobody is asked in an evaluation` };
+          break;
+        }
+      }
     } catch (e) {
       if (!ac.signal.aborted) throw e;
     } finally {
       clearTimeout(timer);
       stopping.signal.removeEventListener('abort', stop);
     }
-    return engine.runEvents(runId);
+    const events = await engine.runEvents(runId);
+    if (stopped && !stopping.signal.aborted) await engine.cancelRun(runId, by, `evaluation ${s.evaluationId}: ${stopped.reason}`).catch(() => undefined);
+    return { events, ...(stopped && { stopped }) };
   }
 
   async function evaluateOne(s: Started, origin: string, by: Principal): Promise<EvaluationRow> {
@@ -142,9 +163,10 @@ export function createEvaluations(deps: { engine: EngineService; spine: Spine; f
       const events = await engine.runEvents(origin);
       const first = events.find((e) => e.type === 'task.dispatched' && (e.payload as { agent?: string }).agent === s.agent);
       if (!first) return { ...base, state: 'skipped', reason: `agent '${s.agent}' had no task in this run` };
-      const fork = await engine.forkRun(origin, { atSeq: first.seq, liveAgents: [s.agent], agentVersions: { [s.agent]: s.version }, allowSideEffects: s.allowSideEffects }, by);
-      const forkEvents = await untilEnd(fork.runId);
-      return { origin, fork: fork.runId, state: 'compared', ...compareRuns(events, forkEvents) };
+      const fork = await engine.forkRun(origin, { atSeq: first.seq, liveAgents: [s.agent], agentVersions: { [s.agent]: s.version }, allowSideEffects: s.allowSideEffects, reuseApprovals: true }, by);
+      const { events: forkEvents, stopped } = await untilEnd(s, fork.runId, by);
+      const compared = compareRuns(events, forkEvents);
+      return { origin, fork: fork.runId, state: 'compared', ...compared, ...(stopped && { forkStatus: stopped.status, sameOutcome: false, reason: stopped.reason }) };
     } catch (e) {
       return { ...base, state: 'error', reason: e instanceof Error ? e.message : String(e) };
     }

@@ -20,7 +20,7 @@ export type EvaluationRow = {
   origin: string;
   fork: string | null;
   state: EvaluationRowState;
-  /** Why a run was skipped or could not be compared. */
+  /** Why a run was skipped or could not be compared, or why its fork was stopped (it would wait for a person, or took too long). */
   reason?: string;
   originStatus: string;
   /** The fork's terminal status; `running` / `waiting` when it had not ended within the evaluation's time limit. */
@@ -43,7 +43,7 @@ export type EvaluationSummary = {
   changed: number;
   /** Runs in which the candidate broke a contract. */
   brokeContract: number;
-  /** Compared runs whose fork did not complete. */
+  /** Compared runs whose fork did not complete (failed, cancelled, or stopped waiting). */
   failed: number;
   tokens: { before: number; after: number; delta: number };
   /** The median over compared runs of the fork's re-run task time, and of the same nodes in the origin. */

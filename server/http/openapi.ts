@@ -362,7 +362,7 @@ export const openApiDocument = {
       post: {
         summary: 'Fork a run at one of its events (operator): a new run that reuses the recorded agent outputs before it',
         description:
-          'Body `{ atSeq, version?, input?, state?, liveAgents?, agentVersions?, allowSideEffects? }`. The fork runs the same workflow (or another published `version`) with the origin\'s input (or `input`) and its starting state merged with `state`; ' +
+          'Body `{ atSeq, version?, input?, state?, liveAgents?, agentVersions?, allowSideEffects?, reuseApprovals? }`. The fork runs the same workflow (or another published `version`) with the origin\'s input (or `input`) and its starting state merged with `state`; ' +
           'each agent node whose task completed before `atSeq` is answered from the recorded output (`task.completed` with `reused: true`), no agent called, except agents named in `liveAgents` (or pinned in `agentVersions: { <agent>: <version> }`, dispatched at that registry version). ' +
           'Agents flagged with side effects are never called unless `allowSideEffects: true`: answered from the origin\'s recorded output for their node (`task.completed` with `sideEffectHeld: true`), else their task fails `side_effect_blocked` (error edges apply). ' +
           'The fork\'s `run.started` carries `fork: { from, atSeq, reuse }` and its trigger is `fork`; the origin records `run.forked`. A seq that is not the run\'s is 400 `run.fork_point_unknown`.',

@@ -22,7 +22,8 @@ export const evaluationPaths = {
       summary: "Evaluate a candidate agent version on the workflow's last N completed runs (operator or architect)",
       description:
         'Each of the last `lastN` completed runs (forks left out) is forked at the event where `agent`\'s first task was dispatched: everything before is reused from the record, `agent` runs live at `version`, ' +
-        'and agents flagged with side effects are answered from their recorded output (or fail `side_effect_blocked`) unless `allowSideEffects`. At most `concurrency` forks run at once. ' +
+        'and agents flagged with side effects are answered from their recorded output (or fail `side_effect_blocked`) unless `allowSideEffects`; approvals the origin decided are decided again as they were. ' +
+        'A fork that would ask a person (an approval its origin never decided) or does not end within 5 minutes is cancelled and reported `waiting` / `running`. At most `concurrency` forks run at once. ' +
         'Answers 202 at once; follow it with GET /api/v1/evaluations/{evaluationId}. Recorded as `evaluation.started`, `evaluation.run_compared` per run and `evaluation.completed`. ' +
         'Unknown workflow or agent: 404; unknown version, an agent the published workflow does not call, N or concurrency out of range, no completed run: 400; nothing is started then.',
       requestBody: { required: true, content: { 'application/json': { schema: schema(StartEvaluationInput) } } },

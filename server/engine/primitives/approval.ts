@@ -28,6 +28,15 @@ export function approvalId(runId: string, nodeId: string): string {
 
 export function requestApproval(c: DecideContext, node: ApprovalNode): Decision[] {
   const cfg = node.config;
+  // A fork that reuses its origin's approvals (run.started `fork.approvals`) decides at once as the origin's approvers did.
+  const recorded = c.state.fork?.approvals?.[node.id];
+  if (recorded) {
+    const id = approvalId(c.state.runId, node.id);
+    return [
+      decision(c, 'approval.requested', { nodeId: node.id, approvalId: id, role: cfg.role, instructions: cfg.instructions ?? null, dueAt: null, requiredApprovals: cfg.requiredApprovals, allowRequester: cfg.allowRequester, onLapse: cfg.onLapse }, node.id),
+      decision(c, 'approval.decided', { nodeId: node.id, approvalId: id, decision: recorded.decision, actor: recorded.actor, comment: `as decided in run ${c.state.fork!.from}`, auto: true, n: 1 }, 'approval', id, 1),
+    ];
+  }
   const dueAt = cfg.slaMs !== undefined ? new Date(c.now + cfg.slaMs).toISOString() : null;
   const id = approvalId(c.state.runId, node.id);
   const payload: Record<string, Json> = { nodeId: node.id, approvalId: id, role: cfg.role, instructions: cfg.instructions ?? null, dueAt, requiredApprovals: cfg.requiredApprovals, allowRequester: cfg.allowRequester, onLapse: cfg.onLapse };
