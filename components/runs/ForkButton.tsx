@@ -2,7 +2,8 @@
 /**
  * "Fork…" on a run page (operators): a new run of the same workflow that takes this run's recorded agent
  * outputs before the chosen step as given (no agent called for them) and runs live from there; agents ticked
- * as live are called again (the one whose new version is being tried). Opens the fork when it starts.
+ * as live are called again (the one whose new version is being tried). Agents with side effects are held
+ * (answered from the record) unless "allow side effects" is ticked. Opens the fork when it starts.
  */
 import { useMutation } from '@tanstack/react-query';
 import { useRouter } from 'next/navigation';
@@ -21,6 +22,7 @@ export function ForkButton({ runId, events, labelOf }: { runId: string; events: 
   // "The end" follows the run: the latest event when the fork is asked for, not when the form opened.
   const [choice, setChoice] = useState<'end' | number>('end');
   const [live, setLive] = useState<string[]>([]);
+  const [allowSideEffects, setAllowSideEffects] = useState(false);
   const fork = useMutation(trpc.runs.fork.mutationOptions({ onSuccess: (r) => router.push(`/runs/${encodeURIComponent(r.runId)}`) }));
   if (!last) return null;
   if (!open)
@@ -35,7 +37,7 @@ export function ForkButton({ runId, events, labelOf }: { runId: string; events: 
       aria-label="Fork this run"
       onSubmit={(e) => {
         e.preventDefault();
-        fork.mutate({ runId, atSeq: choice === 'end' ? last.seq : choice, ...(live.length > 0 && { liveAgents: live }) });
+        fork.mutate({ runId, atSeq: choice === 'end' ? last.seq : choice, ...(live.length > 0 && { liveAgents: live }), ...(allowSideEffects && { allowSideEffects }) });
       }}
     >
       <label className="flex items-center gap-1 text-xs">
@@ -61,6 +63,9 @@ export function ForkButton({ runId, events, labelOf }: { runId: string; events: 
           ))}
         </fieldset>
       )}
+      <label className="flex items-center gap-0.5 text-xs" title="Agents flagged with side effects (payments, bookings) are otherwise answered from this run's recorded output, never called">
+        <input type="checkbox" checked={allowSideEffects} onChange={(e) => setAllowSideEffects(e.target.checked)} data-testid="fork-allow-side-effects" /> allow side effects
+      </label>
       <Button size="sm" type="submit" variant="primary" disabled={fork.isPending} data-testid="fork-submit">
         {fork.isPending ? 'Forking…' : 'Fork'}
       </Button>

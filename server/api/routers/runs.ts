@@ -11,7 +11,7 @@ export const RunIdInput = z.object({ runId: z.string().min(1).max(128) }).strict
 export const PathInput = RunIdInput.extend({ event: z.string().min(1).max(128) }).strict();
 export const CancelInput = RunIdInput.extend({ reason: z.string().min(1).max(500).optional() }).strict();
 export const RetryNodeInput = RunIdInput.extend({ nodeId: z.string().min(1).max(128) }).strict();
-export const ForkInput = RunIdInput.extend({ atSeq: z.number().int().min(1), liveAgents: z.array(z.string().min(1).max(128)).max(100).optional() }).strict();
+export const ForkInput = RunIdInput.extend({ atSeq: z.number().int().min(1), liveAgents: z.array(z.string().min(1).max(128)).max(100).optional(), allowSideEffects: z.boolean().optional() }).strict();
 
 export const runsRouter = router({
   list: authedProcedure.input(RunListQuery).query(({ ctx, input }) => observability(ctx).runList(input)),
