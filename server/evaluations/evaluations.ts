@@ -133,6 +133,8 @@ export function createEvaluations(deps: { engine: EngineService; spine: Spine; f
       stopped = { status: 'running', reason: `the fork had not ended after ${Math.round(forkTimeoutMs / 1000)} s` };
       ac.abort();
     }, forkTimeoutMs);
+    // A fork being followed never holds the process open on shutdown.
+    timer.unref?.();
     const stop = () => ac.abort();
     stopping.signal.addEventListener('abort', stop);
     try {
