@@ -3,12 +3,14 @@
  * "Evaluate…" on an agent's registry detail: re-run the last N completed runs of a workflow that calls the
  * agent with one of its versions (the candidate), then open the evaluation's page. The server checks
  * everything (unknown version, a workflow not calling the agent, N out of range) and answers with a reason
- * shown over the button; nothing is started then.
+ * shown over the button; nothing is started then. Below it, this agent's earlier evaluations on the chosen
+ * workflow, each a link to its page.
  */
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { useRouter } from 'next/navigation';
+import Link from 'next/link';
 import { useState, type FormEvent } from 'react';
-import { ErrorNote, Field, inputClass, SubmitButton } from '@/components/ui';
+import { Badge, ErrorNote, Field, inputClass, SubmitButton } from '@/components/ui';
 import { useTRPC } from '@/components/trpc/client';
 
 export function EvaluateForm({ agent, versions, current }: { agent: string; versions: number[]; current: number }) {
@@ -22,6 +24,8 @@ export function EvaluateForm({ agent, versions, current }: { agent: string; vers
   const start = useMutation(trpc.evaluations.start.mutationOptions({ onSuccess: (r) => router.push(`/evaluations/${encodeURIComponent(r.evaluationId)}`) }));
   const chosen = workflowId || workflows.data?.[0]?.workflowId || '';
   const name = workflows.data?.find((w) => w.workflowId === chosen)?.name ?? 'the workflow';
+  const earlier = useQuery(trpc.evaluations.list.queryOptions({ workflowId: chosen }, { enabled: chosen !== '' }));
+  const mine = (earlier.data ?? []).filter((e) => e.agent === agent).slice(0, 5);
 
   function submit(e: FormEvent) {
     e.preventDefault();
@@ -62,6 +66,21 @@ export function EvaluateForm({ agent, versions, current }: { agent: string; vers
       <SubmitButton pending={start.isPending} pendingLabel="Starting…" testId="evaluate-submit">
         Evaluate v{version} on the last {lastN} runs of {name}
       </SubmitButton>
+      {mine.length > 0 && (
+        <ul className="space-y-1 text-xs" data-testid="earlier-evaluations" aria-label="Earlier evaluations">
+          {mine.map((e) => (
+            <li key={e.id} className="flex flex-wrap items-center gap-2">
+              <Link href={`/evaluations/${encodeURIComponent(e.id)}`} className="text-indigo-700 hover:underline dark:text-indigo-300">
+                v{e.version} on {e.summary.runs} runs, {new Date(e.startedAt).toLocaleString()}
+              </Link>
+              <Badge>{e.decision ? (e.decision.kind === 'shipped' ? 'shipped' : 'rolled back') : e.status}</Badge>
+              <span className="text-zinc-500">
+                {e.summary.sameOutcome} same · {e.summary.changed} changed · {e.summary.brokeContract} broke a contract
+              </span>
+            </li>
+          ))}
+        </ul>
+      )}
     </form>
   );
 }
