@@ -18,7 +18,8 @@ let base = '';
 const calls = new Map<string, number>();
 
 test.beforeAll(async () => {
-  // /intake → { caseId }; /sum-v1 → { summary: 'case <n>' }; /sum-v2 revises the summary of case 2 only.
+  // /intake → { caseId }; /sum-v1 → { summary: 'case <n>' }; /sum-v2 revises the summary of case 2 only, and
+  // takes 1.5 s: the evaluation page opens while it runs, and the table fills in by push.
   hook = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -28,7 +29,7 @@ test.beforeAll(async () => {
       const input = ((JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as { input?: { n?: number; caseId?: string } }).input ?? {});
       const n = Number(input.n ?? String(input.caseId ?? 'C0').slice(1));
       const body = path === '/intake' ? { caseId: `C${n}` } : { summary: path === '/sum-v2' && n === 2 ? `case ${n} (revised)` : `case ${n}` };
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+      setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body)), path === '/sum-v2' ? 1_500 : 0);
     });
   });
   await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
@@ -99,6 +100,7 @@ test('an architect changes an agent, evaluates the new version on the last runs 
   await form.getByTestId('evaluate-submit').click();
 
   await expect(page).toHaveURL(/\/evaluations\//);
+  await expect(page.getByTestId('evaluation-row')).toHaveCount(3);
   await expect(page.getByTestId('evaluation-status')).toHaveText('completed', { timeout: 30_000 });
   await expect(page.getByTestId('evaluation-row')).toHaveCount(3);
   await expect(page.getByTestId('summary-same')).toHaveText('2');

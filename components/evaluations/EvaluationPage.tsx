@@ -2,11 +2,13 @@
 /**
  * One evaluation (`/evaluations/[evaluationId]`): what was evaluated, the summary (same outcome, changed,
  * broke a contract, failed, tokens and latency before/after) and one row per origin run, with links to the
- * origin, its fork and the two side by side (`/runs/compare`). Refreshes every second while it runs. Once
+ * origin, its fork and the two side by side (`/runs/compare`). Live: the server pushes each of the
+ * evaluation's events (`evaluations.live`) and the page reads the evaluation again, so rows fill in as forks end. Once
  * it has ended an architect ships the version or rolls back to the one the runs used.
  */
 import Link from 'next/link';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { skipToken, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useSubscription } from '@trpc/tanstack-react-query';
 import { Badge, Button, Card, CardContent, CardHeader, CardTitle, ErrorNote, Skeleton, Table, TableBody, TableHead, Th, Toasts, toast, type BadgeTone } from '@/components/ui';
 import { useTRPC } from '@/components/trpc/client';
 import { useActor } from '@/components/auth/useActor';
@@ -20,7 +22,13 @@ export function EvaluationPage({ evaluationId }: { evaluationId: string }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const { can } = useActor();
-  const ev = useQuery(trpc.evaluations.get.queryOptions({ evaluationId }, { refetchInterval: (q) => (q.state.data?.status === 'running' ? 1_000 : false) }));
+  const ev = useQuery(trpc.evaluations.get.queryOptions({ evaluationId }));
+  const running = ev.data?.status === 'running';
+  useSubscription(
+    trpc.evaluations.live.subscriptionOptions(running ? { evaluationId } : skipToken, {
+      onData: () => void queryClient.invalidateQueries(trpc.evaluations.get.queryFilter({ evaluationId })),
+    }),
+  );
   const decided = async (what: string) => {
     toast(what, { tone: 'success' });
     await queryClient.invalidateQueries(trpc.evaluations.pathFilter());

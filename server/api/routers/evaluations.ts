@@ -3,6 +3,7 @@
  * operator or an architect), read (anyone signed in), ship or roll back (an architect: they change the
  * agent registry). The work is server/evaluations'; the same calls as `/api/v1/.../evaluations`.
  */
+import { tracked } from '@trpc/server';
 import { z } from 'zod';
 import { ForbiddenError } from '@/server/errors';
 import { rolesAllow } from '@/server/auth';
@@ -31,6 +32,22 @@ export const evaluationsRouter = router({
   /** The published workflows calling an agent (the "Evaluate…" form's choices). */
   workflowsUsing: authedProcedure.input(z.object({ agent: AgentName }).strict()).query(({ ctx, input }) => evaluations(ctx).workflowsUsing(input.agent)),
   list: authedProcedure.input(WorkflowInput).query(({ ctx, input }) => evaluations(ctx).list(input.workflowId)),
+  /**
+   * The evaluation's events after `lastEventId`, then live (each tracked by its seq): the page reads the
+   * evaluation again on each, so its table fills in as forks end, with nothing polling.
+   */
+  live: authedProcedure
+    .input(z.object({ evaluationId: z.string().min(1).max(128), lastEventId: z.string().nullish() }).strict())
+    .subscription(async function* ({ ctx, input, signal }) {
+      const after = input.lastEventId == null ? undefined : Number(input.lastEventId);
+      // Input is parsed and the caller signed in: the last fallible check. From here the stream only yields.
+      let lastSent = after ?? 0;
+      for await (const e of ctx.spine.subscribe({ key: `evaluation:${input.evaluationId}`, types: ['evaluation.*'], ...(after === undefined ? { fromSeq: 1 } : { after }), signal })) {
+        if (e.seq <= lastSent) continue;
+        lastSent = e.seq;
+        yield tracked(String(e.seq), { seq: e.seq, type: e.type });
+      }
+    }),
   ship: roleProcedure('architect').input(Id).mutation(({ ctx, input }) => evaluations(ctx).ship(input.evaluationId, ctx.actor)),
   rollBack: roleProcedure('architect').input(Id).mutation(({ ctx, input }) => evaluations(ctx).rollBack(input.evaluationId, ctx.actor)),
 });
