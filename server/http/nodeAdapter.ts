@@ -61,14 +61,17 @@ export async function serveFetch(req: http.IncomingMessage, res: http.ServerResp
     const url = new URL(req.url ?? '/', `http://${req.headers.host ?? '127.0.0.1'}`);
     const ac = new AbortController();
     res.on('close', () => ac.abort());
-    const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
+    const body = req.method !== 'GET' && req.method !== 'HEAD' ? bodyOf(req) : undefined;
     const request = new Request(url, {
       method: req.method,
       headers: req.headers as Record<string, string>,
-      body: hasBody ? bodyOf(req) : undefined,
+      body: body?.stream,
       signal: ac.signal,
-      ...(hasBody && { duplex: 'half' }),
+      ...(body && { duplex: 'half' }),
     } as RequestInit);
+    // What the handler leaves unread (a body over its limit, refused by its length) is discarded once the
+    // answer is out: the client can finish sending and read it, rather than meet a reset connection.
+    if (body) res.once('finish', body.discard);
     const response = await handler(request, { params: Promise.resolve(params) as Promise<never> });
     res.writeHead(response.status, { ...headers, ...Object.fromEntries(response.headers) });
     if (!response.body) return void res.end();
@@ -99,9 +102,14 @@ export async function serveFetch(req: http.IncomingMessage, res: http.ServerResp
  * stream's queue is full). Not `Readable.toWeb`: when a handler stops reading early (a body over its limit),
  * that one still pushes the chunks already buffered into the closed stream and throws.
  */
-function bodyOf(req: http.IncomingMessage): ReadableStream<Uint8Array> {
+function bodyOf(req: http.IncomingMessage): { stream: ReadableStream<Uint8Array>; discard: () => void } {
   let open = true;
-  return new ReadableStream<Uint8Array>(
+  // Discard the rest rather than destroy the socket, which would take the answer (a 413) with it.
+  const discard = () => {
+    open = false;
+    req.resume();
+  };
+  const stream = new ReadableStream<Uint8Array>(
     {
       start(controller) {
         req.on('data', (chunk: Buffer) => {
@@ -121,12 +129,9 @@ function bodyOf(req: http.IncomingMessage): ReadableStream<Uint8Array> {
       pull() {
         if (open) req.resume();
       },
-      cancel() {
-        // Discard the rest rather than destroy the socket, which would take the answer (a 413) with it.
-        open = false;
-        req.resume();
-      },
+      cancel: discard,
     },
     { highWaterMark: 64 * 1024, size: (chunk) => chunk.byteLength },
   );
+  return { stream, discard };
 }
