@@ -17,7 +17,8 @@
 import Database from 'better-sqlite3';
 import { v7 as uuidv7 } from 'uuid';
 
-export type FloorEvent = { type: string; runId: string; payload: unknown };
+/** `id`: chosen by the caller (a UUIDv7 too), or by the log at commit. */
+export type FloorEvent = { id?: string; type: string; runId: string | null; payload: unknown };
 type Pending = { events: FloorEvent[]; resolve: (seq: number) => void; reject: (e: unknown) => void };
 
 /** The log: `append` resolves with the seq of its last event once the transaction holding it has committed. */
@@ -38,7 +39,7 @@ export class GroupCommitLog {
     this.head = (this.db.prepare('SELECT coalesce(max(seq), 0) AS head FROM events').get() as { head: number }).head;
     this.insert = this.db.prepare('INSERT INTO events (seq, id, type, run_id, time_ms, payload) VALUES (?, ?, ?, ?, ?, ?)');
     this.commit = this.db.transaction((batch: Pending[], timeMs: number) => {
-      for (const p of batch) for (const e of p.events) this.insert.run(++this.head, uuidv7(), e.type, e.runId, timeMs, JSON.stringify(e.payload));
+      for (const p of batch) for (const e of p.events) this.insert.run(++this.head, e.id ?? uuidv7(), e.type, e.runId, timeMs, JSON.stringify(e.payload));
     });
   }
 
