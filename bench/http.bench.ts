@@ -9,7 +9,11 @@
  *   start runs: `POST /api/v1/workflows/legal-case-analysis/runs` with the 2 KiB case document, 16 clients,
  *     zero-work agents on both sides (Spine's six builtins are patched to latencyMs 0 first): runs/s, p50/p99.
  *
- * Topology, the same for both servers: the server is one process, the clients are this process (undici
+ * Diagnostic (SPINE_BENCH_HTTP_WITHOUT_NEXT=1, the default): the same loads on Spine's own runtime and
+ * /api/v1 handlers served by plain node:http (bench/floor/spineWithoutNext.ts), to split the gap into what
+ * the Next.js request path costs and what Spine's handlers cost. Info rows, no targets.
+ *
+ * Topology, the same for every server: the server is one process, the clients are this process (undici
  * Pool, one keep-alive connection per client). On 2 CPUs that gives the server one core and the clients the
  * other; clients inside the server's process would take the server's one thread (see bench/README.md).
  *
@@ -24,9 +28,11 @@ import path from 'node:path';
 import { Pool } from 'undici';
 import { spawnTs, waitForLine } from '@/server/testing/processes';
 import { caseDocument } from './floor/minimalEngine';
-import { Report, cpuCounters, cpuShares, envInt, log, now, summarize, workloadEvent } from './support';
+import { Report, cpuCounters, cpuShares, envFlag, envInt, log, now, summarize, workloadEvent } from './support';
 
 const SECONDS = envInt('SPINE_BENCH_HTTP_SECONDS', 3);
+/** Also measure Spine's runtime and handlers on plain node:http (bench/floor/spineWithoutNext.ts). */
+const WITHOUT_NEXT = envFlag('SPINE_BENCH_HTTP_WITHOUT_NEXT', true);
 const WARM_MS = 500;
 const PUBLISH_CLIENTS = [1, 16, 64];
 const START_CLIENTS = 16;
@@ -87,6 +93,13 @@ async function startSpine(dir: string, key: string): Promise<Server> {
   return { label: 'spine', origin: `http://127.0.0.1:${port}`, pid: server, stop: () => stopChild(child) };
 }
 
+/** Spine's runtime and /api/v1 handlers on plain node:http (bench/floor/spineWithoutNext.ts): what Next.js costs. */
+async function startSpineWithoutNext(dir: string, key: string): Promise<Server> {
+  const child = spawnTs('bench/floor/spineWithoutNext.ts', [], { DATABASE_URL: `file:${path.join(dir, 'spine-without-next.db')}`, SPINE_API_KEY: key, SPINE_DEMO: '0', SPINE_SQLITE_SYNCHRONOUS: 'FULL' });
+  const [, port] = await waitForLine(child, /listening (\d+)/, 120_000);
+  return { label: 'spine without Next', origin: `http://127.0.0.1:${port}`, pid: () => child.pid, stop: () => stopChild(child) };
+}
+
 async function startFloor(dir: string, key: string): Promise<Server> {
   const child = spawnTs('bench/floor/bareHttp.ts', [], { FLOOR_API_KEY: key, FLOOR_DIR: dir, FLOOR_SYNCHRONOUS: 'FULL' });
   const [, port] = await waitForLine(child, /listening (\d+)/, 60_000);
@@ -134,12 +147,17 @@ const publish = (i: number): Call => {
 };
 const startRun = (i: number): Call => ({ method: 'POST', path: '/api/v1/workflows/legal-case-analysis/runs', body: JSON.stringify({ input: caseDocument(i) }), status: 202 });
 
-function addFigures(report: Report, scenario: string, unit: string, spine: Load, floor: Load, targets: { perSec?: { op: '>=' | '<='; value: number; ratio?: boolean }; p50?: number }) {
+function addFigures(report: Report, scenario: string, unit: string, spine: Load, floor: Load, bare: Load | undefined, targets: { perSec?: { op: '>=' | '<='; value: number; ratio?: boolean }; p50?: number }) {
   report.add({ db: DB, scenario, metric: `${unit} (closed loop)`, value: spine.perSec, unit, floor: floor.perSec, ...(targets.perSec && { target: targets.perSec }) });
   report.add({ db: DB, scenario, metric: 'latency p50', value: spine.p50, unit: 'ms', floor: floor.p50, ...(targets.p50 !== undefined && { target: { op: '<=', value: targets.p50 } }) });
   report.add({ db: DB, scenario, metric: 'latency p99', value: spine.p99, unit: 'ms', floor: floor.p99 });
   report.add({ db: DB, scenario, metric: 'server CPU per request', value: spine.serverCpuMs, unit: 'ms', floor: floor.serverCpuMs });
-  if (spine.errors || floor.errors) report.add({ db: DB, scenario, metric: 'unexpected statuses (spine; floor in floor column)', value: spine.errors, unit: 'req', floor: floor.errors });
+  if (bare) {
+    report.add({ db: DB, scenario, metric: `${unit}, Spine without Next (diagnostic)`, value: bare.perSec, unit, floor: floor.perSec });
+    report.add({ db: DB, scenario, metric: 'latency p50, Spine without Next', value: bare.p50, unit: 'ms', floor: floor.p50 });
+    report.add({ db: DB, scenario, metric: 'server CPU per request, without Next', value: bare.serverCpuMs, unit: 'ms', floor: floor.serverCpuMs });
+  }
+  if (spine.errors || floor.errors || bare?.errors) report.add({ db: DB, scenario, metric: `unexpected statuses (Spine; without Next: ${bare?.errors ?? '-'})`, value: spine.errors, unit: 'req', floor: floor.errors });
 }
 
 async function main() {
@@ -158,23 +176,28 @@ async function main() {
     servers.push(spine);
     const floor = await startFloor(dir, key);
     servers.push(floor);
-    for (const name of AGENTS) {
-      const res = await fetch(`${spine.origin}/api/v1/agents/${name}`, { method: 'PATCH', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify({ config: { latencyMs: 0 } }) });
-      if (!res.ok) throw new Error(`PATCH agent ${name}: ${res.status} ${await res.text()}`);
-    }
+    const bare = WITHOUT_NEXT ? await startSpineWithoutNext(dir, key) : undefined;
+    if (bare) servers.push(bare);
+    for (const server of [spine, ...(bare ? [bare] : [])])
+      for (const name of AGENTS) {
+        const res = await fetch(`${server.origin}/api/v1/agents/${name}`, { method: 'PATCH', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify({ config: { latencyMs: 0 } }) });
+        if (!res.ok) throw new Error(`PATCH agent ${name} on ${server.label}: ${res.status} ${await res.text()}`);
+      }
     for (const clients of PUBLISH_CLIENTS) {
-      log(`publish, ${clients} client(s): floor, then Spine`);
+      log(`publish, ${clients} client(s): floor, then Spine${bare ? ', then Spine without Next' : ''}`);
       const f = await load(floor, key, clients, publish);
       const s = await load(spine, key, clients, publish);
-      addFigures(report, `publish, ${clients} client${clients > 1 ? 's' : ''}`, 'ev/s', s, f, {
+      const b = bare && (await load(bare, key, clients, publish));
+      addFigures(report, `publish, ${clients} client${clients > 1 ? 's' : ''}`, 'ev/s', s, f, b, {
         ...(clients === 64 && { perSec: { op: '>=', value: 0.33, ratio: true } }),
         ...(clients === 1 && { p50: 0.8 }),
       });
     }
-    log(`start runs, ${START_CLIENTS} clients: floor, then Spine`);
+    log(`start runs, ${START_CLIENTS} clients: floor, then Spine${bare ? ', then Spine without Next' : ''}`);
     const f = await load(floor, key, START_CLIENTS, startRun);
     const s = await load(spine, key, START_CLIENTS, startRun);
-    addFigures(report, `start runs, ${START_CLIENTS} clients`, 'runs/s', s, f, { perSec: { op: '>=', value: 1000 } });
+    const b = bare && (await load(bare, key, START_CLIENTS, startRun));
+    addFigures(report, `start runs, ${START_CLIENTS} clients`, 'runs/s', s, f, b, { perSec: { op: '>=', value: 1000 } });
   } finally {
     for (const s of servers.reverse()) await s.stop();
     rmSync(dir, { recursive: true, force: true });
