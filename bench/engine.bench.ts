@@ -34,7 +34,7 @@ import { createDatabase, startPgCluster, type PgCluster } from '@/server/testing
 import { spawnTs, waitForLine } from '@/server/testing/processes';
 import { caseDocument } from './floor/minimalEngine';
 import type { FloorEngineResult } from './floor/engineFloor';
-import { Report, RssSampler, envFlag, envInt, log, maxRssMiB, now, summarize } from './support';
+import { Report, RssSampler, cpuCounters, cpuShares, envFlag, envInt, log, maxRssMiB, now, probeFdatasync, summarize } from './support';
 
 const SINGLE_RUNS = envInt('SPINE_BENCH_SINGLE_RUNS', 150);
 const CONCURRENT = envInt('SPINE_BENCH_CONCURRENT', 200);
@@ -172,6 +172,7 @@ async function replayAll(env: Env, report: Report) {
 async function main() {
   const report = new Report();
   const rss = new RssSampler();
+  const cpuBefore = cpuCounters();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'spine-engine-bench-'));
   let cluster: PgCluster | undefined;
   try {
@@ -187,6 +188,10 @@ async function main() {
       for (const [scenario, latency] of [['(a) zero-work agents', 0], [`(b) ${SLOW_MS} ms agents`, SLOW_MS]] as const) {
         let floorResult: FloorEngineResult | undefined;
         if (t.label.startsWith('sqlite')) {
+          // The floor's run is 4 commits, Spine's (a) run 1: the disk's fsync cost right now says how far that moves the latency ratio.
+          const disk = probeFdatasync(dir);
+          report.add({ db: t.label, scenario, metric: 'disk: fdatasync of 4 KiB p50 (before the floor)', value: disk.p50, unit: 'ms' });
+          report.add({ db: t.label, scenario, metric: 'disk: fdatasync of 4 KiB p99', value: disk.p99, unit: 'ms' });
           log(`floor engine ${scenario}`);
           floorResult = await floorEngine(dir, latency);
         }
@@ -210,7 +215,10 @@ async function main() {
     if (zero) report.add({ db: 'sqlite FULL', scenario: 'raw floor', metric: 'engine (a) runs/s / floor', value: zero.value / floorRuns, unit: 'x' });
     report.add({ db: 'process', scenario: 'whole run', metric: 'peak RSS (maxRSS)', value: maxRssMiB(), unit: 'MiB' });
     console.log(report.render());
-    console.log('\nfloor = the minimal durable engine of bench/floor/minimalEngine.ts, measured in the same run seconds before; ratio = Spine / floor.');
+    const shares = cpuShares(cpuBefore, cpuCounters());
+    const [l1, l5] = os.loadavg();
+    console.log(`\nmachine: load ${l1!.toFixed(2)} / ${l5!.toFixed(2)} (1 / 5 min)${shares ? `, all cores ${shares.busyPct.toFixed(0)}% busy, ${shares.stealPct.toFixed(1)}% stolen during the bench` : ''}`);
+    console.log('floor = the minimal durable engine of bench/floor/minimalEngine.ts, measured in the same run seconds before; ratio = Spine / floor.');
     console.log('For scale (same workflow, this machine, issue 15; bench/README.md): LangGraph.js + SQLite checkpointer 4.7 ms overhead p50 (b), 275 runs/s (a); BullMQ on Redis (fsync always) 6.4 ms, 489 runs/s.');
     if (report.failures.length) console.log(`\n${report.failures.length} target(s) missed: ${report.failures.map((f) => `${f.db} ${f.scenario} ${f.metric}`).join('; ')}`);
   } finally {
