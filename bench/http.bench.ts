@@ -28,7 +28,7 @@ import path from 'node:path';
 import { Pool } from 'undici';
 import { spawnTs, waitForLine } from '@/server/testing/processes';
 import { caseDocument } from './floor/minimalEngine';
-import { Report, cpuCounters, cpuShares, envFlag, envInt, log, now, summarize, workloadEvent } from './support';
+import { Report, cpuCounters, cpuShares, envFlag, envInt, log, now, probeFdatasync, summarize, workloadEvent } from './support';
 
 const SECONDS = envInt('SPINE_BENCH_HTTP_SECONDS', 3);
 /** Also measure Spine's runtime and handlers on plain node:http (bench/floor/spineWithoutNext.ts). */
@@ -147,7 +147,8 @@ const publish = (i: number): Call => {
 };
 const startRun = (i: number): Call => ({ method: 'POST', path: '/api/v1/workflows/legal-case-analysis/runs', body: JSON.stringify({ input: caseDocument(i) }), status: 202 });
 
-function addFigures(report: Report, scenario: string, unit: string, spine: Load, floor: Load, bare: Load | undefined, targets: { perSec?: { op: '>=' | '<='; value: number; ratio?: boolean }; p50?: number }) {
+function addFigures(report: Report, scenario: string, unit: string, spine: Load, floor: Load, bare: Load | undefined, targets: { perSec?: { op: '>=' | '<='; value: number; ratio?: boolean }; p50?: number }, disk: number) {
+  report.add({ db: DB, scenario, metric: 'disk: fdatasync of 4 KiB p50 (before the floor)', value: disk, unit: 'ms' });
   report.add({ db: DB, scenario, metric: `${unit} (closed loop)`, value: spine.perSec, unit, floor: floor.perSec, ...(targets.perSec && { target: targets.perSec }) });
   report.add({ db: DB, scenario, metric: 'latency p50', value: spine.p50, unit: 'ms', floor: floor.p50, ...(targets.p50 !== undefined && { target: { op: '<=', value: targets.p50 } }) });
   report.add({ db: DB, scenario, metric: 'latency p99', value: spine.p99, unit: 'ms', floor: floor.p99 });
@@ -185,19 +186,21 @@ async function main() {
       }
     for (const clients of PUBLISH_CLIENTS) {
       log(`publish, ${clients} client(s): floor, then Spine${bare ? ', then Spine without Next' : ''}`);
+      const disk = probeFdatasync(dir).p50;
       const f = await load(floor, key, clients, publish);
       const s = await load(spine, key, clients, publish);
       const b = bare && (await load(bare, key, clients, publish));
       addFigures(report, `publish, ${clients} client${clients > 1 ? 's' : ''}`, 'ev/s', s, f, b, {
         ...(clients === 64 && { perSec: { op: '>=', value: 0.33, ratio: true } }),
         ...(clients === 1 && { p50: 0.8 }),
-      });
+      }, disk);
     }
     log(`start runs, ${START_CLIENTS} clients: floor, then Spine${bare ? ', then Spine without Next' : ''}`);
+    const disk = probeFdatasync(dir).p50;
     const f = await load(floor, key, START_CLIENTS, startRun);
     const s = await load(spine, key, START_CLIENTS, startRun);
     const b = bare && (await load(bare, key, START_CLIENTS, startRun));
-    addFigures(report, `start runs, ${START_CLIENTS} clients`, 'runs/s', s, f, b, { perSec: { op: '>=', value: 1000 } });
+    addFigures(report, `start runs, ${START_CLIENTS} clients`, 'runs/s', s, f, b, { perSec: { op: '>=', value: 1000 } }, disk);
   } finally {
     for (const s of servers.reverse()) await s.stop();
     rmSync(dir, { recursive: true, force: true });
