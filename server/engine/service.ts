@@ -186,7 +186,7 @@ export async function startEngine(opts: { spine: Spine; db: Db; run?: boolean; d
       const i = parsed.data;
       // A person or a script starting an archived workflow is refused (its triggers are off already: the
       // engine follows archive events in log order). The flag is read from the database, so it holds at once everywhere.
-      const w = await workflows.get(workflowIdOrSlug);
+      const w = await workflows.archiveState(workflowIdOrSlug);
       if (w.archived)
         throw new ConflictError('workflow.archived', `Workflow '${w.name}' (${w.slug}) is archived and starts no runs; restore it first (on /workflows: Show archived, then Restore in its menu)`, { workflowId: w.id, slug: w.slug });
       return engine.startRun({

@@ -6,8 +6,8 @@ import { describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import { openSpine } from '@/server/spine';
 import { freshDatabaseUrl, testDbKind } from '@/server/testing/testDb';
-import { loadMigrations, migrateSqlite } from './migrate';
-import { sqlitePathFromUrl } from './sqlite';
+import { loadMigrations, migrateSqlite } from '@/server/db/migrate';
+import { sqlitePathFromUrl } from '@/server/db/sqlite';
 
 const REBUILD = '0011_events_seq_rowid';
 
