@@ -99,8 +99,8 @@ export type RunComparison = {
 
 /** A node as the workflow version describes it (its label is what a person reads). */
 export type WorkflowNodeInfo = { id: string; kind: string; label?: string | null };
-/** One run to compare: its events (seq order; other runs' are ignored), and its workflow's nodes and name when known. */
-export type CompareSide = { events: readonly SpineEvent[]; nodes?: readonly WorkflowNodeInfo[]; workflowName?: string };
+/** One run to compare: its id, its events (seq order; other runs' are ignored), and its workflow's nodes and name when known. */
+export type CompareSide = { runId?: string; events: readonly SpineEvent[]; nodes?: readonly WorkflowNodeInfo[]; workflowName?: string };
 
 type Payload = Record<string, unknown>;
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
@@ -182,7 +182,7 @@ type Reading = { run: ComparedRun; nodes: Map<string, NodeInRun>; order: string[
 /** One run's nodes and path, read from its events. */
 function readRun(side: CompareSide): Reading {
   const started = side.events.find((e) => e.type === 'run.started');
-  const runId = started?.runId ?? side.events[0]?.runId ?? '';
+  const runId = side.runId ?? started?.runId ?? side.events[0]?.runId ?? '';
   const events = side.events.filter((e) => e.runId === runId);
   const sp = (started?.payload ?? {}) as Partial<RunStarted['payload']>;
   const nodes = new Map<string, NodeInRun>();

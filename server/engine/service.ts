@@ -268,7 +268,7 @@ export async function startEngine(opts: { spine: Spine; db: Db; run?: boolean; d
         const p = started.payload as { workflowId: string; version: number };
         const wf = await engine.workflow(p.workflowId, p.version);
         const workflowName = await workflows.get(p.workflowId).then((w) => w.name, () => undefined);
-        return { events: events.filter((e) => mayRead(e.type)), nodes: wf.doc.nodes, ...(workflowName !== undefined && { workflowName }) };
+        return { runId: id, events: events.filter((e) => mayRead(e.type)), nodes: wf.doc.nodes, ...(workflowName !== undefined && { workflowName }) };
       };
       const [a, b] = await Promise.all([side(runId), side(otherId)]);
       return compareRuns(a, b);
