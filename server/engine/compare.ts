@@ -95,6 +95,8 @@ export type RunComparison = {
   divergence: { nodeId: string; label: string; differences: NodeDifference[] } | null;
   inputDiff: JsonChange[];
   outputDiff: JsonChange[];
+  /** Every node of either workflow version by id, as a person reads it (its label, else its id). */
+  labels: Record<string, string>;
 };
 
 /** A node as the workflow version describes it (its label is what a person reads). */
@@ -125,6 +127,7 @@ export function compareRuns(a: CompareSide, b: CompareSide): RunComparison {
     divergence: first ? { nodeId: first.nodeId, label: first.label, differences: first.differences } : null,
     inputDiff: jsonDiff(ra.run.input, rb.run.input),
     outputDiff: jsonDiff(ra.run.output, rb.run.output),
+    labels: Object.fromEntries([...info.keys()].map((id) => [id, labelOf(info, id)])),
   };
 }
 

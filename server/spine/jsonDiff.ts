@@ -7,7 +7,8 @@ export type JsonChange = { path: string; kind: 'added' | 'removed' | 'changed'; 
 
 const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
-function join(path: string, key: string | number): string {
+/** The path of `key` under `path`, as jsonDiff names it (`a.b`, `a[0]`, `a["x y"]`). */
+export function jsonPath(path: string, key: string | number): string {
   if (typeof key === 'number') return `${path}[${key}]`;
   if (IDENT.test(key)) return path ? `${path}.${key}` : key;
   return `${path}[${JSON.stringify(key)}]`;
@@ -23,7 +24,7 @@ export function jsonDiff(before: unknown, after: unknown, path = ''): JsonChange
     const out: JsonChange[] = [];
     const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
     for (const k of keys) {
-      const p = join(path, k);
+      const p = jsonPath(path, k);
       if (!(k in after)) out.push({ path: p, kind: 'removed', before: before[k] });
       else if (!(k in before)) out.push({ path: p, kind: 'added', after: after[k] });
       else out.push(...jsonDiff(before[k], after[k], p));
@@ -33,7 +34,7 @@ export function jsonDiff(before: unknown, after: unknown, path = ''): JsonChange
   if (Array.isArray(before) && Array.isArray(after)) {
     const out: JsonChange[] = [];
     for (let i = 0; i < Math.max(before.length, after.length); i++) {
-      const p = join(path, i);
+      const p = jsonPath(path, i);
       if (i >= after.length) out.push({ path: p, kind: 'removed', before: before[i] });
       else if (i >= before.length) out.push({ path: p, kind: 'added', after: after[i] });
       else out.push(...jsonDiff(before[i], after[i], p));
