@@ -77,5 +77,5 @@ test('a fork with a changed input, compared with its origin: the divergence row 
 test('comparing with a run that does not exist says which', async ({ page, request }) => {
   const runId = await startRun(request, 'translation-after-sentiment', { input: { text: 'Hello' } });
   await page.goto(`/runs/compare?a=${runId}&b=no-such-run`);
-  await expect(page.getByRole('alert')).toContainText("No run 'no-such-run'");
+  await expect(page.getByRole('alert').filter({ hasText: 'Could not compare the runs' })).toContainText("No run 'no-such-run'");
 });
