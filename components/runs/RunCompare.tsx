@@ -29,7 +29,8 @@ export function RunCompare({ a, b }: { a: string; b: string }) {
     // A run still at work is compared again until both have ended.
     refetchInterval: (query) => {
       const d = query.state.data;
-      return d && (d.a.status === 'running' || d.b.status === 'running') ? 2000 : false;
+      const open = (st: string) => st === 'running' || st === 'waiting';
+      return d && (open(d.a.status) || open(d.b.status)) ? 2000 : false;
     },
   });
   const divergenceAt = q.data?.divergence?.nodeId;

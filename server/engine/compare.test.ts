@@ -50,6 +50,18 @@ describe('comparing two runs side by side', () => {
     expect(before.every((r) => r.differences.length === 0)).toBe(true);
   });
 
+  it('a run still waiting on a person is waiting, its approval last on its path; compared with its end, the approval is where they part', () => {
+    const legal = load('legal-case-high-risk-approved');
+    const asked = legal.events.findIndex((e) => e.type === 'approval.requested');
+    const waiting = { ...legal, events: legal.events.slice(0, asked + 1) };
+    const c = compareRuns(waiting, legal);
+    expect(c.a.status).toBe('waiting');
+    expect(c.a.path.at(-1)).toBe('partner-review');
+    expect(row(c, 'partner-review').a).toMatchObject({ status: 'waiting', order: null, durationMs: null });
+    expect(c.divergence).toMatchObject({ nodeId: 'partner-review', differences: ['status', 'decision'] });
+    expect(row(c, 'released').differences).toEqual(['ran']);
+  });
+
   it('two runs of one workflow that took different routes: diverges at the first differing output, then the route, then nodes one run never reached', () => {
     const c = compareRuns(load('translation-retried'), load('translation-rejected'));
     expect(c.divergence).toMatchObject({ nodeId: 'sentiment', label: 'Sentiment analysis', differences: ['output'] });

@@ -74,7 +74,8 @@ export type ComparedRun = {
   workflowSlug: string;
   workflowName: string;
   version: number;
-  status: 'running' | 'completed' | 'failed' | 'cancelled';
+  /** `waiting`: not ended, and nothing at work: a person or a timer is next. */
+  status: 'running' | 'waiting' | 'completed' | 'failed' | 'cancelled';
   startedAt: string | null;
   endedAt: string | null;
   durationMs: number | null;
@@ -377,6 +378,10 @@ function readRun(side: CompareSide): Reading {
     inputTokens += n.tokens.inputTokens;
     outputTokens += n.tokens.outputTokens;
     if (n.tokens.cost !== null) cost = (cost ?? 0) + n.tokens.cost;
+  }
+  if (status === 'running') {
+    const states = [...nodes.values()].map((n) => n.status);
+    if (states.includes('waiting') && !states.includes('running')) status = 'waiting';
   }
   const startedAt = started?.time ?? null;
   const fork = sp.fork ? { from: sp.fork.from, atSeq: sp.fork.atSeq } : null;
