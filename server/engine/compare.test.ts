@@ -36,6 +36,17 @@ describe('comparing two runs side by side', () => {
     expect(row(c, 'summarizer').a).toMatchObject({ attempts: 1, reused: false });
   });
 
+  it("an agent's input is its dispatch's copy, or the run's input when the dispatch refers to it (inputFrom: 'run')", () => {
+    const legal = load('legal-case-high-risk-approved');
+    const runInput = (legal.events[0]!.payload as { input: unknown }).input;
+    const i = legal.events.findIndex((e) => e.type === 'task.dispatched' && (e.payload as { nodeId: string }).nodeId === 'case-law');
+    const { input: _copy, ...rest } = legal.events[i]!.payload as Record<string, unknown>;
+    const byReference = legal.events.map((e, j) => (j === i ? { ...e, payload: { ...rest, inputFrom: 'run' } } : e));
+    const c = compareRuns(legal, { ...legal, events: byReference });
+    expect(row(c, 'case-law').b.input).toEqual(runInput);
+    expect(row(c, 'case-law').a.input).toEqual(_copy);
+  });
+
   it('one changed agent output: the divergence is that node, with its output diffed, and the rows before it equal', () => {
     const a = load('legal-case-high-risk-approved');
     const i = a.events.findIndex((e) => e.type === 'task.completed' && (e.payload as { nodeId: string }).nodeId === 'summarizer');

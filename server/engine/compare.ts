@@ -236,7 +236,8 @@ function readRun(side: CompareSide): Reading {
       case 'task.dispatched': {
         const n = node(nodeId!, e);
         n.attempts = Math.max(n.attempts, num(p.attempt) ?? 1);
-        n.input = (p.input ?? null) as Json;
+        // An agent given the run's input as it is may record a reference to it (`inputFrom: 'run'`) instead of a copy.
+        n.input = (p.inputFrom === 'run' && p.input === undefined ? (sp.input ?? null) : (p.input ?? null)) as Json;
         if (n.order === null) n.status = 'running';
         break;
       }
