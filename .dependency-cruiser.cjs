@@ -22,7 +22,7 @@
  */
 
 /** Server files that are safe in the browser: zod and plain TypeScript, no node:*, no database. */
-const ISOMORPHIC_LEAVES = '^server/(workflows/(schema|validate|expressions)|spine/(events|envelope)|auth/roles|contracts/compatibility)\\.ts$';
+const ISOMORPHIC_LEAVES = '^server/(workflows/(schema|validate|expressions)|spine/(events|envelope|jsonDiff)|auth/roles|contracts/compatibility)\\.ts$';
 /** A folder's entry: what the folder offers the rest of Spine. */
 const FOLDER_ENTRY = '^server/[^/]+/index\\.ts$';
 /** Test files run in Node under vitest, never in the browser bundle. */

@@ -2,7 +2,8 @@
 /**
  * "Fork…" on a run page (operators): a new run of the same workflow that takes this run's recorded agent
  * outputs before the chosen step as given (no agent called for them) and runs live from there; agents ticked
- * as live are called again (the one whose new version is being tried). Opens the fork when it starts.
+ * as live are called again (the one whose new version is being tried), and the input may be changed (JSON,
+ * parsed before it is sent). Opens the fork when it starts.
  */
 import { useMutation } from '@tanstack/react-query';
 import { useRouter } from 'next/navigation';
@@ -21,6 +22,9 @@ export function ForkButton({ runId, events, labelOf }: { runId: string; events: 
   // "The end" follows the run: the latest event when the fork is asked for, not when the form opened.
   const [choice, setChoice] = useState<'end' | number>('end');
   const [live, setLive] = useState<string[]>([]);
+  const originInput = JSON.stringify((events.find((e) => e.type === 'run.started')?.payload as { input?: unknown } | undefined)?.input ?? null, null, 2);
+  const [inputText, setInputText] = useState<string | null>(null);
+  const [inputError, setInputError] = useState<string | null>(null);
   const fork = useMutation(trpc.runs.fork.mutationOptions({ onSuccess: (r) => router.push(`/runs/${encodeURIComponent(r.runId)}`) }));
   if (!last) return null;
   if (!open)
@@ -35,7 +39,18 @@ export function ForkButton({ runId, events, labelOf }: { runId: string; events: 
       aria-label="Fork this run"
       onSubmit={(e) => {
         e.preventDefault();
-        fork.mutate({ runId, atSeq: choice === 'end' ? last.seq : choice, ...(live.length > 0 && { liveAgents: live }) });
+        // Sent only when changed; untrusted text is parsed, and nothing is sent when it is not JSON.
+        let input: unknown;
+        if (inputText !== null && inputText.trim() !== originInput.trim()) {
+          try {
+            input = JSON.parse(inputText);
+          } catch (err) {
+            setInputError(`The input is not JSON: ${(err as Error).message}`);
+            return;
+          }
+        }
+        setInputError(null);
+        fork.mutate({ runId, atSeq: choice === 'end' ? last.seq : choice, ...(input !== undefined && { input }), ...(live.length > 0 && { liveAgents: live }) });
       }}
     >
       <label className="flex items-center gap-1 text-xs">
@@ -60,6 +75,29 @@ export function ForkButton({ runId, events, labelOf }: { runId: string; events: 
             </label>
           ))}
         </fieldset>
+      )}
+      {inputText === null ? (
+        <Button size="sm" variant="ghost" onClick={() => setInputText(originInput)} data-testid="fork-change-input">
+          Change input…
+        </Button>
+      ) : (
+        <label className="flex w-full flex-col gap-1 text-xs">
+          Input (JSON)
+          <textarea
+            aria-label="Fork input"
+            data-testid="fork-input"
+            value={inputText}
+            onChange={(e) => setInputText(e.target.value)}
+            rows={Math.min(8, inputText.split('\n').length + 1)}
+            spellCheck={false}
+            className="w-full rounded-md border border-zinc-200 bg-white px-2 py-1 font-mono text-xs dark:border-zinc-800 dark:bg-zinc-900"
+          />
+        </label>
+      )}
+      {inputError && (
+        <p role="alert" className="w-full text-xs text-rose-700 dark:text-rose-300">
+          {inputError}
+        </p>
       )}
       <Button size="sm" type="submit" variant="primary" disabled={fork.isPending} data-testid="fork-submit">
         {fork.isPending ? 'Forking…' : 'Fork'}

@@ -3,8 +3,8 @@
  * One run, its one page (`/runs/[runId]`; `/workflows/[id]/runs/[runId]` redirects here): its workflow
  * graph with live node states and their counts, the waterfall of its steps, its context envelope's
  * versions with a diff between any two, and its events. The page is refetched (throttled) whenever an
- * event of the run is pushed, so node states change in place. Operators may cancel the run and retry a
- * failed node.
+ * event of the run is pushed, so node states change in place. Operators may cancel the run, retry a
+ * failed node and fork it; a fork links to its origin and the origin to its forks, each with Compare.
  */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
@@ -22,6 +22,7 @@ import { EnvelopeVersions } from './EnvelopeVersions';
 import { RunCanvas } from '@/components/designer/RunCanvas';
 import { ReplayCheck } from './ReplayCheck';
 import { ForkButton } from './ForkButton';
+import { RunForks } from './RunForks';
 import { useActor } from '@/components/auth/useActor';
 import { RunStatusBadge } from './RunStatusBadge';
 import { RunTraceId } from './RunTraceId';
@@ -189,6 +190,8 @@ function Loaded({ d, runId, now, live, openEvent }: { d: RunDetailData; runId: s
           )}
         </Fact>
       </dl>
+
+      <RunForks runId={runId} forks={d.forks} />
 
       {run.envelope.intent && (
         <p className="rounded-lg border-l-4 border-indigo-400 bg-indigo-50/60 px-4 py-2 text-sm dark:bg-indigo-950/30">

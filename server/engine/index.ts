@@ -7,6 +7,7 @@ export { startEngine, runStatusOf, StartRunInput, ApprovalDecisionInput, Context
 export type { EngineService, RunView, PendingApproval, Requester } from './service';
 export { Engine, type EngineDeps } from './engine';
 export { replayRun, type ReplayVerdict, type ReplayMismatch } from './replay';
+export { compareRuns, type RunComparison, type ComparedNode, type ComparedRun, type NodeInRun, type NodeDecision, type NodeDifference } from './compare';
 export { mayDecide, approvalView, VOTE_REFUSALS, type ApprovalView, type Voter, type VoteRefusal, type VoteRefusalCode, type MayDecide } from './primitives/approval';
 /* What the read models fold a run with: the compiled graph, the run's events and the pure fold. */
 export type { CompiledWorkflow } from './graph';

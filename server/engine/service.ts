@@ -21,6 +21,7 @@ import { Engine, type EngineDeps } from './engine';
 import { commandInputs, type CommandEvent } from './appends';
 import { decisionKey, requesterKey } from './ids';
 import { replayRun, type ReplayVerdict } from './replay';
+import { compareRuns, type RunComparison } from './compare';
 import { createEventSchemas, inputReaders } from '@/server/contracts';
 import { Scheduler } from './schedules';
 import type { NodeStatus, RunState, Vote } from './run/evolve';
@@ -253,6 +254,24 @@ export async function startEngine(opts: { spine: Spine; db: Db; run?: boolean; d
       if (!started) throw new NotFoundError('run.not_found', `No run '${runId}'`, { runId });
       const p = started.payload as { workflowId: string; version: number };
       return replayRun(await engine.workflow(p.workflowId, p.version), events);
+    },
+    /**
+     * Compares two runs side by side (compare.ts): each one's path, per node its status, output (diffed),
+     * decision, timing, tokens and reuse, and the first node where they diverge. Only the event types
+     * `mayRead` allows are compared (a reader's scope). 404 when either run does not exist.
+     */
+    async compareRuns(runId: string, otherId: string, mayRead: (type: string) => boolean = () => true): Promise<RunComparison> {
+      const side = async (id: string) => {
+        const events = await engine.runEvents(id);
+        const started = events.find((e) => e.type === 'run.started');
+        if (!started) throw new NotFoundError('run.not_found', `No run '${id}'`, { runId: id });
+        const p = started.payload as { workflowId: string; version: number };
+        const wf = await engine.workflow(p.workflowId, p.version);
+        const workflowName = await workflows.get(p.workflowId).then((w) => w.name, () => undefined);
+        return { runId: id, events: events.filter((e) => mayRead(e.type)), nodes: wf.doc.nodes, ...(workflowName !== undefined && { workflowName }) };
+      };
+      const [a, b] = await Promise.all([side(runId), side(otherId)]);
+      return compareRuns(a, b);
     },
     /** Re-reads the published workflows' triggers (after a publish, archive or restore here). */
     refreshTriggers: () => engine.refreshTriggers(),
