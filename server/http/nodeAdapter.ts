@@ -59,14 +59,22 @@ export function pathOf(req: http.IncomingMessage): string {
 export async function serveFetch(req: http.IncomingMessage, res: http.ServerResponse, handler: Handler, params: Record<string, string>, headers?: Readonly<Record<string, string>>): Promise<void> {
   try {
     const url = new URL(req.url ?? '/', `http://${req.headers.host ?? '127.0.0.1'}`);
-    const ac = new AbortController();
-    res.on('close', () => ac.abort());
     const body = req.method !== 'GET' && req.method !== 'HEAD' ? bodyOf(req) : undefined;
+    // A read (a stream above all) ends when its client goes away; a write runs to its end (it may be
+    // committing), so it needs no signal of its own, and an answered request aborts nothing.
+    let signal: AbortSignal | undefined;
+    if (!body) {
+      const ac = new AbortController();
+      res.on('close', () => {
+        if (!res.writableFinished) ac.abort();
+      });
+      signal = ac.signal;
+    }
     const request = new Request(url, {
       method: req.method,
       headers: req.headers as Record<string, string>,
       body: body?.stream,
-      signal: ac.signal,
+      ...(signal && { signal }),
       ...(body && { duplex: 'half' }),
     } as RequestInit);
     // What the handler leaves unread (a body over its limit, refused by its length) is discarded once the
