@@ -9,7 +9,7 @@
 import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useEffect, type ReactNode } from 'react';
-import { Badge, Button, Card, CardDescription, CardHeader, CardTitle, cn, Skeleton, Table, TableBody, TableHead, Th, type BadgeTone } from '@/components/ui';
+import { Badge, Card, LoadFailed, CardDescription, CardHeader, CardTitle, cn, Skeleton, Table, TableBody, TableHead, Th, type BadgeTone } from '@/components/ui';
 import { useTRPC } from '@/components/trpc/client';
 import { duration, shortId, shownDateTime } from '@/components/timeline/format';
 import { cost, tokens } from '@/components/metrics/usageFormat';
@@ -47,18 +47,7 @@ export function RunCompare({ a, b }: { a: string; b: string }) {
     );
   if (q.isError)
     return (
-      <div role="alert" className="rounded-xl border border-rose-200 bg-rose-50 px-5 py-6 text-sm text-rose-800 dark:border-rose-900/60 dark:bg-rose-950/40 dark:text-rose-300">
-        <p className="font-medium">Could not compare the runs</p>
-        <p className="mt-1">{q.error.message}</p>
-        <div className="mt-3 flex gap-2">
-          <Button size="sm" onClick={() => void q.refetch()}>
-            Try again
-          </Button>
-          <Link href="/runs" className="inline-flex h-8 items-center px-2.5 text-xs underline">
-            All runs
-          </Link>
-        </div>
-      </div>
+      <LoadFailed title="Could not compare the runs" message={q.error.message} onRetry={() => void q.refetch()} />
     );
   return <Loaded c={q.data} />;
 }

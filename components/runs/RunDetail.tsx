@@ -10,7 +10,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useEffect, useMemo, useState, type ReactNode } from 'react';
-import { Badge, Button, Card, CardDescription, CardHeader, CardTitle, cn, Skeleton, Table, TableBody, TableHead, Th, useClock } from '@/components/ui';
+import { Badge, Button, Card, LoadFailed, CardDescription, CardHeader, CardTitle, cn, Skeleton, Table, TableBody, TableHead, Th, useClock } from '@/components/ui';
 import { useTRPC } from '@/components/trpc/client';
 import { ConnectionStatus } from '@/components/timeline/ConnectionStatus';
 import { duration, shortId, shownDateTime, shownTime } from '@/components/timeline/format';
@@ -61,18 +61,7 @@ export function RunDetail({ runId }: { runId: string }) {
     );
   if (detail.isError)
     return (
-      <div role="alert" className="rounded-xl border border-rose-200 bg-rose-50 px-5 py-6 text-sm text-rose-800 dark:border-rose-900/60 dark:bg-rose-950/40 dark:text-rose-300">
-        <p className="font-medium">Could not load run {runId}</p>
-        <p className="mt-1">{detail.error.message}</p>
-        <div className="mt-3 flex gap-2">
-          <Button size="sm" onClick={() => void detail.refetch()}>
-            Try again
-          </Button>
-          <Link href="/runs" className="inline-flex h-8 items-center px-2.5 text-xs underline">
-            All runs
-          </Link>
-        </div>
-      </div>
+      <LoadFailed title={`Could not load run ${runId}`} message={detail.error.message} onRetry={() => void detail.refetch()} />
     );
   return <Loaded d={d!} runId={runId} now={now} live={live} openEvent={openEvent} />;
 }
