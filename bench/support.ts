@@ -144,7 +144,8 @@ export const maxRssMiB = () => process.resourceUsage().maxRSS / 1024;
 // Result table
 // ---------------------------------------------------------------------------------------------------------
 
-export type Target = { op: '>=' | '<='; value: number };
+/** `ratio`: the target applies to value / floor (the figure's floor measured in the same run), not to value. */
+export type Target = { op: '>=' | '<='; value: number; ratio?: boolean };
 
 export type Figure = {
   db: string;
@@ -155,13 +156,16 @@ export type Figure = {
   target?: Target;
   pass?: boolean;
   note?: string;
+  /** The same figure for the floor of this run (bench/floor/), shown beside it with the ratio value / floor. */
+  floor?: number;
 };
 
 export class Report {
   readonly figures: Figure[] = [];
 
   add(f: Omit<Figure, 'pass'>): Figure {
-    const pass = f.target ? (f.target.op === '>=' ? f.value >= f.target.value : f.value <= f.target.value) : undefined;
+    const x = f.target?.ratio ? f.value / (f.floor ?? NaN) : f.value;
+    const pass = f.target ? (f.target.op === '>=' ? x >= f.target.value : x <= f.target.value) : undefined;
     const fig = { ...f, pass };
     this.figures.push(fig);
     return fig;
@@ -171,18 +175,22 @@ export class Report {
     return this.figures.filter((f) => f.pass === false);
   }
 
+  /** The table; with `floor` and `ratio` columns when any figure has a floor. */
   render(): string {
+    const floors = this.figures.some((f) => f.floor !== undefined);
     const rows = this.figures.map((f) => [
       f.db,
       f.scenario,
       f.metric,
       `${formatNumber(f.value)} ${f.unit}`,
-      f.target ? `${f.target.op} ${formatNumber(f.target.value)} ${f.unit}` : '-',
+      ...(floors ? [f.floor === undefined ? '-' : `${formatNumber(f.floor)} ${f.unit}`, f.floor === undefined ? '-' : `${formatNumber(f.value / f.floor)}x`] : []),
+      !f.target ? '-' : f.target.ratio ? `${f.target.op} ${formatNumber(f.target.value)}x floor` : `${f.target.op} ${formatNumber(f.target.value)} ${f.unit}`,
       f.pass === undefined ? 'info' : f.pass ? 'PASS' : 'FAIL',
     ]);
-    const head = ['database', 'scenario', 'metric', 'value', 'target', 'result'];
+    const head = ['database', 'scenario', 'metric', 'value', ...(floors ? ['floor', 'ratio'] : []), 'target', 'result'];
     const widths = head.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
-    const line = (cells: string[]) => cells.map((s, c) => (c === 3 || c === 4 ? s.padStart(widths[c]!) : s.padEnd(widths[c]!))).join('  ');
+    const right = (c: number) => c >= 3 && c < head.length - 1;
+    const line = (cells: string[]) => cells.map((s, c) => (right(c) ? s.padStart(widths[c]!) : s.padEnd(widths[c]!))).join('  ');
     const rule = widths.map((w) => '-'.repeat(w)).join('  ');
     const out = [line(head), rule];
     let lastDb = '';

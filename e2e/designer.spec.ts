@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { expect, test, type Locator, type Page } from '@playwright/test';
 import { z } from 'zod';
+import { createWorkflow } from './fixtures';
 
 test.use({ viewport: { width: 1600, height: 1000 } });
 
@@ -21,19 +22,6 @@ const card = (page: Page, id: string) => node(page, id).getByTestId('designer-no
 const nodes = (page: Page) => page.locator('.react-flow__node');
 const edges = (page: Page) => page.locator('.react-flow__edge');
 const pane = (page: Page) => page.locator('.react-flow__pane');
-
-/** Creates a workflow from the list page (blank or from a template) and opens it. */
-async function createWorkflow(page: Page, name: string, template?: string): Promise<string> {
-  await page.goto('/workflows');
-  await page.getByTestId('new-workflow').click();
-  const dialog = page.getByTestId('new-workflow-dialog');
-  if (template) await dialog.getByRole('radio', { name: new RegExp(template) }).check();
-  await dialog.getByTestId('new-workflow-name').fill(name);
-  await dialog.getByTestId('create-workflow').click();
-  await expect(page).toHaveURL(/\/workflows\/[0-9a-f-]{36}$/);
-  await expect(page.getByTestId('workflow-name')).toHaveText(name);
-  return page.url().split('/').pop()!;
-}
 
 /** Drags a kind from the palette and drops it on the canvas at (x, y) relative to the canvas. */
 async function drop(page: Page, kind: string, x: number, y: number) {

@@ -50,3 +50,16 @@ export async function signedInAs(browser: Browser, roles: string[], next: string
   await expect(page).toHaveURL(next);
   return page;
 }
+
+/** Creates a workflow from the list page (blank or from a template) and opens it in the designer; its id. */
+export async function createWorkflow(page: Page, name: string, template?: string): Promise<string> {
+  await page.goto('/workflows');
+  await page.getByTestId('new-workflow').click();
+  const dialog = page.getByTestId('new-workflow-dialog');
+  if (template) await dialog.getByRole('radio', { name: new RegExp(template) }).check();
+  await dialog.getByTestId('new-workflow-name').fill(name);
+  await dialog.getByTestId('create-workflow').click();
+  await expect(page).toHaveURL(/\/workflows\/[0-9a-f-]{36}$/);
+  await expect(page.getByTestId('workflow-name')).toHaveText(name);
+  return page.url().split('/').pop()!;
+}

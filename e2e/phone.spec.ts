@@ -45,7 +45,7 @@ test('every page fits a 375 px phone: no sideways scroll, and the sections are b
   const pathHref = await page.getByRole('link', { name: 'Reasoning path', exact: true }).getAttribute('href');
   const editorHref = await page.getByTestId('run-workflow').getAttribute('href');
 
-  const pages = ['/', '/timeline', '/runs', `/runs/${runId}`, pathHref!, '/workflows', editorHref!, '/agents', '/schemas', '/approvals', '/audit', '/settings', '/nope'];
+  const pages = ['/', '/timeline', '/runs', `/runs/${runId}`, `/runs/compare?a=${runId}&b=${runId}`, pathHref!, '/workflows', editorHref!, '/agents', '/schemas', '/approvals', '/audit', '/settings', '/nope'];
   for (const path of pages) {
     await page.goto(path);
     await expect(page.locator('main')).toBeVisible();

@@ -9,24 +9,12 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { expect, test, type Locator, type Page } from '@playwright/test';
-import { publish } from './fixtures';
+import { createWorkflow, publish } from './fixtures';
 
 test.use({ viewport: { width: 1600, height: 1000 } });
 
 const node = (page: Page, id: string) => page.locator(`.react-flow__node[data-id="${id}"]`);
 const card = (page: Page, id: string) => node(page, id).getByTestId('designer-node');
-
-async function createWorkflow(page: Page, name: string, template?: string): Promise<string> {
-  await page.goto('/workflows');
-  await page.getByTestId('new-workflow').click();
-  const dialog = page.getByTestId('new-workflow-dialog');
-  if (template) await dialog.getByRole('radio', { name: new RegExp(template) }).check();
-  await dialog.getByTestId('new-workflow-name').fill(name);
-  await dialog.getByTestId('create-workflow').click();
-  await expect(page).toHaveURL(/\/workflows\/[0-9a-f-]{36}$/);
-  await expect(page.getByTestId('workflow-name')).toHaveText(name);
-  return page.url().split('/').pop()!;
-}
 
 async function select(page: Page, id: string) {
   await node(page, id).click();

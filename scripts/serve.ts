@@ -38,7 +38,7 @@ async function main() {
   const { env } = await import('@/server/env');
   const { getRuntime } = await import('@/server/runtime');
   const { startDemo } = await import('@/server/demo');
-  const { PEER_HEADER } = await import('@/server/http');
+  const { PEER_HEADER, runtimeServices, hotRouteFor, hotRoutes, pathOf, serveFetch, securityHeaders } = await import('@/server/http');
   const { default: next } = await import('next');
 
   const { HOST: hostname, PORT: port, SPINE_DEMO } = env();
@@ -53,6 +53,9 @@ async function main() {
   const app = next({ dev, hostname, port, dir: process.cwd() });
   await app.prepare();
   const handle = app.getRequestHandler();
+  // Publish, start a run and SDK agents' task traffic go straight to their handlers (server/http/hotRoutes.ts).
+  const hot = hotRoutes(runtimeServices);
+  const hotHeaders = Object.fromEntries(securityHeaders(dev).map((h) => [h.key, h.value]));
 
   // Live streams (server-sent events, upgraded sockets such as dev hot reload) never end by themselves:
   // shutdown ends them at once. Every other connection gets SHUTDOWN_GRACE_MS to finish its request.
@@ -65,6 +68,8 @@ async function main() {
       longLived.add(req.socket);
       res.on('close', () => longLived.delete(req.socket));
     }
+    const fast = hotRouteFor(hot, req.method, pathOf(req));
+    if (fast) return void serveFetch(req, res, fast.route.handler, fast.params, hotHeaders);
     handle(req, res).catch((e: unknown) => {
       console.error('[serve] request failed:', e);
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });

@@ -56,6 +56,9 @@ async function startRuntime(): Promise<Runtime> {
   const tracing = await startTracing({ spine, active: () => leading });
   if (e.SPINE_SEED) await seedDemo(engine, { llm: e.SPINE_OPENAI_BASE_URL ? { baseUrl: e.SPINE_OPENAI_BASE_URL, model: e.SPINE_OPENAI_MODEL, ...(e.SPINE_OPENAI_API_KEY && { apiKey: e.SPINE_OPENAI_API_KEY }) } : null });
   const auth = createAuthService({ db, spine });
+  // Revoked keys leave the key cache when their event reaches this process (server/auth/service.ts).
+  const keyWatch = new AbortController();
+  void auth.watchRevocations(keyWatch.signal).catch((err: unknown) => console.error('[auth] revocation watch stopped; keys are cached for 2 s from now on:', err));
   await auth.bootstrap({ adminEmail: e.SPINE_ADMIN_EMAIL, adminPassword: e.SPINE_ADMIN_PASSWORD, apiKey: e.SPINE_API_KEY, demoUsers: e.SPINE_DEMO });
   return {
     spine,
@@ -65,6 +68,7 @@ async function startRuntime(): Promise<Runtime> {
     audit,
     config: { maxPayloadBytes: e.SPINE_MAX_PAYLOAD_BYTES, databaseUrl: e.DATABASE_URL, demo: e.SPINE_DEMO },
     async close() {
+      keyWatch.abort();
       await engine.stop();
       await tracing?.stop();
       audit.stop();

@@ -2,8 +2,9 @@
 /**
  * "Fork…" on a run page (operators): a new run of the same workflow that takes this run's recorded agent
  * outputs before the chosen step as given (no agent called for them) and runs live from there; agents ticked
- * as live are called again (the one whose new version is being tried). Agents with side effects are held
- * (answered from the record) unless "allow side effects" is ticked. Opens the fork when it starts.
+ * as live are called again (the one whose new version is being tried), and the input may be changed (JSON,
+ * parsed before it is sent). Agents with side effects are held (answered from the record) unless "allow
+ * side effects" is ticked. Opens the fork when it starts.
  */
 import { useMutation } from '@tanstack/react-query';
 import { useRouter } from 'next/navigation';
@@ -23,6 +24,9 @@ export function ForkButton({ runId, events, labelOf }: { runId: string; events: 
   const [choice, setChoice] = useState<'end' | number>('end');
   const [live, setLive] = useState<string[]>([]);
   const [allowSideEffects, setAllowSideEffects] = useState(false);
+  const originInput = JSON.stringify((events.find((e) => e.type === 'run.started')?.payload as { input?: unknown } | undefined)?.input ?? null, null, 2);
+  const [inputText, setInputText] = useState<string | null>(null);
+  const [inputError, setInputError] = useState<string | null>(null);
   const fork = useMutation(trpc.runs.fork.mutationOptions({ onSuccess: (r) => router.push(`/runs/${encodeURIComponent(r.runId)}`) }));
   if (!last) return null;
   if (!open)
@@ -37,7 +41,18 @@ export function ForkButton({ runId, events, labelOf }: { runId: string; events: 
       aria-label="Fork this run"
       onSubmit={(e) => {
         e.preventDefault();
-        fork.mutate({ runId, atSeq: choice === 'end' ? last.seq : choice, ...(live.length > 0 && { liveAgents: live }), ...(allowSideEffects && { allowSideEffects }) });
+        // Sent only when changed; untrusted text is parsed, and nothing is sent when it is not JSON.
+        let input: unknown;
+        if (inputText !== null && inputText.trim() !== originInput.trim()) {
+          try {
+            input = JSON.parse(inputText);
+          } catch (err) {
+            setInputError(`The input is not JSON: ${(err as Error).message}`);
+            return;
+          }
+        }
+        setInputError(null);
+        fork.mutate({ runId, atSeq: choice === 'end' ? last.seq : choice, ...(input !== undefined && { input }), ...(live.length > 0 && { liveAgents: live }), ...(allowSideEffects && { allowSideEffects }) });
       }}
     >
       <label className="flex items-center gap-1 text-xs">
@@ -62,6 +77,29 @@ export function ForkButton({ runId, events, labelOf }: { runId: string; events: 
             </label>
           ))}
         </fieldset>
+      )}
+      {inputText === null ? (
+        <Button size="sm" variant="ghost" onClick={() => setInputText(originInput)} data-testid="fork-change-input">
+          Change input…
+        </Button>
+      ) : (
+        <label className="flex w-full flex-col gap-1 text-xs">
+          Input (JSON)
+          <textarea
+            aria-label="Fork input"
+            data-testid="fork-input"
+            value={inputText}
+            onChange={(e) => setInputText(e.target.value)}
+            rows={Math.min(8, inputText.split('\n').length + 1)}
+            spellCheck={false}
+            className="w-full rounded-md border border-zinc-200 bg-white px-2 py-1 font-mono text-xs dark:border-zinc-800 dark:bg-zinc-900"
+          />
+        </label>
+      )}
+      {inputError && (
+        <p role="alert" className="w-full text-xs text-rose-700 dark:text-rose-300">
+          {inputError}
+        </p>
       )}
       <label className="flex items-center gap-0.5 text-xs" title="Agents flagged with side effects (payments, bookings) are otherwise answered from this run's recorded output, never called">
         <input type="checkbox" checked={allowSideEffects} onChange={(e) => setAllowSideEffects(e.target.checked)} data-testid="fork-allow-side-effects" /> allow side effects

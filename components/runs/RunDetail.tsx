@@ -3,14 +3,14 @@
  * One run, its one page (`/runs/[runId]`; `/workflows/[id]/runs/[runId]` redirects here): its workflow
  * graph with live node states and their counts, the waterfall of its steps, its context envelope's
  * versions with a diff between any two, and its events. The page is refetched (throttled) whenever an
- * event of the run is pushed, so node states change in place. Operators may cancel the run and retry a
- * failed node.
+ * event of the run is pushed, so node states change in place. Operators may cancel the run, retry a
+ * failed node and fork it; a fork links to its origin and the origin to its forks, each with Compare.
  */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useEffect, useMemo, useState, type ReactNode } from 'react';
-import { Badge, Button, Card, CardDescription, CardHeader, CardTitle, cn, Skeleton, Table, TableBody, TableHead, Th, useClock } from '@/components/ui';
+import { Badge, Button, Card, LoadFailed, CardDescription, CardHeader, CardTitle, cn, Skeleton, Table, TableBody, TableHead, Th, useClock } from '@/components/ui';
 import { useTRPC } from '@/components/trpc/client';
 import { ConnectionStatus } from '@/components/timeline/ConnectionStatus';
 import { duration, shortId, shownDateTime, shownTime } from '@/components/timeline/format';
@@ -22,6 +22,7 @@ import { EnvelopeVersions } from './EnvelopeVersions';
 import { RunCanvas } from '@/components/designer/RunCanvas';
 import { ReplayCheck } from './ReplayCheck';
 import { ForkButton } from './ForkButton';
+import { RunForks } from './RunForks';
 import { useActor } from '@/components/auth/useActor';
 import { RunStatusBadge } from './RunStatusBadge';
 import { RunTraceId } from './RunTraceId';
@@ -60,18 +61,7 @@ export function RunDetail({ runId }: { runId: string }) {
     );
   if (detail.isError)
     return (
-      <div role="alert" className="rounded-xl border border-rose-200 bg-rose-50 px-5 py-6 text-sm text-rose-800 dark:border-rose-900/60 dark:bg-rose-950/40 dark:text-rose-300">
-        <p className="font-medium">Could not load run {runId}</p>
-        <p className="mt-1">{detail.error.message}</p>
-        <div className="mt-3 flex gap-2">
-          <Button size="sm" onClick={() => void detail.refetch()}>
-            Try again
-          </Button>
-          <Link href="/runs" className="inline-flex h-8 items-center px-2.5 text-xs underline">
-            All runs
-          </Link>
-        </div>
-      </div>
+      <LoadFailed title={`Could not load run ${runId}`} message={detail.error.message} onRetry={() => void detail.refetch()} />
     );
   return <Loaded d={d!} runId={runId} now={now} live={live} openEvent={openEvent} />;
 }
@@ -189,6 +179,8 @@ function Loaded({ d, runId, now, live, openEvent }: { d: RunDetailData; runId: s
           )}
         </Fact>
       </dl>
+
+      <RunForks runId={runId} forks={d.forks} />
 
       {run.envelope.intent && (
         <p className="rounded-lg border-l-4 border-indigo-400 bg-indigo-50/60 px-4 py-2 text-sm dark:bg-indigo-950/30">

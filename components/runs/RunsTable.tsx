@@ -3,7 +3,7 @@
  * The run list: status, workflow and version, who started it, entity key, duration and what it waits on,
  * filtered and sorted on the server, fifty to a page. Filters, sort and page live in the URL. The page is
  * refetched when a run event is pushed (throttled), so statuses change in place; durations of open runs
- * tick with the clock.
+ * tick with the clock. Tick two runs to compare them side by side (app/runs/compare).
  */
 import { keepPreviousData, useQueries, useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
@@ -14,7 +14,7 @@ import { useTRPC } from '@/components/trpc/client';
 import { ConnectionStatus } from '@/components/timeline/ConnectionStatus';
 import { count, duration, shortId, shownDateTime } from '@/components/timeline/format';
 import type { RunListRow } from '@/server/observability';
-import { PAGE, parseRunsUrl, runListInput, SORTS, STATUSES, type SortId } from './runsUrl';
+import { compareHref, PAGE, parseRunsUrl, runListInput, SORTS, STATUSES, type SortId } from './runsUrl';
 import { RunStatusBadge } from './RunStatusBadge';
 import { useLiveRefresh } from './useLiveRefresh';
 
@@ -49,6 +49,9 @@ export function RunsTable() {
     const next = q.statuses.includes(s as never) ? q.statuses.filter((x) => x !== s) : [...q.statuses, s];
     set({ status: next.join(',') || null });
   };
+  // Two runs ticked for Compare (ticking a third lets the first go).
+  const [picked, setPicked] = useState<string[]>([]);
+  const pick = (id: string, on: boolean) => setPicked((p) => (on ? [...p.filter((x) => x !== id), id].slice(-2) : p.filter((x) => x !== id)));
   const [text, setText] = useState({ key: q.key ?? '', by: q.startedBy ?? '', q: q.runId ?? '' });
   useEffect(() => setText({ key: q.key ?? '', by: q.startedBy ?? '', q: q.runId ?? '' }), [q.key, q.startedBy, q.runId]);
   const submit = (e: FormEvent) => {
@@ -128,6 +131,21 @@ export function RunsTable() {
         </div>
       )}
 
+      {picked.length > 0 && (
+        <div className="flex flex-wrap items-center gap-2 border-b border-zinc-200 px-4 py-2 text-xs dark:border-zinc-800" data-testid="runs-compare-bar">
+          {picked.length === 2 ? (
+            <Link href={compareHref(picked[0]!, picked[1]!)} className="inline-flex h-7 items-center rounded-md bg-indigo-600 px-2.5 font-medium text-white hover:bg-indigo-500" data-testid="runs-compare">
+              Compare the two ticked runs
+            </Link>
+          ) : (
+            <span className="text-zinc-500">Tick another run to compare it with this one.</span>
+          )}
+          <Button size="sm" variant="ghost" onClick={() => setPicked([])}>
+            Clear
+          </Button>
+        </div>
+      )}
+
       <div>
         <Table testId="runs-table">
           <TableHead>
@@ -149,7 +167,7 @@ export function RunsTable() {
                     </td>
                   </tr>
                 ))
-              : list.data?.rows.map((r) => <Row key={r.id} r={r} now={now} stepLabels={stepLabels} />)}
+              : list.data?.rows.map((r) => <Row key={r.id} r={r} now={now} stepLabels={stepLabels} picked={picked.includes(r.id)} onPick={(on) => pick(r.id, on)} />)}
           </TableBody>
         </Table>
         {list.data && list.data.rows.length === 0 && (
@@ -199,11 +217,12 @@ function SortTh({ id, label, q, onSort, right }: { id: SortId; label: string; q:
   );
 }
 
-function Row({ r, now, stepLabels }: { r: RunListRow; now: number; stepLabels: StepLabels }) {
+function Row({ r, now, stepLabels, picked, onPick }: { r: RunListRow; now: number; stepLabels: StepLabels; picked: boolean; onPick(on: boolean): void }) {
   const open = r.endedAtMs === null;
   return (
     <tr data-testid="run-row" data-run-id={r.id} data-status={r.status} className="hover:bg-zinc-50 dark:hover:bg-zinc-800/40">
-      <td className="px-4 py-2">
+      <td className="px-4 py-2 whitespace-nowrap">
+        <input type="checkbox" className="mr-2 align-middle" aria-label={`Tick run ${shortId(r.id)} to compare`} checked={picked} onChange={(e) => onPick(e.target.checked)} data-testid="run-pick" />
         <Link href={`/runs/${encodeURIComponent(r.id)}`} className="font-mono text-xs text-indigo-600 hover:underline dark:text-indigo-400" title={r.id}>
           {shortId(r.id)}
         </Link>

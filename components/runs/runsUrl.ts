@@ -56,3 +56,6 @@ export function runListInput(q: RunsUrl): RunListQuery {
     limit: PAGE,
   };
 }
+
+/** The compare page of two runs (app/runs/compare): a on the left, b on the right. */
+export const compareHref = (a: string, b: string) => `/runs/compare?a=${encodeURIComponent(a)}&b=${encodeURIComponent(b)}`;

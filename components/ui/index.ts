@@ -9,6 +9,7 @@ export { Card, CardContent, CardDescription, CardHeader, CardTitle } from './Car
 export { callError, errorMessage, responseError, type CallError } from './callError';
 export { cn } from './cn';
 export { ErrorNote } from './ErrorNote';
+export { LoadFailed } from './LoadFailed';
 export { denseInputClass, Field, inputClass, invalidInputClass } from './Field';
 export { ChevronIcon, MoonIcon, SpineMark, SunIcon } from './icons';
 export { Modal } from './Modal';

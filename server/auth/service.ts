@@ -20,10 +20,17 @@ export const SESSION_COOKIE = 'spine_session';
 export const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
 const KEY_TOUCH_MS = 60_000;
 /**
- * How long a key's actor is remembered after a lookup (an agent posts several requests per task). Revoking a
- * key drops it here at once; a key revoked by another Spine process is refused here within this time.
+ * How long a key's actor is remembered after a lookup (an agent posts several requests per task), while no
+ * revocation watch runs. Revoking a key drops it here at once; a key revoked by another Spine process is
+ * refused here within this time.
  */
 export const KEY_CACHE_MS = 2_000;
+/**
+ * The same while `watchRevocations` follows the log: every process drops a revoked key as soon as its
+ * `apikey.revoked` event reaches it (the commit wake-up, or PostgreSQL's NOTIFY from another process), so the
+ * cache may keep a key for long and a request with a known key costs no query at all.
+ */
+export const KEY_CACHE_WATCHED_MS = 10 * 60_000;
 
 export const Email = z.string().trim().toLowerCase().email().max(200);
 export const Password = z.string().min(10, 'passwords are at least 10 characters').max(200);
@@ -81,6 +88,19 @@ export function createAuthService(opts: { db: Db; spine: Spine; now?: () => numb
   const touched = new Map<string, number>();
   /** Keys looked up lately, by secret hash (see KEY_CACHE_MS); only valid keys are kept. */
   const keyCache = new Map<string, { actor: Actor; at: number }>();
+  let keyCacheMs = KEY_CACHE_MS;
+  /** Counts revocations seen: a lookup that overlapped one does not cache what it read before it. */
+  let revocations = 0;
+  const forgetKey = (keyId: string) => {
+    revocations++;
+    for (const [hash, c] of keyCache) if (c.actor.id === keyId) keyCache.delete(hash);
+  };
+  /** Records a key's use at most once a minute, off the request's path. */
+  const touch = (keyId: string) => {
+    if (now() - (touched.get(keyId) ?? 0) <= KEY_TOUCH_MS) return;
+    touched.set(keyId, now());
+    db.apiKey.update({ where: { id: keyId }, data: { lastUsedAt: new Date(now()) } }).catch(() => touched.delete(keyId));
+  };
 
   const toUser = (u: { id: string; email: string; name: string; roles: string; disabled: boolean; createdAt: Date }): PublicUser => ({
     id: u.id, email: u.email, name: u.name, roles: JSON.parse(u.roles) as Role[], disabled: u.disabled, createdAt: u.createdAt.toISOString(),
@@ -141,21 +161,21 @@ export function createAuthService(opts: { db: Db; spine: Spine; now?: () => numb
     async actorForKey(secret: string): Promise<Actor | null> {
       const hash = sha256(secret);
       const cached = keyCache.get(hash);
-      if (cached && now() - cached.at < KEY_CACHE_MS) return cached.actor;
+      if (cached && now() - cached.at < keyCacheMs) {
+        touch(cached.actor.id);
+        return cached.actor;
+      }
+      const seen = revocations;
       const k = await db.apiKey.findUnique({ where: { hash } });
       if (!k || k.revokedAt) {
         keyCache.delete(hash);
         return null;
       }
-      const last = touched.get(k.id) ?? 0;
-      if (now() - last > KEY_TOUCH_MS) {
-        touched.set(k.id, now());
-        await db.apiKey.update({ where: { id: k.id }, data: { lastUsedAt: new Date(now()) } });
-      }
+      touch(k.id);
       const scopes = JSON.parse(k.scopes) as KeyScopes;
       const actor: Actor = { kind: 'apiKey', id: k.id, name: `key:${k.name}`, roles: scopes.roles, scopes };
       if (keyCache.size >= 10_000) keyCache.clear();
-      keyCache.set(hash, { actor, at: now() });
+      if (seen === revocations) keyCache.set(hash, { actor, at: now() });
       return actor;
     },
 
@@ -225,7 +245,7 @@ export function createAuthService(opts: { db: Db; spine: Spine; now?: () => numb
       if (!k) throw new NotFoundError('apikey.not_found', `No API key '${keyId}'`, { keyId });
       if (k.revokedAt) return toKey(k);
       const updated = await db.apiKey.update({ where: { id: keyId }, data: { revokedAt: new Date(now()) } });
-      keyCache.delete(k.hash);
+      forgetKey(keyId);
       await record('apikey.revoked', { keyId }, by);
       return toKey(updated);
     },
@@ -250,6 +270,27 @@ export function createAuthService(opts: { db: Db; spine: Spine; now?: () => numb
         if (!cfg.apiKey.startsWith('spk_') || cfg.apiKey.length < 24) throw new Error('SPINE_API_KEY must start with "spk_" and be at least 24 characters');
         const existing = await db.apiKey.findUnique({ where: { hash: sha256(cfg.apiKey) } });
         if (!existing) await service.createKey({ name: 'SPINE_API_KEY', scopes: { publish: ['*'], subscribe: ['*'], startRuns: true, roles: ['admin'] } }, 'bootstrap', cfg.apiKey);
+      }
+    },
+
+    /**
+     * Follows the log for `apikey.revoked` (this process's and every other's) and drops the revoked key from
+     * the cache when its event arrives, from the head on; meanwhile the cache keeps keys for
+     * KEY_CACHE_WATCHED_MS. Resolves when `signal` aborts.
+     */
+    async watchRevocations(signal: AbortSignal): Promise<void> {
+      const events = spine.subscribe({ types: ['apikey.revoked'], signal });
+      keyCache.clear();
+      keyCacheMs = KEY_CACHE_WATCHED_MS;
+      try {
+        for await (const e of events) {
+          const keyId = (e.payload as { keyId?: unknown }).keyId;
+          if (typeof keyId === 'string') forgetKey(keyId);
+        }
+      } catch (err) {
+        if (!signal.aborted) throw err;
+      } finally {
+        keyCacheMs = KEY_CACHE_MS;
       }
     },
 

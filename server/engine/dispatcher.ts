@@ -214,7 +214,7 @@ export class Dispatcher {
 
   /** Answers a planner's InlineRun: runs a zero-latency builtin agent synchronously; undefined when it is not one. */
   runInline(effect: InlineRun): TaskResult | undefined {
-    const p = effect.dispatch.payload as { nodeId: string; attempt: number; agent: string; agentVersion?: number; input: Json; idempotencyKey: string; trace?: TraceContext };
+    const p = effect.dispatch.payload as { nodeId: string; attempt: number; agent: string; agentVersion?: number; idempotencyKey: string; trace?: TraceContext };
     const agent = this.deps.agents.peek(p.agent);
     // An agent with a concurrency or rate limit takes its turn in the gate, so it is called, not run inline;
     // so is one dispatched at another version than the cached one (a fork's pinned version: resolveVersion).
@@ -223,7 +223,7 @@ export class Dispatcher {
     const started = this.deps.now();
     const envelope = effect.envelope;
     try {
-      const output = this.deps.agents.builtin.runInline(agent, { runId: effect.runId, nodeId: p.nodeId, attempt: p.attempt, idempotencyKey: p.idempotencyKey, input: p.input, envelope, event: { seq: 0, id: '', type: 'task.dispatched' }, ...(p.trace && { trace: p.trace }) });
+      const output = this.deps.agents.builtin.runInline(agent, { runId: effect.runId, nodeId: p.nodeId, attempt: p.attempt, idempotencyKey: p.idempotencyKey, input: effect.input, envelope, event: { seq: 0, id: '', type: 'task.dispatched' }, ...(p.trace && { trace: p.trace }) });
       checkAgentOutput(agent, unwrap(output).output);
       return taskResult(p.nodeId, p.attempt, this.deps.now() - started, { ok: true, output, envelopeVersion: envelope.version });
     } catch (err) {

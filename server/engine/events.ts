@@ -46,7 +46,12 @@ export type FanOutItemStarted = EngineEvent<'fanout.item_started', { nodeId: str
  * `item`: in a map fan-out's branch, the template node and item index (`nodeId` is then `<node>#<index>`).
  * `trace`: the attempt's span in the run's trace (derived from the run's trace, node and attempt), sent to the agent.
  */
-export type TaskDispatched = EngineEvent<'task.dispatched', { nodeId: string; attempt: number; agent: string; agentVersion?: number; input: Json; idempotencyKey: string; timeoutMs: number; basedOnSeq?: number; basedOnVersion?: number; item?: { nodeId: string; index: number; fanOutId: string }; trace?: TraceContext }>;
+/**
+ * A task as dispatched. `input` is what the agent receives; when that is the run's own input (no input mapping,
+ * not a map item) it is not copied: `inputFrom: 'run'` stands for run.started's input (`dispatchedInput`).
+ * Events recorded before that carry the copy.
+ */
+export type TaskDispatched = EngineEvent<'task.dispatched', { nodeId: string; attempt: number; agent: string; agentVersion?: number; input?: Json; inputFrom?: 'run'; idempotencyKey: string; timeoutMs: number; basedOnSeq?: number; basedOnVersion?: number; item?: { nodeId: string; index: number; fanOutId: string }; trace?: TraceContext }>;
 /** An LLM agent's completion also records the tokens it used (`model`, and `cost` where the agent has a price). */
 export type TaskCompleted = EngineEvent<'task.completed', { nodeId: string; attempt: number; output: Json; envelopeVersion: number; durationMs: number } & Partial<TokenUsage>>;
 export type TokenUsage = { inputTokens: number; outputTokens: number; model: string; cost?: number };
@@ -113,3 +118,9 @@ export function toRunEvent(e: SpineEvent): RunEvent & { key: string | null } {
  * `Vote`, run/evolve.ts; its event, `approval.decided`, is a Decision like any other.)
  */
 export type Decision = { type: RunEventType; payload: Json; idempotencyKey: string; key?: string; causationId?: string; id?: string };
+
+/** The input a task.dispatched gave its agent: its own copy, or the run's input it refers to (`inputFrom: 'run'`). */
+export function dispatchedInput(payload: { input?: Json; inputFrom?: string } | null | undefined, runInput: Json): Json {
+  if (payload?.input !== undefined) return payload.input;
+  return payload?.inputFrom === 'run' ? runInput : null;
+}

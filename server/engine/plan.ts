@@ -6,8 +6,8 @@
  * the plan (runPlan) runs it and passes the result back, and its decisions join the same commit. See
  * README.md, "The actor".
  */
-import { newEventId, type Envelope } from '@/server/spine';
-import type { Decision, RunEvent } from './events';
+import { newEventId, type Envelope, type Json } from '@/server/spine';
+import { dispatchedInput, type Decision, type RunEvent, type TaskDispatched } from './events';
 import type { CompiledWorkflow } from './graph';
 import { decisionSource } from './appends';
 import { acceptResult, type TaskResult } from './primitives/handoff';
@@ -22,7 +22,8 @@ const MAX_DECIDE_ROUNDS = 64;
  * answers with the agent's result, or with undefined when the agent does not run inline (the dispatch is then
  * called after the commit like any other).
  */
-export type InlineRun = { kind: 'agent.inline'; runId: string; dispatch: Decision; envelope: Envelope };
+/** A dispatch a builtin agent may answer at once, with the input it gives the agent (`dispatchedInput`). */
+export type InlineRun = { kind: 'agent.inline'; runId: string; dispatch: Decision; input: Json; envelope: Envelope };
 
 export type Plan = { decisions: Decision[]; more: boolean };
 export type KeyView = { holdsKey: boolean; keyHolder?: string };
@@ -69,7 +70,7 @@ export function* planDecisions(wf: CompiledWorkflow, draft: RunState, seed: Deci
       const ns = draft.nodes[p.nodeId];
       if (!ns || ns.status !== 'running' || ns.attempt !== p.attempt || ns.failure) continue;
       // A fork answers a node before its fork point from the origin's recorded output: no agent is called.
-      const result = reusedResult(draft, p) ?? sideEffectResult(draft, d.payload as { nodeId: string; attempt: number; agent: string }) ?? (yield { kind: 'agent.inline', runId: draft.runId, dispatch: d, envelope: mirrorEnvelope(draft) });
+      const result = reusedResult(draft, p) ?? sideEffectResult(draft, d.payload as { nodeId: string; attempt: number; agent: string }) ?? (yield { kind: 'agent.inline', runId: draft.runId, dispatch: d, input: dispatchedInput(d.payload as TaskDispatched['payload'], draft.input), envelope: mirrorEnvelope(draft) });
       const node = result && wf.nodes.get(result.nodeId);
       if (result && node?.kind === 'agent') for (const r of outputCausedByResult(acceptResult(ctx, node, result))) if (!seen.has(r.idempotencyKey)) provisional(r);
     }

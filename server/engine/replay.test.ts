@@ -52,3 +52,25 @@ describe('replaying a recorded run from its log alone', () => {
     expect(v.mismatch).toMatchObject({ type: 'route.chosen', replayed: null });
   });
 });
+
+describe('dispatches that refer to the run input', () => {
+  const { events, wf } = load('legal-case-high-risk-approved');
+  const runInput = (events.find((e) => e.type === 'run.started')!.payload as { input: unknown }).input;
+  const copies = events.filter((e) => e.type === 'task.dispatched' && JSON.stringify((e.payload as { input?: unknown }).input) === JSON.stringify(runInput));
+
+  it('a log recorded with copies of the run input and one that refers to it replay alike', () => {
+    expect(copies.length).toBeGreaterThan(0);
+    const referring = events.map((e) => {
+      if (!copies.includes(e)) return e;
+      const { input: _, ...rest } = e.payload as Record<string, unknown>;
+      return { ...e, payload: { ...rest, inputFrom: 'run' } };
+    });
+    expect(replayRun(wf, events).identical).toBe(true);
+    expect(replayRun(wf, referring)).toMatchObject({ identical: true });
+  });
+
+  it('a copy that is not the run input is a mismatch', () => {
+    const tampered = events.map((e) => (e === copies[0] ? { ...e, payload: { ...(e.payload as object), input: { facts: 'something else' } } } : e));
+    expect(replayRun(wf, tampered).mismatch).toMatchObject({ seq: copies[0]!.seq, reason: 'payload.input differs' });
+  });
+});

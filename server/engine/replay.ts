@@ -18,7 +18,7 @@
  * `basedOnVersion`: where its step began) is taken from the event, and must lie within the fold so far.
  */
 import { canonicalJson, type Json, type SpineEvent } from '@/server/spine';
-import { isRunEvent, toRunEvent, type Decision, type RunEventType } from './events';
+import { dispatchedInput, isRunEvent, toRunEvent, type Decision, type RunEventType } from './events';
 import type { CompiledWorkflow } from './graph';
 import { acceptResult, type TaskResult } from './primitives/handoff';
 import { decide } from './run/decide';
@@ -140,8 +140,8 @@ function isInput(e: SpineEvent): boolean {
 /** Why the recorded event is not the decision replay made under its key, or null when it is. */
 function differs(d: Decision, e: SpineEvent, state: RunState): string | null {
   if (d.type !== e.type) return `replay decides ${d.type}, the log has ${e.type}`;
-  const recorded = (e.payload ?? {}) as Record<string, Json>;
-  const replayed = (d.payload ?? {}) as Record<string, Json>;
+  const recorded = withInput(e.type, (e.payload ?? {}) as Record<string, Json>, state);
+  const replayed = withInput(d.type, (d.payload ?? {}) as Record<string, Json>, state);
   for (const field of new Set([...Object.keys(recorded), ...Object.keys(replayed)])) {
     const a = recorded[field];
     const b = replayed[field];
@@ -160,6 +160,16 @@ function differs(d: Decision, e: SpineEvent, state: RunState): string | null {
   }
   if (e.causationId && d.causationId && e.causationId !== d.causationId) return `cause differs: the log names ${e.causationId}, replay ${d.causationId}`;
   return null;
+}
+
+/**
+ * A dispatch with the input it gave its agent spelled out: one that refers to the run's input (`inputFrom`)
+ * equals one recorded, by an engine of before, with a copy of it.
+ */
+function withInput(type: string, p: Record<string, Json>, state: RunState): Record<string, Json> {
+  if (type !== 'task.dispatched' || p.inputFrom !== 'run') return p;
+  const { inputFrom: _, ...rest } = p;
+  return { ...rest, input: dispatchedInput(p, state.input as Json) };
 }
 
 function recordedOf(e: SpineEvent): Json {

@@ -34,12 +34,15 @@ export type PersonCommand = {
 };
 export type Command = { kind: 'event'; event: SpineEvent } | { kind: 'result'; result: TaskResult } | { kind: 'timer'; timerId: string } | { kind: 'kick' } | PersonCommand;
 
-/** What an agent node's latest task.dispatched asked for: the input and agent version it was decided with, and its span. */
-export type Dispatched = { input: Json; agentVersion?: number; trace?: TraceContext };
+/**
+ * What an agent node's latest task.dispatched asked for: the input it was decided with (absent when it is the
+ * run's input, see `dispatchedInput`), the agent version and its span.
+ */
+export type Dispatched = { input?: Json; agentVersion?: number; trace?: TraceContext };
 /** The dispatch a task.dispatched event records, by node. */
 export function dispatchedOf(e: SpineEvent): [nodeId: string, d: Dispatched] {
-  const p = e.payload as { nodeId: string; input: Json; agentVersion?: number; trace?: TraceContext };
-  return [p.nodeId, { input: p.input, ...(p.agentVersion !== undefined && { agentVersion: p.agentVersion }), ...(p.trace && { trace: p.trace }) }];
+  const p = e.payload as { nodeId: string; input?: Json; agentVersion?: number; trace?: TraceContext };
+  return [p.nodeId, { ...(p.input !== undefined && { input: p.input }), ...(p.agentVersion !== undefined && { agentVersion: p.agentVersion }), ...(p.trace && { trace: p.trace }) }];
 }
 /** A run folded from the log: its state, the seqs folded and each agent node's latest dispatch. */
 export type Folded = { state: RunState; wf: CompiledWorkflow; seqs: Set<number>; dispatched: Map<string, Dispatched> };

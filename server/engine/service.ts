@@ -21,6 +21,7 @@ import { Engine, type EngineDeps } from './engine';
 import { commandInputs, type CommandEvent } from './appends';
 import { decisionKey, requesterKey } from './ids';
 import { replayRun, type ReplayVerdict } from './replay';
+import { compareRuns, type RunComparison } from './compare';
 import { createEventSchemas, inputReaders, outputReaders, type FieldReader } from '@/server/contracts';
 import { Scheduler } from './schedules';
 import type { NodeStatus, RunState, Vote } from './run/evolve';
@@ -234,7 +235,7 @@ export async function startEngine(opts: { spine: Spine; db: Db; run?: boolean; d
       const i = parsed.data;
       // A person or a script starting an archived workflow is refused (its triggers are off already: the
       // engine follows archive events in log order). The flag is read from the database, so it holds at once everywhere.
-      const w = await workflows.get(workflowIdOrSlug);
+      const w = await workflows.archiveState(workflowIdOrSlug);
       if (w.archived)
         throw new ConflictError('workflow.archived', `Workflow '${w.name}' (${w.slug}) is archived and starts no runs; restore it first (on /workflows: Show archived, then Restore in its menu)`, { workflowId: w.id, slug: w.slug });
       return engine.startRun({
@@ -314,6 +315,24 @@ export async function startEngine(opts: { spine: Spine; db: Db; run?: boolean; d
       if (!started) throw new NotFoundError('run.not_found', `No run '${runId}'`, { runId });
       const p = started.payload as { workflowId: string; version: number };
       return replayRun(await engine.workflow(p.workflowId, p.version), events);
+    },
+    /**
+     * Compares two runs side by side (compare.ts): each one's path, per node its status, output (diffed),
+     * decision, timing, tokens and reuse, and the first node where they diverge. Only the event types
+     * `mayRead` allows are compared (a reader's scope). 404 when either run does not exist.
+     */
+    async compareRuns(runId: string, otherId: string, mayRead: (type: string) => boolean = () => true): Promise<RunComparison> {
+      const side = async (id: string) => {
+        const events = await engine.runEvents(id);
+        const started = events.find((e) => e.type === 'run.started');
+        if (!started) throw new NotFoundError('run.not_found', `No run '${id}'`, { runId: id });
+        const p = started.payload as { workflowId: string; version: number };
+        const wf = await engine.workflow(p.workflowId, p.version);
+        const workflowName = await workflows.get(p.workflowId).then((w) => w.name, () => undefined);
+        return { runId: id, events: events.filter((e) => mayRead(e.type)), nodes: wf.doc.nodes, ...(workflowName !== undefined && { workflowName }) };
+      };
+      const [a, b] = await Promise.all([side(runId), side(otherId)]);
+      return compareRuns(a, b);
     },
     /** Re-reads the published workflows' triggers (after a publish, archive or restore here). */
     refreshTriggers: () => engine.refreshTriggers(),

@@ -21,3 +21,6 @@ export { openApiHandler, openApiDocument, type OperationAccess } from './openapi
 export { clientAddress, PEER_HEADER } from './clientAddress';
 export { runtimeServices, type ServicesGetter, type HttpServices } from './services';
 export { json, toHttpError, withErrorHandling } from './errors';
+export { hotRouteFor, hotRoutes } from './hotRoutes';
+export { pathOf, serveFetch } from './nodeAdapter';
+export { securityHeaders } from './securityHeaders';

@@ -1,42 +1,90 @@
 /**
- * Serves `Request → Response` handlers from a plain node:http server. Next.js serves them in production;
- * this adapter lets tests and the crash/latency harnesses run the very same handlers without a build.
+ * Serves `Request → Response` handlers from a plain node:http server: the hot API v1 routes in production
+ * (`hotRoutes.ts`, mounted by scripts/serve.ts in front of Next.js), and the whole route table for tests and
+ * the crash/latency harnesses, which run the very same handlers without a build.
  */
 import http from 'node:http';
 import { PEER_HEADER } from './clientAddress';
 
-export type Route = { method: string; path: string | RegExp; handler: (req: Request, ctx: { params: Promise<never> }) => Promise<Response> };
+export type Handler = (req: Request, ctx: { params: Promise<never> }) => Promise<Response>;
+export type Route = { method: string; path: string | RegExp; handler: Handler };
+
+/** The first route of `routes` for this method and path, with the path's named groups as params. */
+export function matchRoute(routes: readonly Route[], method: string | undefined, pathname: string): { route: Route; params: Record<string, string> } | undefined {
+  for (const route of routes) {
+    if (route.method !== method) continue;
+    if (typeof route.path === 'string') {
+      if (route.path === pathname) return { route, params: {} };
+    } else {
+      const m = route.path.exec(pathname);
+      if (m) return { route, params: Object.fromEntries(Object.entries(m.groups ?? {}).map(([k, v]) => [k, decodeSegment(v)])) };
+    }
+  }
+  return undefined;
+}
+
+/** A path segment as Next.js hands it to a route (percent-decoded); a malformed escape stays as it is. */
+function decodeSegment(v: string): string {
+  try {
+    return decodeURIComponent(v);
+  } catch {
+    return v;
+  }
+}
 
 export function createNodeServer(routes: Route[]): http.Server {
-  return http.createServer(async (req, res) => {
-    const url = new URL(req.url ?? '/', `http://${req.headers.host ?? '127.0.0.1'}`);
-    let match: { route: Route; params: Record<string, string> } | undefined;
-    for (const route of routes) {
-      if (route.method !== req.method) continue;
-      if (typeof route.path === 'string' ? route.path === url.pathname : route.path.test(url.pathname)) {
-        const groups = typeof route.path === 'string' ? {} : (route.path.exec(url.pathname)?.groups ?? {});
-        match = { route, params: groups };
-        break;
-      }
-    }
+  return http.createServer((req, res) => {
+    req.headers[PEER_HEADER] = req.socket.remoteAddress ?? 'unknown';
+    const match = matchRoute(routes, req.method, pathOf(req));
     if (!match) {
       res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'not_found', message: 'No such route' } }));
       return;
     }
-    req.headers[PEER_HEADER] = req.socket.remoteAddress ?? 'unknown';
-    const ac = new AbortController();
-    res.on('close', () => ac.abort());
-    const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
+    void serveFetch(req, res, match.route.handler, match.params);
+  });
+}
+
+/** The path of a request's URL, without its query. */
+export function pathOf(req: http.IncomingMessage): string {
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  return q < 0 ? url : url.slice(0, q);
+}
+
+/**
+ * Answers one node:http request with a fetch handler: the request as a web `Request` (its body streamed with
+ * backpressure, aborted when the client goes away), the `Response` written back as it streams. `headers` are
+ * added to every response (the security headers Next.js adds to its own).
+ */
+export async function serveFetch(req: http.IncomingMessage, res: http.ServerResponse, handler: Handler, params: Record<string, string>, headers?: Readonly<Record<string, string>>): Promise<void> {
+  try {
+    const url = new URL(req.url ?? '/', `http://${req.headers.host ?? '127.0.0.1'}`);
+    const body = req.method !== 'GET' && req.method !== 'HEAD' ? bodyOf(req) : undefined;
+    // A read (a stream above all) ends when its client goes away; a write runs to its end (it may be
+    // committing), so it needs no signal of its own, and an answered request aborts nothing.
+    let signal: AbortSignal | undefined;
+    if (!body) {
+      const ac = new AbortController();
+      res.on('close', () => {
+        if (!res.writableFinished) ac.abort();
+      });
+      signal = ac.signal;
+    }
     const request = new Request(url, {
       method: req.method,
       headers: req.headers as Record<string, string>,
-      body: hasBody ? bodyOf(req) : undefined,
-      signal: ac.signal,
-      ...(hasBody && { duplex: 'half' }),
+      body: body?.stream,
+      ...(signal && { signal }),
+      ...(body && { duplex: 'half' }),
     } as RequestInit);
-    const response = await match.route.handler(request, { params: Promise.resolve(match.params) as Promise<never> });
-    res.writeHead(response.status, Object.fromEntries(response.headers));
+    // What the handler leaves unread (a body over its limit, refused by its length) is discarded once the
+    // answer is out: the client can finish sending and read it, rather than meet a reset connection.
+    if (body) res.once('finish', body.discard);
+    const response = await handler(request, { params: Promise.resolve(params) as Promise<never> });
+    res.writeHead(response.status, { ...headers, ...Object.fromEntries(response.headers) });
     if (!response.body) return void res.end();
+    // A stream (server-sent events) may wait long for its first chunk: the client gets its headers now.
+    res.flushHeaders();
     const reader = response.body.getReader();
     res.on('close', () => void reader.cancel().catch(() => undefined));
     try {
@@ -49,34 +97,49 @@ export function createNodeServer(routes: Route[]): http.Server {
       /* client went away */
     }
     res.end();
-  });
+  } catch (e) {
+    // Handlers map their own errors (withErrorHandling); this is a bug or a broken request object.
+    console.error('[http] request failed:', e);
+    if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json', ...headers });
+    res.end(JSON.stringify({ error: { code: 'internal', message: 'Internal server error' } }));
+  }
 }
 
 /**
- * The request body as a web stream. Not `Readable.toWeb`: when a handler stops reading early (a body over
- * its limit), that one still pushes the chunks already buffered into the closed stream and throws.
- * Reads without backpressure: this adapter serves tests and harnesses, not production traffic.
+ * The request body as a web stream, read as fast as the handler reads it (the socket pauses while the
+ * stream's queue is full). Not `Readable.toWeb`: when a handler stops reading early (a body over its limit),
+ * that one still pushes the chunks already buffered into the closed stream and throws.
  */
-function bodyOf(req: http.IncomingMessage): ReadableStream<Uint8Array> {
+function bodyOf(req: http.IncomingMessage): { stream: ReadableStream<Uint8Array>; discard: () => void } {
   let open = true;
-  return new ReadableStream<Uint8Array>({
-    start(controller) {
-      req.on('data', (chunk: Buffer) => {
-        if (open) controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-      });
-      req.on('end', () => {
-        if (open) controller.close();
-        open = false;
-      });
-      req.on('error', (e) => {
-        if (open) controller.error(e);
-        open = false;
-      });
+  // Discard the rest rather than destroy the socket, which would take the answer (a 413) with it.
+  const discard = () => {
+    open = false;
+    req.resume();
+  };
+  const stream = new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        req.on('data', (chunk: Buffer) => {
+          if (!open) return;
+          controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+          if ((controller.desiredSize ?? 1) <= 0) req.pause();
+        });
+        req.on('end', () => {
+          if (open) controller.close();
+          open = false;
+        });
+        req.on('error', (e) => {
+          if (open) controller.error(e);
+          open = false;
+        });
+      },
+      pull() {
+        if (open) req.resume();
+      },
+      cancel: discard,
     },
-    cancel() {
-      // Discard the rest rather than destroy the socket, which would take the answer (a 413) with it.
-      open = false;
-      req.resume();
-    },
-  });
+    { highWaterMark: 64 * 1024, size: (chunk) => chunk.byteLength },
+  );
+  return { stream, discard };
 }

@@ -381,6 +381,18 @@ export const openApiDocument = {
         responses: { '200': { description: 'Replay verdict' }, ...errors(401, 404) },
       },
     },
+    '/api/v1/runs/{runId}/compare/{otherId}': {
+      get: {
+        summary: 'Compare two runs side by side: paths, outputs (diffed), decisions, timing, tokens, and where they diverge',
+        description:
+          '{ a, b, rows, divergence, inputDiff, outputDiff }. `a` and `b` summarize each run (workflow, status, duration, input, output, fork origin, path, token totals); ' +
+          '`rows` has one entry per node on either path, in path order: `a` and `b` (status, output, input, decision, attempts, durationMs, tokens, reused), ' +
+          '`differences` (ran, status, decision, output), `outputDiff` ([{ path, kind, before, after }]) and `divergence` on the first differing row. ' +
+          '`divergence` is null when the runs agree node for node. Only the event types the caller may read are compared. An unknown run is 404 `run.not_found`.',
+        parameters: [pathParam('runId'), pathParam('otherId')],
+        responses: { '200': { description: 'Run comparison' }, ...errors(400, 401, 404) },
+      },
+    },
     '/api/v1/runs/{runId}/envelope': {
       get: {
         summary: "A run's latest context envelope, or with ?version=n the envelope as it was at version n",

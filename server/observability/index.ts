@@ -73,7 +73,15 @@ export type RunDetail = {
   /** The run's W3C trace id (from its run.started; null for a run started before tracing), and its viewer link (SPINE_TRACE_URL). */
   traceId: string | null;
   traceUrl: string | null;
+  /** Fork links, from all the run's events: the run it was forked from (run.started `fork`), and its forks (run.forked). */
+  forks: { from: { runId: string; atSeq: number } | null; made: { runId: string; atSeq: number }[] };
 };
+
+function forkLinks(events: readonly SpineEvent[]): RunDetail['forks'] {
+  const from = (events.find((e) => e.type === 'run.started')?.payload as { fork?: { from: string; atSeq: number } } | undefined)?.fork;
+  const made = events.filter((e) => e.type === 'run.forked').map((e) => e.payload as { fork: string; atSeq: number });
+  return { from: from ? { runId: from.from, atSeq: from.atSeq } : null, made: made.map((m) => ({ runId: m.fork, atSeq: m.atSeq })) };
+}
 
 /** The trace viewer link of a trace id, when SPINE_TRACE_URL names one. */
 function traceUrlOf(traceId: string | null): string | null {
@@ -223,6 +231,7 @@ export function observability(deps: { spine: Spine; engine?: EngineService }) {
         usage: runUsage(events),
         traceId,
         traceUrl: traceUrlOf(traceId),
+        forks: forkLinks(events),
       };
     },
 

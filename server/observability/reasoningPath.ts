@@ -14,7 +14,7 @@
  * found.
  */
 import type { Json, SpineEvent } from '@/server/spine';
-import type { CompiledWorkflow } from '@/server/engine';
+import { dispatchedInput, type CompiledWorkflow } from '@/server/engine';
 import type { NodeKind } from '@/server/workflows/schema';
 import { ancestorsOf, nodeOf, type CauseRelation, type RunTrace } from './runTrace';
 
@@ -261,7 +261,7 @@ function describe(hop: Hop, events: SpineEvent[], start: Record<string, Json>) {
         const q = p(e);
         const n = typeof q.attempt === 'number' ? q.attempt : 1;
         if (e.type === 'task.dispatched') {
-          attempts.set(n, { attempt: n, dispatchedSeq: e.seq, dispatchedAt: e.time, envelopeVersion: e.envelopeVersion, input: q.input ?? null, outcome: 'running', endedSeq: null, endedAt: null, durationMs: null });
+          attempts.set(n, { attempt: n, dispatchedSeq: e.seq, dispatchedAt: e.time, envelopeVersion: e.envelopeVersion, input: dispatchedInput(q, start.input ?? null), outcome: 'running', endedSeq: null, endedAt: null, durationMs: null });
           hop.actor = { kind: 'agent', name: str(q.agent) ?? hop.actor.name };
         }
         const a = attempts.get(n);

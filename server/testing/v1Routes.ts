@@ -87,6 +87,7 @@ export function v1Routes(services: ServicesGetter): Route[] {
     { method: 'GET', path: at(`/runs/(?<runId>${SEG})/envelope`), handler: runs.envelope },
     { method: 'GET', path: at(`/runs/(?<runId>${SEG})/replay`), handler: runs.replay },
     { method: 'POST', path: at(`/runs/(?<runId>${SEG})/fork`), handler: runs.fork },
+    { method: 'GET', path: at(`/runs/(?<runId>${SEG})/compare/(?<otherId>${SEG})`), handler: runs.compare },
     { method: 'GET', path: at(`/runs/(?<runId>${SEG})/path/(?<eventId>${SEG})`), handler: reasoningPathApi(services).get },
     { method: 'POST', path: at(`/runs/(?<runId>${SEG})/cancel`), handler: runs.cancel },
     { method: 'POST', path: at(`/runs/(?<runId>${SEG})/context`), handler: runs.context },

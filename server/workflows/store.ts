@@ -80,6 +80,14 @@ export function createWorkflowStore(db: Db) {
       return rows.map(toSummary);
     },
 
+    /** A workflow's name and whether it is archived, in one narrow query (every run start asks: no draft is read). */
+    async archiveState(idOrSlug: string): Promise<{ id: string; slug: string; name: string; archived: boolean }> {
+      const select = { id: true, slug: true, name: true, archived: true } as const;
+      const w = (await db.workflow.findUnique({ where: { id: idOrSlug }, select })) ?? (await db.workflow.findUnique({ where: { slug: idOrSlug }, select }));
+      if (!w) throw new NotFoundError('workflow.not_found', `No workflow '${idOrSlug}'`, { workflowId: idOrSlug });
+      return w;
+    },
+
     async get(idOrSlug: string): Promise<WorkflowDetail> {
       const w = await find(idOrSlug);
       return { ...toSummary(w), draft: WorkflowDocument.parse(JSON.parse(w.draft)) };

@@ -11,7 +11,15 @@ import type { AgentTask } from '../adapter';
 export type BuiltinBehaviour = (task: AgentTask) => Json;
 
 const obj = (v: Json | undefined): Record<string, Json> => (v !== null && typeof v === 'object' && !Array.isArray(v) ? v : {});
-const text = (t: AgentTask): string => JSON.stringify(t.input ?? '').toLowerCase();
+/** The input as lower-case text, computed once per input (the specialists of one run share the run's input). */
+const texts = new WeakMap<object, string>();
+const text = (t: AgentTask): string => {
+  const input = t.input ?? '';
+  if (typeof input !== 'object' || input === null) return JSON.stringify(input).toLowerCase();
+  let s = texts.get(input);
+  if (s === undefined) texts.set(input, (s = JSON.stringify(input).toLowerCase()));
+  return s;
+};
 const hash = (s: string): number => {
   let h = 2166136261;
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
@@ -47,7 +55,8 @@ export const BUILTIN_BEHAVIOURS: Record<string, { description: string; run: Buil
     description: 'Composes the results it is given into a summary with an overall risk.',
     run: (t) => {
       const inputs = obj(t.input);
-      const level = JSON.stringify(inputs).includes('"level":"high"') ? 'high' : JSON.stringify(inputs).includes('"level":"medium"') ? 'medium' : 'low';
+      const all = JSON.stringify(inputs);
+      const level = all.includes('"level":"high"') ? 'high' : all.includes('"level":"medium"') ? 'medium' : 'low';
       return { risk: level, summary: `Summary of ${Object.keys(inputs).length} analyses; overall risk ${level}.`, sources: Object.keys(inputs) };
     },
   },

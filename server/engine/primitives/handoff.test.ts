@@ -95,3 +95,13 @@ describe('a dispatch carries its span in the run’s trace', () => {
     expect(d!.payload).not.toHaveProperty('trace');
   });
 });
+
+describe('a dispatch refers to the run input rather than copying it', () => {
+  it('without a mapping: inputFrom run, no copy; with a mapping: the mapped value itself', () => {
+    const plain = specFor(workflow({ nodes: [trigger, agent('label'), end('done')], edges: links(['start', 'label'], ['label', 'done']) }));
+    const { decisions } = plain(runStarted({ input: { document: 'x'.repeat(2048) } })).when(nodeCompleted('start')).then([{ type: 'task.dispatched', payload: { nodeId: 'label', inputFrom: 'run' } }]);
+    expect(decisions.find((d) => d.type === 'task.dispatched')!.payload).not.toHaveProperty('input');
+    const mapped = specFor(workflow({ nodes: [trigger, agent('label', { input: { doc: 'input.document' } }), end('done')], edges: links(['start', 'label'], ['label', 'done']) }));
+    mapped(runStarted({ input: { document: 'short' } })).when(nodeCompleted('start')).then([{ type: 'task.dispatched', payload: { nodeId: 'label', input: { doc: 'short' } } }]);
+  });
+});

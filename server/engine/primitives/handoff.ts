@@ -37,16 +37,17 @@ export function dispatch(c: DecideContext, node: AgentNode, attempt: number): De
   // The attempt's span in the run's trace: derived from recorded data, so deciding again dispatches the same.
   const span = c.state.trace && taskTrace(c.state.trace, node.id, attempt, c.state.reopened);
   const trace: { trace?: Json } = span ? { trace: span } : {};
-  let input: Json;
+  // The agent's input: a mapping's result, a map item, or the run's input, which is referred to rather than copied.
+  let given: { input: Json } | { inputFrom: 'run' };
   try {
-    input = node.config.input ? (evaluateMapping(node.config.input, ctx) as Json) : inst ? { item: (ctx.item ?? null) as Json, index: inst.index } : c.state.input;
+    given = node.config.input ? { input: evaluateMapping(node.config.input, ctx) as Json } : inst ? { input: { item: (ctx.item ?? null) as Json, index: inst.index } } : { inputFrom: 'run' };
   } catch (e) {
     return [
       decision(c, 'task.dispatched', { nodeId: node.id, attempt, agent: node.config.agent, ...agentVersion, input: null, idempotencyKey: key, timeoutMs: node.config.timeoutMs, basedOnSeq, basedOnVersion, ...item, ...trace }, node.id, attempt, 'dispatched'),
       decision(c, 'task.failed', { nodeId: node.id, attempt, error: `input mapping failed: ${(e as Error).message}`, errorKind: 'input', retryable: false, durationMs: 0 }, node.id, attempt, 'failed'),
     ];
   }
-  return [decision(c, 'task.dispatched', { nodeId: node.id, attempt, agent: node.config.agent, ...agentVersion, input, idempotencyKey: key, timeoutMs: node.config.timeoutMs, basedOnSeq, basedOnVersion, ...item, ...trace }, node.id, attempt, 'dispatched')];
+  return [decision(c, 'task.dispatched', { nodeId: node.id, attempt, agent: node.config.agent, ...agentVersion, ...given, idempotencyKey: key, timeoutMs: node.config.timeoutMs, basedOnSeq, basedOnVersion, ...item, ...trace }, node.id, attempt, 'dispatched')];
 }
 
 /** `usage`: the tokens an LLM agent used (recorded flat on task.completed or task.failed, so SQL sums them). */

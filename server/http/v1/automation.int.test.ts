@@ -80,6 +80,7 @@ describe(`API v1 for automation (${testDbKind()})`, () => {
       { name: 'list runs', method: 'GET', path: '/runs?limit=1', allowed: everyone },
       { name: 'envelope at a version', method: 'GET', path: `/runs/${runId}/envelope?version=1`, allowed: everyone },
       { name: 'replay a run', method: 'GET', path: `/runs/${runId}/replay`, allowed: everyone },
+      { name: 'compare two runs', method: 'GET', path: `/runs/${runId}/compare/${runId}`, allowed: everyone },
       { name: 'fork a run', method: 'POST', path: `/runs/${runId}/fork`, body: { atSeq: (await h.service.runEvents(runId)).at(-1)!.seq }, allowed: ['admin', 'operator', 'key:ops'] },
       { name: 'read a draft', method: 'GET', path: `/workflows/${w.body.id}/draft`, allowed: everyone },
       { name: 'decided approvals', method: 'GET', path: '/approvals?status=decided', allowed: ['admin', 'approver', 'auditor'] },
@@ -308,6 +309,24 @@ describe(`API v1 for automation (${testDbKind()})`, () => {
     expect(r.body.inputs).toBeGreaterThan(1);
     expect(r.body.mismatch).toBeUndefined();
     expect((await call('auditor', 'GET', '/runs/no-such-run/replay')).status).toBe(404);
+  });
+
+  it('GET /runs/{id}/compare/{otherId}: a run and its fork with another input, side by side, diverge at the first agent; 404 names the unknown run', async () => {
+    const runId = await start('translation-after-sentiment', { input: { text: 'Thank you, great service', to: 'de' } });
+    const end = (await waitForRun(h.spine, runId)).at(-1)!.seq;
+    const fork = await call('key:ops', 'POST', `/runs/${runId}/fork`, { atSeq: end, input: { text: 'I will kill you' }, liveAgents: ['sentiment'] });
+    expect(fork.status, JSON.stringify(fork.body)).toBe(201);
+    await waitForRun(h.spine, fork.body.runId);
+    const r = await call('auditor', 'GET', `/runs/${runId}/compare/${fork.body.runId}`);
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ a: { runId, status: 'completed' }, b: { runId: fork.body.runId, status: 'failed', fork: { from: runId, atSeq: end } }, divergence: { nodeId: 'sentiment', differences: ['output'] } });
+    expect(r.body.rows.find((x: { divergence: boolean }) => x.divergence).outputDiff.length).toBeGreaterThan(0);
+    const same = await call('key:narrow', 'GET', `/runs/${runId}/compare/${runId}`);
+    expect(same.status).toBe(200);
+    // A key that may read none of the run's event types compares nothing of it.
+    expect(same.body).toMatchObject({ a: { runId }, rows: [], divergence: null });
+    const missing = await call('auditor', 'GET', `/runs/${runId}/compare/no-such-run`);
+    expect(missing).toMatchObject({ status: 404, body: { error: { code: 'run.not_found', message: "No run 'no-such-run'" } } });
   });
 
   it('GET /runs/{id}/envelope?version=n: the envelope as it was then, with its history up to there; 404 for a version it never had, 400 for a bad one', async () => {

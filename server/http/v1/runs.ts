@@ -1,8 +1,8 @@
 /**
  * `/api/v1/workflows/{id}/runs` and `/api/v1/runs/...`: list runs (newest first, filtered, a keyset page at
  * a time from the run list observability keeps), start runs of published workflows, read them (status,
- * node states, output, envelope now or at a version, events) and steer them (cancel, patch the context
- * mid-run, retry a failed node). Thin: parse, authenticate, one engine call. What is read is cut to the caller's
+ * node states, output, envelope now or at a version, events, a comparison with another run) and steer them
+ * (cancel, patch the context mid-run, retry a failed node, fork). Thin: parse, authenticate, one engine call. What is read is cut to the caller's
  * read scope: a key sees only the run events (and envelope history entries) whose types it may read.
  */
 import { z } from 'zod';
@@ -184,6 +184,17 @@ export function runsApi(services: ServicesGetter = runtimeServices) {
       if (!v.mismatch || readableType(actor)(v.mismatch.type)) return json(v);
       const { recorded: _r, replayed: _p, ...mismatch } = v.mismatch;
       return json({ ...v, mismatch });
+    }),
+    /**
+     * Compares the run with another side by side (server/engine/compare.ts): each path, per node status,
+     * output and its diff, decision, timing, tokens and fork reuse, and the first node where they diverge.
+     * Only the event types the caller may read are compared.
+     */
+    compare: withErrorHandling(async (req: Request, ctx: Params<'runId' | 'otherId'>) => {
+      const { actor, svc } = await guard(req, { kind: 'read' });
+      const runId = await param(ctx, 'runId');
+      const otherId = await param(ctx, 'otherId');
+      return json(await requireEngine(svc).compareRuns(runId, otherId, readableType(actor)));
     }),
     /** The latest envelope, or with `?version=n` the envelope as it was at version n (`updatedSeq`/`updatedAt`: the event that made it). */
     envelope: withErrorHandling(async (req: Request, ctx: Params<'runId'>) => {
