@@ -118,4 +118,9 @@ test('an architect changes an agent, evaluates the new version on the last runs 
   await expect(page.getByTestId('evaluation-decision')).toContainText('Rolled back to v1');
   const agent = (await (await request.get(`/api/v1/agents/${summarizer}`, { headers })).json()) as { version: number; config: { url: string } };
   expect(agent).toMatchObject({ version: 3, config: { url: `${base}/sum-v1` } });
+
+  // The changed run and its fork side by side: they diverge at the summarizer.
+  await changed.getByRole('link', { name: 'Compare' }).click();
+  await expect(page).toHaveURL(/\/runs\/compare\?a=.+&b=.+/);
+  await expect(page.getByTestId('compare-divergence')).toContainText('diverge at summarize');
 });
