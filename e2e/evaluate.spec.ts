@@ -3,7 +3,8 @@
  * complete (intake → summarizer, HTTP agents on 127.0.0.1 that count their calls); an architect points the
  * summarizer at its new endpoint on /agents (version 2), evaluates v2 on the last 3 runs from the agent's
  * detail, and sees the table fill in: one run's output changed, the intake agent was not called again; then
- * rolls back, and the registry shows the old endpoint as the next version.
+ * rolls back (the registry shows the old endpoint as the next version), compares the changed run with its
+ * fork, and sees an output schema that would break the workflow refused on the form until forced.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -123,4 +124,17 @@ test('an architect changes an agent, evaluates the new version on the last runs 
   await changed.getByRole('link', { name: 'Compare' }).click();
   await expect(page).toHaveURL(/\/runs\/compare\?a=.+&b=.+/);
   await expect(page.getByTestId('compare-divergence')).toContainText('diverge at summarize');
+
+  // An output schema without `summary` would break the workflow's end step: refused with the place, on the
+  // form, until "Change it anyway".
+  await page.goto('/agents');
+  await page.getByTestId(`agent-row-${summarizer}`).getByRole('button', { name: summarizer }).click();
+  await detail.getByTestId('edit-agent').click();
+  await detail.getByLabel('Output schema (JSON Schema)').fill('{ "type": "object", "properties": { "text": { "type": "string" } } }');
+  await detail.getByTestId('agent-submit').click();
+  await expect(detail.getByTestId('agent-schema-breaking')).toContainText(`${workflowName} v1 · step 'done' · output 'summary' reads 'summary', which the new version removes`);
+  expect(((await (await request.get(`/api/v1/agents/${summarizer}`, { headers })).json()) as { version: number }).version).toBe(3);
+  await detail.getByTestId('agent-force').check();
+  await detail.getByTestId('agent-submit').click();
+  await expect(detail.getByTestId('agent-version')).toHaveText('4');
 });
