@@ -10,6 +10,9 @@
  * `escalateTo` (`approval.escalated`, with the new role and the time; the inbox shows the new role), with
  * a second SLA if `escalationSlaMs` is set; when that lapses too, the run fails with `approval.lapsed`.
  *
+ * A fork that reuses its origin's approvals (run.started `fork.approvals`, an evaluation's forks) decides a
+ * request at once as the origin's approver did (`auto`, with no SLA timer): nobody is asked again.
+ *
  * Who may vote is one rule, `mayDecide`: the engine refuses a vote by its answer (`submitDecision`), and
  * the approvals inbox shows the same answer beside the button (server/approvals/inbox.ts).
  */
