@@ -207,9 +207,13 @@ describe(`evaluations (${testDbKind()})`, () => {
     const origins = (await h.spine.listRuns({ workflowId: wf, statuses: ['completed'], limit: 2 })).map((r) => r.id);
     const id = 'from-before-a-restart';
     await h.spine.append([{ type: 'evaluation.started', key: `evaluation:${id}`, source: { kind: 'user', name: 'ada' }, payload: { evaluationId: id, workflowId: wf, workflowName: 'Legal case', agent: 'summarizer', version: 2, baseVersion: 1, lastN: 2, concurrency: 1, allowSideEffects: false, origins } }]);
-    const v = await ev.get(id);
+    // Read by the service of a process started after it (a restart): interrupted. A process that started
+    // before it reads it as running elsewhere, for as long as it writes events.
+    expect((await ev.get(id)).status).toBe('running');
+    const restarted = createEvaluations({ engine: h.service, spine: h.spine });
+    const v = await restarted.get(id);
     expect(v).toMatchObject({ status: 'interrupted', rows: [{ origin: origins[0], state: 'pending' }, { origin: origins[1], state: 'pending' }] });
-    await expect(ev.ship(id, ADA)).resolves.toMatchObject({ decision: { kind: 'shipped' } });
+    await expect(restarted.ship(id, ADA)).resolves.toMatchObject({ decision: { kind: 'shipped' } });
   });
 
   it('bad starts are refused with a clear code and write nothing', async () => {

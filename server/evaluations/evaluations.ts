@@ -14,9 +14,11 @@
  * - `evaluation.run_compared` `{ evaluationId, row }`, one per origin, as its fork ends
  * - `evaluation.completed` `{ evaluationId, summary }`, or `evaluation.failed` `{ evaluationId, error }`
  * - `evaluation.shipped` / `evaluation.rolled_back`: the person's decision afterwards.
- * An evaluation is read back from these events alone. It runs in the process that started it; one that
- * has neither ended nor runs here (the process restarted) is reported `interrupted`, with the rows it had
- * compared, and is not resumed: start it again.
+ * An evaluation is read back from these events alone. It runs in the process that started it and is not
+ * resumed elsewhere: one that has not ended is `running` while this process runs it, or while another
+ * process plausibly does (it started after this one and wrote an event within the last `forkTimeoutMs` +
+ * 1 min: every fork ending writes one); otherwise it is `interrupted` (its process restarted or died), with
+ * the rows it had compared: start it again.
  *
  * Everything is checked before `evaluation.started` is appended (unknown workflow or agent: 404; unknown
  * version, an agent the workflow does not call, N or concurrency out of range, no completed run: 400), so a
@@ -94,6 +96,8 @@ export function createEvaluations(deps: { engine: EngineService; spine: Spine; f
   const forkTimeoutMs = deps.forkTimeoutMs ?? 5 * 60_000;
   /** Evaluations running in this process. */
   const running = new Map<string, Promise<void>>();
+  /** When this service began: an evaluation started before it and not running here belongs to a process that is gone. */
+  const since = Date.now();
   const stopping = new AbortController();
 
   async function eventsOf(id: string): Promise<SpineEvent[]> {
@@ -213,7 +217,8 @@ export function createEvaluations(deps: { engine: EngineService; spine: Spine; f
       else if (e.type === 'evaluation.rolled_back') decision = { kind: 'rolled_back', by: e.source.name, at: e.time, version: Number(p.to) };
     }
     const rows = s.origins.map((o) => compared.get(o) ?? { origin: o, state: 'pending' as const });
-    const status: EvaluationStatus = end ? (end.type === 'evaluation.completed' ? 'completed' : 'failed') : running.has(s.evaluationId) ? 'running' : 'interrupted';
+    const elsewhere = Date.parse(started.time) > since && Date.parse(events.at(-1)!.time) > Date.now() - forkTimeoutMs - 60_000;
+    const status: EvaluationStatus = end ? (end.type === 'evaluation.completed' ? 'completed' : 'failed') : running.has(s.evaluationId) || elsewhere ? 'running' : 'interrupted';
     return {
       id: s.evaluationId, workflowId: s.workflowId, workflowName: s.workflowName, agent: s.agent, version: s.version, baseVersion: s.baseVersion, lastN: s.lastN, concurrency: s.concurrency,
       allowSideEffects: s.allowSideEffects, status, error: end?.type === 'evaluation.failed' ? String((end.payload as { error?: string }).error ?? '') : null,
