@@ -122,6 +122,21 @@ describe(`primitives on a real engine (${testDbKind()})`, () => {
   // A builtin agent with no latency runs inline, inside the planner's decide loop (plan.ts), capped at
   // MAX_DECIDE_ROUNDS rounds per step; every wave of a map (ceil(items / concurrency)) takes a round, so 120
   // items one at a time need several steps. This stalled until a capped step kicked its actor again.
+  it("a fork of a map fan-out after its last step reuses every item's recorded answer: no agent call, the same output", async () => {
+    h = await openHarness({ seed: false });
+    const wf = await publish('Map fork', mapDocument(4, { mode: 'all' }));
+    const origin = await h.service.startRun(wf, { input: { items: items(6) } }, 'tom');
+    const events = await waitForRun(h.spine, origin.runId);
+    expect(events.at(-1)!.type).toBe('run.completed');
+    keys.length = 0;
+    const fork = await h.service.forkRun(origin.runId, { atSeq: events.at(-1)!.seq }, 'ann');
+    expect(fork.reused.sort()).toEqual(['work#0', 'work#1', 'work#2', 'work#3', 'work#4', 'work#5']);
+    const forked = await waitForRun(h.spine, fork.runId);
+    expect(forked.at(-1)).toMatchObject({ type: 'run.completed', payload: { output: (events.at(-1)!.payload as { output: unknown }).output } });
+    expect(keys).toEqual([]);
+    expect((await h.service.replayRun(fork.runId)).identical).toBe(true);
+  });
+
   it('map fan-out over a zero-latency builtin agent completes however many waves it needs', async () => {
     h = await openHarness();
     const doc = mapDocument(1, { mode: 'all' });
