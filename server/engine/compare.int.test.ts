@@ -5,15 +5,14 @@
  * and the nodes after it follow; a fork whose live agent answers differently diverges at that agent, with
  * the nodes before it equal and reused.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openHarness, waitForRun, type Harness } from '@/server/testing/engineHarness';
+import { serveHttpAgents, type HttpAgents } from '@/server/testing/httpAgents';
 import { testDbKind } from '@/server/testing/testDb';
 import type { WorkflowDocumentInput } from '@/server/workflows/schema';
 
-let server: http.Server;
-const calls: string[] = [];
+let agents: HttpAgents;
+let calls: string[] = [];
 /** What the writer appends to its text: changing it makes the live writer answer differently. */
 let writerStyle = '';
 let h: Harness;
@@ -21,19 +20,9 @@ let wf = '';
 
 /** `scorer` answers { score: n * 10 } with tokens; `writer` answers { text: 'score <score><style>' }. */
 beforeAll(async () => {
-  process.env.SPINE_OUTBOUND_ALLOW = '127.0.0.1';
-  server = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => (body += c));
-    req.on('end', () => {
-      calls.push(req.url!);
-      const task = JSON.parse(body) as { input: { n?: number; score?: number } };
-      const out = req.url === '/scorer' ? { score: (task.input.n ?? 0) * 10 } : { text: `score ${task.input.score}${writerStyle}` };
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(out));
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  agents = await serveHttpAgents((path, task) => ({ body: path === '/scorer' ? { score: (task.input.n ?? 0) * 10 } : { text: `score ${String(task.input.score)}${writerStyle}` } }));
+  ({ calls } = agents);
+  const url = agents.url;
   h = await openHarness({ seed: false });
   await h.service.agentStore.upsert({ name: 'scorer', kind: 'http', config: { url: `${url}/scorer` } });
   await h.service.agentStore.upsert({ name: 'writer', kind: 'http', config: { url: `${url}/writer` } });
@@ -61,8 +50,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await h?.close();
-  delete process.env.SPINE_OUTBOUND_ALLOW;
-  await new Promise((r) => server.close(r));
+  await agents?.close();
 });
 
 const row = (c: Awaited<ReturnType<Harness['service']['compareRuns']>>, nodeId: string) => c.rows.find((r) => r.nodeId === nodeId)!;

@@ -4,35 +4,23 @@
  * runs live from there, reaches the origin's outcome when nothing changed, calls again only the agents
  * named live, is linked both ways (run.started `fork`, run.forked on the origin), and replays identically.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SpineEvent } from '@/server/spine';
 import { openHarness, waitForRun, type Harness } from '@/server/testing/engineHarness';
+import { serveHttpAgents, type HttpAgents } from '@/server/testing/httpAgents';
 import { testDbKind } from '@/server/testing/testDb';
 import type { WorkflowDocumentInput } from '@/server/workflows/schema';
 
-let server: http.Server;
-let url = '';
-const calls: string[] = [];
+let agents: HttpAgents;
+let calls: string[] = [];
 let h: Harness;
 let wf = '';
 
 /** The agents: `scorer` answers { score: n * 10 }, `writer` answers { text: 'score <score>' }; each call counted by path. */
 beforeAll(async () => {
-  process.env.SPINE_OUTBOUND_ALLOW = '127.0.0.1';
-  server = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => (body += c));
-    req.on('end', () => {
-      calls.push(req.url!);
-      const task = JSON.parse(body) as { input: { n?: number; score?: number } };
-      const out = req.url === '/scorer' ? { score: (task.input.n ?? 0) * 10 } : { text: `score ${task.input.score}` };
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(out));
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  agents = await serveHttpAgents((path, task) => ({ body: path === '/scorer' ? { score: (task.input.n ?? 0) * 10 } : { text: `score ${String(task.input.score)}` } }));
+  ({ calls } = agents);
+  const url = agents.url;
   h = await openHarness({ seed: false });
   await h.service.agentStore.upsert({ name: 'scorer', kind: 'http', config: { url: `${url}/scorer` } });
   await h.service.agentStore.upsert({ name: 'writer', kind: 'http', config: { url: `${url}/writer` } });
@@ -56,8 +44,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await h?.close();
-  delete process.env.SPINE_OUTBOUND_ALLOW;
-  await new Promise((r) => server.close(r));
+  await agents?.close();
 });
 
 const outputOf = (events: SpineEvent[]) => (events.at(-1)!.payload as { output: unknown }).output;

@@ -6,20 +6,18 @@
  * node fails it `side_effect_blocked`; bad starts are refused and write nothing; ship and roll back; and
  * an output schema change that breaks a published reader is 409 with its places unless forced.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SpineEvent } from '@/server/spine';
 import { createAgentRegistration } from '@/server/agents';
 import { openHarness, waitForRun, type Harness } from '@/server/testing/engineHarness';
+import { serveHttpAgents, type HttpAgents } from '@/server/testing/httpAgents';
 import { testDbKind } from '@/server/testing/testDb';
 import type { WorkflowDocumentInput } from '@/server/workflows/schema';
 import { createEvaluations, type Evaluations } from './evaluations';
 import type { EvaluationRow } from './results';
 
-let server: http.Server;
+let agents: HttpAgents;
 let url = '';
-const calls = new Map<string, number>();
 let h: Harness;
 let ev: Evaluations;
 let wf = '';
@@ -44,18 +42,8 @@ function answer(path: string, input: { n?: number; caseId?: string }): { status:
 }
 
 beforeAll(async () => {
-  process.env.SPINE_OUTBOUND_ALLOW = '127.0.0.1';
-  server = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => (body += c));
-    req.on('end', () => {
-      calls.set(req.url!, (calls.get(req.url!) ?? 0) + 1);
-      const a = answer(req.url!, (JSON.parse(body) as { input: { n?: number; caseId?: string } }).input);
-      res.writeHead(a.status, { 'content-type': 'application/json' }).end(JSON.stringify(a.body));
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  agents = await serveHttpAgents((path, task) => answer(path, task.input));
+  url = agents.url;
   h = await openHarness({ seed: false });
   ev = createEvaluations({ engine: h.service, spine: h.spine, forkTimeoutMs: 30_000 });
   const store = h.service.agentStore;
@@ -86,11 +74,10 @@ beforeAll(async () => {
 afterAll(async () => {
   ev?.stop();
   await h?.close();
-  delete process.env.SPINE_OUTBOUND_ALLOW;
-  await new Promise((r) => server.close(r));
+  await agents?.close();
 });
 
-const count = (path: string) => calls.get(path) ?? 0;
+const count = (path: string) => agents.count(path);
 const evaluationEvents = async () => (await h.spine.read({ after: 0, limit: 10_000, filter: { types: ['evaluation.*'] } })).length;
 
 describe(`evaluations (${testDbKind()})`, () => {
