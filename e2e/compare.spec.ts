@@ -79,3 +79,35 @@ test('comparing with a run that does not exist says which', async ({ page, reque
   await page.goto(`/runs/compare?a=${runId}&b=no-such-run`);
   await expect(page.getByRole('alert').filter({ hasText: 'Could not compare the runs' })).toContainText("No run 'no-such-run'");
 });
+
+test('from the designer, a recorded run is forked with the newly published version: every agent answer reused, only the change decided again', async ({ page, request }) => {
+  test.setTimeout(60_000);
+  const created = await request.post('/api/v1/workflows', { data: { name: `Designer fork ${Date.now()}`, template: 'translation-after-sentiment' } });
+  expect(created.status(), await created.text()).toBe(201);
+  const wf = (await created.json()) as { id: string; draft: { nodes: { id: string; kind: string; label?: string }[] }; draftRevision: number };
+  expect((await request.post(`/api/v1/workflows/${wf.id}/publish`, { data: {} })).status()).toBe(200);
+  const runId = await startRun(request, wf.id, { input: { text: 'Thank you for the lovely visit', to: 'de' } });
+  await expect.poll(async () => ((await (await request.get(`/api/v1/runs/${runId}`)).json()) as { status: string }).status, { timeout: 20_000 }).toBe('completed');
+
+  // Version 2 renames an end: a change to the workflow, none to any agent.
+  const doc = { ...wf.draft, nodes: wf.draft.nodes.map((n) => (n.kind === 'end' ? { ...n, label: `${n.label ?? n.id} (v2)` } : n)) };
+  expect((await request.put(`/api/v1/workflows/${wf.id}/draft`, { data: { document: doc, expectedRevision: wf.draftRevision } })).status()).toBe(200);
+  expect(((await (await request.post(`/api/v1/workflows/${wf.id}/publish`, { data: {} })).json()) as { version: number }).version).toBe(2);
+
+  await page.goto(`/workflows/${wf.id}`);
+  await page.getByTestId('open-run').click();
+  const recent = page.getByTestId('fork-recent');
+  await expect(recent).toContainText('Or try version 2 on a recorded run');
+  await expect(recent.getByTestId('fork-recent-run')).toContainText(runId.slice(0, 8));
+  await recent.getByTestId('fork-recent-start').click();
+  await expect(page).toHaveURL(/\/runs\/[0-9a-f-]{36}$/, { timeout: 15_000 });
+  const forkId = new URL(page.url()).pathname.split('/').at(-1)!;
+  expect(forkId).not.toBe(runId);
+  await expect(page.getByRole('heading', { level: 1 }).getByTestId('run-status')).toHaveAttribute('data-status', 'completed', { timeout: 20_000 });
+
+  const events = ((await (await request.get(`/api/v1/runs/${forkId}/events`)).json()) as { events: { type: string; payload: Record<string, unknown> }[] }).events;
+  expect(events[0]).toMatchObject({ type: 'run.started', payload: { version: 2, fork: { from: runId } } });
+  const completed = events.filter((e) => e.type === 'task.completed');
+  expect(completed.length).toBeGreaterThan(0);
+  expect(completed.every((e) => e.payload.reused === true)).toBe(true);
+});

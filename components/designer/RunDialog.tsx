@@ -1,7 +1,7 @@
 'use client';
 /**
  * Run: starts a run of the published version with an input, an intent, constraints and a deadline, then
- * goes to the run's live view. The form parses the JSON fields itself and says what is wrong before
+ * goes to the run's live view; or forks a recorded run with that version (ForkRecentRun). The form parses the JSON fields itself and says what is wrong before
  * anything is sent; the key of one form submission is fixed, so a double click starts one run.
  */
 import { useMutation } from '@tanstack/react-query';
@@ -9,6 +9,7 @@ import { useRouter } from 'next/navigation';
 import { useEffect, useState } from 'react';
 import { Button, denseInputClass, errorMessage, Field, Modal } from '@/components/ui';
 import { useTRPC } from '@/components/trpc/client';
+import { ForkRecentRun } from './ForkRecentRun';
 
 type Props = { open: boolean; onClose: () => void; workflowId: string; publishedVersion: number | null; draftChanged: boolean };
 
@@ -101,6 +102,7 @@ export function RunDialog({ open, onClose, workflowId, publishedVersion, draftCh
               {errorMessage(start.error)}
             </p>
           )}
+          {open && <ForkRecentRun workflowId={workflowId} publishedVersion={publishedVersion} onDone={onClose} />}
         </div>
       )}
     </Modal>

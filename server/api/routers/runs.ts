@@ -12,7 +12,7 @@ export const PathInput = RunIdInput.extend({ event: z.string().min(1).max(128) }
 export const CancelInput = RunIdInput.extend({ reason: z.string().min(1).max(500).optional() }).strict();
 export const RetryNodeInput = RunIdInput.extend({ nodeId: z.string().min(1).max(128) }).strict();
 export const CompareInput = z.object({ a: z.string().min(1).max(128), b: z.string().min(1).max(128) }).strict();
-export const ForkInput = RunIdInput.extend({ atSeq: z.number().int().min(1), input: z.unknown().optional(), liveAgents: z.array(z.string().min(1).max(128)).max(100).optional(), allowSideEffects: z.boolean().optional() }).strict();
+export const ForkInput = RunIdInput.extend({ atSeq: z.number().int().min(1), version: z.number().int().min(1).optional(), input: z.unknown().optional(), liveAgents: z.array(z.string().min(1).max(128)).max(100).optional(), allowSideEffects: z.boolean().optional() }).strict();
 
 export const runsRouter = router({
   list: authedProcedure.input(RunListQuery).query(({ ctx, input }) => observability(ctx).runList(input)),
