@@ -30,7 +30,8 @@ const CHROMIUM_ARGS = [
 const PORT = Number(process.env.SPINE_E2E_PORT ?? 3107);
 // This file loads in the runner and again in every worker; workers inherit the runner's directory.
 process.env.SPINE_E2E_DB_DIR ??= mkdtempSync(path.join(tmpdir(), 'spine-e2e-'));
-const databaseUrl = `file:${path.join(process.env.SPINE_E2E_DB_DIR, 'spine.db')}`;
+// A fresh SQLite file; SPINE_E2E_DATABASE_URL puts the server on another database (e2e/postgres.ts: PostgreSQL).
+const databaseUrl = process.env.SPINE_E2E_DATABASE_URL ?? `file:${path.join(process.env.SPINE_E2E_DB_DIR, 'spine.db')}`;
 
 // The LLM specialists of `legal-case-llm` are LLM agents on a fake OpenAI-compatible server that
 // e2e/llm.spec.ts starts on this loopback port (the seed registers them from SPINE_OPENAI_BASE_URL).

@@ -1,5 +1,6 @@
 // The whole test suite, in the order a failure is cheapest to find:
-//   typecheck + lint → unit → integration on SQLite → integration on a throwaway PostgreSQL → e2e in Chromium.
+//   typecheck + lint → unit → integration on SQLite → integration on a throwaway PostgreSQL → e2e in Chromium
+//   → the fork, compare and evaluation e2e specs again with Spine on a throwaway PostgreSQL.
 // `node scripts/test.mjs int` runs only the two integration passes.
 // The PostgreSQL pass starts its own cluster (server/testing/globalSetup.ts); e2e needs Chromium at
 // /usr/bin/chromium or SPINE_CHROMIUM and stops with install instructions when there is none.
@@ -32,8 +33,9 @@ const steps = {
     }
     run('end-to-end tests in Chromium', 'npx', ['playwright', 'test']);
   },
+  e2ePostgres: () => run('fork, compare and evaluation e2e on PostgreSQL (throwaway cluster)', 'node', ['--import', 'tsx', 'e2e/postgres.ts']),
 };
 
-const plan = only === 'int' ? ['intSqlite', 'intPostgres'] : ['check', 'unit', 'intSqlite', 'intPostgres', 'e2e'];
+const plan = only === 'int' ? ['intSqlite', 'intPostgres'] : ['check', 'unit', 'intSqlite', 'intPostgres', 'e2e', 'e2ePostgres'];
 for (const step of plan) steps[step]();
 console.log('\nAll tests passed.');
