@@ -6,7 +6,7 @@
  *   - frame time while dragging a node: for each pointer move, the main-thread work it causes: handling
  *     the event (React Flow's drag, the store, React's render and commit) plus the frame it produces
  *     (rAF, style, layout, paint), excluding the idle wait for vsync. Median and p95 over the drag.
- * Targets: open ≤ 1.5 s, median frame ≤ 16 ms. Also printed: the interval between frames during the drag.
+ * Targets: open ≤ 1 s (issue 15; issue 4 asked 1.5 s), median frame ≤ 16 ms. Also printed: the interval between frames during the drag.
  *
  * Starts its own Spine (`node scripts/start.mjs`, which builds when the build is stale) on a free loopback
  * port with a throwaway SQLite database, and stops it at the end.
@@ -207,7 +207,7 @@ async function main() {
       log(`open ${i === 0 ? 'cold' : `warm ${i}`}: ${ms.toFixed(0)} ms (main thread busy ${busyMs.toFixed(0)} ms)`);
     }
     const open = summarize(opens);
-    report.add({ db: 'chromium', scenario: `editor, ${NODES} nodes`, metric: `open, median of ${opens.length} warm`, value: open.p50, unit: 'ms', target: { op: '<=', value: 1500 } });
+    report.add({ db: 'chromium', scenario: `editor, ${NODES} nodes`, metric: `open, median of ${opens.length} warm`, value: open.p50, unit: 'ms', target: { op: '<=', value: 1000 } });
     report.add({ db: 'chromium', scenario: `editor, ${NODES} nodes`, metric: 'open, slowest warm', value: open.max, unit: 'ms' });
     report.add({ db: 'chromium', scenario: `editor, ${NODES} nodes`, metric: 'open, main thread busy (median)', value: summarize(busy).p50, unit: 'ms' });
 
