@@ -53,8 +53,9 @@ export function pathOf(req: http.IncomingMessage): string {
 
 /**
  * Answers one node:http request with a fetch handler: the request as a web `Request` (its body streamed with
- * backpressure, aborted when the client goes away), the `Response` written back as it streams. `headers` are
- * added to every response (the security headers Next.js adds to its own).
+ * backpressure; a read's signal aborts when the client goes away), the `Response` written back as it streams,
+ * waiting for a slow client to drain rather than buffering for it. `headers` are added to every response (the
+ * security headers Next.js adds to its own).
  */
 export async function serveFetch(req: http.IncomingMessage, res: http.ServerResponse, handler: Handler, params: Record<string, string>, headers?: Readonly<Record<string, string>>): Promise<void> {
   try {
@@ -91,7 +92,7 @@ export async function serveFetch(req: http.IncomingMessage, res: http.ServerResp
       for (;;) {
         const { done, value } = await reader.read();
         if (done) break;
-        res.write(value);
+        if (!res.write(value) && !res.destroyed) await drained(res);
       }
     } catch {
       /* client went away */
@@ -103,6 +104,17 @@ export async function serveFetch(req: http.IncomingMessage, res: http.ServerResp
     if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json', ...headers });
     res.end(JSON.stringify({ error: { code: 'internal', message: 'Internal server error' } }));
   }
+}
+
+/** Resolves when a response that refused a write can take more, or has closed. */
+function drained(res: http.ServerResponse): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      res.off('drain', done).off('close', done);
+      resolve();
+    };
+    res.on('drain', done).on('close', done);
+  });
 }
 
 /**
