@@ -27,7 +27,7 @@ export type Principal = {
   name: string;
   /** The source the server assigns to what they publish. */
   source: EventSource;
-  request<T = Record<string, unknown>>(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown, contentType?: string): Promise<ApiReply<T>>;
+  request<T = Record<string, unknown>>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown, contentType?: string): Promise<ApiReply<T>>;
   /** POSTs `body` as JSON (or as `contentType`, e.g. application/cloudevents+json). */
   post<T = Record<string, unknown>>(path: string, body?: unknown, contentType?: string): Promise<ApiReply<T>>;
   get<T = Record<string, unknown>>(path: string): Promise<ApiReply<T>>;
@@ -52,7 +52,7 @@ export async function openApiHarness(opts: Parameters<typeof openHarness>[0] = {
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   const principal = (name: string, source: EventSource, credentials: Record<string, string>): Principal => {
-    const request = async <T>(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown, contentType = 'application/json'): Promise<ApiReply<T>> => {
+    const request = async <T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown, contentType = 'application/json'): Promise<ApiReply<T>> => {
       const res = await fetch(origin + path, {
         method,
         headers: { origin, ...credentials, ...(method !== 'GET' && { 'content-type': contentType }) },

@@ -4,46 +4,29 @@
  * output schema 409 with its places, `force`), and a builtin candidate pinned at an older version than the
  * current one (called at that version, never inline at the current one); ship is the architect's.
  */
-import type { AddressInfo } from 'node:net';
-import type http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAuthService, SESSION_COOKIE, type AuthService } from '@/server/auth/service';
-import { ROLES } from '@/server/auth/roles';
-import { createNodeServer } from '@/server/http/nodeAdapter';
-import { openHarness, waitForRun, type Harness } from '@/server/testing/engineHarness';
+import { ROLES, type Role } from '@/server/auth/roles';
+import { openApiHarness, type ApiHarness, type Principal } from '@/server/testing/apiPrincipals';
+import { waitForRun } from '@/server/testing/engineHarness';
 import { testDbKind } from '@/server/testing/testDb';
-import { v1Routes } from '@/server/testing/v1Routes';
 import { evaluationsOf } from '@/server/evaluations';
 
-let h: Harness;
-let auth: AuthService;
-let server: http.Server;
-let origin: string;
+let h: ApiHarness;
 let wf = '';
-const cookies: Record<string, string> = {};
+const people: Partial<Record<Role, Principal>> = {};
+
+async function call(role: Role, method: 'GET' | 'POST' | 'PATCH', path: string, body?: unknown): Promise<{ status: number; json: { error?: { code: string; message: string; details?: unknown } } & Record<string, unknown> }> {
+  const r = await people[role]!.request(method, path, body);
+  return { status: r.status, json: r.body };
+}
 
 beforeAll(async () => {
-  h = await openHarness({ seed: false });
-  auth = createAuthService({ db: h.db, spine: h.spine });
-  await auth.bootstrap({ demoUsers: true });
-  server = createNodeServer(v1Routes(async () => ({ spine: h.spine, maxPayloadBytes: 65536, auth, engine: h.service, db: h.db })));
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  for (const role of ROLES) cookies[role] = `${SESSION_COOKIE}=${(await auth.signIn({ email: `${role}@demo.spine`, password: `spine-demo-${role}` })).token}`;
+  h = await openApiHarness({ seed: false });
+  for (const role of ROLES) people[role] = await h.user(role);
 });
 afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((r) => server.close(r));
   await h.close();
 });
-
-async function call(role: (typeof ROLES)[number], method: string, path: string, body?: unknown): Promise<{ status: number; json: { error?: { code: string; message: string; details?: unknown } } & Record<string, unknown> }> {
-  const headers: Record<string, string> = { origin, cookie: cookies[role]! };
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(origin + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await res.text();
-  return { status: res.status, json: text ? JSON.parse(text) : {} };
-}
 
 describe(`/api/v1 evaluations (${testDbKind()})`, () => {
   it('registers a workflow with a builtin candidate; the registry PATCH keeps sideEffects and refuses a breaking schema unless forced', async () => {
