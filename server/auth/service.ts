@@ -95,11 +95,11 @@ export function createAuthService(opts: { db: Db; spine: Spine; now?: () => numb
     revocations++;
     for (const [hash, c] of keyCache) if (c.actor.id === keyId) keyCache.delete(hash);
   };
-  /** Records a key's use at most once a minute, off the request's path. */
-  const touch = (keyId: string) => {
-    if (now() - (touched.get(keyId) ?? 0) <= KEY_TOUCH_MS) return;
+  /** Records a key's use at most once a minute (the caller awaits it when it reads the database anyway). */
+  const touch = (keyId: string): Promise<unknown> => {
+    if (now() - (touched.get(keyId) ?? 0) <= KEY_TOUCH_MS) return Promise.resolve();
     touched.set(keyId, now());
-    db.apiKey.update({ where: { id: keyId }, data: { lastUsedAt: new Date(now()) } }).catch(() => touched.delete(keyId));
+    return db.apiKey.update({ where: { id: keyId }, data: { lastUsedAt: new Date(now()) } }).catch(() => touched.delete(keyId));
   };
 
   const toUser = (u: { id: string; email: string; name: string; roles: string; disabled: boolean; createdAt: Date }): PublicUser => ({
@@ -162,7 +162,7 @@ export function createAuthService(opts: { db: Db; spine: Spine; now?: () => numb
       const hash = sha256(secret);
       const cached = keyCache.get(hash);
       if (cached && now() - cached.at < keyCacheMs) {
-        touch(cached.actor.id);
+        void touch(cached.actor.id);
         return cached.actor;
       }
       const seen = revocations;
@@ -171,7 +171,7 @@ export function createAuthService(opts: { db: Db; spine: Spine; now?: () => numb
         keyCache.delete(hash);
         return null;
       }
-      touch(k.id);
+      await touch(k.id);
       const scopes = JSON.parse(k.scopes) as KeyScopes;
       const actor: Actor = { kind: 'apiKey', id: k.id, name: `key:${k.name}`, roles: scopes.roles, scopes };
       if (keyCache.size >= 10_000) keyCache.clear();
