@@ -29,6 +29,8 @@ import { RunSpanBuilder, type SpanRecord } from './runSpans';
 const SCOPE = 'spine';
 /** Runs found to have no trace (started before tracing), remembered so their events do not reload them. */
 const UNTRACED_MAX = 10_000;
+/** How long a flush waits for the log subscription to reach the head before exporting what it has. */
+const FLUSH_WAIT_MS = 5_000;
 /** Events that move a span: an unknown run's history is loaded for these only. */
 const SPAN_EVENTS = new Set(['task.dispatched', 'task.completed', 'task.failed', 'task.tool_called', 'node.completed', 'approval.requested', 'approval.decided', 'run.completed', 'run.failed', 'run.cancelled']);
 
@@ -48,7 +50,7 @@ class LogIds implements IdGenerator {
 }
 
 export type Tracing = {
-  /** Exports what is buffered now (tests, shutdown). */
+  /** Exports every span and metric of the events committed before the call (tests, shutdown). */
   flush(): Promise<void>;
   /** Stops following the log, exports what is left and shuts the providers down. */
   stop(): Promise<void>;
@@ -145,22 +147,44 @@ async function startExport(spine: Spine, config: OtelConfig, active: () => boole
   };
 
   const abort = new AbortController();
-  const after = await spine.head();
+  let seen = await spine.head();
+  let following = true;
+  const caughtUp: { seq: number; resolve: () => void }[] = [];
+  const wake = () => {
+    for (let i = caughtUp.length - 1; i >= 0; i--) if (!following || caughtUp[i]!.seq <= seen) caughtUp.splice(i, 1)[0]!.resolve();
+  };
   const done = (async () => {
     try {
-      for await (const e of spine.subscribe({ after, signal: abort.signal })) {
+      for await (const e of spine.subscribe({ after: seen, signal: abort.signal })) {
         try {
           await onEvent(e);
         } catch (err) {
           console.error(`spine: tracing could not export event ${e.seq}`, err);
         }
+        seen = e.seq;
+        wake();
       }
     } catch (err) {
       if (!abort.signal.aborted) console.error('spine: tracing stopped following the log', err);
+    } finally {
+      following = false;
+      wake();
     }
   })();
 
+  /** Resolves once the events committed up to now are folded into spans (the subscription may lag the commit). */
+  const catchUpToHead = async () => {
+    const head = await spine.head();
+    if (!following || head <= seen) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      new Promise<void>((resolve) => caughtUp.push({ seq: head, resolve })),
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, FLUSH_WAIT_MS))),
+    ]);
+    clearTimeout(timer);
+  };
   const flush = async () => {
+    await catchUpToHead();
     await Promise.all([tracerProvider?.forceFlush(), meterProvider?.forceFlush()]);
   };
   return {
