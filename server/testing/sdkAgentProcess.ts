@@ -5,8 +5,9 @@
  *
  * Env: SPINE_URL; SPINE_AGENT_KEYS (JSON `{ "<agent>": "<agent key>" }`); SDK_MODE `serve` (default) or
  * `hang` (each task waits until its ctx.signal aborts); SDK_LATENCY_MS (simulated work, default 0);
- * SDK_CONCURRENCY (default 64); SDK_QUIET=1 prints only `ready`.
- * Prints `ready`, then per task `claimed <id> <token>`, `started <agent> <key>`, `done <agent> <key>` or
+ * SDK_CONCURRENCY (default 64); SDK_QUIET=1 prints only `ready`; SDK_TRANSPORT `node` (default: the SDK's own
+ * node:http transport) or `fetch` (through a watching `fetch`, which also prints each lease token it sees).
+ * Prints `ready`, then per task `claimed <id> <token>` (with SDK_TRANSPORT=fetch), `started <agent> <key>`, `done <agent> <key>` or
  * `aborted <agent> <key> <reason>`. SIGTERM stops every agent after draining the tasks in hand (`stopped`).
  */
 import { BUILTIN_BEHAVIOURS } from '@/server/agents';
@@ -19,6 +20,7 @@ const mode = process.env.SDK_MODE ?? 'serve';
 const latencyMs = Number(process.env.SDK_LATENCY_MS ?? 0);
 const concurrency = Number(process.env.SDK_CONCURRENCY ?? 64);
 const quiet = process.env.SDK_QUIET === '1';
+const viaFetch = process.env.SDK_TRANSPORT === 'fetch';
 const say = (line: string) => {
   if (!quiet) process.stdout.write(`${line}\n`);
 };
@@ -57,7 +59,7 @@ const watchingFetch: typeof fetch = async (input, init) => {
 };
 
 const agents = Object.entries(keys).map(([name, apiKey]) =>
-  createSpine({ url, apiKey, fetch: watchingFetch }).agent({
+  createSpine({ url, apiKey, ...(viaFetch && { fetch: watchingFetch }) }).agent({
     name,
     concurrency,
     onError: (e) => console.error(`agent ${name}:`, e),

@@ -27,7 +27,7 @@ export type SpineClientOptions = {
   url: string;
   /** An API key (`spk_…`); an agent key for `spine.agent`. */
   apiKey: string;
-  /** @default globalThis.fetch */
+  /** Sends every request through this `fetch` instead. @default `node:http` on Node, else globalThis.fetch */
   fetch?: typeof fetch;
 };
 

@@ -66,7 +66,8 @@ afterEach(async () => {
 describe(`sdk agents in child processes (${testDbKind()})`, () => {
   it('kill -9 mid-task: the lease expires, another process completes the task exactly once, the late result is refused', async () => {
     const keys = await sdkSpecialists(api);
-    const a = agentProcess({ precedent: keys.precedent! }, { SDK_MODE: 'hang' });
+    // Through fetch, so the process reports the lease token it got; the second process uses node:http.
+    const a = agentProcess({ precedent: keys.precedent! }, { SDK_MODE: 'hang', SDK_TRANSPORT: 'fetch' });
     await a.ready;
     const { runId } = await api.service.startRun('legal-case-analysis', { input: { title: 'Acme v. Widget', facts: 'contract dispute' } }, 'ann');
     const started = await waitForLine(a.child, /started precedent (\S+)/, 20_000);
