@@ -1,11 +1,14 @@
 /**
  * The node:http adapter streams a response at the pace of its client: with a client that does not read, the
  * handler's stream is pulled only until the socket's buffers are full, not to its end; once the client
- * reads, all of it arrives.
+ * reads, all of it arrives. A small body is read whole before the handler runs (the same bytes through
+ * `readJsonBody` and through the Request's own body); a client that leaves mid-body never reaches the handler.
  */
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { readJsonBody } from './body';
+import { withErrorHandling } from './errors';
 import { createNodeServer } from './nodeAdapter';
 
 const CHUNK = 64 * 1024;
@@ -47,5 +50,37 @@ describe('the node:http adapter', () => {
     await new Promise((r) => socket.on('end', r));
     expect(pulled).toBe(CHUNKS + 1);
     expect(received).toBeGreaterThan(CHUNK * CHUNKS);
+  });
+
+  it('hands a small body whole to readJsonBody and to the Request, and never calls the handler for a body cut short', async () => {
+    const seen: unknown[] = [];
+    const server = createNodeServer([
+      { method: 'POST', path: '/json', handler: withErrorHandling(async (req: Request) => (seen.push(await readJsonBody(req, 1024)), Response.json({ ok: true }))) },
+      { method: 'POST', path: '/text', handler: async (req) => (seen.push(await req.text()), Response.json({ ok: true })) },
+    ]);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    close = () => {
+      server.closeAllConnections();
+      server.close();
+    };
+    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const body = JSON.stringify({ word: 'grüße', n: [1, 2, 3] });
+    expect((await fetch(`${origin}/json`, { method: 'POST', body })).status).toBe(200);
+    expect((await fetch(`${origin}/text`, { method: 'POST', body })).status).toBe(200);
+    // Over the handler's limit, and malformed: the same refusals as a streamed body gets.
+    const big = await fetch(`${origin}/json`, { method: 'POST', body: JSON.stringify({ pad: 'x'.repeat(2000) }) });
+    expect(big.status).toBe(413);
+    const bad = await fetch(`${origin}/json`, { method: 'POST', body: '{"word": ' });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: { code: string } }).error.code).toBe('request.malformed_json');
+    expect(seen).toEqual([{ word: 'grüße', n: [1, 2, 3] }, body]);
+
+    const socket = net.connect((server.address() as AddressInfo).port, '127.0.0.1');
+    await new Promise((r) => socket.once('connect', r));
+    socket.write('POST /json HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"half":');
+    await new Promise((r) => setTimeout(r, 100));
+    socket.destroy();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(seen).toHaveLength(2);
   });
 });

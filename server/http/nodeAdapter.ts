@@ -4,7 +4,11 @@
  * the crash/latency harnesses, which run the very same handlers without a build.
  */
 import http from 'node:http';
+import { withBufferedBody } from './body';
 import { PEER_HEADER } from './clientAddress';
+
+/** Bodies up to this declared length are read whole before the handler runs (body.ts); longer or unsized ones stream. */
+const WHOLE_BODY_MAX = 64 * 1024;
 
 export type Handler = (req: Request, ctx: { params: Promise<never> }) => Promise<Response>;
 export type Route = { method: string; path: string | RegExp; handler: Handler };
@@ -52,19 +56,25 @@ export function pathOf(req: http.IncomingMessage): string {
 }
 
 /**
- * Answers one node:http request with a fetch handler: the request as a web `Request` (its body streamed with
- * backpressure; a read's signal aborts when the client goes away), the `Response` written back as it streams,
+ * Answers one node:http request with a fetch handler: the request as a web `Request` (a small sized body read
+ * whole and handed to `readJsonBody`, a larger one streamed with backpressure; a read's signal aborts when the
+ * client goes away), the `Response` written back as it streams,
  * waiting for a slow client to drain rather than buffering for it. `headers` are added to every response (the
  * security headers Next.js adds to its own).
  */
 export async function serveFetch(req: http.IncomingMessage, res: http.ServerResponse, handler: Handler, params: Record<string, string>, headers?: Readonly<Record<string, string>>): Promise<void> {
   try {
     const url = new URL(req.url ?? '/', `http://${req.headers.host ?? '127.0.0.1'}`);
-    const body = req.method !== 'GET' && req.method !== 'HEAD' ? bodyOf(req) : undefined;
+    const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
+    const declared = Number(req.headers['content-length'] ?? NaN);
+    // A small sized body (every hot route's) is read whole first: node:http frames it by its length.
+    const whole = hasBody && declared <= WHOLE_BODY_MAX ? await wholeBody(req) : undefined;
+    if (hasBody && declared <= WHOLE_BODY_MAX && !whole) return void res.destroy(); // the client went away mid-body
+    const body = hasBody && !whole ? bodyOf(req) : undefined;
     // A read (a stream above all) ends when its client goes away; a write runs to its end (it may be
     // committing), so it needs no signal of its own, and an answered request aborts nothing.
     let signal: AbortSignal | undefined;
-    if (!body) {
+    if (!hasBody) {
       const ac = new AbortController();
       res.on('close', () => {
         if (!res.writableFinished) ac.abort();
@@ -74,10 +84,11 @@ export async function serveFetch(req: http.IncomingMessage, res: http.ServerResp
     const request = new Request(url, {
       method: req.method,
       headers: req.headers as Record<string, string>,
-      body: body?.stream,
+      body: whole ?? body?.stream,
       ...(signal && { signal }),
       ...(body && { duplex: 'half' }),
     } as RequestInit);
+    if (whole) withBufferedBody(request, whole);
     // What the handler leaves unread (a body over its limit, refused by its length) is discarded once the
     // answer is out: the client can finish sending and read it, rather than meet a reset connection.
     if (body) res.once('finish', body.discard);
@@ -104,6 +115,17 @@ export async function serveFetch(req: http.IncomingMessage, res: http.ServerResp
     if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json', ...headers });
     res.end(JSON.stringify({ error: { code: 'internal', message: 'Internal server error' } }));
   }
+}
+
+/** The whole body of a request, or undefined when the client went away before sending it all. */
+function wholeBody(req: http.IncomingMessage): Promise<Buffer | undefined> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.once('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+    req.once('error', () => resolve(undefined));
+    req.once('close', () => resolve(req.complete ? (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)) : undefined));
+  });
 }
 
 /** Resolves when a response that refused a write can take more, or has closed. */
