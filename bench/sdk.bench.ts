@@ -32,6 +32,8 @@ import type { WorkflowDocument } from '@/server/workflows/schema';
 import { Report, envInt, log, now, summarize } from './support';
 
 const SINGLE_RUNS = envInt('SPINE_BENCH_SINGLE_RUNS', 100);
+/** Runs before each measured series, so both sides are measured with their code optimised (steady state). */
+const WARMUP = envInt('SPINE_BENCH_WARMUP', 200);
 const CONCURRENT = envInt('SPINE_BENCH_CONCURRENT', 200);
 const CONCURRENT_TOTAL = envInt('SPINE_BENCH_CONCURRENT_TOTAL', 600);
 const SPECIALISTS = ['case-law', 'financial-impact', 'regulatory-risk', 'precedent', 'sentiment'];
@@ -109,12 +111,12 @@ async function oneRun(env: Env, i: number, workflowId = 'legal-case-analysis'): 
 }
 
 async function measure(env: Env, report: Report): Promise<{ p50: number; oneTaskP50: number; runsPerSec: number }> {
-  for (let i = 0; i < 20; i++) await oneRun(env, i, ONE_TASK); // warm-up
+  for (let i = 0; i < WARMUP; i++) await oneRun(env, i, ONE_TASK);
   const one: number[] = [];
   for (let i = 0; i < SINGLE_RUNS; i++) one.push(await oneRun(env, i, ONE_TASK));
   const o = summarize(one);
   report.add({ db: 'sqlite FULL', scenario: env.label, metric: 'one-task run latency p50', value: o.p50, unit: 'ms' });
-  for (let i = 0; i < 20; i++) await oneRun(env, i); // warm-up
+  for (let i = 0; i < WARMUP; i++) await oneRun(env, i);
   const lat: number[] = [];
   for (let i = 0; i < SINGLE_RUNS; i++) lat.push(await oneRun(env, i));
   const s = summarize(lat);
