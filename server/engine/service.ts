@@ -14,7 +14,7 @@ import { acquireLeadership, sqlitePathFromUrl, type Db } from '@/server/db';
 import { ConflictError, isSpineError, NotFoundError, ValidationError } from '@/server/errors';
 import { matchesType, sourceOf, type AppendResult, type Envelope, type Json, type RunStatus, type Spine, type WaitingOn } from '@/server/spine';
 import { A2aAdapter, AgentRegistry, BuiltinAdapter, createAgentStore, createLeaseStore, createSqliteLeaseStore, HttpAdapter, OpenAiAdapter, SdkAdapter, TaskBoard, type AgentStore } from '@/server/agents';
-import { createWorkflowStore, type WorkflowStore } from '@/server/workflows';
+import { createArchiveStates, createWorkflowStore, type WorkflowStore } from '@/server/workflows';
 import type { NodeKind } from '@/server/workflows/schema';
 import { submitDecision } from './primitives/approval';
 import { Engine, type EngineDeps } from './engine';
@@ -126,6 +126,10 @@ const requesterSource = (r: Requester) => sourceOf(typeof r === 'string' ? { kin
 
 export async function startEngine(opts: { spine: Spine; db: Db; run?: boolean; databaseUrl?: string } & Partial<Pick<EngineDeps, 'now' | 'random' | 'onRunEnded'>>) {
   const workflows: WorkflowStore = createWorkflowStore(opts.db);
+  // Every start asks whether its workflow is archived: kept in memory while this follows the log (archiveStates.ts).
+  const archiveStates = createArchiveStates(workflows, opts.spine);
+  const archiveWatch = new AbortController();
+  void archiveStates.watch(archiveWatch.signal).catch((err: unknown) => console.error('[engine] archive watch stopped; starts read the database from now on:', err));
   const agentStore: AgentStore = createAgentStore(opts.db);
   // sdk agents: tasks offered on the lease table; the agent API (any process) serves the same board.
   // On SQLite the lease statements take the raw driver (server/agents/sdk/store.ts says why).
@@ -234,8 +238,8 @@ export async function startEngine(opts: { spine: Spine; db: Db; run?: boolean; d
       if (!parsed.success) throw new ValidationError('run.invalid_input', parsed.error.issues[0]!.message, { issues: parsed.error.issues.slice(0, 5) });
       const i = parsed.data;
       // A person or a script starting an archived workflow is refused (its triggers are off already: the
-      // engine follows archive events in log order). The flag is read from the database, so it holds at once everywhere.
-      const w = await workflows.archiveState(workflowIdOrSlug);
+      // engine follows archive events in log order). The flag is the database's, kept until the next archive event.
+      const w = await archiveStates.get(workflowIdOrSlug);
       if (w.archived)
         throw new ConflictError('workflow.archived', `Workflow '${w.name}' (${w.slug}) is archived and starts no runs; restore it first (on /workflows: Show archived, then Restore in its menu)`, { workflowId: w.id, slug: w.slug });
       return engine.startRun({
@@ -479,6 +483,7 @@ export async function startEngine(opts: { spine: Spine; db: Db; run?: boolean; d
     leading: () => started ?? Promise.resolve(),
 
     async stop() {
+      archiveWatch.abort();
       scheduler?.stop();
       await engine.stop();
       await sdkTasks.stop();

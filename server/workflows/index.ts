@@ -5,5 +5,6 @@
  * Callers import from `@/server/workflows`.
  */
 export { createWorkflowStore, triggerTypeOf, WorkflowCreate, type WorkflowStore, type WorkflowSummary, type WorkflowDetail } from './store';
+export { createArchiveStates, type ArchiveStates, type ArchiveState } from './archiveStates';
 export { createWorkflowLibrary, type WorkflowLibrary, type WorkflowOverview, type DraftStatus, type ChangedBy } from './library';
 export { DEMO_TEMPLATES, LLM_LEGAL_AGENTS, type DemoTemplate } from './templates';
