@@ -69,7 +69,7 @@ async function main() {
       res.on('close', () => longLived.delete(req.socket));
     }
     const fast = hotRouteFor(hot, req.method, pathOf(req));
-    if (fast) return void serveFetch(req, res, fast.route.handler, fast.params, hotHeaders);
+    if (fast) return void serveFetch(req, res, fast.route, fast.params, hotHeaders);
     handle(req, res).catch((e: unknown) => {
       console.error('[serve] request failed:', e);
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });

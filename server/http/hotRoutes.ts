@@ -4,7 +4,8 @@
  * its node:http server to the handlers, without Next.js routing in between (a quarter of a request's CPU).
  * They are the very handlers the route files under app/api/v1 export, so parsing, authentication, the error
  * mapping and the OpenAPI document are one; Next.js still serves the same paths when it is asked directly
- * (`next start`, tests of the route files), and every other path.
+ * (`next start`, tests of the route files), and every other path. Each POST here reads its body only with
+ * `readJsonBody` (`jsonBody`).
  */
 import { matchRoute, type Route } from './nodeAdapter';
 import type { ServicesGetter } from './services';
@@ -20,13 +21,13 @@ export function hotRoutes(services: ServicesGetter): Route[] {
   const tasks = agentTasksApi(services);
   const at = (pattern: string) => new RegExp(`^/api/v1${pattern}$`);
   return [
-    { method: 'POST', path: '/api/v1/events', handler: events.post },
-    { method: 'POST', path: at(`/workflows/(?<workflowId>${ID})/runs`), handler: runs.start },
+    { method: 'POST', path: '/api/v1/events', handler: events.post, jsonBody: true },
+    { method: 'POST', path: at(`/workflows/(?<workflowId>${ID})/runs`), handler: runs.start, jsonBody: true },
     { method: 'GET', path: '/api/v1/agent/tasks/stream', handler: tasks.stream },
-    { method: 'POST', path: at(`/agent/tasks/(?<id>${ID})/claim`), handler: tasks.claim },
-    { method: 'POST', path: at(`/agent/tasks/(?<id>${ID})/heartbeat`), handler: tasks.heartbeat },
-    { method: 'POST', path: at(`/agent/tasks/(?<id>${ID})/result`), handler: tasks.result },
-    { method: 'POST', path: at(`/agent/tasks/(?<id>${ID})/error`), handler: tasks.error },
+    { method: 'POST', path: at(`/agent/tasks/(?<id>${ID})/claim`), handler: tasks.claim, jsonBody: true },
+    { method: 'POST', path: at(`/agent/tasks/(?<id>${ID})/heartbeat`), handler: tasks.heartbeat, jsonBody: true },
+    { method: 'POST', path: at(`/agent/tasks/(?<id>${ID})/result`), handler: tasks.result, jsonBody: true },
+    { method: 'POST', path: at(`/agent/tasks/(?<id>${ID})/error`), handler: tasks.error, jsonBody: true },
   ];
 }
 

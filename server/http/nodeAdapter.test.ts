@@ -57,6 +57,8 @@ describe('the node:http adapter', () => {
     const server = createNodeServer([
       { method: 'POST', path: '/json', handler: withErrorHandling(async (req: Request) => (seen.push(await readJsonBody(req, 1024)), Response.json({ ok: true }))) },
       { method: 'POST', path: '/text', handler: async (req) => (seen.push(await req.text()), Response.json({ ok: true })) },
+      // A route that reads only with readJsonBody gets the bytes beside the Request, and no web stream (an empty body is refused).
+      { method: 'POST', path: '/aside', jsonBody: true, handler: withErrorHandling(async (req: Request) => (seen.push(req.body === null, await readJsonBody(req, 1024)), Response.json({ ok: true }))) },
     ]);
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     close = () => {
@@ -67,13 +69,17 @@ describe('the node:http adapter', () => {
     const body = JSON.stringify({ word: 'grüße', n: [1, 2, 3] });
     expect((await fetch(`${origin}/json`, { method: 'POST', body })).status).toBe(200);
     expect((await fetch(`${origin}/text`, { method: 'POST', body })).status).toBe(200);
+    expect((await fetch(`${origin}/aside`, { method: 'POST', body })).status).toBe(200);
+    const empty = await fetch(`${origin}/aside`, { method: 'POST', body: '' });
+    expect(empty.status).toBe(400);
+    expect(((await empty.json()) as { error: { code: string } }).error.code).toBe('request.empty_body');
     // Over the handler's limit, and malformed: the same refusals as a streamed body gets.
     const big = await fetch(`${origin}/json`, { method: 'POST', body: JSON.stringify({ pad: 'x'.repeat(2000) }) });
     expect(big.status).toBe(413);
     const bad = await fetch(`${origin}/json`, { method: 'POST', body: '{"word": ' });
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { error: { code: string } }).error.code).toBe('request.malformed_json');
-    expect(seen).toEqual([{ word: 'grüße', n: [1, 2, 3] }, body]);
+    expect(seen).toEqual([{ word: 'grüße', n: [1, 2, 3] }, body, true, { word: 'grüße', n: [1, 2, 3] }]);
 
     const socket = net.connect((server.address() as AddressInfo).port, '127.0.0.1');
     await new Promise((r) => socket.once('connect', r));
@@ -81,6 +87,6 @@ describe('the node:http adapter', () => {
     await new Promise((r) => setTimeout(r, 100));
     socket.destroy();
     await new Promise((r) => setTimeout(r, 100));
-    expect(seen).toHaveLength(2);
+    expect(seen).toHaveLength(4);
   });
 });

@@ -3,11 +3,11 @@
  * mounted on a plain server so integration tests and the crash-test server run the real API without a build.
  */
 import type { AddressInfo } from 'node:net';
+import { hotRoutes } from '@/server/http/hotRoutes';
 import { createNodeServer, type Route } from '@/server/http/nodeAdapter';
 import type { ServicesGetter } from '@/server/http/services';
 import { agentsApi } from '@/server/http/v1/agents';
 import { agentKeysApi } from '@/server/http/v1/agentKeys';
-import { agentTasksApi } from '@/server/http/v1/agentTasks';
 import { approvalsApi } from '@/server/http/v1/approvals';
 import { auditApi } from '@/server/http/v1/audit';
 import { consumersApi } from '@/server/http/v1/consumers';
@@ -51,21 +51,16 @@ export function v1Routes(services: ServicesGetter): Route[] {
   const workflows = workflowsApi(services);
   const approvals = approvalsApi(services);
   const agents = agentsApi(services);
-  const agentTasks = agentTasksApi(services);
   const at = (pattern: string) => new RegExp(`^/api/v1${pattern}$`);
   return [
-    { method: 'GET', path: '/api/v1/agent/tasks/stream', handler: agentTasks.stream },
-    { method: 'POST', path: at('/agent/tasks/(?<id>[^/]+)/claim'), handler: agentTasks.claim },
-    { method: 'POST', path: at('/agent/tasks/(?<id>[^/]+)/heartbeat'), handler: agentTasks.heartbeat },
-    { method: 'POST', path: at('/agent/tasks/(?<id>[^/]+)/result'), handler: agentTasks.result },
-    { method: 'POST', path: at('/agent/tasks/(?<id>[^/]+)/error'), handler: agentTasks.error },
+    // Publish, start run and the SDK agents' task API, as scripts/serve.ts serves them.
+    ...hotRoutes(services),
     { method: 'POST', path: at(`/agents/(?<name>${SEG})/keys`), handler: agentKeysApi(services).create },
     { method: 'GET', path: at(`/consumers/(?<name>${SEG})/stream`), handler: consumersApi(services).stream },
     { method: 'POST', path: at(`/consumers/(?<name>${SEG})/commit`), handler: consumersApi(services).commit },
     { method: 'GET', path: '/api/v1/schemas', handler: schemasApi(services).list },
     { method: 'GET', path: at(`/schemas/(?<type>${SEG})`), handler: schemasApi(services).get },
     { method: 'PUT', path: at(`/schemas/(?<type>${SEG})`), handler: schemasApi(services).put },
-    { method: 'POST', path: '/api/v1/events', handler: events.post },
     { method: 'GET', path: '/api/v1/events', handler: events.list },
     { method: 'GET', path: '/api/v1/events/stream', handler: events.stream },
     { method: 'GET', path: '/api/v1/audit/verify', handler: auditApi(services).verify },
@@ -80,7 +75,6 @@ export function v1Routes(services: ServicesGetter): Route[] {
     ...evaluationRoutes(services),
     ...a2aRoutes(services),
     { method: 'GET', path: at(`/workflows/(?<workflowId>${SEG})`), handler: workflows.get },
-    { method: 'POST', path: at(`/workflows/(?<workflowId>${SEG})/runs`), handler: runs.start },
     { method: 'GET', path: '/api/v1/runs', handler: runs.list },
     { method: 'GET', path: at(`/runs/(?<runId>${SEG})`), handler: runs.get },
     { method: 'GET', path: at(`/runs/(?<runId>${SEG})/events`), handler: runs.events },
