@@ -2,9 +2,10 @@
  * Reading request bodies safely: a hard byte limit enforced while streaming (a lying or missing
  * Content-Length cannot get past it), then JSON parsing with a clear 400.
  *
- * The node:http adapter (nodeAdapter.ts) reads a small body whole before it calls the handler, gives it to
- * the Request (for readers such as tRPC's) and hands it over here too (`withBufferedBody`): for the hot
- * routes' few-hundred-byte bodies reading the Request's web stream costs more than the rest of the request.
+ * The node:http adapter (nodeAdapter.ts) reads a small body whole before it calls the handler and hands it
+ * over here (`withBufferedBody`); it gives it to the Request as well (for readers such as tRPC's) unless the
+ * route reads only through here (`jsonBody`, every hot route): for the hot routes' few-hundred-byte bodies a
+ * web stream costs more than the rest of the request.
  */
 import { PayloadTooLargeError, ValidationError } from '@/server/errors';
 
