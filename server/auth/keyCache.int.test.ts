@@ -5,36 +5,29 @@
  * processes would; on SQLite (one process) on one spine.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openSpine, type Spine } from '@/server/spine';
-import { createDb, type Db } from '@/server/db/client';
 import { SYSTEM_ACTOR } from '@/server/auth/roles';
-import { freshDatabaseUrl, testDbKind } from '@/server/testing/testDb';
+import { testDbKind } from '@/server/testing/testDb';
+import { openTwoProcesses, type TwoProcesses } from '@/server/testing/twoProcesses';
 import { createAuthService, KEY_CACHE_MS, type AuthService } from './service';
 
 let clock = Date.parse('2026-12-04T12:00:00Z');
 const now = () => clock;
-const spines: Spine[] = [];
-const dbs: Db[] = [];
+let two: TwoProcesses;
 const watch = new AbortController();
 let here: AuthService;
 let there: AuthService;
 
 beforeAll(async () => {
-  const url = await freshDatabaseUrl();
-  const a = await openSpine({ databaseUrl: url });
-  const b = testDbKind() === 'postgres' ? await openSpine({ databaseUrl: url }) : a;
-  spines.push(...new Set([a, b]));
-  dbs.push(createDb(url), createDb(url));
-  here = createAuthService({ db: dbs[0]!, spine: a, now });
-  there = createAuthService({ db: dbs[1]!, spine: b, now });
+  two = await openTwoProcesses();
+  here = createAuthService({ db: two.here.db, spine: two.here.spine, now });
+  there = createAuthService({ db: two.there.db, spine: two.there.spine, now });
   void here.watchRevocations(watch.signal);
   void there.watchRevocations(watch.signal);
 });
 
 afterAll(async () => {
   watch.abort();
-  for (const d of dbs) await d.$disconnect();
-  for (const s of spines) await s.close();
+  await two.close();
 });
 
 describe(`the API-key cache (${testDbKind()})`, () => {
@@ -43,10 +36,10 @@ describe(`the API-key cache (${testDbKind()})`, () => {
     expect(await here.actorForKey(key.secret)).toMatchObject({ kind: 'apiKey', id: key.id });
 
     // Revoked behind Spine's back (no event): the cache still answers, long past the unwatched 2 s.
-    await dbs[0]!.apiKey.update({ where: { id: key.id }, data: { revokedAt: new Date(clock) } });
+    await two.here.db.apiKey.update({ where: { id: key.id }, data: { revokedAt: new Date(clock) } });
     clock += 30 * KEY_CACHE_MS;
     expect(await here.actorForKey(key.secret)).toMatchObject({ id: key.id });
-    await dbs[0]!.apiKey.update({ where: { id: key.id }, data: { revokedAt: null } });
+    await two.here.db.apiKey.update({ where: { id: key.id }, data: { revokedAt: null } });
 
     // Revoked through the other service: its event drops the key here, with the clock standing still.
     const t0 = performance.now();
@@ -56,7 +49,7 @@ describe(`the API-key cache (${testDbKind()})`, () => {
   });
 
   it('without a watch, a key revoked elsewhere is refused once the short cache time passes', async () => {
-    const alone = createAuthService({ db: dbs[0]!, spine: spines[0]!, now });
+    const alone = createAuthService({ db: two.here.db, spine: two.here.spine, now });
     const key = await alone.createKey({ name: 'unwatched', scopes: { publish: [], subscribe: ['*'], startRuns: false, roles: [] } }, SYSTEM_ACTOR);
     expect(await alone.actorForKey(key.secret)).toMatchObject({ id: key.id });
     await there.revokeKey(key.id, SYSTEM_ACTOR);

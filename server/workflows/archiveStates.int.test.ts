@@ -5,36 +5,29 @@
  * arrive by NOTIFY); on SQLite (one process) both sides share one spine.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openSpine, type Spine } from '@/server/spine';
-import { createDb, type Db } from '@/server/db/client';
-import { freshDatabaseUrl, testDbKind } from '@/server/testing/testDb';
+import { testDbKind } from '@/server/testing/testDb';
+import { openTwoProcesses, type TwoProcesses } from '@/server/testing/twoProcesses';
 import { createArchiveStates, type ArchiveStates } from './archiveStates';
 import { createWorkflowLibrary, type WorkflowLibrary } from './library';
 import { createWorkflowStore } from './store';
 
-const spines: Spine[] = [];
-const dbs: Db[] = [];
+let two: TwoProcesses;
 const watch = new AbortController();
 let states: ArchiveStates;
 let here: WorkflowLibrary;
 let there: WorkflowLibrary;
 
 beforeAll(async () => {
-  const url = await freshDatabaseUrl();
-  const a = await openSpine({ databaseUrl: url });
-  const b = testDbKind() === 'postgres' ? await openSpine({ databaseUrl: url }) : a;
-  spines.push(...new Set([a, b]));
-  dbs.push(createDb(url), createDb(url));
-  states = createArchiveStates(createWorkflowStore(dbs[0]!), a);
+  two = await openTwoProcesses();
+  states = createArchiveStates(createWorkflowStore(two.here.db), two.here.spine);
   void states.watch(watch.signal);
-  here = createWorkflowLibrary({ db: dbs[0]!, workflows: createWorkflowStore(dbs[0]!), spine: a });
-  there = createWorkflowLibrary({ db: dbs[1]!, workflows: createWorkflowStore(dbs[1]!), spine: b });
+  here = createWorkflowLibrary({ db: two.here.db, workflows: createWorkflowStore(two.here.db), spine: two.here.spine });
+  there = createWorkflowLibrary({ db: two.there.db, workflows: createWorkflowStore(two.there.db), spine: two.there.spine });
 });
 
 afterAll(async () => {
   watch.abort();
-  for (const d of dbs) await d.$disconnect();
-  for (const s of spines) await s.close();
+  await two.close();
 });
 
 describe(`the archive states run starts read (${testDbKind()})`, () => {
@@ -43,9 +36,9 @@ describe(`the archive states run starts read (${testDbKind()})`, () => {
     expect(await states.get(w.slug)).toMatchObject({ id: w.id, slug: w.slug, name: 'Kept', archived: false });
 
     // Changed behind Spine's back (no event): the kept answer stands, so it costs no query.
-    await dbs[0]!.workflow.update({ where: { id: w.id }, data: { archived: true } });
+    await two.here.db.workflow.update({ where: { id: w.id }, data: { archived: true } });
     expect(await states.get(w.slug)).toMatchObject({ archived: false });
-    await dbs[0]!.workflow.update({ where: { id: w.id }, data: { archived: false } });
+    await two.here.db.workflow.update({ where: { id: w.id }, data: { archived: false } });
 
     // Archived through the other process: its event reaches this one and the next start reads the database.
     await there.setArchived(w.id, true, 'ben@example.com');
@@ -61,10 +54,10 @@ describe(`the archive states run starts read (${testDbKind()})`, () => {
   });
 
   it('without a watch, every read goes to the database; an unknown workflow is not found', async () => {
-    const alone = createArchiveStates(createWorkflowStore(dbs[0]!), spines[0]!);
+    const alone = createArchiveStates(createWorkflowStore(two.here.db), two.here.spine);
     const w = await here.createFrom({ name: 'Unwatched' }, 'ada@example.com');
     expect(await alone.get(w.id)).toMatchObject({ archived: false });
-    await dbs[0]!.workflow.update({ where: { id: w.id }, data: { archived: true } });
+    await two.here.db.workflow.update({ where: { id: w.id }, data: { archived: true } });
     expect(await alone.get(w.id)).toMatchObject({ archived: true });
     await expect(alone.get('no-such-workflow')).rejects.toMatchObject({ code: 'workflow.not_found' });
     await expect(states.get('no-such-workflow')).rejects.toMatchObject({ code: 'workflow.not_found' });
