@@ -53,6 +53,11 @@ export type SpineOptions = {
   inlinePayloadBytes?: number;
   /** SQLite only. @default 'FULL' */
   synchronous?: 'FULL' | 'NORMAL';
+  /**
+   * SQLite only: batches commit on a writer thread beside the event loop, or inline on the log's connection
+   * (log/sqliteWriter.ts). @default 'thread'
+   */
+  sqliteWriter?: 'thread' | 'inline';
   /** Apply pending migrations before opening. @default true */
   migrate?: boolean;
 };
@@ -99,7 +104,7 @@ export async function openSpine(opts: SpineOptions): Promise<Spine> {
   } else {
     const file = sqlitePathFromUrl(databaseUrl);
     if (opts.migrate !== false) migrateSqlite(file);
-    log = new SqliteEventLog(file, { maxPayloadBytes: opts.maxPayloadBytes, inlinePayloadBytes: opts.inlinePayloadBytes, synchronous: opts.synchronous });
+    log = new SqliteEventLog(file, { maxPayloadBytes: opts.maxPayloadBytes, inlinePayloadBytes: opts.inlinePayloadBytes, synchronous: opts.synchronous, writer: opts.sqliteWriter });
   }
   return spineOver(log);
 }

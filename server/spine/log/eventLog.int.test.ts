@@ -5,13 +5,7 @@ import { openSpine } from '@/server/spine';
 import { freshDatabaseUrl, testDbKind } from '@/server/testing/testDb';
 import { describeEventLogContract, sqlStorage } from './eventLog.contract';
 
-describeEventLogContract(
-  testDbKind(),
-  async (opts) => {
-    const url = opts?.url ?? (await freshDatabaseUrl());
-    return { url, spine: await openSpine({ databaseUrl: url, maxPayloadBytes: opts?.maxPayloadBytes, inlinePayloadBytes: opts?.inlinePayloadBytes }) };
-  },
-  sqlStorage(async (url, sql) => {
+const storage = sqlStorage(async (url, sql) => {
     if (url.startsWith('postgres')) {
       const c = new pg.Client({ connectionString: url });
       await c.connect();
@@ -28,5 +22,15 @@ describeEventLogContract(
     } finally {
       db.close();
     }
-  }),
-);
+});
+
+// On SQLite the contract holds for both writers: the writer thread (the default) and inline on the log's connection.
+for (const writer of testDbKind() === 'sqlite' ? (['thread', 'inline'] as const) : [undefined])
+  describeEventLogContract(
+    writer ? `${testDbKind()}, ${writer} writer` : testDbKind(),
+    async (opts) => {
+      const url = opts?.url ?? (await freshDatabaseUrl());
+      return { url, spine: await openSpine({ databaseUrl: url, maxPayloadBytes: opts?.maxPayloadBytes, inlinePayloadBytes: opts?.inlinePayloadBytes, sqliteWriter: writer }) };
+    },
+    storage,
+  );

@@ -158,10 +158,11 @@ export abstract class BaseEventLog implements EventLog {
   private readonly committer: GroupCommitter<PreparedEvent, AppendResult[]>;
   private readonly listeners = new Set<CommitListener>();
 
-  constructor(opts: LogOptions) {
+  /** `commitsInFlight`: batches `commitBatch` may be given before the previous one returned (it must finish them in order). */
+  constructor(opts: LogOptions, commitsInFlight = 1) {
     this.maxPayloadBytes = opts.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
     this.inlinePayloadBytes = Math.min(opts.inlinePayloadBytes ?? DEFAULT_INLINE_PAYLOAD_BYTES, this.maxPayloadBytes);
-    this.committer = new GroupCommitter((batch) => this.commitBatch(batch));
+    this.committer = new GroupCommitter((batch) => this.commitBatch(batch), { inFlight: commitsInFlight });
   }
 
   append(inputs: AppendInput[]): Promise<AppendResult[]> {

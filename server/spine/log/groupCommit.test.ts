@@ -46,4 +46,80 @@ describe('GroupCommitter', () => {
     await expect(pending).resolves.toBe(1);
     await expect(gc.submit([2])).rejects.toThrow(/closed/);
   });
+
+  it('with two batches in flight, appends made during a commit start committing before it returns', async () => {
+    const started: number[][][] = [];
+    const gates: Array<() => void> = [];
+    const gc = new GroupCommitter<number, number>(
+      async (batch) => {
+        started.push(batch);
+        await new Promise<void>((r) => gates.push(r));
+        return batch.map((items) => ({ ok: true as const, value: items[0]! }));
+      },
+      { inFlight: 2 },
+    );
+    const first = gc.submit([1]);
+    await new Promise((r) => setImmediate(r));
+    const second = gc.submit([2]);
+    await new Promise((r) => setImmediate(r));
+    const third = gc.submit([3]);
+    await new Promise((r) => setImmediate(r));
+    // The first is still committing; the second went out beside it; the third waits for a free slot.
+    expect(started).toEqual([[[1]], [[2]]]);
+    gates.shift()!();
+    await expect(first).resolves.toBe(1);
+    await new Promise((r) => setImmediate(r));
+    expect(started).toEqual([[[1]], [[2]], [[3]]]);
+    gates.shift()!();
+    gates.shift()!();
+    await expect(Promise.all([second, third])).resolves.toEqual([2, 3]);
+  });
+
+  it('acknowledges a large batch a chunk per turn, so the first callers’ next appends commit while later ones wait', async () => {
+    const started: number[] = [];
+    const gc = new GroupCommitter<number, number>(
+      async (batch) => {
+        started.push(batch.length);
+        return batch.map((items) => ({ ok: true as const, value: items[0]! }));
+      },
+      { inFlight: 2 },
+    );
+    const acked: number[] = [];
+    const follow: Promise<number>[] = [];
+    const all = Array.from({ length: 100 }, (_, i) =>
+      gc.submit([i]).then((v) => {
+        acked.push(v);
+        // The first caller appends again at once: that append must be launched before the last caller is acknowledged.
+        if (v === 0) follow.push(gc.submit([1000]).then((x) => (acked.push(x), x)));
+        return v;
+      }),
+    );
+    await Promise.all(all);
+    await Promise.all(follow);
+    expect(started[0]).toBe(100);
+    expect(started[1]).toBe(1);
+    expect(acked.indexOf(1000)).toBeLessThan(acked.indexOf(99));
+    expect([...acked].filter((v) => v !== 1000)).toEqual(Array.from({ length: 100 }, (_, i) => i));
+  });
+
+  it('close waits for batches in flight and for their acknowledgements', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const gc = new GroupCommitter<number, number>(
+      async (batch) => {
+        await gate;
+        return batch.map(() => ({ ok: true as const, value: 7 }));
+      },
+      { inFlight: 2 },
+    );
+    const pending = Array.from({ length: 80 }, (_, i) => gc.submit([i]));
+    let closed = false;
+    const closing = gc.close().then(() => (closed = true));
+    await new Promise((r) => setImmediate(r));
+    expect(closed).toBe(false);
+    release();
+    await closing;
+    const settled = await Promise.allSettled(pending);
+    expect(settled.every((r) => r.status === 'fulfilled')).toBe(true);
+  });
 });

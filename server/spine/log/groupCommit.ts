@@ -13,34 +13,76 @@ export type CommitOutcome<R> = { ok: true; value: R } | { ok: false; error: unkn
 
 type Pending<I, R> = { items: I[]; resolve: (r: R) => void; reject: (e: unknown) => void };
 
+export type GroupCommitOptions = {
+  /** @default 4096 */
+  maxItemsPerBatch?: number;
+  /**
+   * Batches committing at once. Above 1 the commit function must complete batches in the order it was
+   * given them (the SQLite writer thread does: one queue, one connection). @default 1
+   */
+  inFlight?: number;
+};
+
+/** Submissions acknowledged per turn of the event loop once a batch has committed (see `settleInTurns`). */
+const SETTLE_CHUNK = 32;
+
 export class GroupCommitter<I, R> {
   private queue: Pending<I, R>[] = [];
-  private running = false;
+  private inFlight = 0;
+  /** Batches launched and not yet fully acknowledged. */
+  private settling = 0;
+  private scheduled = false;
   private closed = false;
   private idle: Array<() => void> = [];
+  private readonly maxItemsPerBatch: number;
+  private readonly maxInFlight: number;
 
   constructor(
     private readonly commit: (batch: I[][]) => Promise<CommitOutcome<R>[]>,
-    private readonly maxItemsPerBatch = 4096,
-  ) {}
+    opts: GroupCommitOptions = {},
+  ) {
+    this.maxItemsPerBatch = opts.maxItemsPerBatch ?? 4096;
+    this.maxInFlight = Math.max(1, opts.inFlight ?? 1);
+  }
 
   submit(items: I[]): Promise<R> {
     if (this.closed) return Promise.reject(new Error('spine: log is closed'));
     return new Promise<R>((resolve, reject) => {
       this.queue.push({ items, resolve, reject });
-      if (!this.running) {
-        this.running = true;
-        // Let appends issued in the same tick join this batch.
-        setImmediate(() => void this.drain());
-      }
+      this.schedule();
     });
   }
 
   /** Stops accepting appends and resolves once every accepted append has committed or failed. */
   async close(): Promise<void> {
     this.closed = true;
-    if (!this.running && this.queue.length === 0) return;
+    if (this.settling === 0 && !this.scheduled && this.queue.length === 0) return;
     await new Promise<void>((r) => this.idle.push(r));
+  }
+
+  private schedule() {
+    if (this.scheduled || this.inFlight >= this.maxInFlight) return;
+    this.scheduled = true;
+    // Let appends issued in the same tick join this batch.
+    setImmediate(() => {
+      this.scheduled = false;
+      this.launch();
+    });
+  }
+
+  private launch() {
+    while (this.queue.length > 0 && this.inFlight < this.maxInFlight) {
+      const batch = this.takeBatch();
+      this.inFlight++;
+      this.settling++;
+      void this.commitAndSettle(batch, () => {
+        this.inFlight--;
+        if (this.queue.length > 0) this.launch();
+      }).then(() => {
+        this.settling--;
+        if (this.inFlight === 0 && this.settling === 0 && !this.scheduled && this.queue.length === 0) for (const r of this.idle.splice(0)) r();
+      });
+    }
   }
 
   private takeBatch(): Pending<I, R>[] {
@@ -55,28 +97,47 @@ export class GroupCommitter<I, R> {
     return this.queue.splice(0, n);
   }
 
-  private async drain(): Promise<void> {
-    while (this.queue.length > 0) {
-      const batch = this.takeBatch();
-      try {
-        const outcomes = await this.commit(batch.map((p) => p.items));
-        batch.forEach((p, i) => settle(p, outcomes[i]!));
-      } catch (error) {
-        if (batch.length === 1) batch[0]!.reject(error);
-        else {
-          for (const p of batch) {
-            try {
-              const [outcome] = await this.commit([p.items]);
-              settle(p, outcome!);
-            } catch (e) {
-              p.reject(e);
-            }
-          }
+  /** Commits a batch, calls `committed` once the writer is free for the next one, then acknowledges the batch. */
+  private async commitAndSettle(batch: Pending<I, R>[], committed: () => void): Promise<void> {
+    let outcomes: CommitOutcome<R>[];
+    try {
+      outcomes = await this.commit(batch.map((p) => p.items));
+    } catch (error) {
+      if (batch.length === 1) {
+        committed();
+        return batch[0]!.reject(error);
+      }
+      for (const p of batch) {
+        try {
+          const [outcome] = await this.commit([p.items]);
+          settle(p, outcome!);
+        } catch (e) {
+          p.reject(e);
         }
       }
+      committed();
+      return;
     }
-    this.running = false;
-    for (const r of this.idle.splice(0)) r();
+    committed();
+    if (this.maxInFlight === 1 || batch.length <= SETTLE_CHUNK) batch.forEach((p, i) => settle(p, outcomes[i]!));
+    else await this.settleInTurns(batch, outcomes);
+  }
+
+  /**
+   * With batches in flight beside the event loop, acknowledging a large batch all at once would let every
+   * caller's follow-up work run in one go, and its appends would all wait for the next batch while the
+   * writer idles. Acknowledged a chunk per turn, the appends of the first chunks are already committing
+   * while the later ones' callers run. (Two turns: a batch scheduled by a chunk's callers is launched in
+   * the turn after, before the next chunk.)
+   */
+  private async settleInTurns(batch: Pending<I, R>[], outcomes: CommitOutcome<R>[]): Promise<void> {
+    for (let at = 0; at < batch.length; at += SETTLE_CHUNK) {
+      if (at > 0) {
+        await new Promise((r) => setImmediate(r));
+        await new Promise((r) => setImmediate(r));
+      }
+      for (let i = at; i < Math.min(batch.length, at + SETTLE_CHUNK); i++) settle(batch[i]!, outcomes[i]!);
+    }
   }
 }
 

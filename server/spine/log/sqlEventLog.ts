@@ -128,8 +128,9 @@ export abstract class SqlEventLog extends BaseEventLog {
   constructor(
     protected readonly sql: SqlDialect,
     opts: LogOptions,
+    commitsInFlight = 1,
   ) {
-    super(opts);
+    super(opts, commitsInFlight);
     this.queries = queriesOver(sql, (text, params) => this.readOnly(text, params));
   }
 

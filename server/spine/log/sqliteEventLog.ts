@@ -12,7 +12,6 @@
  */
 import path from 'node:path';
 import type Database from 'better-sqlite3';
-import type { Statement } from 'better-sqlite3';
 import { openSqliteDatabase } from '@/server/db/sqlite';
 import type { LogOptions } from './eventLog';
 import type { AppendResult, BatchPlan, PreparedEvent } from './sequencer';
@@ -21,38 +20,21 @@ import type { BlobRef, PreparedBlob } from '../blobs';
 import { BlobFiles } from './blobFiles';
 import { sqlite } from './dialect';
 import type { Row } from './queries';
-import { SqlEventLog, commitSteps, driveSync } from './sqlEventLog';
+import { SqlEventLog } from './sqlEventLog';
+import { StatementCache, batchWriter, runPrepared } from './sqliteStatements';
+import { SqliteWriterThread } from './sqliteWriter';
 
 export type SqliteLogOptions = LogOptions & {
   /** @default 'FULL' */
   synchronous?: 'FULL' | 'NORMAL';
   /** Where blob files go. @default `<directory of the database file>/blobs` */
   blobDir?: string;
+  /**
+   * Where batches commit: on a writer thread with its own connection (sqliteWriter.ts), so the event loop
+   * runs on while a batch commits, or inline on this connection. @default 'thread'
+   */
+  writer?: 'thread' | 'inline';
 };
-
-/** A prepared statement and whether it returns rows (read once: better-sqlite3 asks the native side each time). */
-type Prepared = { st: Statement<unknown[]>; reader: boolean };
-
-/** Prepared statements by text; the port's ad-hoc queries are bounded by clearing. */
-class StatementCache {
-  private readonly stmts = new Map<string, Prepared>();
-  constructor(
-    private readonly db: Database.Database,
-    private readonly max: number,
-  ) {}
-  get(sql: string): Prepared {
-    let p = this.stmts.get(sql);
-    if (!p) {
-      const st = this.db.prepare<unknown[]>(sql);
-      p = { st, reader: st.reader };
-      if (this.stmts.size >= this.max) this.stmts.clear();
-      this.stmts.set(sql, p);
-    }
-    return p;
-  }
-}
-
-const run = ({ st, reader }: Prepared, params: unknown[]): Row[] => (reader ? (st.all(...params) as Row[]) : (st.run(...params), []));
 
 export class SqliteEventLog extends SqlEventLog {
   readonly dialect = 'sqlite' as const;
@@ -62,18 +44,20 @@ export class SqliteEventLog extends SqlEventLog {
   private readonly own: StatementCache;
   /** The query port's statements. */
   private readonly ported: StatementCache;
-  private readonly writeBatch: (batch: PreparedEvent[][]) => BatchPlan;
+  /** The inline writer, or null when batches commit on the writer thread. */
+  private readonly writeBatch: ((batch: PreparedEvent[][]) => BatchPlan) | null;
+  private readonly writer: SqliteWriterThread | null;
 
   constructor(file: string, opts: SqliteLogOptions = {}) {
-    super(sqlite, opts);
+    // The writer thread takes the next batch while this one's reply is on its way (sqliteWriter.ts).
+    super(sqlite, opts, (opts.writer ?? 'thread') === 'thread' ? 2 : 1);
     this.db = openSqliteDatabase(file, opts.synchronous ?? 'FULL');
     this.blobs = new BlobFiles(opts.blobDir ?? path.join(path.dirname(file), 'blobs'));
     this.own = new StatementCache(this.db, 500);
     this.ported = new StatementCache(this.db, 200);
-    // Synchronous from BEGIN IMMEDIATE to COMMIT: no other statement on this connection runs in between.
-    this.writeBatch = this.db.transaction((batch: PreparedEvent[][]) =>
-      driveSync(commitSteps(sqlite, batch, Date.now()), (s) => run(this.own.get(s.sql), s.params)),
-    ).immediate as unknown as (batch: PreparedEvent[][]) => BatchPlan;
+    const threaded = (opts.writer ?? 'thread') === 'thread';
+    this.writer = threaded ? new SqliteWriterThread(file, opts.synchronous ?? 'FULL') : null;
+    this.writeBatch = threaded ? null : batchWriter(this.db, this.own);
   }
 
   get databaseUrl(): string {
@@ -81,7 +65,13 @@ export class SqliteEventLog extends SqlEventLog {
   }
 
   protected async exec(sql: string, params: unknown[]): Promise<Row[]> {
-    return run(this.own.get(sql), params);
+    const p = this.own.get(sql);
+    // A write here would wait (synchronously) for the writer thread's lock: it goes to that thread instead.
+    if (this.writer && !p.st.readonly) {
+      await this.writer.exec(sql, params);
+      return [];
+    }
+    return runPrepared(p, params);
   }
 
   protected async readOnly(sql: string, params: unknown[]): Promise<Row[]> {
@@ -91,12 +81,13 @@ export class SqliteEventLog extends SqlEventLog {
   }
 
   protected async commitBatch(batch: PreparedEvent[][]): Promise<CommitOutcome<AppendResult[]>[]> {
-    const plan = this.writeBatch(batch);
-    if (plan.events.length > 0) this.notify(plan.head.seq, plan.events);
-    return plan.outcomes;
+    const { head, events, outcomes } = this.writer ? await this.writer.commit(batch) : this.writeBatch!(batch);
+    if (events.length > 0) this.notify(head.seq, events);
+    return outcomes;
   }
 
   protected async closeDatabase(): Promise<void> {
+    await this.writer?.close();
     this.db.close();
   }
 
