@@ -122,4 +122,23 @@ describe('GroupCommitter', () => {
     const settled = await Promise.allSettled(pending);
     expect(settled.every((r) => r.status === 'fulfilled')).toBe(true);
   });
+
+  it('close resolves when a batch in flight took the appends a scheduled turn was meant for', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const gc = new GroupCommitter<number, number>(
+      async (batch) => {
+        if (batch.flat().includes(1)) await gate;
+        return batch.map(() => ({ ok: true as const, value: 1 }));
+      },
+      { inFlight: 2 },
+    );
+    const first = gc.submit([1]);
+    await new Promise((r) => setImmediate(r));
+    const second = gc.submit([2]); // schedules a turn; the first batch's return takes it before that turn
+    const closing = gc.close();
+    release();
+    await expect(Promise.race([closing.then(() => 'closed'), new Promise((r) => setTimeout(() => r('hung'), 500))])).resolves.toBe('closed');
+    await expect(Promise.all([first, second])).resolves.toEqual([1, 1]);
+  });
 });

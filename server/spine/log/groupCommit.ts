@@ -67,6 +67,8 @@ export class GroupCommitter<I, R> {
     setImmediate(() => {
       this.scheduled = false;
       this.launch();
+      // A batch that finished meanwhile may already have taken what this turn was scheduled for.
+      this.maybeIdle();
     });
   }
 
@@ -80,9 +82,13 @@ export class GroupCommitter<I, R> {
         if (this.queue.length > 0) this.launch();
       }).then(() => {
         this.settling--;
-        if (this.inFlight === 0 && this.settling === 0 && !this.scheduled && this.queue.length === 0) for (const r of this.idle.splice(0)) r();
+        this.maybeIdle();
       });
     }
+  }
+
+  private maybeIdle() {
+    if (this.settling === 0 && !this.scheduled && this.queue.length === 0) for (const r of this.idle.splice(0)) r();
   }
 
   private takeBatch(): Pending<I, R>[] {
