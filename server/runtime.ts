@@ -44,7 +44,7 @@ export function getRuntime(): Promise<Runtime> {
 
 async function startRuntime(): Promise<Runtime> {
   const e = env();
-  const spine = await openSpine({ databaseUrl: e.DATABASE_URL, maxPayloadBytes: e.SPINE_MAX_PAYLOAD_BYTES, inlinePayloadBytes: e.SPINE_INLINE_PAYLOAD_BYTES, synchronous: e.SPINE_SQLITE_SYNCHRONOUS });
+  const spine = await openSpine({ databaseUrl: e.DATABASE_URL, maxPayloadBytes: e.SPINE_MAX_PAYLOAD_BYTES, inlinePayloadBytes: e.SPINE_INLINE_PAYLOAD_BYTES, synchronous: e.SPINE_SQLITE_SYNCHRONOUS, sqliteWriter: e.SPINE_SQLITE_WRITER });
   // Before the engine and the seed commit anything: the checkpointer follows commits from the first one.
   const audit = openAudit(spine, auditOptionsFromEnv(process.env, spine));
   const db = createDb(e.DATABASE_URL);

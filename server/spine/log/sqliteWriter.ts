@@ -130,6 +130,8 @@ export class SqliteWriterThread {
 
   async close(): Promise<void> {
     if (!this.stopped) await this.request({ op: 'close' }).catch(() => undefined);
+    // Held until the thread has exited: unreferenced, a process with nothing else to do would end first.
+    this.worker.ref();
     await this.exited;
   }
 
