@@ -45,7 +45,8 @@ const BRANCH_AGENTS = ['case-law', 'financial-impact', 'regulatory-risk', 'prece
 type Env = { label: string; spine: Spine; db: Db; service: EngineService; ended: Map<string, () => void>; done: Set<string>; close: () => Promise<void> };
 
 async function openEnv(label: string, url: string, latencyMs: number): Promise<Env> {
-  const spine = await openSpine({ databaseUrl: url });
+  // SPINE_SQLITE_WRITER=thread measures the SQLite log with its writer thread (the default commits inline).
+  const spine = await openSpine({ databaseUrl: url, sqliteWriter: process.env.SPINE_SQLITE_WRITER === 'thread' ? 'thread' : undefined });
   const db = createDb(url);
   const ended = new Map<string, () => void>();
   const done = new Set<string>();

@@ -23,8 +23,8 @@ export const SpineEnv = z.object({
    * process crash (kill -9) but the last commits may be lost on power loss; faster.
    */
   SPINE_SQLITE_SYNCHRONOUS: z.enum(['FULL', 'NORMAL']).default('FULL'),
-  /** SQLite: `thread` commits batches on a writer thread beside the event loop, `inline` on the main connection. */
-  SPINE_SQLITE_WRITER: z.enum(['thread', 'inline']).default('thread'),
+  /** SQLite: `inline` commits batches on the main connection, `thread` on a writer thread beside the event loop. */
+  SPINE_SQLITE_WRITER: z.enum(['thread', 'inline']).default('inline'),
   /** First admin, created at start when no admin exists. */
   SPINE_ADMIN_EMAIL: z.string().email().optional(),
   SPINE_ADMIN_PASSWORD: z.string().min(10).optional(),

@@ -54,8 +54,8 @@ export type SpineOptions = {
   /** SQLite only. @default 'FULL' */
   synchronous?: 'FULL' | 'NORMAL';
   /**
-   * SQLite only: batches commit on a writer thread beside the event loop, or inline on the log's connection
-   * (log/sqliteWriter.ts). @default 'thread'
+   * SQLite only: batches commit inline on the log's connection, or on a writer thread beside the event loop
+   * (log/sqliteWriter.ts: more throughput, more latency and memory). @default 'inline'
    */
   sqliteWriter?: 'thread' | 'inline';
   /** Apply pending migrations before opening. @default true */

@@ -24,7 +24,7 @@ const storage = sqlStorage(async (url, sql) => {
     }
 });
 
-// On SQLite the contract holds for both writers: the writer thread (the default) and inline on the log's connection.
+// On SQLite the contract holds for both writers: inline on the log's connection (the default) and the writer thread.
 for (const writer of testDbKind() === 'sqlite' ? (['thread', 'inline'] as const) : [undefined])
   describeEventLogContract(
     writer ? `${testDbKind()}, ${writer} writer` : testDbKind(),

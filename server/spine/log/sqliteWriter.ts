@@ -1,5 +1,6 @@
 /**
- * The SQLite log's writer thread: the commit of every group-commit batch (the sequencer, the hash chain,
+ * The SQLite log's writer thread (opt-in: `SPINE_SQLITE_WRITER=thread`; see sqliteEventLog.ts for what it
+ * costs and buys): the commit of every group-commit batch (the sequencer, the hash chain,
  * the inserts and the fsync) runs on a worker thread with its own connection, so the event loop goes on
  * with agent timers, HTTP requests and the engine's next decisions while a batch commits. Reads stay on the
  * log's own connection: WAL lets them run beside the writer, and a reply arrives only after its COMMIT, so
