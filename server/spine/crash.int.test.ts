@@ -10,11 +10,14 @@ import { freeUrlPort } from '@/server/testing/net';
 import { freshDatabaseUrl, testDbKind } from '@/server/testing/testDb';
 import { spawnTs, waitForLine } from '@/server/testing/processes';
 
-describe(`crash safety (${testDbKind()})`, () => {
+// On SQLite, for both writers: inline (the default) and the writer thread (SPINE_SQLITE_WRITER=thread).
+const writers = testDbKind() === 'sqlite' ? (['inline', 'thread'] as const) : (['inline'] as const);
+
+describe.each(writers)(`crash safety (${testDbKind()}, %s writer)`, (writer) => {
   it('after kill -9 mid-stream and a restart, every acknowledged event is there and the chain verifies', async () => {
     const url = await freshDatabaseUrl();
     const port = await freeUrlPort();
-    const server = spawnTs('server/testing/spineServer.ts', [String(port)], { DATABASE_URL: url });
+    const server = spawnTs('server/testing/spineServer.ts', [String(port)], { DATABASE_URL: url, SPINE_SQLITE_WRITER: writer });
     await waitForLine(server, /ready (\d+)/, 60_000);
     const base = `http://127.0.0.1:${port}/api/v1/events`;
     const acked = new Map<number, string>();
@@ -48,7 +51,7 @@ describe(`crash safety (${testDbKind()})`, () => {
     expect(inFlightAtKill, 'appends in flight at the kill').toBe(8);
     expect(failures, 'clients that lost the server mid-stream').toBe(8);
 
-    const spine = await openSpine({ databaseUrl: url });
+    const spine = await openSpine({ databaseUrl: url, sqliteWriter: writer });
     try {
       const head = await spine.head();
       expect(head).toBeGreaterThanOrEqual(Math.max(...acked.keys()));
