@@ -136,7 +136,7 @@ export class SqliteWriterThread {
     await this.exited;
   }
 
-  private request(req: { op: 'commit'; batch: PreparedEvent[][] } | { op: 'exec'; sql: string; params: unknown[] } | { op: 'close' }): Promise<WriterReply> {
+  private request(req: WriterRequest extends infer R ? (R extends unknown ? Omit<R, 'id'> : never) : never): Promise<WriterReply> {
     if (this.stopped) return Promise.reject(this.stopped);
     const id = this.nextId++;
     return new Promise<WriterReply>((resolve, reject) => {
