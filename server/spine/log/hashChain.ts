@@ -18,9 +18,84 @@ export const GENESIS_HASH = '0'.repeat(64);
 export const MAX_JSON_DEPTH = 64;
 
 export function canonicalJson(value: unknown): string {
-  return write(value, 0, '$');
+  try {
+    return fast(value, 0);
+  } catch (error) {
+    if (error !== NOT_JSON) throw error;
+    // Walk again, naming where: the fast writer builds no paths for the values that are fine.
+    write(value, 0, '$');
+    throw new TypeError('$ is not JSON');
+  }
 }
 
+const NOT_JSON = new Error('not JSON');
+
+/** The canonical text, or NOT_JSON thrown at the first value that is not plain JSON. */
+function fast(v: unknown, depth: number): string {
+  switch (typeof v) {
+    case 'string':
+      return JSON.stringify(v);
+    case 'number':
+      if (!Number.isFinite(v)) throw NOT_JSON;
+      return String(v);
+    case 'boolean':
+      return v ? 'true' : 'false';
+    case 'object': {
+      if (v === null) return 'null';
+      if (depth >= MAX_JSON_DEPTH) throw NOT_JSON;
+      if (Array.isArray(v)) {
+        if (v.length === 0) return '[]';
+        let out = '[' + fast(v[0], depth + 1);
+        for (let i = 1; i < v.length; i++) out += ',' + fast(v[i], depth + 1);
+        return out + ']';
+      }
+      const proto = Object.getPrototypeOf(v);
+      if (proto !== Object.prototype && proto !== null) throw NOT_JSON;
+      const obj = v as Record<string, unknown>;
+      const keys = Object.keys(obj);
+      if (keys.length > 1) keys.sort();
+      let out = '{';
+      for (const k of keys) {
+        const x = obj[k];
+        if (x === undefined) continue;
+        out += (out.length > 1 ? ',' : '') + JSON.stringify(k) + ':' + fast(x, depth + 1);
+      }
+      return out + '}';
+    }
+    default:
+      throw NOT_JSON;
+  }
+}
+
+/**
+ * The canonical text of `{ ...obj, [key]: <n> }` around the place of `<n>`, for a number known only later:
+ * `before + String(n) + after` is `canonicalJson({ ...obj, [key]: n })` without writing the rest again.
+ * `obj` is a plain object (throws as canonicalJson does when it is not JSON).
+ */
+export function canonicalSlot(obj: Record<string, unknown>, key: string): [before: string, after: string] {
+  const keys = Object.keys(obj).filter((k) => k !== key && obj[k] !== undefined);
+  keys.push(key);
+  keys.sort();
+  let out = '{';
+  let before = '';
+  try {
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i]!;
+      out += (i ? ',' : '') + JSON.stringify(k) + ':';
+      if (k === key) {
+        before = out;
+        out = '';
+      } else out += fast(obj[k], 1);
+    }
+  } catch (error) {
+    if (error !== NOT_JSON) throw error;
+    canonicalJson(obj);
+    throw error;
+  }
+  return [before, out + '}'];
+}
+
+/** The slow walk that names the first value that is not plain JSON (`$.a.b[2]`) in the TypeError it throws. */
 function write(v: unknown, depth: number, path: string): string {
   switch (typeof v) {
     case 'string':
