@@ -164,6 +164,22 @@ export function describeEventLogContract(name: string, open: OpenSpine, storage:
       expect(await spine.head()).toBe(0);
     });
 
+    it('writes the seq an earlier event of the append received into basedOnSeq, as canonical stored text', async () => {
+      const { spine, url } = await fresh();
+      await spine.publish({ type: 'x.before' });
+      const [started, dispatched] = await spine.append([
+        { type: 'run.started', runId: 'r1', payload: { state: {} } },
+        { type: 'task.dispatched', runId: 'r1', basedOnIndex: 0, payload: { zeta: { b: 2, a: 1 }, attempt: 1, nodeId: 'n' } },
+      ]);
+      const [event] = await spine.read({ after: started!.seq, limit: 1 });
+      expect(event).toMatchObject({ seq: dispatched!.seq, payload: { zeta: { a: 1, b: 2 }, attempt: 1, nodeId: 'n', basedOnSeq: started!.seq } });
+      expect(await storage.storedPayload(url, dispatched!.seq)).toBe(canonicalJson({ attempt: 1, basedOnSeq: started!.seq, nodeId: 'n', zeta: { a: 1, b: 2 } }));
+      expect(await spine.verify()).toMatchObject({ ok: true, checked: 3 });
+      await expect(spine.append([{ type: 'task.dispatched', runId: 'r1', basedOnIndex: 0, payload: {} }])).rejects.toMatchObject({ code: 'event.invalid', httpStatus: 400 });
+      await expect(spine.append([{ type: 'a.first' }, { type: 'b.second', basedOnIndex: 2, payload: {} }])).rejects.toMatchObject({ code: 'event.invalid' });
+      expect(await spine.head()).toBe(3);
+    });
+
     it('rejects a payload over the limit with 413 and stores nothing', async () => {
       const { spine } = await fresh({ maxPayloadBytes: 2048 });
       await expect(spine.publish({ type: 'big.blob', payload: { s: 'x'.repeat(3000) } })).rejects.toMatchObject({ code: 'event.payload_too_large', httpStatus: 413 });

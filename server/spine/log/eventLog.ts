@@ -16,7 +16,7 @@ import { PayloadTooLargeError, SpineError, ValidationError } from '@/server/erro
 import { AppendInput, type EventFilter, type Json, type SpineEvent } from '../events';
 import type { Envelope } from '../envelope';
 import { blobMatches, blobRefOf, blobStub, prepareBlob, usesReservedBlobKey, BLOB_KEY, type BlobRef, type PreparedBlob } from '../blobs';
-import { canonicalJson, type VerifyResult } from './hashChain';
+import { canonicalJson, canonicalSlot, type VerifyResult } from './hashChain';
 import { GroupCommitter, type CommitOutcome } from './groupCommit';
 import type { AppendResult, PreparedEvent } from './sequencer';
 import type { RunIndexRow } from '../runIndex';
@@ -97,9 +97,16 @@ export function prepareInputs(inputs: unknown[], maxPayloadBytes: number, inline
       throw new ValidationError('event.invalid', `${where}${issue.message}`, { index, issues: parsed.error.issues });
     }
     const e = parsed.data;
+    if (e.basedOnIndex !== undefined && e.basedOnIndex >= index)
+      throw new ValidationError('event.invalid', `basedOnIndex: ${e.basedOnIndex} does not name an earlier event of this append`, { index });
     let payloadText: string;
+    // A dispatch whose basedOnSeq the log writes keeps its text in two halves around that number (sequencer.ts).
+    let slot: [string, string] | undefined;
     try {
-      payloadText = canonicalJson(e.payload);
+      if (e.basedOnIndex !== undefined && isPlainObject(e.payload)) {
+        slot = canonicalSlot(e.payload, 'basedOnSeq');
+        payloadText = `${slot[0]}0${slot[1]}`;
+      } else payloadText = canonicalJson(e.payload);
     } catch (err) {
       throw new ValidationError('event.invalid', `payload: ${(err as Error).message.replace(/^\$/, 'payload')}`, { index });
     }
@@ -110,6 +117,9 @@ export function prepareInputs(inputs: unknown[], maxPayloadBytes: number, inline
       throw new PayloadTooLargeError('event.payload_too_large', `payload is ${bytes} bytes; the limit is ${maxPayloadBytes}`, { index, bytes, limit: maxPayloadBytes });
     let blob: PreparedBlob | undefined;
     if (bytes > inlinePayloadBytes) {
+      // A blob is written before its seq is known: it keeps the payload as given (sequencer.ts, withBasedOnSeq).
+      if (slot) payloadText = canonicalJson(e.payload);
+      slot = undefined;
       blob = prepareBlob(payloadText);
       payloadText = blobStub(e.payload as Json, blob);
     }
@@ -127,9 +137,12 @@ export function prepareInputs(inputs: unknown[], maxPayloadBytes: number, inline
       id: e.id ?? null,
       basedOnIndex: e.basedOnIndex ?? null,
       ...(blob && { blob }),
+      ...(slot && { payloadSlot: slot }),
     };
   });
 }
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /** A blob found wrong while reading: the event cannot be served with its real payload. */
 function unreadable(seq: number, ref: BlobRef, problem: 'missing' | 'mismatch'): SpineError {

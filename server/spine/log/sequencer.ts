@@ -38,6 +38,8 @@ export type PreparedEvent = {
   basedOnIndex: number | null;
   /** Set when the payload is over the inline limit: written before (SQLite) or with (PostgreSQL) the row. */
   blob?: PreparedBlob;
+  /** With `basedOnIndex` on an object payload: the canonical text around the value of `basedOnSeq` (canonicalSlot). */
+  payloadSlot?: [string, string];
 };
 
 /** UUIDv7 with random bytes drawn from a pool: one getRandomValues call per 256 ids instead of one each. */
@@ -195,7 +197,7 @@ function withBasedOnSeq(e: PreparedEvent, seq: number | undefined): PreparedEven
   if (e.blob) return e;
   if (seq === undefined || e.payload === null || typeof e.payload !== 'object' || Array.isArray(e.payload)) return e;
   const payload = { ...e.payload, basedOnSeq: seq };
-  return { ...e, payload, payloadText: canonicalJson(payload) };
+  return { ...e, payload, payloadText: e.payloadSlot ? e.payloadSlot[0] + String(seq) + e.payloadSlot[1] : canonicalJson(payload) };
 }
 
 export function toEvent(row: StoredRow, payload: Json, time?: string): SpineEvent {
