@@ -6,7 +6,7 @@
  * The payload is hashed as the exact text stored (canonical JSON, written once at append), so
  * verification never depends on how a database re-serializes JSON.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
@@ -153,7 +153,8 @@ export function hashRow(prevHash: string, r: ChainedRow): string {
     prevHash, r.seq, r.id, r.type, r.key, r.runId, r.causationId, r.sourceKind, r.sourceName, r.timeMs,
     r.envelopeVersion, r.idempotencyKey,
   ]);
-  return createHash('sha256').update(head).update('\n').update(r.payload).digest('hex');
+  // One-shot hash (no Hash object): half the cost per row of createHash().update()….digest().
+  return hash('sha256', `${head}\n${r.payload}`, 'hex');
 }
 
 export type VerifyResult = {
