@@ -198,10 +198,14 @@ function progressOf(n: NodeState): string {
   return `${n.status}|${n.attempt}|${n.handle ?? ''}|${n.failure ? 1 : 0}|${n.redispatch ? 1 : 0}|${n.lapsed ? 1 : 0}|${n.timedOut ? 1 : 0}|${n.dispatchSeq ?? ''}`;
 }
 
+/** A node's state, created pending on first use. (Module-level: a closure made per fold pays tsx's keepNames on every call.) */
+function nodeOf(s: RunState, id: string): NodeState {
+  return (s.nodes[id] ??= { status: 'pending', attempt: 0 });
+}
+
 function fold(wf: CompiledWorkflow, s: RunState, e: RunEvent & { key?: string | null }): void {
   s.lastSeq = Math.max(s.lastSeq, e.seq);
   if (e.envelopeVersion !== null && e.envelopeVersion > s.envelopeVersion) s.envelopeVersion = e.envelopeVersion;
-  const node = (id: string): NodeState => (s.nodes[id] ??= { status: 'pending', attempt: 0 });
   switch (e.type) {
     case 'run.started': {
       const p = e.payload;
@@ -232,7 +236,7 @@ function fold(wf: CompiledWorkflow, s: RunState, e: RunEvent & { key?: string | 
     case 'node.completed':
       if (e.payload.handle === 'error') {
         closeMap(wf, s, e.payload.nodeId, e.time);
-        if (e.payload.reason) node(e.payload.nodeId).error ??= e.payload.reason;
+        if (e.payload.reason) nodeOf(s, e.payload.nodeId).error ??= e.payload.reason;
       }
       complete(wf, s, e.payload.nodeId, e.payload.handle ?? 'default', e.time);
       return;
@@ -246,13 +250,13 @@ function fold(wf: CompiledWorkflow, s: RunState, e: RunEvent & { key?: string | 
         complete(wf, s, p.nodeId, 'default', e.time);
         return;
       }
-      const f = node(p.nodeId);
+      const f = nodeOf(s, p.nodeId);
       if (f.status !== 'pending') return;
       f.status = 'running';
       f.startedAt = e.time;
       (s.maps ??= {})[p.nodeId] = { items: p.items, concurrency: p.concurrency ?? 1, started: 0, running: 0, status: [], outputs: [], results: {}, closed: false };
       for (const id of body.nodes) {
-        const t = node(id);
+        const t = nodeOf(s, id);
         if (t.status === 'pending') Object.assign(t, { status: 'running', startedAt: e.time });
       }
       return;
@@ -272,7 +276,7 @@ function fold(wf: CompiledWorkflow, s: RunState, e: RunEvent & { key?: string | 
       return;
     }
     case 'task.dispatched': {
-      const n = node(e.payload.nodeId);
+      const n = nodeOf(s, e.payload.nodeId);
       n.status = 'running';
       n.attempt = e.payload.attempt;
       n.dispatchedVersion = e.payload.basedOnVersion ?? e.envelopeVersion ?? s.envelopeVersion;
@@ -286,7 +290,7 @@ function fold(wf: CompiledWorkflow, s: RunState, e: RunEvent & { key?: string | 
       return;
     }
     case 'task.completed': {
-      const n = node(e.payload.nodeId);
+      const n = nodeOf(s, e.payload.nodeId);
       if (n.status !== 'running' || n.attempt !== e.payload.attempt) return;
       n.output = e.payload.output;
       const inst = instanceOf(wf, e.payload.nodeId);
@@ -298,14 +302,14 @@ function fold(wf: CompiledWorkflow, s: RunState, e: RunEvent & { key?: string | 
       return;
     }
     case 'task.failed': {
-      const n = node(e.payload.nodeId);
+      const n = nodeOf(s, e.payload.nodeId);
       if (n.status !== 'running' || n.attempt !== e.payload.attempt) return;
       n.error = e.payload.error;
       n.failure = { error: e.payload.error, retryable: e.payload.retryable, ...(e.payload.retryAfterMs !== undefined && { retryAfterMs: e.payload.retryAfterMs }) };
       return;
     }
     case 'task.retried': {
-      const n = node(e.payload.nodeId);
+      const n = nodeOf(s, e.payload.nodeId);
       n.failure = undefined;
       if (e.payload.manual) {
         n.status = 'running';
@@ -318,7 +322,7 @@ function fold(wf: CompiledWorkflow, s: RunState, e: RunEvent & { key?: string | 
       return;
     }
     case 'task.stale': {
-      const n = node(e.payload.nodeId);
+      const n = nodeOf(s, e.payload.nodeId);
       if (e.payload.policy === 'rerun') n.redispatch = true;
       return;
     }
@@ -327,7 +331,7 @@ function fold(wf: CompiledWorkflow, s: RunState, e: RunEvent & { key?: string | 
       if (m) {
         const output = m.items.map((_, i) => (m.status[i] === 'done' ? (m.outputs[i] ?? null) : null));
         s.results[e.payload.nodeId] = output;
-        node(e.payload.nodeId).output = output;
+        nodeOf(s, e.payload.nodeId).output = output;
       }
       complete(wf, s, e.payload.nodeId, 'default', e.time);
       return;
@@ -337,7 +341,7 @@ function fold(wf: CompiledWorkflow, s: RunState, e: RunEvent & { key?: string | 
       return;
     case 'approval.requested': {
       const p = e.payload;
-      const n = node(p.nodeId);
+      const n = nodeOf(s, p.nodeId);
       n.status = 'waiting';
       n.startedAt = e.time;
       s.approvals[p.approvalId] = {
@@ -354,7 +358,7 @@ function fold(wf: CompiledWorkflow, s: RunState, e: RunEvent & { key?: string | 
       a.escalatedAt = p.escalatedAt;
       a.role = p.role;
       a.dueAt = p.dueAt;
-      node(p.nodeId).lapsed = false;
+      nodeOf(s, p.nodeId).lapsed = false;
       return;
     }
     case 'approval.decided': {
@@ -371,15 +375,15 @@ function fold(wf: CompiledWorkflow, s: RunState, e: RunEvent & { key?: string | 
     case 'timer.scheduled':
       s.timers[e.payload.timerId] = { dueAt: e.payload.dueAt, purpose: e.payload.purpose, nodeId: e.payload.nodeId, ...(e.id && { scheduledBy: e.id }) };
       if (e.payload.purpose === 'delay' && e.payload.nodeId) {
-        node(e.payload.nodeId).status = 'waiting';
-        node(e.payload.nodeId).startedAt = e.time;
+        nodeOf(s, e.payload.nodeId).status = 'waiting';
+        nodeOf(s, e.payload.nodeId).startedAt = e.time;
       }
       return;
     case 'timer.fired': {
       const t = s.timers[e.payload.timerId];
       if (!t) return;
       delete s.timers[e.payload.timerId];
-      const n = t.nodeId ? node(t.nodeId) : undefined;
+      const n = t.nodeId ? nodeOf(s, t.nodeId) : undefined;
       if (t.purpose === 'retry' && n && n.status === 'waiting') {
         n.status = 'running';
         n.redispatch = true;
@@ -436,7 +440,7 @@ function fold(wf: CompiledWorkflow, s: RunState, e: RunEvent & { key?: string | 
         s.gate = 'pending';
         s.keySeq = e.seq;
       }
-      const n = node(e.payload.nodeId);
+      const n = nodeOf(s, e.payload.nodeId);
       n.status = 'running';
       n.redispatch = true;
       n.failure = undefined;
