@@ -19,6 +19,16 @@ describe('canonicalJson', () => {
     expect(canonicalJson(forward)).toBe(canonicalJson(backward));
   });
 
+  it('orders keys as Array.prototype.sort does (code units), for few keys and for many', () => {
+    const pool = ['b', 'B', 'a', '_', 'é', 'e', 'Z', '10', '9', 'aa', 'a-b', 'ü', '😀', 'A', ''];
+    for (const n of [2, 5, 15, 40]) {
+      const keys = Array.from({ length: n }, (_, i) => `${pool[(i * 7) % pool.length]}${i >= pool.length ? i : ''}`);
+      const obj = Object.fromEntries(keys.map((k, i) => [k, i]));
+      const expected = `{${Object.keys(obj).sort().map((k) => `${JSON.stringify(k)}:${obj[k]}`).join(',')}}`;
+      expect(canonicalJson(obj)).toBe(expected);
+    }
+  });
+
   it('names where a value is not plain JSON', () => {
     expect(() => canonicalJson({ a: [1, Number.NaN] })).toThrow(new TypeError('$.a[1] is not a finite number'));
     expect(() => canonicalJson({ a: { when: new Date(0) } })).toThrow(new TypeError('$.a.when is not a plain JSON object'));

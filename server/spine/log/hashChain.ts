@@ -30,6 +30,26 @@ export function canonicalJson(value: unknown): string {
 
 const NOT_JSON = new Error('not JSON');
 
+/**
+ * An object's keys in code-unit order, as `Array.prototype.sort` orders strings. Payload objects have few
+ * keys: an insertion sort in place allocates nothing, where sort() copies the array (~7 % of what
+ * bench:engine allocated).
+ */
+function sortedKeys(obj: object): string[] {
+  const keys = Object.keys(obj);
+  if (keys.length > 24) return keys.sort();
+  for (let i = 1; i < keys.length; i++) {
+    const k = keys[i]!;
+    let j = i - 1;
+    while (j >= 0 && keys[j]! > k) {
+      keys[j + 1] = keys[j]!;
+      j--;
+    }
+    keys[j + 1] = k;
+  }
+  return keys;
+}
+
 /** The canonical text, or NOT_JSON thrown at the first value that is not plain JSON. */
 function fast(v: unknown, depth: number): string {
   switch (typeof v) {
@@ -52,8 +72,7 @@ function fast(v: unknown, depth: number): string {
       const proto = Object.getPrototypeOf(v);
       if (proto !== Object.prototype && proto !== null) throw NOT_JSON;
       const obj = v as Record<string, unknown>;
-      const keys = Object.keys(obj);
-      if (keys.length > 1) keys.sort();
+      const keys = sortedKeys(obj);
       let out = '{';
       for (const k of keys) {
         const x = obj[k];
