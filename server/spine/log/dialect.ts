@@ -71,7 +71,9 @@ export const sqlite: SqlDialect = {
   jsonArrayElements: (c, f, alias) => `json_each(${c}, '$.${field(f)}') ${alias}`,
   ilike: (c) => `${c} LIKE ? ESCAPE '\\'`,
   regexp: (c) => `${c} REGEXP ?`,
-  whereAny: (select, column, values) => values.map((v) => ({ sql: `${select} WHERE ${column} = ?`, params: [v] })),
+  // Many values go as one JSON array parameter (one statement, one prepared text whatever their number).
+  whereAny: (select, column, values) =>
+    values.length > 1 ? [{ sql: `${select} WHERE ${column} IN (SELECT value FROM json_each(?))`, params: [JSON.stringify(values)] }] : values.map((v) => ({ sql: `${select} WHERE ${column} = ?`, params: [v] })),
   lockHead: HEAD,
   insertEvents: (rows) => rows.map((r) => ({ sql: INSERT_EVENT, params: eventParams(r) })),
 };
