@@ -4,11 +4,22 @@
  */
 import { isSpineError } from '@/server/errors';
 
+/** The text of each response `json()` made, so the node:http adapter can write it without reading the web stream. */
+const texts = new WeakMap<Response, string>();
+
 export function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(body), {
+  const text = JSON.stringify(body);
+  const response = new Response(text, {
     status,
     headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers },
   });
+  texts.set(response, text);
+  return response;
+}
+
+/** The JSON text of a response made by `json()` whose body nobody has read, else undefined. */
+export function jsonTextOf(response: Response): string | undefined {
+  return response.bodyUsed ? undefined : texts.get(response);
 }
 
 export function toHttpError(e: unknown): Response {

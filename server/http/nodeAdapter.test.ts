@@ -8,7 +8,7 @@ import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readJsonBody } from './body';
-import { withErrorHandling } from './errors';
+import { json, withErrorHandling } from './errors';
 import { createNodeServer } from './nodeAdapter';
 
 const CHUNK = 64 * 1024;
@@ -88,5 +88,35 @@ describe('the node:http adapter', () => {
     socket.destroy();
     await new Promise((r) => setTimeout(r, 100));
     expect(seen).toHaveLength(4);
+  });
+
+  it('writes a json() answer as its text with its length, and still streams one whose body a handler read', async () => {
+    const server = createNodeServer([
+      { method: 'GET', path: '/made', handler: async () => json({ word: 'grüße', n: 1 }, 201, { 'x-extra': 'yes' }) },
+      {
+        method: 'GET',
+        path: '/read',
+        handler: async () => {
+          const made = json({ a: 1 });
+          const text = await made.text(); // its body is used: the adapter must not write the kept text as if it were not
+          return new Response(`${text}!`, { status: 200 });
+        },
+      },
+    ]);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    close = () => {
+      server.closeAllConnections();
+      server.close();
+    };
+    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const made = await fetch(`${origin}/made`);
+    const text = JSON.stringify({ word: 'grüße', n: 1 });
+    expect(made.status).toBe(201);
+    expect(made.headers.get('content-length')).toBe(String(Buffer.byteLength(text)));
+    expect(made.headers.get('x-extra')).toBe('yes');
+    expect(made.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(await made.text()).toBe(text);
+    const read = await fetch(`${origin}/read`);
+    expect(await read.text()).toBe('{"a":1}!');
   });
 });

@@ -6,6 +6,7 @@
 import http from 'node:http';
 import { withBufferedBody } from './body';
 import { PEER_HEADER } from './clientAddress';
+import { jsonTextOf } from './errors';
 
 /** Bodies up to this declared length are read whole before the handler runs (body.ts); longer or unsized ones stream. */
 const WHOLE_BODY_MAX = 64 * 1024;
@@ -102,6 +103,12 @@ export async function serveFetch(req: http.IncomingMessage, res: http.ServerResp
     // answer is out: the client can finish sending and read it, rather than meet a reset connection.
     if (body) res.once('finish', body.discard);
     const response = await route.handler(request, { params: Promise.resolve(params) as Promise<never> });
+    // A JSON answer (every hot route's) is written as the text it was made from: sized, one write, no stream reader.
+    const text = jsonTextOf(response);
+    if (text !== undefined) {
+      res.writeHead(response.status, { ...headers, ...Object.fromEntries(response.headers), 'content-length': String(Buffer.byteLength(text)) });
+      return void res.end(text);
+    }
     res.writeHead(response.status, { ...headers, ...Object.fromEntries(response.headers) });
     if (!response.body) return void res.end();
     // A stream (server-sent events) may wait long for its first chunk: the client gets its headers now.
