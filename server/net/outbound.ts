@@ -13,8 +13,12 @@
  */
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { BlockList, isIP } from 'node:net';
-import { Agent, fetch as undiciFetch } from 'undici';
+import type { Agent } from 'undici';
 import { ForbiddenError } from '@/server/errors';
+
+/** undici, loaded by the first outbound call: a process that makes none does not hold it (~8 MiB). */
+let undiciModule: Promise<typeof import('undici')> | undefined;
+const loadUndici = () => (undiciModule ??= import('undici'));
 
 const PRIVATE_V4: [string, number][] = [
   ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12], ['192.0.0.0', 24],
@@ -85,7 +89,7 @@ function guardedLookup(allow: AllowList) {
 }
 
 let agent: { spec: string | undefined; agent: Agent } | undefined;
-function dispatcher(): Agent {
+function dispatcher({ Agent }: typeof import('undici')): Agent {
   const spec = process.env.SPINE_OUTBOUND_ALLOW;
   if (!agent || agent.spec !== spec) agent = { spec, agent: new Agent({ connect: { lookup: guardedLookup(parseAllowList(spec)) as never }, connections: 64 }) };
   return agent.agent;
@@ -108,7 +112,8 @@ export async function outboundFetch(url: string, init: OutboundInit = {}): Promi
   if (isIP(host) && !allow.hosts.has(host) && isForbiddenAddress(host, allow))
     throw new ForbiddenError('outbound.private_address', `Requests to ${host} are refused (private or special address); an admin can allow it with SPINE_OUTBOUND_ALLOW`);
   try {
-    return (await undiciFetch(u, { ...init, redirect: 'manual', dispatcher: dispatcher() })) as unknown as Response;
+    const undici = await loadUndici();
+    return (await undici.fetch(u, { ...init, redirect: 'manual', dispatcher: dispatcher(undici) })) as unknown as Response;
   } catch (e) {
     const cause = (e as { cause?: { code?: string; message?: string } }).cause;
     if (cause?.code === 'ESPINEBLOCKED') throw new ForbiddenError('outbound.private_address', cause.message ?? 'refused');

@@ -37,7 +37,7 @@ export type { Span, SpanKind, SpanOutcome, WaterfallRow } from './waterfall';
 export type { AgentMetrics, Percentiles, MetricWindow } from './metrics';
 export type { TimelineSnapshot } from './timeline';
 /* OpenTelemetry export of the log's runs as traces and metrics (tracing/, off unless OTEL_EXPORTER_OTLP_ENDPOINT is set). */
-export { startTracing, type Tracing, type TracingOptions } from './tracing/exporter';
+export { startTracing, type Tracing, type TracingOptions } from './tracing/start';
 export { otelConfigFromEnv, type OtelConfig } from './tracing/config';
 export { AGENT_HEALTH_STATUSES, HEALTH_WINDOW_MS, type AgentHealth, type AgentHealthStatus, type AgentHealthInput } from './agentHealth';
 

@@ -13,8 +13,7 @@
  *
  * A server's tool list is kept for LIST_TTL_MS (one task lists it once, however many tools it offers).
  */
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { isSpineError, NotFoundError } from '@/server/errors';
 import { outboundFetch } from '@/server/net';
@@ -22,6 +21,10 @@ import type { Json } from '@/server/spine';
 import { NonRetryableAgentError } from '../errors';
 import type { AgentAdapter, AgentRecord, AgentTask } from '../adapter';
 import { OpenAiAgentConfig, type McpServerConfig } from './config';
+
+/** The SDK's client and transport, loaded by the first agent with MCP tools: a process with none does not hold them (~9 MiB). */
+let mcpSdk: Promise<[typeof import('@modelcontextprotocol/sdk/client/index.js'), typeof import('@modelcontextprotocol/sdk/client/streamableHttp.js')]> | undefined;
+const loadMcp = () => (mcpSdk ??= Promise.all([import('@modelcontextprotocol/sdk/client/index.js'), import('@modelcontextprotocol/sdk/client/streamableHttp.js')]));
 
 /** How long a server's tool list is reused. */
 const LIST_TTL_MS = 30_000;
@@ -48,6 +51,7 @@ export const guardedFetch = async (input: string | URL | Request, init: RequestI
 
 /** Connects, runs `fn`, closes; the guard's refusal fails for good, anything else (unreachable, 5xx) may be retried. */
 async function withClient<T>(server: McpServerConfig, fn: (c: Client) => Promise<T>, signal?: AbortSignal): Promise<T> {
+  const [{ Client }, { StreamableHTTPClientTransport }] = await loadMcp();
   const client = new Client({ name: 'spine', version: '1.0.0' });
   const transport = new StreamableHTTPClientTransport(new URL(server.url), { fetch: guardedFetch, ...(server.headers && { requestInit: { headers: server.headers } }) });
   try {

@@ -18,7 +18,7 @@
  * (function names `<server>__<tool>`), called through the same `AgentTools` (mcpTools.ts), so each MCP
  * call is a `task.tool_called` like an agent call.
  */
-import OpenAI from 'openai';
+import type OpenAIClient from 'openai';
 import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming, ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { isSpineError } from '@/server/errors';
@@ -29,6 +29,10 @@ import { validatorsOf } from '../schemas';
 import { OpenAiAgentConfig } from './config';
 import { renderPrompt } from './prompt';
 import { guardedFetch, mcpToolsOf } from './mcpTools';
+
+/** The SDK, loaded by the first call of an LLM agent: a process that calls none does not hold it (~10 MiB). */
+let openAiSdk: Promise<typeof import('openai')> | undefined;
+const loadOpenAi = () => (openAiSdk ??= import('openai'));
 
 /** How structured output is asked for, best first; an endpoint that refuses one level is asked with the next. */
 type FormatLevel = 'json_schema' | 'json_object' | 'none';
@@ -69,6 +73,7 @@ export class OpenAiAdapter implements AgentAdapter {
       throw new NonRetryableAgentError(`agent '${agent.name}' has an invalid config: ${i.path.join('.') || 'config'}: ${i.message}`);
     }
     const cfg = parsed.data;
+    const { default: OpenAI } = await loadOpenAi();
     const client = new OpenAI({ baseURL: cfg.baseUrl, apiKey: cfg.apiKey ?? 'none', maxRetries: 0, timeout: cfg.timeoutMs, fetch: guardedFetch, defaultHeaders: traceHeaders(task.trace) });
     const usage: AgentUsage = { inputTokens: 0, outputTokens: 0, model: cfg.model };
     const schema = cfg.output === 'json' ? outputSchemaOf(agent) : undefined;
@@ -168,11 +173,12 @@ export class OpenAiAdapter implements AgentAdapter {
   }
 
   /** One request; the SDK's errors mapped to the ones that steer Spine's retries. */
-  private async request(client: OpenAI, agent: AgentRecord, body: ChatCompletionCreateParamsNonStreaming, signal: AbortSignal): Promise<ChatCompletion> {
+  private async request(client: OpenAIClient, agent: AgentRecord, body: ChatCompletionCreateParamsNonStreaming, signal: AbortSignal): Promise<ChatCompletion> {
     try {
       return await client.chat.completions.create(body, { signal });
     } catch (e) {
       if (signal.aborted) throw signal.reason ?? e;
+      const { default: OpenAI } = await loadOpenAi();
       if (e instanceof OpenAI.APIConnectionTimeoutError) throw new Error(`agent '${agent.name}': the endpoint did not answer in time`, { cause: e });
       if (e instanceof OpenAI.APIConnectionError) {
         if (isSpineError(e.cause)) throw new NonRetryableAgentError(`agent '${agent.name}': ${e.cause.message}`, { cause: e.cause });

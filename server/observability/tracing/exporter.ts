@@ -23,7 +23,7 @@ import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk
 import { BasicTracerProvider, BatchSpanProcessor, RandomIdGenerator, type IdGenerator } from '@opentelemetry/sdk-trace-base';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import type { Spine, SpineEvent } from '@/server/spine';
-import { otelConfigFromEnv, type OtelConfig } from './config';
+import type { OtelConfig } from './config';
 import { RunSpanBuilder, type SpanRecord } from './runSpans';
 
 const SCOPE = 'spine';
@@ -56,29 +56,8 @@ export type Tracing = {
   stop(): Promise<void>;
 };
 
-export type TracingOptions = {
-  spine: Spine;
-  /** The variables to read (config.ts). @default process.env */
-  env?: Record<string, string | undefined>;
-  /**
-   * Whether this process exports now: the one that leads the engine (on PostgreSQL one instance at a time),
-   * so several instances on one database export each span once. A new leader picks up the runs in flight
-   * from the log. @default always
-   */
-  active?: () => boolean;
-};
-
-/**
- * Starts the export when the environment asks for it; null when it is off.
- * @example const tracing = await startTracing({ spine }); … await tracing?.stop();
- */
-export async function startTracing(opts: TracingOptions): Promise<Tracing | null> {
-  const config = otelConfigFromEnv(opts.env ?? process.env);
-  if (!config) return null;
-  return startExport(opts.spine, config, opts.active ?? (() => true));
-}
-
-async function startExport(spine: Spine, config: OtelConfig, active: () => boolean): Promise<Tracing> {
+/** The export itself, loaded by startTracing (start.ts) only when an OTLP endpoint is configured. */
+export async function startExport(spine: Spine, config: OtelConfig, active: () => boolean): Promise<Tracing> {
   // `spine` unless OTEL_SERVICE_NAME / OTEL_RESOURCE_ATTRIBUTES say otherwise (the detected resource wins a merge).
   const resource = resourceFromAttributes({ [ATTR_SERVICE_NAME]: 'spine' }).merge(detectResources({ detectors: [envDetector] }));
   const ids = new LogIds();
