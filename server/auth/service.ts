@@ -71,7 +71,7 @@ function parse<T extends z.ZodType>(schema: T, raw: unknown, code: string): z.in
   return r.data;
 }
 
-export function readCookie(req: Request, name: string): string | null {
+export function readCookie(req: { headers: { get(name: string): string | null } }, name: string): string | null {
   const header = req.headers.get('cookie');
   if (!header) return null;
   for (const part of header.split(';')) {
@@ -147,7 +147,7 @@ export function createAuthService(opts: { db: Db; spine: Spine; now?: () => numb
     },
 
     /** The actor behind a request, or null when it carries no valid session or key. */
-    async authenticate(req: Request): Promise<Actor | null> {
+    async authenticate(req: { headers: { get(name: string): string | null } }): Promise<Actor | null> {
       const auth = req.headers.get('authorization');
       const bearer = auth?.toLowerCase().startsWith('bearer ') ? auth.slice(7).trim() : null;
       const token = bearer ?? readCookie(req, SESSION_COOKIE);

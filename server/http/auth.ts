@@ -8,6 +8,7 @@
 import { ForbiddenError, UnauthenticatedError } from '@/server/errors';
 import { hasRole, SYSTEM_ACTOR, type Actor, type Role } from '@/server/auth/roles';
 import { matchesType } from '@/server/spine/events';
+import type { ApiRequest } from './body';
 import type { HttpServices } from './services';
 
 export type { Actor } from '@/server/auth/roles';
@@ -27,7 +28,7 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 export { isSameOrigin } from '@/server/auth';
 import { isSameOrigin } from '@/server/auth';
 
-export async function authorize(req: Request, services: HttpServices, need: Need): Promise<Actor> {
+export async function authorize(req: ApiRequest, services: HttpServices, need: Need): Promise<Actor> {
   if (!services.auth) return SYSTEM_ACTOR;
   const actor = await services.auth.authenticate(req);
   if (!actor) throw new UnauthenticatedError('auth.required', 'Sign in, or send Authorization: Bearer <api key>');

@@ -3,18 +3,29 @@
  * status. Anything that is not a SpineError is a 500 whose message is hidden (logged, not leaked).
  */
 import { isSpineError } from '@/server/errors';
+import type { ApiRequest } from './body';
+
+/**
+ * A JSON answer before it is a web Response. The hot routes' handlers return one: the node:http adapter
+ * writes it as it is, and `toResponse` makes the Response Next.js sends when it serves the same route.
+ */
+export type JsonReply = { readonly status: number; readonly text: string; readonly headers: Readonly<Record<string, string>> };
+
+export function reply(body: unknown, status = 200, headers: Record<string, string> = {}): JsonReply {
+  return { status, text: JSON.stringify(body), headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers } };
+}
 
 /** The text of each response `json()` made, so the node:http adapter can write it without reading the web stream. */
 const texts = new WeakMap<Response, string>();
 
-export function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
-  const text = JSON.stringify(body);
-  const response = new Response(text, {
-    status,
-    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers },
-  });
-  texts.set(response, text);
+export function toResponse(r: JsonReply): Response {
+  const response = new Response(r.text, { status: r.status, headers: r.headers });
+  texts.set(response, r.text);
   return response;
+}
+
+export function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
+  return toResponse(reply(body, status, headers));
 }
 
 /** The JSON text of a response made by `json()` whose body nobody has read, else undefined. */
@@ -22,14 +33,18 @@ export function jsonTextOf(response: Response): string | undefined {
   return response.bodyUsed ? undefined : texts.get(response);
 }
 
-export function toHttpError(e: unknown): Response {
+export function errorReply(e: unknown): JsonReply {
   if (isSpineError(e)) {
     const body: { code: string; message: string; details?: unknown } = { code: e.code, message: e.httpStatus >= 500 ? 'Internal error' : e.message };
     if (e.httpStatus < 500 && e.details !== undefined && isPlainDetails(e.details)) body.details = e.details;
-    return json({ error: body }, e.httpStatus);
+    return reply({ error: body }, e.httpStatus);
   }
   console.error('spine: unhandled error', e);
-  return json({ error: { code: 'internal', message: 'Internal error' } }, 500);
+  return reply({ error: { code: 'internal', message: 'Internal error' } }, 500);
+}
+
+export function toHttpError(e: unknown): Response {
+  return toResponse(errorReply(e));
 }
 
 function isPlainDetails(d: unknown): boolean {
@@ -51,4 +66,24 @@ export function withErrorHandling<C>(handler: Handler<C>): Handler<C> {
       return toHttpError(e);
     }
   };
+}
+
+/** A hot route's handler: what it reads of the request is an ApiRequest, what it answers a JsonReply (its errors too: `withErrorReply`). */
+export type ReplyHandler<C = unknown> = (req: ApiRequest, ctx: C) => Promise<JsonReply>;
+
+/** Wraps a reply handler so every thrown error becomes the standard JSON error reply. */
+export function withErrorReply<C>(handler: ReplyHandler<C>): ReplyHandler<C> {
+  return async (req, ctx) => {
+    try {
+      return await handler(req, ctx);
+    } catch (e) {
+      return errorReply(e);
+    }
+  };
+}
+
+/** The route-file handler of a reply handler (Next.js): the same answers, errors included, as Responses. */
+export function asHandler<C>(handler: ReplyHandler<C>): Handler<C> {
+  const safe = withErrorReply(handler);
+  return async (req, ctx) => toResponse(await safe(req, ctx));
 }

@@ -4,8 +4,9 @@
  * its node:http server to the handlers, without Next.js routing in between (a quarter of a request's CPU).
  * They are the very handlers the route files under app/api/v1 export, so parsing, authentication, the error
  * mapping and the OpenAPI document are one; Next.js still serves the same paths when it is asked directly
- * (`next start`, tests of the route files), and every other path. Each POST here reads its body only with
- * `readJsonBody` (`jsonBody`).
+ * (`next start`, tests of the route files), and every other path. Each POST here is a reply handler
+ * (errors.ts): the same code as the route file's handler, given an ApiRequest over the node request and
+ * answering a JsonReply the adapter writes as it is, where the route file wraps it in Request and Response.
  */
 import { matchRoute, type Route } from './nodeAdapter';
 import type { ServicesGetter } from './services';
@@ -21,13 +22,13 @@ export function hotRoutes(services: ServicesGetter): Route[] {
   const tasks = agentTasksApi(services);
   const at = (pattern: string) => new RegExp(`^/api/v1${pattern}$`);
   return [
-    { method: 'POST', path: '/api/v1/events', handler: events.post, jsonBody: true },
-    { method: 'POST', path: at(`/workflows/(?<workflowId>${ID})/runs`), handler: runs.start, jsonBody: true },
+    { method: 'POST', path: '/api/v1/events', reply: events.replies.post },
+    { method: 'POST', path: at(`/workflows/(?<workflowId>${ID})/runs`), reply: runs.replies.start },
     { method: 'GET', path: '/api/v1/agent/tasks/stream', handler: tasks.stream },
-    { method: 'POST', path: at(`/agent/tasks/(?<id>${ID})/claim`), handler: tasks.claim, jsonBody: true },
-    { method: 'POST', path: at(`/agent/tasks/(?<id>${ID})/heartbeat`), handler: tasks.heartbeat, jsonBody: true },
-    { method: 'POST', path: at(`/agent/tasks/(?<id>${ID})/result`), handler: tasks.result, jsonBody: true },
-    { method: 'POST', path: at(`/agent/tasks/(?<id>${ID})/error`), handler: tasks.error, jsonBody: true },
+    { method: 'POST', path: at(`/agent/tasks/(?<id>${ID})/claim`), reply: tasks.replies.claim },
+    { method: 'POST', path: at(`/agent/tasks/(?<id>${ID})/heartbeat`), reply: tasks.replies.heartbeat },
+    { method: 'POST', path: at(`/agent/tasks/(?<id>${ID})/result`), reply: tasks.replies.result },
+    { method: 'POST', path: at(`/agent/tasks/(?<id>${ID})/error`), reply: tasks.replies.error },
   ];
 }
 

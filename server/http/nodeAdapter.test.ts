@@ -3,12 +3,15 @@
  * handler's stream is pulled only until the socket's buffers are full, not to its end; once the client
  * reads, all of it arrives. A small body is read whole before the handler runs (the same bytes through
  * `readJsonBody` and through the Request's own body); a client that leaves mid-body never reaches the handler.
+ * A hot route's reply handler answers over the node request exactly as its route-file form (`asHandler`) does
+ * with a web Request and Response.
  */
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { readJsonBody } from './body';
-import { json, withErrorHandling } from './errors';
+import { ValidationError } from '@/server/errors';
+import { readJsonBody, type ApiRequest } from './body';
+import { asHandler, json, reply, withErrorHandling, withErrorReply } from './errors';
 import { createNodeServer } from './nodeAdapter';
 
 const CHUNK = 64 * 1024;
@@ -118,5 +121,43 @@ describe('the node:http adapter', () => {
     expect(await made.text()).toBe(text);
     const read = await fetch(`${origin}/read`);
     expect(await read.text()).toBe('{"a":1}!');
+  });
+
+  it('serves a reply handler over the node request with the answers its Request/Response form gives', async () => {
+    // Reads what hot handlers read: a header, the method, the URL's query, the body (whole or streamed), and throws a SpineError.
+    const echo = withErrorReply(async (req: ApiRequest, ctx: { params: Promise<{ id: string }> }) => {
+      const body = (await readJsonBody(req, 200_000)) as { fail?: boolean; pad?: string };
+      if (body.fail) throw new ValidationError('echo.refused', 'asked to fail', { why: 'test' });
+      const { id } = await ctx.params;
+      return reply({ id, method: req.method, q: new URL(req.url).searchParams.get('q'), auth: req.headers.get('authorization'), missing: req.headers.get('x-none'), size: body.pad?.length ?? 0 }, 201, { 'x-extra': 'yes' });
+    });
+    const server = createNodeServer([
+      { method: 'POST', path: /^\/reply\/(?<id>[^/]+)$/, reply: echo },
+      { method: 'POST', path: /^\/handler\/(?<id>[^/]+)$/, handler: asHandler(echo) },
+    ]);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    close = () => {
+      server.closeAllConnections();
+      server.close();
+    };
+    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const call = async (kind: string, body: string) => {
+      const res = await fetch(`${origin}/${kind}/a%20b?q=1`, { method: 'POST', body, headers: { authorization: 'Bearer k', 'content-type': 'application/json' } });
+      const text = await res.text();
+      return { status: res.status, type: res.headers.get('content-type'), extra: res.headers.get('x-extra'), length: res.headers.get('content-length'), text };
+    };
+    // A small body (read whole), one over the adapter's whole-body size (streamed), a refusal, malformed JSON.
+    for (const body of [JSON.stringify({ pad: 'ü' }), JSON.stringify({ pad: 'x'.repeat(100_000) }), JSON.stringify({ fail: true }), '{"pad":']) {
+      const viaReply = await call('reply', body);
+      expect(viaReply).toEqual(await call('handler', body));
+      expect(viaReply.length).toBe(String(Buffer.byteLength(viaReply.text)));
+    }
+    const ok = await call('reply', JSON.stringify({ pad: 'ü' }));
+    expect(ok.status).toBe(201);
+    expect(JSON.parse(ok.text)).toEqual({ id: 'a b', method: 'POST', q: '1', auth: 'Bearer k', missing: null, size: 1 });
+    const refused = await call('reply', JSON.stringify({ fail: true }));
+    expect(refused.status).toBe(400);
+    expect(JSON.parse(refused.text)).toEqual({ error: { code: 'echo.refused', message: 'asked to fail', details: { why: 'test' } } });
+    expect((await call('reply', '{"pad":')).status).toBe(400);
   });
 });

@@ -23,8 +23,8 @@ import type { SpineEvent } from '@/server/spine';
 import { Json } from '@/server/spine/events';
 import type { Actor } from '@/server/auth/roles';
 import { authorize } from '../auth';
-import { readJsonBody } from '../body';
-import { json, withErrorHandling } from '../errors';
+import { readJsonBody, type ApiRequest } from '../body';
+import { asHandler, json, reply, withErrorHandling, withErrorReply, type ReplyHandler } from '../errors';
 import { requireEngine, runtimeServices, type ServicesGetter } from '../services';
 import { sseResponse } from '../sse';
 
@@ -78,7 +78,7 @@ const StreamClaims = z.object({
 const globToRegExp = (g: string) => new RegExp(`^${g.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`);
 
 export function agentTasksApi(services: ServicesGetter = runtimeServices) {
-  const guard = async (req: Request) => {
+  const guard = async (req: ApiRequest) => {
     const svc = await services();
     const actor = await authorize(req, svc, { kind: 'read' });
     return { svc, actor, agent: agentOf(actor), board: requireEngine(svc).sdkTasks };
@@ -159,39 +159,45 @@ export function agentTasksApi(services: ServicesGetter = runtimeServices) {
     });
   });
 
-  const claim = withErrorHandling(async (req: Request, ctx: Params) => {
+  const claimReply: ReplyHandler<Params> = withErrorReply(async (req: ApiRequest, ctx: Params) => {
     const { actor, agent, board } = await guard(req);
     const id = await taskId(ctx);
     const body = parse(ClaimBody, req.headers.get('content-length') === '0' ? {} : await readJsonBody(req, 4096), 'agent_task.invalid');
-    return json(await board.claim(id, agent, body.holder ? `${actor.name}/${body.holder}` : actor.name));
+    return reply(await board.claim(id, agent, body.holder ? `${actor.name}/${body.holder}` : actor.name));
   });
 
-  const heartbeat = withErrorHandling(async (req: Request, ctx: Params) => {
+  const heartbeatReply: ReplyHandler<Params> = withErrorReply(async (req: ApiRequest, ctx: Params) => {
     const { agent, board } = await guard(req);
     const id = await taskId(ctx);
     const body = parse(HeartbeatBody, await readJsonBody(req, 4096), 'agent_task.invalid');
-    return json(await board.heartbeat(id, agent, body.token));
+    return reply(await board.heartbeat(id, agent, body.token));
   });
 
-  const result = withErrorHandling(async (req: Request, ctx: Params) => {
+  const resultReply: ReplyHandler<Params> = withErrorReply(async (req: ApiRequest, ctx: Params) => {
     const { svc, agent, board } = await guard(req);
     const id = await taskId(ctx);
     const body = parse(ResultBody, await readJsonBody(req, svc.maxPayloadBytes + BODY_OVERHEAD_BYTES), 'agent_task.invalid');
     await board.close(id, agent, body.token, { ok: true, output: body.output });
     await engineTurn();
-    return json({ accepted: true });
+    return reply({ accepted: true });
   });
 
-  const error = withErrorHandling(async (req: Request, ctx: Params) => {
+  const taskErrorReply: ReplyHandler<Params> = withErrorReply(async (req: ApiRequest, ctx: Params) => {
     const { agent, board } = await guard(req);
     const id = await taskId(ctx);
     const body = parse(ErrorBody, await readJsonBody(req, 16 * 1024), 'agent_task.invalid');
     await board.close(id, agent, body.token, { ok: false, message: body.message, retryable: body.retryable, ...(body.retryAfterMs !== undefined && { retryAfterMs: body.retryAfterMs }) });
     await engineTurn();
-    return json({ accepted: true });
+    return reply({ accepted: true });
   });
 
-  return { stream, claim, heartbeat, result, error };
+  // Hot routes (hotRoutes.ts): the node:http adapter calls the reply handlers, Next.js the Response ones.
+  const claim = asHandler(claimReply);
+  const heartbeat = asHandler(heartbeatReply);
+  const result = asHandler(resultReply);
+  const error = asHandler(taskErrorReply);
+
+  return { stream, claim, heartbeat, result, error, replies: { claim: claimReply, heartbeat: heartbeatReply, result: resultReply, error: taskErrorReply } };
 }
 
 /**

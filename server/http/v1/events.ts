@@ -8,8 +8,8 @@ import { traceContextOf } from '@/server/engine';
 import { CLOUDEVENTS_CONTENT_TYPE, fromCloudEvent, newEventId, publishAs, toCloudEvent, type SpineEvent } from '@/server/spine';
 import { EventInput, TypePattern } from '@/server/spine/events';
 import { authorize, readableTypes } from '../auth';
-import { readJsonBody } from '../body';
-import { json, withErrorHandling } from '../errors';
+import { readJsonBody, type ApiRequest } from '../body';
+import { asHandler, json, reply, withErrorHandling, withErrorReply, type ReplyHandler } from '../errors';
 import { runtimeServices, type ServicesGetter } from '../services';
 import { sseResponse } from '../sse';
 
@@ -59,12 +59,13 @@ export function parseQuery<T extends z.ZodType>(schema: T, url: URL): z.infer<T>
 const render = (format: 'spine' | 'cloudevents') => (e: SpineEvent) => (format === 'cloudevents' ? toCloudEvent(e) : e);
 
 export function eventsApi(services: ServicesGetter = runtimeServices) {
-  const post = withErrorHandling(async (req: Request) => {
+  // A hot route (hotRoutes.ts): the node:http adapter calls the reply handler, Next.js the Response one.
+  const postReply: ReplyHandler = withErrorReply(async (req: ApiRequest) => {
     const svc = await services();
     const { spine, maxPayloadBytes } = svc;
     const contentType = (req.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
     if (contentType !== 'application/json' && contentType !== CLOUDEVENTS_CONTENT_TYPE)
-      return json({ error: { code: 'request.unsupported_media_type', message: `send application/json or ${CLOUDEVENTS_CONTENT_TYPE}` } }, 415);
+      return reply({ error: { code: 'request.unsupported_media_type', message: `send application/json or ${CLOUDEVENTS_CONTENT_TYPE}` } }, 415);
     const body = await readJsonBody(req, maxPayloadBytes + BODY_OVERHEAD_BYTES);
     let input: EventInput;
     if (contentType === CLOUDEVENTS_CONTENT_TYPE) input = fromCloudEvent(body);
@@ -89,8 +90,9 @@ export function eventsApi(services: ServicesGetter = runtimeServices) {
     const id = trace && svc.engine ? newEventId() : undefined;
     if (id && trace) svc.engine!.expectTriggerTrace(id, trace);
     const result = await publishAs(spine, actor, input, { id });
-    return json({ seq: result.seq, id: result.id }, result.duplicate ? 200 : 201);
+    return reply({ seq: result.seq, id: result.id }, result.duplicate ? 200 : 201);
   });
+  const post = asHandler(postReply);
 
   const list = withErrorHandling(async (req: Request) => {
     const svc = await services();
@@ -127,5 +129,5 @@ export function eventsApi(services: ServicesGetter = runtimeServices) {
     return sseResponse({ hello: `connected after ${after}`, source: events, abort, what: 'event stream', message: (e) => `id: ${e.seq}\ndata: ${JSON.stringify(toWire(e))}\n\n` });
   });
 
-  return { post, list, stream };
+  return { post, list, stream, replies: { post: postReply } };
 }

@@ -11,8 +11,8 @@ import { observability, type RunListRow } from '@/server/observability';
 import { RUN_STATUSES, type Envelope, type RunStatus } from '@/server/spine';
 import { traceContextOf } from '@/server/engine';
 import { authorize, readableType, type Need } from '../auth';
-import { readJsonBody } from '../body';
-import { json, withErrorHandling } from '../errors';
+import { readJsonBody, type ApiRequest } from '../body';
+import { asHandler, json, reply, withErrorHandling, withErrorReply, type ReplyHandler } from '../errors';
 import { requireEngine, runtimeServices, type ServicesGetter } from '../services';
 import { parseQuery } from './events';
 
@@ -102,12 +102,22 @@ function runRow(r: RunListRow) {
 }
 
 export function runsApi(services: ServicesGetter = runtimeServices) {
-  const guard = async (req: Request, need: Need) => {
+  const guard = async (req: ApiRequest, need: Need) => {
     const svc = await services();
     return { actor: await authorize(req, svc, need), svc };
   };
+  const startReply: ReplyHandler<Params<'workflowId'>> = withErrorReply(async (req: ApiRequest, ctx: Params<'workflowId'>) => {
+    const { actor, svc } = await guard(req, { kind: 'startRuns' });
+    const workflowId = await param(ctx, 'workflowId');
+    const body = await readJsonBody(req, BODY_LIMIT);
+    const engine = requireEngine(svc);
+    const r = await engine.startRun(workflowId, body, actor, { trace: traceContextOf(req.headers) });
+    return reply({ runId: r.runId }, r.duplicate ? 200 : 202);
+  });
   const OPERATOR: Need = { kind: 'role', roles: ['operator'] };
   return {
+    /** Hot routes (hotRoutes.ts): the node:http adapter calls these, Next.js the Response handlers. */
+    replies: { start: startReply },
     /** Newest first; `nextCursor` (null on the last page) is passed back as `cursor`. */
     list: withErrorHandling(async (req: Request) => {
       const { svc } = await guard(req, { kind: 'read' });
@@ -127,14 +137,7 @@ export function runsApi(services: ServicesGetter = runtimeServices) {
       const rows = page.rows.slice(0, q.limit);
       return json({ runs: rows.map(runRow), nextCursor: page.rows.length > q.limit ? encodeRunCursor(rows[rows.length - 1]!.startedSeq) : null });
     }),
-    start: withErrorHandling(async (req: Request, ctx: Params<'workflowId'>) => {
-      const { actor, svc } = await guard(req, { kind: 'startRuns' });
-      const workflowId = await param(ctx, 'workflowId');
-      const body = await readJsonBody(req, BODY_LIMIT);
-      const engine = requireEngine(svc);
-      const r = await engine.startRun(workflowId, body, actor, { trace: traceContextOf(req.headers) });
-      return json({ runId: r.runId }, r.duplicate ? 200 : 202);
-    }),
+    start: asHandler(startReply),
     get: withErrorHandling(async (req: Request, ctx: Params<'runId'>) => {
       const { actor, svc } = await guard(req, { kind: 'read' });
       const engine = requireEngine(svc);
