@@ -68,18 +68,23 @@ export function withErrorHandling<C>(handler: Handler<C>): Handler<C> {
   };
 }
 
-/** A hot route's handler: what it reads of the request is an ApiRequest, what it answers a JsonReply (its errors too: `withErrorReply`). */
+/** A hot route's handler: what it reads of the request is an ApiRequest, what it answers a JsonReply. */
 export type ReplyHandler<C = unknown> = (req: ApiRequest, ctx: C) => Promise<JsonReply>;
 
+declare const mapped: unique symbol;
+/** A reply handler whose thrown errors are answered as error replies (only `withErrorReply` makes one). */
+export type SafeReplyHandler<C = unknown> = ReplyHandler<C> & { readonly [mapped]: true };
+
 /** Wraps a reply handler so every thrown error becomes the standard JSON error reply. */
-export function withErrorReply<C>(handler: ReplyHandler<C>): ReplyHandler<C> {
-  return async (req, ctx) => {
+export function withErrorReply<C>(handler: ReplyHandler<C>): SafeReplyHandler<C> {
+  const safe: ReplyHandler<C> = async (req, ctx) => {
     try {
       return await handler(req, ctx);
     } catch (e) {
       return errorReply(e);
     }
   };
+  return safe as SafeReplyHandler<C>;
 }
 
 /** The route-file handler of a reply handler (Next.js): the same answers, errors included, as Responses. */

@@ -6,7 +6,7 @@
 import http from 'node:http';
 import { withBufferedBody, type ApiRequest } from './body';
 import { PEER_HEADER } from './clientAddress';
-import { jsonTextOf, type JsonReply, type ReplyHandler } from './errors';
+import { jsonTextOf, type JsonReply, type SafeReplyHandler } from './errors';
 
 /** Bodies up to this declared length are read whole before the handler runs (body.ts); longer or unsized ones stream. */
 const WHOLE_BODY_MAX = 64 * 1024;
@@ -25,9 +25,9 @@ export type Route = {
   /**
    * A hot route's reply handler (errors.ts): it gets an ApiRequest over the node request instead of a web
    * Request, and its JsonReply is written as it is, with no Response made (together a tenth of a publish's
-   * CPU). It reads its body only with `readJsonBody`.
+   * CPU). It reads its body only with `readJsonBody`, and maps its own errors (`withErrorReply`).
    */
-  | { reply: ReplyHandler<{ params: Promise<never> }>; handler?: never }
+  | { reply: SafeReplyHandler<{ params: Promise<never> }>; handler?: never }
 );
 
 /** The first route of `routes` for this method and path, with the path's named groups as params. */

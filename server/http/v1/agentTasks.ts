@@ -24,7 +24,7 @@ import { Json } from '@/server/spine/events';
 import type { Actor } from '@/server/auth/roles';
 import { authorize } from '../auth';
 import { readJsonBody, type ApiRequest } from '../body';
-import { asHandler, json, reply, withErrorHandling, withErrorReply, type ReplyHandler } from '../errors';
+import { asHandler, json, reply, withErrorHandling, withErrorReply } from '../errors';
 import { requireEngine, runtimeServices, type ServicesGetter } from '../services';
 import { sseResponse } from '../sse';
 
@@ -159,21 +159,21 @@ export function agentTasksApi(services: ServicesGetter = runtimeServices) {
     });
   });
 
-  const claimReply: ReplyHandler<Params> = withErrorReply(async (req: ApiRequest, ctx: Params) => {
+  const claimReply = withErrorReply(async (req: ApiRequest, ctx: Params) => {
     const { actor, agent, board } = await guard(req);
     const id = await taskId(ctx);
     const body = parse(ClaimBody, req.headers.get('content-length') === '0' ? {} : await readJsonBody(req, 4096), 'agent_task.invalid');
     return reply(await board.claim(id, agent, body.holder ? `${actor.name}/${body.holder}` : actor.name));
   });
 
-  const heartbeatReply: ReplyHandler<Params> = withErrorReply(async (req: ApiRequest, ctx: Params) => {
+  const heartbeatReply = withErrorReply(async (req: ApiRequest, ctx: Params) => {
     const { agent, board } = await guard(req);
     const id = await taskId(ctx);
     const body = parse(HeartbeatBody, await readJsonBody(req, 4096), 'agent_task.invalid');
     return reply(await board.heartbeat(id, agent, body.token));
   });
 
-  const resultReply: ReplyHandler<Params> = withErrorReply(async (req: ApiRequest, ctx: Params) => {
+  const resultReply = withErrorReply(async (req: ApiRequest, ctx: Params) => {
     const { svc, agent, board } = await guard(req);
     const id = await taskId(ctx);
     const body = parse(ResultBody, await readJsonBody(req, svc.maxPayloadBytes + BODY_OVERHEAD_BYTES), 'agent_task.invalid');
@@ -182,7 +182,7 @@ export function agentTasksApi(services: ServicesGetter = runtimeServices) {
     return reply({ accepted: true });
   });
 
-  const taskErrorReply: ReplyHandler<Params> = withErrorReply(async (req: ApiRequest, ctx: Params) => {
+  const taskErrorReply = withErrorReply(async (req: ApiRequest, ctx: Params) => {
     const { agent, board } = await guard(req);
     const id = await taskId(ctx);
     const body = parse(ErrorBody, await readJsonBody(req, 16 * 1024), 'agent_task.invalid');

@@ -9,7 +9,7 @@ import { CLOUDEVENTS_CONTENT_TYPE, fromCloudEvent, newEventId, publishAs, toClou
 import { EventInput, TypePattern } from '@/server/spine/events';
 import { authorize, readableTypes } from '../auth';
 import { readJsonBody, type ApiRequest } from '../body';
-import { asHandler, json, reply, withErrorHandling, withErrorReply, type ReplyHandler } from '../errors';
+import { asHandler, json, reply, withErrorHandling, withErrorReply } from '../errors';
 import { runtimeServices, type ServicesGetter } from '../services';
 import { sseResponse } from '../sse';
 
@@ -60,7 +60,7 @@ const render = (format: 'spine' | 'cloudevents') => (e: SpineEvent) => (format =
 
 export function eventsApi(services: ServicesGetter = runtimeServices) {
   // A hot route (hotRoutes.ts): the node:http adapter calls the reply handler, Next.js the Response one.
-  const postReply: ReplyHandler = withErrorReply(async (req: ApiRequest) => {
+  const postReply = withErrorReply(async (req: ApiRequest) => {
     const svc = await services();
     const { spine, maxPayloadBytes } = svc;
     const contentType = (req.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();

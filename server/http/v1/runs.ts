@@ -12,7 +12,7 @@ import { RUN_STATUSES, type Envelope, type RunStatus } from '@/server/spine';
 import { traceContextOf } from '@/server/engine';
 import { authorize, readableType, type Need } from '../auth';
 import { readJsonBody, type ApiRequest } from '../body';
-import { asHandler, json, reply, withErrorHandling, withErrorReply, type ReplyHandler } from '../errors';
+import { asHandler, json, reply, withErrorHandling, withErrorReply } from '../errors';
 import { requireEngine, runtimeServices, type ServicesGetter } from '../services';
 import { parseQuery } from './events';
 
@@ -106,7 +106,7 @@ export function runsApi(services: ServicesGetter = runtimeServices) {
     const svc = await services();
     return { actor: await authorize(req, svc, need), svc };
   };
-  const startReply: ReplyHandler<Params<'workflowId'>> = withErrorReply(async (req: ApiRequest, ctx: Params<'workflowId'>) => {
+  const startReply = withErrorReply(async (req: ApiRequest, ctx: Params<'workflowId'>) => {
     const { actor, svc } = await guard(req, { kind: 'startRuns' });
     const workflowId = await param(ctx, 'workflowId');
     const body = await readJsonBody(req, BODY_LIMIT);
